@@ -1,0 +1,103 @@
+# mtrec / mtan: one build. `make`, `make check`, `make demo`, `make install`, `make bench`.
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= gcc
+B := build
+
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind
+
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
+CFLAGS ?=
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+FORMATS_SRC := formats/mtf.c
+ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
+QUERIES := $(sort $(wildcard queries/*.sql))
+RECORD_LIB_SRC := record/preload.c record/engine.c
+MTREC_SRC := record/mtrec.c record/collector.c
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+SAMPLE_C := $(wildcard samples/*.c)
+SAMPLE_CXX := $(wildcard samples/*.cpp)
+
+ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
+MTAN_DEPS := $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(wildcard analyze/*.h formats/*.h)
+
+.PHONY: all check demo install uninstall clean deps bench fuzz
+all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
+
+deps: $(B)/.deps
+$(B)/.deps: tools/deps.sh
+	@mkdir -p $(B)
+	@tools/deps.sh $(DEB_PKGS)
+	@touch $@
+
+$(B)/sql2c: tools/sql2c.c | $(B)/.deps
+	$(CC) -std=c11 -O2 $(WARN) -o $@ $<
+
+$(B)/gen/queries.c: $(B)/sql2c $(QUERIES)
+	@mkdir -p $(B)/gen
+	$(B)/sql2c $@ $(QUERIES)
+
+$(B)/mtan: $(MTAN_DEPS) | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -Ianalyze -o $@ $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+
+# The preload library: hidden by default, only the hooks and the client API exported.
+$(B)/libmtrec.so: $(RECORD_LIB_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -ftls-model=initial-exec \
+		-o $@ $(RECORD_LIB_SRC) -lunwind -ldl -lpthread
+
+$(B)/mtrec: $(MTREC_SRC) $(FORMATS_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ $(MTREC_SRC) $(FORMATS_SRC) -lzstd -lpthread
+
+# Sanitizer builds of everything that is not the preload library's interception.
+$(B)/asan/mtan: $(MTAN_DEPS) | $(B)/.deps
+	@mkdir -p $(B)/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -o $@ $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+
+$(B)/asan/mtrec: $(MTREC_SRC) $(FORMATS_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
+	@mkdir -p $(B)/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(MTREC_SRC) $(FORMATS_SRC) -lzstd -lpthread
+
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/%,$(UNIT_SRC))
+$(B)/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(ANALYZE_SRC) $(FORMATS_SRC) $(B)/gen/queries.c | $(B)/.deps
+	@mkdir -p $(B)/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -Itests/unit -o $@ $< $(ANALYZE_SRC) $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+
+# Samples: built as users build (PIE, no special flags); variants for the client API's
+# -no-pie fallback and for frame-pointer/no-frame-pointer stacks.
+SAMPLE_BINS := $(patsubst samples/%.c,$(B)/samples/%,$(SAMPLE_C)) $(patsubst samples/%.cpp,$(B)/samples/%,$(SAMPLE_CXX))
+$(B)/samples/%: samples/%.c record/mtrec.h | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -o $@ $< -lpthread
+$(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
+	@mkdir -p $(B)/samples
+	g++ -std=c++17 -g -O1 $(WARN) -Irecord -o $@ $< -lpthread
+samples: $(SAMPLE_BINS)
+
+TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(UNIT_BINS)
+check: $(TEST_BINS)
+	@tests/run.sh
+
+demo: all samples
+	@tools/demo.sh
+
+bench: all samples
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/mtrec
+	install -m 755 $(B)/mtrec $(B)/mtan $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/libmtrec.so $(DESTDIR)$(PREFIX)/lib/mtrec/
+	install -m 644 record/mtrec.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 formats/FORMAT.md analyze/SCHEMA.md $(DESTDIR)$(PREFIX)/share/doc/mtrec/
+	for m in doc/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mtrec $(DESTDIR)$(PREFIX)/bin/mtan $(DESTDIR)$(PREFIX)/include/mtrec.h
+	rm -rf $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/share/doc/mtrec
+
+clean:
+	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c

@@ -1,0 +1,758 @@
+/* mtf: encoder and decoder of the trace format (FORMAT.md). Shared by mtrec and mtan.
+ * The decoder treats every byte as hostile: each length and count is checked against
+ * what is left and against a fixed limit before anything is allocated or read. */
+#include "mtf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#define WRITER_FRAME_BYTES (4u << 20) /* close a frame when this much is pending */
+#define CHUNK_EVENTS 65536u           /* events per EVENTS record at most */
+
+const char *mtf_strerror(int err)
+{
+	switch (err) {
+	case 0: return "success";
+	case MTF_E_ZSTD: return "damaged zstd frame";
+	case MTF_E_TRUNC: return "file ends inside a frame";
+	case MTF_E_BADREC: return "malformed record";
+	case MTF_E_MAGIC: return "not an mtrec trace";
+	case MTF_E_VERSION: return "trace written by a newer format version";
+	case MTF_E_TOOBIG: return "length or count over its limit";
+	case MTF_E_NOMEM: return "out of memory";
+	case MTF_E_NOTZSTD: return "not a zstd-compressed file";
+	}
+	if (err < 0 && err > MTF_E_BASE)
+		return strerror(-err);
+	return "unknown error";
+}
+
+/* ------------------------------------------------------------------ byte buffers */
+
+typedef struct bbuf {
+	uint8_t *p;
+	size_t len, cap;
+} bbuf;
+
+static int bb_reserve(bbuf *b, size_t more)
+{
+	if (b->len + more <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more)
+		cap *= 2;
+	uint8_t *p = realloc(b->p, cap);
+	if (!p)
+		return MTF_E_NOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+size_t mtf_put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+static int bb_varint(bbuf *b, uint64_t v)
+{
+	if (bb_reserve(b, 10))
+		return MTF_E_NOMEM;
+	b->len += mtf_put_varint(b->p + b->len, v);
+	return 0;
+}
+
+static int bb_bytes(bbuf *b, const void *p, size_t n)
+{
+	if (bb_reserve(b, n))
+		return MTF_E_NOMEM;
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+static int bb_str(bbuf *b, mtf_str s)
+{
+	uint32_t n = s.s ? s.len : 0;
+	if (n > MTF_MAX_STRING)
+		n = MTF_MAX_STRING; /* truncate rather than write what no reader accepts */
+	int ret = bb_varint(b, n);
+	if (!ret)
+		ret = bb_bytes(b, s.s, n);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ writer */
+
+struct mtf_writer {
+	int fd;
+	ZSTD_CCtx *cctx;
+	bbuf pending; /* whole records not yet compressed */
+	bbuf payload; /* one record's payload under construction */
+	bbuf col[6];  /* event columns */
+	bbuf out;     /* compressed frame */
+	uint64_t written;
+};
+
+int mtf_writer_new(mtf_writer **out, int fd, int level)
+{
+	*out = NULL;
+	mtf_writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return MTF_E_NOMEM;
+	w->fd = fd;
+	w->cctx = ZSTD_createCCtx();
+	if (!w->cctx) {
+		free(w);
+		return MTF_E_NOMEM;
+	}
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+	*out = w;
+	return 0;
+}
+
+void mtf_writer_free(mtf_writer *w)
+{
+	if (!w)
+		return;
+	ZSTD_freeCCtx(w->cctx);
+	free(w->pending.p);
+	free(w->payload.p);
+	for (int i = 0; i < 6; i++)
+		free(w->col[i].p);
+	free(w->out.p);
+	free(w);
+}
+
+uint64_t mtf_writer_bytes(const mtf_writer *w) { return w->written; }
+
+int mtf_writer_flush(mtf_writer *w)
+{
+	if (w->pending.len == 0)
+		return 0;
+	size_t bound = ZSTD_compressBound(w->pending.len);
+	w->out.len = 0;
+	if (bb_reserve(&w->out, bound))
+		return MTF_E_NOMEM;
+	size_t n = ZSTD_compress2(w->cctx, w->out.p, bound, w->pending.p, w->pending.len);
+	if (ZSTD_isError(n))
+		return MTF_E_ZSTD;
+	size_t off = 0;
+	while (off < n) {
+		ssize_t k = write(w->fd, w->out.p + off, n - off);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		off += (size_t)k;
+	}
+	w->written += n;
+	w->pending.len = 0;
+	return 0;
+}
+
+/* Moves the payload under construction into pending as one record. */
+static int emit(mtf_writer *w, int type)
+{
+	if (w->payload.len > MTF_MAX_RECORD)
+		return MTF_E_TOOBIG;
+	int ret = bb_reserve(&w->pending, w->payload.len + 11);
+	if (ret)
+		return ret;
+	w->pending.p[w->pending.len++] = (uint8_t)type;
+	bb_varint(&w->pending, w->payload.len);
+	bb_bytes(&w->pending, w->payload.p, w->payload.len);
+	w->payload.len = 0;
+	if (w->pending.len >= WRITER_FRAME_BYTES)
+		return mtf_writer_flush(w);
+	return 0;
+}
+
+int mtf_writer_put(mtf_writer *w, const mtf_record *r)
+{
+	bbuf *b = &w->payload;
+	int ret = 0;
+	b->len = 0;
+#define V(x) do { if ((ret = bb_varint(b, (x)))) return ret; } while (0)
+#define S(x) do { if ((ret = bb_str(b, (x)))) return ret; } while (0)
+	switch (r->type) {
+	case MTF_HEADER:
+		if ((ret = bb_bytes(b, MTF_MAGIC, 6)))
+			return ret;
+		V(MTF_VERSION);
+		S(r->u.header.host);
+		V(r->u.header.pid);
+		S(r->u.header.cmdline);
+		V(r->u.header.realtime_ns);
+		V(r->u.header.flags);
+		break;
+	case MTF_PROCESS:
+		V(r->u.process.pid); V(r->u.process.ppid);
+		V(r->u.process.seq); V(r->u.process.time_ns);
+		S(r->u.process.exe); S(r->u.process.cmdline);
+		break;
+	case MTF_PROCESS_EXIT:
+		V(r->u.process_exit.pid); V(r->u.process_exit.seq); V(r->u.process_exit.time_ns);
+		V(mtf_zigzag(r->u.process_exit.code)); V((uint32_t)r->u.process_exit.signal);
+		break;
+	case MTF_THREAD:
+		V(r->u.thread.pid); V(r->u.thread.tid); V(r->u.thread.seq); V(r->u.thread.time_ns);
+		S(r->u.thread.name);
+		break;
+	case MTF_MODULE:
+		V(r->u.module.pid); V(r->u.module.seq); V(r->u.module.unload);
+		V(r->u.module.base); V(r->u.module.size);
+		S(r->u.module.path); S(r->u.module.build_id);
+		break;
+	case MTF_STACK: {
+		uint32_t n = r->u.stack.n > MTF_MAX_FRAMES ? MTF_MAX_FRAMES : r->u.stack.n;
+		V(r->u.stack.pid); V(r->u.stack.id); V(n);
+		uint64_t prev = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			V(mtf_zigzag((int64_t)(r->u.stack.frames[i] - prev)));
+			prev = r->u.stack.frames[i];
+		}
+		break;
+	}
+	case MTF_DEVICE:
+		V(r->u.device.pid); V(r->u.device.seq); V(r->u.device.time_ns);
+		V(r->u.device.close); V(r->u.device.device); S(r->u.device.name);
+		V(r->u.device.capacity);
+		break;
+	case MTF_SPACE:
+		V(r->u.space.pid); V(r->u.space.id); S(r->u.space.name);
+		break;
+	case MTF_MARK:
+		V(r->u.mark.pid); V(r->u.mark.tid); V(r->u.mark.seq); V(r->u.mark.time_ns);
+		S(r->u.mark.label);
+		break;
+	case MTF_LOSS:
+		V(r->u.loss.pid); V(r->u.loss.tid); V(r->u.loss.seq); V(r->u.loss.count);
+		break;
+	case MTF_RSS:
+		V(r->u.rss.pid); V(r->u.rss.time_ns); V(r->u.rss.rss_bytes);
+		break;
+	case MTF_END:
+		V(r->u.end.events); V(r->u.end.lost); V(r->u.end.processes); V(r->u.end.threads);
+		break;
+	default:
+		return MTF_E_BADREC;
+	}
+#undef V
+#undef S
+	return emit(w, r->type);
+}
+
+static int events_chunk(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n)
+{
+	bbuf *c = w->col;
+	int ret = 0;
+	for (int i = 0; i < 6; i++)
+		c[i].len = 0;
+	if ((ret = bb_reserve(&c[0], n)))
+		return ret;
+	uint64_t pseq = 0, ptime = 0, paddr = 0;
+	uint32_t pstack = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const mtf_event *e = &ev[i];
+		uint8_t op = e->op & 0x0f;
+		int dev = e->device != MTF_HOST || e->space != 0;
+		if (dev)
+			op |= MTF_OP_DEV;
+		if (e->stack)
+			op |= MTF_OP_STACK;
+		c[0].p[c[0].len++] = op;
+		if ((ret = bb_varint(&c[1], mtf_zigzag((int64_t)(e->seq - pseq)))) ||
+		    (ret = bb_varint(&c[2], mtf_zigzag((int64_t)(e->time_ns - ptime)))) ||
+		    (ret = bb_varint(&c[3], mtf_zigzag((int64_t)(e->addr - paddr)))))
+			return ret;
+		pseq = e->seq;
+		ptime = e->time_ns;
+		paddr = e->addr;
+		if (MTF_OP_KIND(op) == MTF_ALLOC && (ret = bb_varint(&c[4], e->size)))
+			return ret;
+		if (e->stack) {
+			if ((ret = bb_varint(&c[5], mtf_zigzag((int64_t)e->stack - (int64_t)pstack))))
+				return ret;
+			pstack = e->stack;
+		}
+		if (dev && ((ret = bb_varint(&c[5], e->device)) || (ret = bb_varint(&c[5], e->space))))
+			return ret;
+	}
+	bbuf *b = &w->payload;
+	b->len = 0;
+	if ((ret = bb_varint(b, pid)) || (ret = bb_varint(b, tid)) || (ret = bb_varint(b, n)))
+		return ret;
+	for (int i = 0; i < 6; i++)
+		if ((ret = bb_bytes(b, c[i].p, c[i].len)))
+			return ret;
+	return emit(w, MTF_EVENTS);
+}
+
+int mtf_writer_events(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n)
+{
+	while (n) {
+		uint32_t k = n > CHUNK_EVENTS ? CHUNK_EVENTS : n;
+		int ret = events_chunk(w, pid, tid, ev, k);
+		if (ret)
+			return ret;
+		ev += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ reader */
+
+struct mtf_reader {
+	const uint8_t *data; /* the whole compressed file (mapped or borrowed) */
+	size_t size;
+	int mapped;
+	size_t in_off;       /* next frame starts here */
+	size_t frame_off;    /* the current frame starts here */
+	size_t good_off, bad_off;
+	ZSTD_DCtx *dctx;
+	bbuf frame;          /* the current decompressed frame */
+	size_t pos;          /* next record in frame */
+	int seen_header, complete, err, started;
+	bbuf arena;          /* strings of the current record */
+	mtf_event *ev;
+	size_t ev_cap;
+	uint64_t *frames;
+};
+
+typedef struct cur {
+	const uint8_t *p, *end;
+	int bad;
+} cur;
+
+static uint64_t get_varint(cur *c)
+{
+	uint64_t v = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (c->p >= c->end) {
+			c->bad = 1;
+			return 0;
+		}
+		uint8_t b = *c->p++;
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+	}
+	c->bad = 1;
+	return 0;
+}
+
+static uint32_t get_u32(cur *c)
+{
+	uint64_t v = get_varint(c);
+	if (v > UINT32_MAX)
+		c->bad = 1;
+	return (uint32_t)v;
+}
+
+/* Strings are copied into the arena with a NUL; their pointers are set once all strings
+ * of the record are in, because the arena may move while it grows. */
+typedef struct strfix {
+	mtf_str *dst[4];
+	size_t off[4];
+	int n;
+} strfix;
+
+static void get_str(mtf_reader *r, cur *c, mtf_str *dst, strfix *f)
+{
+	uint64_t n = get_varint(c);
+	dst->s = "";
+	dst->len = 0;
+	if (c->bad || n > MTF_MAX_STRING || n > (uint64_t)(c->end - c->p) || f->n >= 4 ||
+	    bb_reserve(&r->arena, n + 1)) {
+		c->bad = 1;
+		return;
+	}
+	f->dst[f->n] = dst;
+	f->off[f->n++] = r->arena.len;
+	memcpy(r->arena.p + r->arena.len, c->p, n);
+	r->arena.p[r->arena.len + n] = 0;
+	r->arena.len += n + 1;
+	c->p += n;
+	dst->len = (uint32_t)n;
+}
+
+static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
+{
+	rec->u.events.pid = get_u32(c);
+	rec->u.events.tid = get_u32(c);
+	uint64_t n = get_varint(c);
+	/* each event takes at least 4 bytes (op, seq, time, addr) */
+	if (c->bad || n > (uint64_t)(c->end - c->p) / 4 || n > CHUNK_EVENTS * 4u)
+		return MTF_E_BADREC;
+	if (n > r->ev_cap) {
+		mtf_event *ev = realloc(r->ev, n * sizeof(*ev));
+		if (!ev)
+			return MTF_E_NOMEM;
+		r->ev = ev;
+		r->ev_cap = n;
+	}
+	const uint8_t *ops = c->p;
+	c->p += n;
+	uint64_t seq = 0, t = 0, addr = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		seq += (uint64_t)mtf_unzigzag(get_varint(c));
+		r->ev[i].seq = seq;
+		r->ev[i].op = ops[i];
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		t += (uint64_t)mtf_unzigzag(get_varint(c));
+		r->ev[i].time_ns = t;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		addr += (uint64_t)mtf_unzigzag(get_varint(c));
+		r->ev[i].addr = addr;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		r->ev[i].size = MTF_OP_KIND(ops[i]) == MTF_ALLOC ? get_varint(c) : 0;
+	int64_t stack = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		mtf_event *e = &r->ev[i];
+		e->stack = 0;
+		e->device = MTF_HOST;
+		e->space = 0;
+		if (ops[i] & MTF_OP_STACK) {
+			stack += mtf_unzigzag(get_varint(c));
+			if (stack <= 0 || stack > UINT32_MAX)
+				c->bad = 1;
+			e->stack = (uint32_t)stack;
+		}
+		if (ops[i] & MTF_OP_DEV) {
+			e->device = get_u32(c);
+			e->space = get_u32(c);
+		}
+	}
+	if (c->bad)
+		return MTF_E_BADREC;
+	for (uint64_t i = 0; i < n; i++)
+		if (ops[i] & 0xc0 || MTF_OP_FUNC(ops[i]) > MTF_FN_MAX)
+			return MTF_E_BADREC;
+	rec->u.events.n = (uint32_t)n;
+	rec->u.events.ev = r->ev;
+	return 0;
+}
+
+static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
+{
+	strfix f = {{0}, {0}, 0};
+	r->arena.len = 0;
+	memset(rec, 0, sizeof(*rec));
+	rec->type = type;
+#define S(field) get_str(r, c, &(field), &f)
+	switch (type) {
+	case MTF_HEADER:
+		if (c->end - c->p < 6 || memcmp(c->p, MTF_MAGIC, 6))
+			return MTF_E_MAGIC;
+		c->p += 6;
+		rec->u.header.version = get_u32(c);
+		if (c->bad)
+			return MTF_E_BADREC;
+		if (rec->u.header.version > MTF_VERSION || rec->u.header.version == 0)
+			return MTF_E_VERSION;
+		S(rec->u.header.host);
+		rec->u.header.pid = get_u32(c);
+		S(rec->u.header.cmdline);
+		rec->u.header.realtime_ns = get_varint(c);
+		rec->u.header.flags = get_varint(c);
+		break;
+	case MTF_PROCESS:
+		rec->u.process.pid = get_u32(c); rec->u.process.ppid = get_u32(c);
+		rec->u.process.seq = get_varint(c); rec->u.process.time_ns = get_varint(c);
+		S(rec->u.process.exe); S(rec->u.process.cmdline);
+		break;
+	case MTF_PROCESS_EXIT:
+		rec->u.process_exit.pid = get_u32(c); rec->u.process_exit.seq = get_varint(c);
+		rec->u.process_exit.time_ns = get_varint(c);
+		rec->u.process_exit.code = (int32_t)mtf_unzigzag(get_varint(c));
+		rec->u.process_exit.signal = (int32_t)get_u32(c);
+		break;
+	case MTF_THREAD:
+		rec->u.thread.pid = get_u32(c); rec->u.thread.tid = get_u32(c);
+		rec->u.thread.seq = get_varint(c); rec->u.thread.time_ns = get_varint(c);
+		S(rec->u.thread.name);
+		break;
+	case MTF_MODULE:
+		rec->u.module.pid = get_u32(c); rec->u.module.seq = get_varint(c);
+		rec->u.module.unload = get_u32(c);
+		rec->u.module.base = get_varint(c); rec->u.module.size = get_varint(c);
+		S(rec->u.module.path); S(rec->u.module.build_id);
+		break;
+	case MTF_STACK: {
+		rec->u.stack.pid = get_u32(c); rec->u.stack.id = get_u32(c);
+		uint64_t n = get_varint(c);
+		if (c->bad || n > MTF_MAX_FRAMES || rec->u.stack.id == 0)
+			return MTF_E_BADREC;
+		uint64_t prev = 0;
+		for (uint64_t i = 0; i < n; i++) {
+			prev += (uint64_t)mtf_unzigzag(get_varint(c));
+			r->frames[i] = prev;
+		}
+		rec->u.stack.n = (uint32_t)n;
+		rec->u.stack.frames = r->frames;
+		break;
+	}
+	case MTF_EVENTS: {
+		int ret = decode_events(r, c, rec);
+		if (ret)
+			return ret;
+		break;
+	}
+	case MTF_DEVICE:
+		rec->u.device.pid = get_u32(c); rec->u.device.seq = get_varint(c);
+		rec->u.device.time_ns = get_varint(c); rec->u.device.close = get_u32(c);
+		rec->u.device.device = get_u32(c); S(rec->u.device.name);
+		rec->u.device.capacity = get_varint(c);
+		break;
+	case MTF_SPACE:
+		rec->u.space.pid = get_u32(c); rec->u.space.id = get_u32(c);
+		S(rec->u.space.name);
+		break;
+	case MTF_MARK:
+		rec->u.mark.pid = get_u32(c); rec->u.mark.tid = get_u32(c);
+		rec->u.mark.seq = get_varint(c); rec->u.mark.time_ns = get_varint(c);
+		S(rec->u.mark.label);
+		break;
+	case MTF_LOSS:
+		rec->u.loss.pid = get_u32(c); rec->u.loss.tid = get_u32(c);
+		rec->u.loss.seq = get_varint(c); rec->u.loss.count = get_varint(c);
+		break;
+	case MTF_RSS:
+		rec->u.rss.pid = get_u32(c); rec->u.rss.time_ns = get_varint(c);
+		rec->u.rss.rss_bytes = get_varint(c);
+		break;
+	case MTF_END:
+		rec->u.end.events = get_varint(c); rec->u.end.lost = get_varint(c);
+		rec->u.end.processes = get_varint(c); rec->u.end.threads = get_varint(c);
+		break;
+	}
+#undef S
+	if (c->bad)
+		return MTF_E_BADREC;
+	for (int i = 0; i < f.n; i++)
+		f.dst[i]->s = (const char *)r->arena.p + f.off[i];
+	return 0;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* 1 for a zstd data frame, 2 for a skippable frame, 0 for neither. */
+static int zstd_magic(const uint8_t *p, size_t left)
+{
+	if (left < 4)
+		return 0;
+	if (le32(p) == 0xFD2FB528u)
+		return 1;
+	return (le32(p) & 0xFFFFFFF0u) == 0x184D2A50u ? 2 : 0;
+}
+
+static int reader_init(mtf_reader *r)
+{
+	r->dctx = ZSTD_createDCtx();
+	r->frames = malloc(MTF_MAX_FRAMES * sizeof(uint64_t));
+	if (!r->dctx || !r->frames)
+		return MTF_E_NOMEM;
+	if (!zstd_magic(r->data, r->size))
+		return MTF_E_NOTZSTD;
+	return 0;
+}
+
+int mtf_reader_open_mem(mtf_reader **out, const void *buf, size_t len)
+{
+	*out = NULL;
+	mtf_reader *r = calloc(1, sizeof(*r));
+	if (!r)
+		return MTF_E_NOMEM;
+	r->data = buf;
+	r->size = len;
+	int ret = reader_init(r);
+	if (ret) {
+		mtf_reader_free(r);
+		return ret;
+	}
+	*out = r;
+	return 0;
+}
+
+int mtf_reader_open(mtf_reader **out, const char *path)
+{
+	int ret = 0;
+	mtf_reader *r = NULL;
+	struct stat st;
+	*out = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size < 4) {
+		ret = MTF_E_NOTZSTD;
+		goto out;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		ret = MTF_E_NOMEM;
+		goto out;
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	r->data = p;
+	r->size = (size_t)st.st_size;
+	r->mapped = 1;
+	if ((ret = reader_init(r)))
+		goto out;
+	*out = r;
+	r = NULL;
+out:
+	mtf_reader_free(r);
+	close(fd);
+	return ret;
+}
+
+void mtf_reader_free(mtf_reader *r)
+{
+	if (!r)
+		return;
+	if (r->mapped)
+		munmap((void *)r->data, r->size);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->frame.p);
+	free(r->arena.p);
+	free(r->ev);
+	free(r->frames);
+	free(r);
+}
+
+/* Decompresses the next data frame into r->frame. 1 = a frame, 0 = end of file. */
+static int next_frame(mtf_reader *r)
+{
+	for (;;) {
+		if (r->in_off >= r->size)
+			return 0;
+		const uint8_t *p = r->data + r->in_off;
+		size_t left = r->size - r->in_off;
+		size_t fsz = ZSTD_findFrameCompressedSize(p, left);
+		if (ZSTD_isError(fsz)) {
+			r->bad_off = r->in_off;
+			if (!zstd_magic(p, left))
+				return left < 4 ? MTF_E_TRUNC : MTF_E_ZSTD;
+			return ZSTD_getErrorCode(fsz) == ZSTD_error_srcSize_wrong ? MTF_E_TRUNC : MTF_E_ZSTD;
+		}
+		if (zstd_magic(p, left) == 2) { /* zstd's user metadata: nothing of ours */
+			r->in_off += fsz;
+			r->good_off = r->in_off;
+			continue;
+		}
+		unsigned long long cs = ZSTD_getFrameContentSize(p, fsz);
+		if (cs == ZSTD_CONTENTSIZE_ERROR || cs == ZSTD_CONTENTSIZE_UNKNOWN) {
+			r->bad_off = r->in_off;
+			return cs == ZSTD_CONTENTSIZE_UNKNOWN ? MTF_E_MAGIC : MTF_E_ZSTD;
+		}
+		if (cs > MTF_MAX_FRAME) {
+			r->bad_off = r->in_off;
+			return MTF_E_TOOBIG;
+		}
+		r->frame.len = 0;
+		if (bb_reserve(&r->frame, (size_t)cs + 1))
+			return MTF_E_NOMEM;
+		size_t n = ZSTD_decompressDCtx(r->dctx, r->frame.p, (size_t)cs + 1, p, fsz);
+		if (ZSTD_isError(n) || n != cs) {
+			r->bad_off = r->in_off;
+			return MTF_E_ZSTD;
+		}
+		r->started = 1;
+		r->frame_off = r->in_off;
+		r->frame.len = n;
+		r->pos = 0;
+		r->in_off += fsz;
+		return 1;
+	}
+}
+
+int mtf_reader_next(mtf_reader *r, mtf_record *rec)
+{
+	if (r->err)
+		return r->err;
+	for (;;) {
+		if (r->pos < r->frame.len) {
+			cur c = {r->frame.p + r->pos, r->frame.p + r->frame.len, 0};
+			int type = *c.p++;
+			uint64_t len = get_varint(&c);
+			int ret = 0;
+			if (c.bad || len > (uint64_t)(c.end - c.p))
+				ret = MTF_E_BADREC;
+			else if (len > MTF_MAX_RECORD)
+				ret = MTF_E_TOOBIG;
+			else if (!r->seen_header && type != MTF_HEADER)
+				ret = MTF_E_MAGIC;
+			if (ret) {
+				r->bad_off = r->frame_off;
+				return r->err = ret;
+			}
+			cur body = {c.p, c.p + len, 0};
+			r->pos = (size_t)(body.end - r->frame.p);
+			if (type < 1 || type > MTF_TYPE_MAX)
+				continue; /* a record type from a later minor revision: skipped */
+			ret = decode(r, type, &body, rec);
+			if (ret) {
+				r->bad_off = r->frame_off;
+				return r->err = ret;
+			}
+			if (type == MTF_HEADER)
+				r->seen_header = 1;
+			if (type == MTF_END)
+				r->complete = 1;
+			if (r->pos >= r->frame.len)
+				r->good_off = r->in_off;
+			return 1;
+		}
+		r->good_off = r->in_off;
+		int ret = next_frame(r);
+		if (ret < 0)
+			return r->err = ret;
+		if (ret == 0) {
+			if (!r->seen_header)
+				return r->err = MTF_E_MAGIC;
+			return 0;
+		}
+	}
+}
+
+uint64_t mtf_reader_good_offset(const mtf_reader *r) { return r->good_off; }
+uint64_t mtf_reader_bad_offset(const mtf_reader *r) { return r->bad_off; }
+uint64_t mtf_reader_file_size(const mtf_reader *r) { return r->size; }
+int mtf_reader_complete(const mtf_reader *r) { return r->complete; }

@@ -1,0 +1,202 @@
+/* mtf: the mtrec trace format, shared by the recorder (writer) and the analyzer (reader).
+ * This library never prints, exits or aborts: every function returns a status and the
+ * programs decide what to tell the user. The format itself is specified in FORMAT.md. */
+#ifndef MTF_H
+#define MTF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MTF_VERSION 1
+#define MTF_MAGIC "MTRACE"          /* 6 bytes at the start of the HEADER record */
+#define MTF_MAX_RECORD (16u << 20)  /* no record payload is larger */
+#define MTF_MAX_FRAME (64u << 20)   /* no frame decompresses to more (writer keeps <= 4 MiB) */
+#define MTF_MAX_STRING (1u << 20)
+#define MTF_MAX_FRAMES 1024         /* frames per stack */
+#define MTF_HOST 0xFFFFFFFFu        /* the traced process's own memory as a device */
+
+enum mtf_type {
+	MTF_HEADER = 1,
+	MTF_PROCESS = 2,
+	MTF_PROCESS_EXIT = 3,
+	MTF_THREAD = 4,
+	MTF_MODULE = 5,
+	MTF_STACK = 6,
+	MTF_EVENTS = 7,
+	MTF_DEVICE = 8,
+	MTF_SPACE = 9,
+	MTF_MARK = 10,
+	MTF_LOSS = 11,
+	MTF_RSS = 12,
+	MTF_END = 13,
+	MTF_TYPE_MAX = 13
+};
+
+/* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
+ * bit 5 stack present. Stored verbatim in the trace. */
+enum mtf_kind { MTF_ALLOC = 0, MTF_FREE = 1 };
+enum mtf_func {
+	MTF_FN_MALLOC = 0,   /* malloc / free */
+	MTF_FN_CALLOC = 1,
+	MTF_FN_REALLOC = 2,  /* the free and the alloc halves of a realloc */
+	MTF_FN_MEMALIGN = 3, /* posix_memalign, aligned_alloc, memalign, valloc, pvalloc */
+	MTF_FN_CLIENT = 4,   /* the client API (mtrec_alloc / mtrec_free) */
+	MTF_FN_NEW = 5,      /* reserved: operator new / delete */
+	MTF_FN_MAX = 7
+};
+#define MTF_OP_KIND(op) ((op) & 1u)
+#define MTF_OP_FUNC(op) (((op) >> 1) & 7u)
+#define MTF_OP_DEV 0x10u
+#define MTF_OP_STACK 0x20u
+#define MTF_OP_MAKE(kind, func) ((uint8_t)(((kind) & 1u) | (((func) & 7u) << 1)))
+
+typedef struct mtf_event {
+	uint64_t seq;
+	uint64_t time_ns; /* since the header's clock base (monotonic) */
+	uint64_t addr;
+	uint64_t size;    /* allocs only; 0 for frees */
+	uint32_t device;  /* MTF_HOST for the malloc heap */
+	uint32_t space;   /* 0 = the malloc heap on MTF_HOST */
+	uint32_t stack;   /* 0 = no stack */
+	uint8_t op;       /* see MTF_OP_* */
+} mtf_event;
+
+typedef struct mtf_str {
+	const char *s; /* NUL-terminated; borrowed (see the functions that return it) */
+	uint32_t len;
+} mtf_str;
+
+typedef struct mtf_record {
+	int type;
+	union {
+		struct {
+			uint32_t version;
+			mtf_str host;
+			uint32_t pid;          /* the launched program */
+			mtf_str cmdline;       /* argv joined with single spaces */
+			uint64_t realtime_ns;  /* wall clock at time 0 */
+			uint64_t flags;        /* MTF_FLAG_* */
+		} header;
+		struct {
+			uint32_t pid, ppid;
+			uint64_t seq, time_ns;
+			mtf_str exe, cmdline;
+		} process;
+		struct {
+			uint32_t pid;
+			uint64_t seq, time_ns;
+			int32_t code;   /* exit code, or -1 when killed */
+			int32_t signal; /* killing signal, or 0 */
+		} process_exit;
+		struct {
+			uint32_t pid, tid;
+			uint64_t seq, time_ns;
+			mtf_str name;
+		} thread;
+		struct {
+			uint32_t pid;
+			uint64_t seq;
+			uint32_t unload; /* 0 load, 1 unload */
+			uint64_t base, size;
+			mtf_str path, build_id; /* build_id: raw bytes, len may be 0 */
+		} module;
+		struct {
+			uint32_t pid, id;
+			uint32_t n;
+			const uint64_t *frames; /* innermost first; borrowed */
+		} stack;
+		struct {
+			uint32_t pid, tid;
+			uint32_t n;
+			const mtf_event *ev; /* borrowed */
+		} events;
+		struct {
+			uint32_t pid;
+			uint64_t seq, time_ns;
+			uint32_t close; /* 0 open, 1 close */
+			uint32_t device;
+			mtf_str name;
+			uint64_t capacity; /* 0 = unknown */
+		} device;
+		struct {
+			uint32_t pid, id;
+			mtf_str name;
+		} space;
+		struct {
+			uint32_t pid, tid;
+			uint64_t seq, time_ns;
+			mtf_str label;
+		} mark;
+		struct {
+			uint32_t pid, tid;
+			uint64_t seq, count;
+		} loss;
+		struct {
+			uint32_t pid;
+			uint64_t time_ns, rss_bytes;
+		} rss;
+		struct {
+			uint64_t events, lost, processes, threads;
+		} end;
+	} u;
+} mtf_record;
+
+#define MTF_FLAG_STACKS 1u
+#define MTF_FLAG_LOSSY 2u
+#define MTF_FLAG_FREE_STACKS 4u
+
+/* Status codes: 0 is success; negative values are -errno or one of these. */
+enum {
+	MTF_E_BASE = -10000,
+	MTF_E_ZSTD = -10001,      /* zstd reported damage */
+	MTF_E_TRUNC = -10002,     /* the file ends inside a frame */
+	MTF_E_BADREC = -10003,    /* a record is malformed */
+	MTF_E_MAGIC = -10004,     /* not an mtrec trace */
+	MTF_E_VERSION = -10005,   /* written by a newer format version */
+	MTF_E_TOOBIG = -10006,    /* a length or count over its limit */
+	MTF_E_NOMEM = -10007,
+	MTF_E_NOTZSTD = -10008,   /* not a zstd file at all */
+};
+/* Static text for a status code; never NULL. */
+const char *mtf_strerror(int err);
+
+/* ---- varints (exposed for the recorder's ring encoding and tests) ---- */
+size_t mtf_put_varint(uint8_t *p, uint64_t v); /* writes at most 10 bytes */
+static inline uint64_t mtf_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static inline int64_t mtf_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+/* ---- writer ---- */
+typedef struct mtf_writer mtf_writer;
+/* fd stays the caller's: the writer never closes it. level is zstd's (1 is fast). */
+int mtf_writer_new(mtf_writer **out, int fd, int level);
+/* Appends one record (any type but MTF_EVENTS, which goes through mtf_writer_events). */
+int mtf_writer_put(mtf_writer *w, const mtf_record *r);
+/* Appends a chunk of events of one thread. */
+int mtf_writer_events(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n);
+/* Closes the current zstd frame and writes it out, so everything so far survives. */
+int mtf_writer_flush(mtf_writer *w);
+/* Bytes written to fd so far. */
+uint64_t mtf_writer_bytes(const mtf_writer *w);
+/* Flushes nothing: call mtf_writer_flush first if wanted. Accepts NULL. */
+void mtf_writer_free(mtf_writer *w);
+
+/* ---- reader ---- */
+typedef struct mtf_reader mtf_reader;
+/* Opens path for reading. Returns 0 or a status; *out is NULL on failure. */
+int mtf_reader_open(mtf_reader **out, const char *path);
+/* Same over a memory buffer (borrowed until mtf_reader_free): for tests and fuzzing. */
+int mtf_reader_open_mem(mtf_reader **out, const void *buf, size_t len);
+/* Next record: 1 and *rec filled (its pointers borrowed until the next call), 0 at the
+ * end of the file, or a status < 0. After an error every later call returns it again.
+ * Records are only ever returned from frames that decompressed completely and whose
+ * checksum matched, so a damaged or truncated tail costs at most its last frame. */
+int mtf_reader_next(mtf_reader *r, mtf_record *rec);
+/* Compressed offset of the end of the last complete frame, and of the failure. */
+uint64_t mtf_reader_good_offset(const mtf_reader *r);
+uint64_t mtf_reader_bad_offset(const mtf_reader *r);
+uint64_t mtf_reader_file_size(const mtf_reader *r);
+/* Whether the END record was seen (the writer finished cleanly). */
+int mtf_reader_complete(const mtf_reader *r);
+void mtf_reader_free(mtf_reader *r);
+
+#endif

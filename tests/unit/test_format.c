@@ -1,0 +1,206 @@
+/* Round trips of the trace format: every record type written and read back, events with
+ * every op combination, a truncated tail recovered up to the last frame, damage refused. */
+#include "mtf.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *tmp_path(void)
+{
+	static char p[64];
+	strcpy(p, "/tmp/mtf_testXXXXXX");
+	int fd = mkstemp(p);
+	close(fd);
+	return p;
+}
+
+static mtf_str S(const char *s) { mtf_str r = {s, (uint32_t)strlen(s)}; return r; }
+
+/* Writes a trace with two frames: header..events | more events, end. */
+static size_t write_sample(const char *path, uint64_t *frame1_end)
+{
+	FILE *f = fopen(path, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	r.u.header.pid = 42;
+	r.u.header.cmdline = S("./app --x");
+	r.u.header.realtime_ns = 1700000000000000000ull;
+	r.u.header.flags = MTF_FLAG_STACKS;
+	mtf_writer_put(w, &r);
+	memset(&r, 0, sizeof r);
+	r.type = MTF_PROCESS;
+	r.u.process.pid = 42; r.u.process.ppid = 1; r.u.process.seq = 1;
+	r.u.process.exe = S("/bin/app"); r.u.process.cmdline = S("app --x");
+	mtf_writer_put(w, &r);
+	uint64_t frames[3] = {0x7f0000001000ull, 0x555555554000ull, 0x7f0000000010ull};
+	memset(&r, 0, sizeof r);
+	r.type = MTF_STACK;
+	r.u.stack.pid = 42; r.u.stack.id = 7; r.u.stack.n = 3; r.u.stack.frames = frames;
+	mtf_writer_put(w, &r);
+	mtf_event ev[4] = {
+		{.seq = 2, .time_ns = 100, .addr = 0x5000, .size = 32, .device = MTF_HOST, .stack = 7,
+		 .op = MTF_OP_MAKE(MTF_ALLOC, MTF_FN_MALLOC)},
+		{.seq = 5, .time_ns = 90, .addr = 0x1000, .size = 1ull << 40, .device = 3, .space = 2,
+		 .op = MTF_OP_MAKE(MTF_ALLOC, MTF_FN_CLIENT)},
+		{.seq = 4, .time_ns = 300, .addr = 0x5000, .device = MTF_HOST,
+		 .op = MTF_OP_MAKE(MTF_FREE, MTF_FN_REALLOC)},
+		{.seq = 9, .time_ns = 400, .addr = 0xffffffffffff0000ull, .device = 0, .space = 0,
+		 .stack = 7, .op = MTF_OP_MAKE(MTF_FREE, MTF_FN_CLIENT)},
+	};
+	mtf_writer_events(w, 42, 43, ev, 4);
+	mtf_writer_flush(w);
+	*frame1_end = mtf_writer_bytes(w);
+	memset(&r, 0, sizeof r);
+	r.type = MTF_MARK;
+	r.u.mark.pid = 42; r.u.mark.tid = 43; r.u.mark.seq = 10; r.u.mark.label = S("phase 'two'");
+	mtf_writer_put(w, &r);
+	memset(&r, 0, sizeof r);
+	r.type = MTF_END;
+	r.u.end.events = 4;
+	mtf_writer_put(w, &r);
+	mtf_writer_flush(w);
+	size_t total = mtf_writer_bytes(w);
+	mtf_writer_free(w);
+	fclose(f);
+	return total;
+}
+
+static void roundtrip(void)
+{
+	char *p = tmp_path();
+	uint64_t f1;
+	write_sample(p, &f1);
+	mtf_reader *r;
+	CHECK(mtf_reader_open(&r, p) == 0);
+	mtf_record rec;
+	CHECK(mtf_reader_next(r, &rec) == 1);
+	CHECK(rec.type == MTF_HEADER);
+	CHECK(!strcmp(rec.u.header.host.s, "box"));
+	CHECK(!strcmp(rec.u.header.cmdline.s, "./app --x"));
+	CHECK_EQ_U(rec.u.header.pid, 42);
+	CHECK_EQ_U(rec.u.header.realtime_ns, 1700000000000000000ull);
+	CHECK(mtf_reader_next(r, &rec) == 1 && rec.type == MTF_PROCESS);
+	CHECK(!strcmp(rec.u.process.exe.s, "/bin/app") && !strcmp(rec.u.process.cmdline.s, "app --x"));
+	CHECK(mtf_reader_next(r, &rec) == 1 && rec.type == MTF_STACK);
+	CHECK_EQ_U(rec.u.stack.n, 3);
+	CHECK_EQ_U(rec.u.stack.frames[1], 0x555555554000ull);
+	CHECK_EQ_U(rec.u.stack.frames[2], 0x7f0000000010ull);
+	CHECK(mtf_reader_next(r, &rec) == 1 && rec.type == MTF_EVENTS);
+	CHECK_EQ_U(rec.u.events.n, 4);
+	CHECK_EQ_U(rec.u.events.tid, 43);
+	const mtf_event *e = rec.u.events.ev;
+	CHECK_EQ_U(e[0].seq, 2); CHECK_EQ_U(e[0].size, 32); CHECK_EQ_U(e[0].stack, 7);
+	CHECK_EQ_U(e[0].device, MTF_HOST);
+	CHECK_EQ_U(e[1].seq, 5); CHECK_EQ_U(e[1].time_ns, 90); CHECK_EQ_U(e[1].size, 1ull << 40);
+	CHECK_EQ_U(e[1].device, 3); CHECK_EQ_U(e[1].space, 2); CHECK_EQ_U(e[1].stack, 0);
+	CHECK_EQ_U(e[2].seq, 4); CHECK_EQ_U(MTF_OP_KIND(e[2].op), MTF_FREE);
+	CHECK_EQ_U(MTF_OP_FUNC(e[2].op), MTF_FN_REALLOC); CHECK_EQ_U(e[2].size, 0);
+	CHECK_EQ_U(e[3].addr, 0xffffffffffff0000ull); CHECK_EQ_U(e[3].device, 0);
+	CHECK_EQ_U(e[3].stack, 7);
+	CHECK(mtf_reader_next(r, &rec) == 1 && rec.type == MTF_MARK);
+	CHECK(!strcmp(rec.u.mark.label.s, "phase 'two'"));
+	CHECK(mtf_reader_next(r, &rec) == 1 && rec.type == MTF_END);
+	CHECK(mtf_reader_next(r, &rec) == 0);
+	CHECK(mtf_reader_complete(r));
+	mtf_reader_free(r);
+	unlink(p);
+}
+
+/* Every truncation point gives the records of the complete frames and a clean error. */
+static void truncation(void)
+{
+	char *p = tmp_path();
+	uint64_t f1;
+	size_t total = write_sample(p, &f1);
+	FILE *f = fopen(p, "r");
+	unsigned char *buf = malloc(total);
+	CHECK(fread(buf, 1, total, f) == total);
+	fclose(f);
+	for (size_t cut = 0; cut < total; cut++) {
+		mtf_reader *r;
+		int ret = mtf_reader_open_mem(&r, buf, cut);
+		if (ret) {
+			if (cut >= 4)
+				free(buf);
+			CHECK(cut < 4);
+			continue;
+		}
+		mtf_record rec;
+		int n = 0;
+		while ((ret = mtf_reader_next(r, &rec)) == 1)
+			n++;
+		CHECK(ret < 0 || (ret == 0 && cut == f1)); /* at a frame boundary: clean but incomplete */
+		CHECK(!mtf_reader_complete(r));
+		if (cut >= f1)
+			CHECK(n == 4 && mtf_reader_good_offset(r) == f1);
+		else
+			CHECK(n == 0);
+		mtf_reader_free(r);
+	}
+	free(buf);
+	unlink(p);
+}
+
+static void flips(void)
+{
+	char *p = tmp_path();
+	uint64_t f1;
+	size_t total = write_sample(p, &f1);
+	FILE *f = fopen(p, "r");
+	unsigned char *buf = malloc(total);
+	CHECK(fread(buf, 1, total, f) == total);
+	fclose(f);
+	for (size_t i = 0; i < total; i++)
+		for (int bit = 0; bit < 8; bit += 3) {
+			buf[i] ^= (unsigned char)(1u << bit);
+			mtf_reader *r;
+			if (mtf_reader_open_mem(&r, buf, total) == 0) {
+				mtf_record rec;
+				int n = 0, ret;
+				while ((ret = mtf_reader_next(r, &rec)) == 1 && n < 100)
+					n++;
+				CHECK(n < 100);
+				mtf_reader_free(r);
+			}
+			buf[i] ^= (unsigned char)(1u << bit);
+		}
+	free(buf);
+	unlink(p);
+}
+
+static void not_a_trace(void)
+{
+	mtf_reader *r;
+	const char *text = "hello, this is plain text and not a trace\n";
+	CHECK(mtf_reader_open_mem(&r, text, strlen(text)) == MTF_E_NOTZSTD);
+	CHECK(mtf_reader_open(&r, "/nonexistent/x.zst") == -2);
+	CHECK(!strcmp(mtf_strerror(-2), "No such file or directory"));
+}
+
+static void varints(void)
+{
+	uint64_t vals[] = {0, 1, 127, 128, 300, 1ull << 35, UINT64_MAX};
+	for (size_t i = 0; i < sizeof vals / sizeof *vals; i++) {
+		uint8_t b[10];
+		size_t n = mtf_put_varint(b, vals[i]);
+		CHECK(n >= 1 && n <= 10);
+		CHECK_EQ_U(mtf_unzigzag(mtf_zigzag((int64_t)vals[i])), vals[i]);
+	}
+	CHECK_EQ_U(mtf_zigzag(-1), 1);
+	CHECK_EQ_U(mtf_zigzag(1), 2);
+}
+
+int main(void)
+{
+	RUN(roundtrip);
+	RUN(truncation);
+	RUN(flips);
+	RUN(not_a_trace);
+	RUN(varints);
+	UNIT_EXIT();
+}
