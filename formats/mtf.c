@@ -207,6 +207,7 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		V(r->u.process.pid); V(r->u.process.ppid);
 		V(r->u.process.seq); V(r->u.process.time_ns);
 		S(r->u.process.exe); S(r->u.process.cmdline);
+		V(r->u.process.how);
 		break;
 	case MTF_PROCESS_EXIT:
 		V(r->u.process_exit.pid); V(r->u.process_exit.seq); V(r->u.process_exit.time_ns);
@@ -482,6 +483,7 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		rec->u.process.pid = get_u32(c); rec->u.process.ppid = get_u32(c);
 		rec->u.process.seq = get_varint(c); rec->u.process.time_ns = get_varint(c);
 		S(rec->u.process.exe); S(rec->u.process.cmdline);
+		rec->u.process.how = get_u32(c);
 		break;
 	case MTF_PROCESS_EXIT:
 		rec->u.process_exit.pid = get_u32(c); rec->u.process_exit.seq = get_varint(c);

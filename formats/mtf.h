@@ -81,6 +81,9 @@ typedef struct mtf_record {
 			uint32_t pid, ppid;
 			uint64_t seq, time_ns;
 			mtf_str exe, cmdline;
+			uint32_t how; /* MTF_PROC_EXEC: a new image (first start or exec: the
+				       * pid's earlier heap is gone); MTF_PROC_FORK: a copy of
+				       * ppid's heap as it was at seq */
 		} process;
 		struct {
 			uint32_t pid;
@@ -140,6 +143,8 @@ typedef struct mtf_record {
 		} end;
 	} u;
 } mtf_record;
+
+enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1 };
 
 #define MTF_FLAG_STACKS 1u
 #define MTF_FLAG_LOSSY 2u
