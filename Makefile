@@ -24,7 +24,7 @@ SAMPLE_CXX := $(wildcard samples/*.cpp)
 ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
 MTAN_DEPS := $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(wildcard analyze/*.h formats/*.h)
 
-.PHONY: all check demo install uninstall clean deps bench fuzz
+.PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
 
 deps: $(B)/.deps
@@ -76,7 +76,38 @@ $(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
 	g++ -std=c++17 -g -O1 $(WARN) -Irecord -o $@ $< -lpthread
 samples: $(SAMPLE_BINS)
 
-TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(UNIT_BINS)
+# The format's own tests link only formats/, so they build before the analyzer does.
+FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h
+$(B)/asan/test_hostile: tests/unit/test_hostile.c $(FORMAT_TEST_DEPS) | $(B)/.deps
+	@mkdir -p $(B)/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/unit -o $@ $< $(FORMATS_SRC) -lzstd
+
+# Fuzzing the decoder (tests/fuzz/): `make fuzz` runs each libFuzzer harness for
+# FUZZ_SECONDS; test_fuzz_replay replays the corpus and the saved crashes in `make check`.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_PKGS := clang libclang-rt-dev
+FUZZ_NAMES := decoder records
+FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
+FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+$(B)/.fuzzdeps: tools/deps.sh | $(B)/.deps
+	@tools/deps.sh $(FUZZ_PKGS)
+	@touch $@
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h $(FORMATS_SRC) formats/mtf.h | $(B)/.fuzzdeps
+	@mkdir -p $(B)/fuzz
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_SAN) -o $@ $< $(FORMATS_SRC) -lzstd
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_NAMES)
+# Rewrites the seed corpus with the current writer: `make fuzz-seeds`, then review and commit.
+$(B)/mkseeds: tests/fuzz/mkseeds.c $(FORMATS_SRC) formats/mtf.h | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(FORMATS_SRC) -lzstd
+fuzz-seeds: $(B)/mkseeds
+	$(B)/mkseeds tests/fuzz/corpus
+$(B)/asan/test_fuzz_replay: tests/fuzz/replay.c tests/fuzz/harness.h $(FORMATS_SRC) formats/mtf.h | $(B)/.deps
+	@mkdir -p $(B)/asan
+	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/fuzz -o $@ $< $(FORMATS_SRC) -lzstd
+
+TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(UNIT_BINS) $(B)/asan/test_fuzz_replay
 check: $(TEST_BINS)
 	@tests/run.sh
 
@@ -100,4 +131,5 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/share/doc/mtrec
 
 clean:
-	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c
+	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c \
+		$(B)/fuzz $(B)/mkseeds

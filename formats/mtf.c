@@ -353,6 +353,8 @@ static uint64_t get_varint(cur *c)
 			return 0;
 		}
 		uint8_t b = *c->p++;
+		if (shift == 63 && b > 1)
+			break; /* the 10th byte holds bit 63 only: anything more overflows 64 bits */
 		v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80))
 			return v;
@@ -436,9 +438,11 @@ static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
 		e->device = MTF_HOST;
 		e->space = 0;
 		if (ops[i] & MTF_OP_STACK) {
-			stack += mtf_unzigzag(get_varint(c));
-			if (stack <= 0 || stack > UINT32_MAX)
-				c->bad = 1;
+			/* stack is in [0, UINT32_MAX] here, so these bounds cannot overflow */
+			int64_t d = mtf_unzigzag(get_varint(c));
+			if (d <= -stack || d > (int64_t)UINT32_MAX - stack)
+				return MTF_E_BADREC;
+			stack += d;
 			e->stack = (uint32_t)stack;
 		}
 		if (ops[i] & MTF_OP_DEV) {
@@ -667,14 +671,17 @@ static int next_frame(mtf_reader *r)
 			return 0;
 		const uint8_t *p = r->data + r->in_off;
 		size_t left = r->size - r->in_off;
+		int kind = zstd_magic(p, left);
+		if (!kind) { /* garbage, or a legacy zstd frame the writer never makes */
+			r->bad_off = r->in_off;
+			return left < 4 ? MTF_E_TRUNC : MTF_E_ZSTD;
+		}
 		size_t fsz = ZSTD_findFrameCompressedSize(p, left);
 		if (ZSTD_isError(fsz)) {
 			r->bad_off = r->in_off;
-			if (!zstd_magic(p, left))
-				return left < 4 ? MTF_E_TRUNC : MTF_E_ZSTD;
 			return ZSTD_getErrorCode(fsz) == ZSTD_error_srcSize_wrong ? MTF_E_TRUNC : MTF_E_ZSTD;
 		}
-		if (zstd_magic(p, left) == 2) { /* zstd's user metadata: nothing of ours */
+		if (kind == 2) { /* zstd's user metadata: nothing of ours */
 			r->in_off += fsz;
 			r->good_off = r->in_off;
 			continue;
@@ -683,6 +690,11 @@ static int next_frame(mtf_reader *r)
 		if (cs == ZSTD_CONTENTSIZE_ERROR || cs == ZSTD_CONTENTSIZE_UNKNOWN) {
 			r->bad_off = r->in_off;
 			return cs == ZSTD_CONTENTSIZE_UNKNOWN ? MTF_E_MAGIC : MTF_E_ZSTD;
+		}
+		/* Frame_Header_Descriptor bit 2: without the checksum, damage would go unseen */
+		if (!(p[4] & 0x04)) {
+			r->bad_off = r->in_off;
+			return MTF_E_MAGIC;
 		}
 		if (cs > MTF_MAX_FRAME) {
 			r->bad_off = r->in_off;
@@ -715,12 +727,13 @@ int mtf_reader_next(mtf_reader *r, mtf_record *rec)
 			int type = *c.p++;
 			uint64_t len = get_varint(&c);
 			int ret = 0;
-			if (c.bad || len > (uint64_t)(c.end - c.p))
-				ret = MTF_E_BADREC;
+			/* before the HEADER, anything else means "not a trace" (another zstd file) */
+			if (!r->seen_header && type != MTF_HEADER)
+				ret = MTF_E_MAGIC;
+			else if (c.bad || len > (uint64_t)(c.end - c.p))
+				ret = r->seen_header ? MTF_E_BADREC : MTF_E_MAGIC;
 			else if (len > MTF_MAX_RECORD)
 				ret = MTF_E_TOOBIG;
-			else if (!r->seen_header && type != MTF_HEADER)
-				ret = MTF_E_MAGIC;
 			if (ret) {
 				r->bad_off = r->frame_off;
 				return r->err = ret;
