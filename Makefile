@@ -107,7 +107,11 @@ $(B)/asan/test_fuzz_replay: tests/fuzz/replay.c tests/fuzz/harness.h $(FORMATS_S
 	@mkdir -p $(B)/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -Itests/fuzz -o $@ $< $(FORMATS_SRC) -lzstd
 
-TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(UNIT_BINS) $(B)/asan/test_fuzz_replay
+# Test tools: a record dumper.
+$(B)/mtdump: tests/tools/mtdump.c $(FORMATS_SRC) formats/mtf.h | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/mtdump.c $(FORMATS_SRC) -lzstd
+
+TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(UNIT_BINS) $(B)/asan/test_fuzz_replay
 check: $(TEST_BINS)
 	@tests/run.sh
 

@@ -1,0 +1,691 @@
+/* engine.c: the recording engine inside the traced process. It joins the collector's
+ * shared memory, gives each thread its own ring, and writes fixed-layout records there:
+ * events with their stacks (sent once per thread, then by hash), and the process, thread,
+ * module, device, space and mark records. No stdio, no locks and no malloc on the event
+ * path; on any failure it stops recording and lets the program run on. */
+#include "engine.h"
+#include "mtf.h"
+#include "ring.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+
+#define STACK_CACHE 4096 /* per-thread: hashes of stacks already sent (direct-mapped) */
+#define MAX_MODULES 1024
+#define MAX_SPACES 1024
+
+__thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec")));
+int mtr_on;
+
+static struct mtr_shm *shm;
+static uint64_t ring_mask;
+static uint32_t g_depth, g_opts, g_pid;
+static uint64_t g_t0;
+static uintptr_t self_lo, self_hi; /* libmtrec.so's own code: never part of a stack */
+static _Atomic int init_state;     /* 0 not yet, 1 running, 2 done */
+static uint64_t fork_seq;
+static struct {
+	uint64_t hash;
+	uint32_t pid;
+} spaces[MAX_SPACES];
+static uint32_t nspaces;
+static atomic_flag spaces_lock = ATOMIC_FLAG_INIT;
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - g_t0;
+}
+
+uint64_t mtr_take_seq(void)
+{
+	return atomic_fetch_add_explicit(&shm->seq, 1, memory_order_relaxed) + 1;
+}
+
+int mtr_free_stacks(void) { return (g_opts & MTR_OPT_FREE_STACKS) != 0; }
+
+static void stop_recording(void)
+{
+	mtr_on = 0;
+}
+
+/* ------------------------------------------------------------------ rings */
+
+/* Waits for room when the ring is full: the default never drops an event. Gives up only
+ * when the collector is gone or has stopped. */
+static int wait_space(struct mtr_tls *t, uint64_t need)
+{
+	if (g_opts & MTR_OPT_LOSSY) {
+		atomic_fetch_add_explicit(&t->slot->lost, 1, memory_order_relaxed);
+		return 0;
+	}
+	for (unsigned i = 0;; i++) {
+		t->tail_cache = atomic_load_explicit(&t->slot->tail, memory_order_acquire);
+		if (need - t->tail_cache <= MTR_RING_BYTES)
+			return 1;
+		if (atomic_load_explicit(&shm->disabled, memory_order_relaxed)) {
+			stop_recording();
+			return 0;
+		}
+		if (i < 64) {
+			sched_yield();
+			continue;
+		}
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+		if ((i & 1023) == 0 && kill((pid_t)shm->collector_pid, 0) < 0 && errno == ESRCH) {
+			stop_recording();
+			return 0;
+		}
+	}
+}
+
+static void *reserve(struct mtr_tls *t, uint32_t len)
+{
+	uint64_t off = t->head & ring_mask;
+	uint64_t pad = off + len > MTR_RING_BYTES ? MTR_RING_BYTES - off : 0;
+	uint64_t need = t->head + pad + len;
+	if (need - t->tail_cache > MTR_RING_BYTES && !wait_space(t, need))
+		return NULL;
+	if (pad) {
+		struct mtr_rec *p = (struct mtr_rec *)(t->data + off);
+		p->len = (uint32_t)pad;
+		p->type = MTR_R_PAD;
+		t->head += pad;
+		off = 0;
+	}
+	return t->data + off;
+}
+
+static inline void publish(struct mtr_tls *t, uint32_t len)
+{
+	t->head += len;
+	atomic_store_explicit(&t->slot->head, t->head, memory_order_release);
+}
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	size_t n = 0;
+	while (n + 1 < cap) {
+		ssize_t k = read(fd, buf + n, cap - 1 - n);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = 0;
+	return (int)n;
+}
+
+static void emit_misc(struct mtr_tls *t, int type, uint64_t seq, uint64_t a, uint64_t b, uint32_t d,
+		      uint32_t e, const char *s1, size_t l1, const char *s2, size_t l2)
+{
+	if (t->state != 1)
+		return;
+	if (l1 > MTR_MAX_STR)
+		l1 = MTR_MAX_STR;
+	if (l2 > MTR_MAX_STR)
+		l2 = MTR_MAX_STR;
+	uint32_t len = (uint32_t)((sizeof(struct mtr_rec_misc) + l1 + l2 + 7) & ~(size_t)7);
+	struct mtr_rec_misc *r = reserve(t, len);
+	if (!r)
+		return;
+	r->h.len = len;
+	r->h.type = (uint16_t)type;
+	r->h.n = 0;
+	r->h.seq = seq;
+	r->h.time_ns = now_ns();
+	r->a = a;
+	r->b = b;
+	r->d = d;
+	r->e = e;
+	r->len1 = (uint32_t)l1;
+	r->len2 = (uint32_t)l2;
+	if (l1)
+		memcpy(r->str, s1, l1);
+	if (l2)
+		memcpy(r->str + l1, s2, l2);
+	publish(t, len);
+}
+
+static void emit_thread_name(struct mtr_tls *t, const char *name)
+{
+	emit_misc(t, MTR_R_THREAD, mtr_take_seq(), 0, 0, 0, 0, name, strlen(name), NULL, 0);
+}
+
+static int g_pid_registered; /* this process's PROCESS record went out */
+
+/* "/proc/self/task/TID/comm" without stdio (this runs inside malloc). */
+static void comm_path(char *out, uint32_t tid)
+{
+	char digits[12];
+	int n = 0;
+	do
+		digits[n++] = (char)('0' + tid % 10);
+	while ((tid /= 10));
+	memcpy(out, "/proc/self/task/", 16);
+	out += 16;
+	while (n)
+		*out++ = digits[--n];
+	memcpy(out, "/comm", 6);
+}
+
+static void emit_own_name(struct mtr_tls *t)
+{
+	char path[64], name[64];
+	comm_path(path, t->tid);
+	int n = read_file(path, name, sizeof name);
+	if (n > 0 && name[n - 1] == '\n')
+		name[n - 1] = 0;
+	emit_thread_name(t, name);
+}
+
+static pthread_key_t exit_key;
+static int exit_key_ok;
+
+/* Claims a free slot for the calling thread. */
+static int thread_start(struct mtr_tls *t)
+{
+	if (t->state == 2 || !mtr_on)
+		return 0;
+	if (!t->stack_cache) {
+		void *p = mmap(NULL, STACK_CACHE * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			t->state = 2;
+			return 0;
+		}
+		t->stack_cache = p;
+	}
+	t->tid = (uint32_t)gettid();
+	uint32_t start = atomic_fetch_add(&shm->hint, 1);
+	for (uint32_t k = 0; k < MTR_NRINGS; k++) {
+		struct mtr_slot *s = &shm->slot[(start + k) % MTR_NRINGS];
+		uint32_t expect = MTR_SLOT_FREE;
+		if (atomic_load_explicit(&s->state, memory_order_relaxed) != MTR_SLOT_FREE ||
+		    !atomic_compare_exchange_strong(&s->state, &expect, 3 /* claiming */))
+			continue;
+		s->pid = g_pid;
+		s->tid = t->tid;
+		t->slot = s;
+		t->data = (uint8_t *)shm + shm->data_off + (uint64_t)(s - shm->slot) * MTR_RING_BYTES;
+		t->head = atomic_load(&s->head);
+		t->tail_cache = atomic_load(&s->tail);
+		atomic_store_explicit(&s->state, MTR_SLOT_OWNED, memory_order_release);
+		t->state = 1;
+		if (exit_key_ok)
+			pthread_setspecific(exit_key, (void *)1);
+		if (g_pid_registered)
+			emit_own_name(t);
+		return 1;
+	}
+	t->state = 2; /* no slot left: this thread goes unrecorded (the trace says so) */
+	return 0;
+}
+
+/* A thread that ends gives its ring back; the collector drains it, then frees it. */
+static void thread_exit(void *arg)
+{
+	(void)arg;
+	struct mtr_tls *t = &mtr_tls;
+	if (t->state == 1) {
+		atomic_store_explicit(&t->slot->state, MTR_SLOT_CLOSED, memory_order_release);
+		t->slot = NULL;
+		t->state = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ modules */
+
+struct module {
+	uintptr_t base, size;
+	uint64_t name_hash;
+	int seen;
+};
+static struct module modules[MAX_MODULES];
+static int nmodules;
+static atomic_flag modules_lock = ATOMIC_FLAG_INIT;
+static unsigned long long seen_adds = ~0ull, seen_subs = ~0ull;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static size_t build_id(const struct dl_phdr_info *info, const unsigned char **out)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		size_t align = ph->p_align == 8 ? 8 : 4;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			size_t name = (nh->n_namesz + align - 1) & ~(align - 1);
+			size_t desc = (nh->n_descsz + align - 1) & ~(align - 1);
+			const unsigned char *d = p + sizeof(*nh) + name;
+			if (d + nh->n_descsz > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 && !memcmp(p + sizeof(*nh), "GNU", 4)) {
+				*out = d;
+				return nh->n_descsz;
+			}
+			p = d + desc;
+		}
+	}
+	return 0;
+}
+
+static int module_cb(struct dl_phdr_info *info, size_t sz, void *arg)
+{
+	(void)sz;
+	struct mtr_tls *t = arg;
+	uintptr_t hi = 0;
+	for (int i = 0; i < info->dlpi_phnum; i++)
+		if (info->dlpi_phdr[i].p_type == PT_LOAD && info->dlpi_phdr[i].p_vaddr + info->dlpi_phdr[i].p_memsz > hi)
+			hi = info->dlpi_phdr[i].p_vaddr + info->dlpi_phdr[i].p_memsz;
+	if (!hi)
+		return 0;
+	char exe[4096];
+	const char *name = info->dlpi_name;
+	if (!name || !*name) {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+		exe[n > 0 ? n : 0] = 0;
+		name = exe;
+	}
+	uint64_t h = hash_str(name);
+	for (int i = 0; i < nmodules; i++)
+		if (modules[i].base == info->dlpi_addr && modules[i].name_hash == h && modules[i].size == hi) {
+			modules[i].seen = 1;
+			return 0;
+		}
+	if (nmodules == MAX_MODULES)
+		return 0;
+	modules[nmodules++] = (struct module){info->dlpi_addr, hi, h, 1};
+	const unsigned char *bid = NULL;
+	size_t bidlen = build_id(info, &bid);
+	emit_misc(t, MTR_R_MODULE, mtr_take_seq(), info->dlpi_addr, hi, 0, 0, name, strlen(name),
+		  (const char *)bid, bidlen);
+	return 0;
+}
+
+static void modules_scan(struct mtr_tls *t)
+{
+	while (atomic_flag_test_and_set_explicit(&modules_lock, memory_order_acquire))
+		sched_yield();
+	for (int i = 0; i < nmodules; i++)
+		modules[i].seen = 0;
+	dl_iterate_phdr(module_cb, t);
+	for (int i = 0; i < nmodules;) {
+		if (modules[i].seen) {
+			i++;
+			continue;
+		}
+		emit_misc(t, MTR_R_MODULE, mtr_take_seq(), modules[i].base, modules[i].size, 1, 0, "", 0, NULL, 0);
+		modules[i] = modules[--nmodules];
+	}
+	atomic_flag_clear_explicit(&modules_lock, memory_order_release);
+}
+
+static int counters_cb(struct dl_phdr_info *info, size_t sz, void *arg)
+{
+	(void)sz;
+	unsigned long long *c = arg;
+	c[0] = info->dlpi_adds;
+	c[1] = info->dlpi_subs;
+	return 1;
+}
+
+/* Cheap unless a library was loaded or unloaded since the last look. */
+static void modules_check(struct mtr_tls *t)
+{
+	unsigned long long c[2] = {0, 0};
+	dl_iterate_phdr(counters_cb, c);
+	if (c[0] == seen_adds && c[1] == seen_subs)
+		return;
+	seen_adds = c[0];
+	seen_subs = c[1];
+	modules_scan(t);
+}
+
+void mtr_modules_rescan(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (mtr_on && (t->state == 1 || thread_start(t)))
+		modules_check(t);
+}
+
+static int self_cb(struct dl_phdr_info *info, size_t sz, void *arg)
+{
+	(void)sz;
+	uintptr_t me = (uintptr_t)arg;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (ph->p_type == PT_LOAD && me >= lo && me < lo + ph->p_memsz) {
+			self_lo = lo;
+			self_hi = lo + ph->p_memsz;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ events */
+
+static inline uint64_t hash_frames(const uint64_t *f, int n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ull ^ (uint64_t)n;
+	for (int i = 0; i < n; i++) {
+		h = (h ^ f[i]) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	return h ? h : 1;
+}
+
+void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uint32_t space,
+	       uint64_t addr, uint64_t size, int stack)
+{
+	int saved_errno = errno;
+	if (t->state != 1 && !thread_start(t))
+		goto out;
+	uint64_t time = now_ns();
+	uint64_t frames[MTR_MAX_DEPTH];
+	int n = 0, send = 0;
+	uint64_t hash = 0;
+	if (stack && g_depth) {
+		void *buf[MTR_MAX_DEPTH + 16];
+		int got = unw_backtrace(buf, (int)g_depth + 16);
+		int i = 0;
+		while (i < got && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
+			i++;
+		for (; i < got && n < (int)g_depth; i++)
+			frames[n++] = (uint64_t)(uintptr_t)buf[i];
+		if (n) {
+			hash = hash_frames(frames, n);
+			send = t->stack_cache[hash & (STACK_CACHE - 1)] != hash;
+			if (send)
+				modules_check(t); /* new code addresses may come from a new library */
+		}
+	}
+	uint32_t len = (uint32_t)(sizeof(struct mtr_rec_event) + (send ? (size_t)n * 8 : 0));
+	struct mtr_rec_event *r = reserve(t, len);
+	if (!r)
+		goto out;
+	r->h.len = len;
+	r->h.type = MTR_R_EVENT;
+	r->h.n = (uint16_t)(send ? n : 0);
+	r->h.seq = seq;
+	r->h.time_ns = time;
+	r->addr = addr;
+	r->size = size;
+	r->hash = hash;
+	r->device = device;
+	r->space = space;
+	r->op = op;
+	if (send) {
+		memcpy(r->frames, frames, (size_t)n * 8);
+		t->stack_cache[hash & (STACK_CACHE - 1)] = hash;
+	}
+	publish(t, len);
+out:
+	errno = saved_errno;
+}
+
+void mtr_thread_named(const char *name)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (t->state == 1 || thread_start(t))
+		emit_thread_name(t, name);
+}
+
+/* ------------------------------------------------------------------ processes */
+
+static void register_process(struct mtr_tls *t, uint32_t how, uint64_t seq)
+{
+	if (!thread_start(t))
+		return;
+	char exe[4096], cmd[MTR_MAX_STR];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	int len = read_file("/proc/self/cmdline", cmd, sizeof cmd);
+	while (len > 0 && cmd[len - 1] == 0)
+		len--;
+	for (int i = 0; i < len; i++)
+		if (cmd[i] == 0)
+			cmd[i] = ' ';
+	emit_misc(t, MTR_R_PROCESS, seq, (uint64_t)getppid(), 0, how, 0, exe, strlen(exe), cmd, (size_t)len);
+	g_pid_registered = 1;
+	emit_own_name(t);
+	seen_adds = seen_subs = ~0ull;
+	modules_check(t);
+}
+
+static void at_prepare(void)
+{
+	fork_seq = mtr_on ? mtr_take_seq() : 0;
+}
+
+static void at_child(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	t->state = 0;
+	t->slot = NULL;
+	if (t->stack_cache)
+		memset(t->stack_cache, 0, STACK_CACHE * sizeof(uint64_t));
+	if (!mtr_on)
+		return;
+	if (g_opts & MTR_OPT_NO_FOLLOW) {
+		mtr_on = 0;
+		return;
+	}
+	g_pid = (uint32_t)getpid();
+	g_pid_registered = 0;
+	/* another thread of the parent may have held these: it does not exist here */
+	atomic_flag_clear(&modules_lock);
+	atomic_flag_clear(&spaces_lock);
+	nmodules = 0; /* the child reports its own module map */
+	int busy = t->busy;
+	t->busy = 1;
+	register_process(t, MTF_PROC_FORK, fork_seq);
+	t->busy = busy;
+}
+
+/* With --no-follow, children must not find the recorder: drop MTREC_SHM from the
+ * environment in place (no allocation). */
+static void scrub_environ(void)
+{
+	extern char **environ;
+	char **w = environ;
+	for (char **r = environ; r && *r; r++)
+		if (strncmp(*r, "MTREC_SHM=", 10))
+			*w++ = *r;
+	if (w)
+		*w = NULL;
+}
+
+void mtr_init(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&init_state, &expect, 1))
+		return;
+	int busy = t->busy;
+	t->busy = 1;
+	const char *path = getenv("MTREC_SHM");
+	int fd = -1;
+	void *p = MAP_FAILED;
+	struct stat st;
+	if (!path)
+		goto out;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != getuid() || (uint64_t)st.st_size != mtr_shm_size())
+		goto out;
+	p = mmap(NULL, mtr_shm_size(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		goto out;
+	shm = p;
+	if (shm->magic != MTR_SHM_MAGIC || shm->version != MTR_SHM_VERSION || shm->disabled)
+		goto out;
+	ring_mask = MTR_RING_BYTES - 1;
+	g_depth = shm->depth > MTR_MAX_DEPTH ? MTR_MAX_DEPTH : shm->depth;
+	g_opts = shm->opts;
+	g_t0 = shm->t0_ns;
+	g_pid = (uint32_t)getpid();
+	dl_iterate_phdr(self_cb, (void *)(uintptr_t)&mtr_init);
+	if (g_depth) { /* libunwind sets itself up on first use: do it now, unrecorded */
+		void *buf[4];
+		unw_backtrace(buf, 4);
+	}
+	if ((g_opts & MTR_OPT_NO_FOLLOW) && g_pid != shm->root_pid)
+		goto out;
+	if (g_opts & MTR_OPT_NO_FOLLOW)
+		scrub_environ();
+	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+	pthread_atfork(at_prepare, NULL, at_child);
+	mtr_on = 1;
+	register_process(t, MTF_PROC_EXEC, mtr_take_seq());
+	if (t->state == 1) {
+		/* an exec replaced the image that held these rings: none will write again */
+		for (uint32_t i = 0; i < MTR_NRINGS; i++) {
+			struct mtr_slot *s = &shm->slot[i];
+			uint32_t owned = MTR_SLOT_OWNED;
+			if (s != t->slot && s->pid == g_pid)
+				atomic_compare_exchange_strong(&s->state, &owned, MTR_SLOT_CLOSED);
+		}
+	} else {
+		mtr_on = 0;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (!mtr_on && p != MAP_FAILED && t->state != 1) {
+		munmap(p, mtr_shm_size());
+		shm = NULL;
+	}
+	t->busy = busy;
+	atomic_store(&init_state, 2);
+}
+
+__attribute__((constructor)) static void ctor(void)
+{
+	mtr_init();
+}
+
+/* ------------------------------------------------------------------ client API */
+
+static int api_enter(struct mtr_tls *t)
+{
+	if (t->busy)
+		return 0;
+	if (!mtr_on)
+		mtr_init();
+	if (!mtr_on)
+		return 0;
+	t->busy = 1;
+	if (t->state != 1 && !thread_start(t)) {
+		t->busy = 0;
+		return 0;
+	}
+	return 1;
+}
+
+MTR_EXPORT uint64_t mtrec_impl_seq(void)
+{
+	return mtr_on ? mtr_take_seq() : 0;
+}
+
+MTR_EXPORT void mtrec_impl_alloc_seq(uint64_t seq, uint32_t device, uint32_t space, uint64_t addr, uint64_t size)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, MTF_FN_CLIENT), device, space, addr, size, 1);
+	t->busy = 0;
+}
+
+MTR_EXPORT void mtrec_impl_free_seq(uint64_t seq, uint32_t device, uint32_t space, uint64_t addr)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_FREE, MTF_FN_CLIENT), device, space, addr, 0, 1);
+	t->busy = 0;
+}
+
+MTR_EXPORT void mtrec_impl_device_open(uint32_t device, const char *name, uint64_t capacity)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	name = name ? name : "";
+	emit_misc(t, MTR_R_DEVICE, mtr_take_seq(), capacity, 0, device, 0, name, strlen(name), NULL, 0);
+	t->busy = 0;
+}
+
+MTR_EXPORT void mtrec_impl_device_close(uint32_t device)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	emit_misc(t, MTR_R_DEVICE, mtr_take_seq(), 0, 0, device, 1, "", 0, NULL, 0);
+	t->busy = 0;
+}
+
+
+MTR_EXPORT uint32_t mtrec_impl_space(const char *name)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!name || !api_enter(t))
+		return 0;
+	uint64_t h = hash_str(name);
+	uint32_t id = 0;
+	while (atomic_flag_test_and_set_explicit(&spaces_lock, memory_order_acquire))
+		sched_yield();
+	for (uint32_t i = 0; i < nspaces; i++)
+		if (spaces[i].hash == h && spaces[i].pid == g_pid) /* a forked child names anew */
+			id = i + 1;
+	if (!id && nspaces < MAX_SPACES) {
+		spaces[nspaces].hash = h;
+		spaces[nspaces].pid = g_pid;
+		id = ++nspaces;
+		emit_misc(t, MTR_R_SPACE, mtr_take_seq(), 0, 0, id, 0, name, strlen(name), NULL, 0);
+	}
+	atomic_flag_clear_explicit(&spaces_lock, memory_order_release);
+	t->busy = 0;
+	return id;
+}
+
+MTR_EXPORT void mtrec_impl_mark(const char *label)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!label || !api_enter(t))
+		return;
+	emit_misc(t, MTR_R_MARK, mtr_take_seq(), 0, 0, 0, 0, label, strlen(label), NULL, 0);
+	t->busy = 0;
+}

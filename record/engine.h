@@ -1,0 +1,33 @@
+/* engine.h: what the hooks (preload.c) need from the recording engine (engine.c). */
+#ifndef MTR_ENGINE_H
+#define MTR_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MTR_EXPORT __attribute__((visibility("default")))
+
+/* The calling thread's recorder state; initial-exec TLS, so touching it never allocates. */
+struct mtr_tls {
+	int busy;  /* inside a hook or the engine: the recorder's own allocations pass through */
+	int state; /* 0 no ring yet, 1 ring held, 2 this thread records nothing */
+	struct mtr_slot *slot;
+	uint8_t *data;
+	uint64_t head, tail_cache;
+	uint64_t *stack_cache; /* hashes of stacks this thread already sent */
+	uint32_t tid;
+};
+extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec")));
+
+extern int mtr_on; /* recording in this process */
+
+void mtr_init(void);
+uint64_t mtr_take_seq(void);
+/* Records one event; op is MTF_OP_MAKE(kind, func). stack: whether to unwind. */
+void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uint32_t space,
+	       uint64_t addr, uint64_t size, int stack);
+/* Frees carry stacks only with --free-stacks. */
+int mtr_free_stacks(void);
+void mtr_thread_named(const char *name);
+void mtr_modules_rescan(void);
+#endif

@@ -1,0 +1,369 @@
+/* mtrec: runs a program with libmtrec.so preloaded and collects its allocation events,
+ * and those of its threads and child processes, into one compressed trace. It refuses
+ * up front what cannot work, forwards signals, and exits with the program's status. */
+#include "collector.h"
+#include "ring.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VERSION "0.1"
+
+static const char usage_text[] =
+	"usage: mtrec [options] [-o FILE] [--] PROGRAM [ARGS...]\n"
+	"Runs PROGRAM and records every allocation and free of it, its threads and its child\n"
+	"processes into one compressed trace (analyze it with 'mtan').\n"
+	"\n"
+	"  -o, --output FILE     write the trace to FILE (default: mtrec.PROGRAM.PID.zst,\n"
+	"                        never overwriting an existing file)\n"
+	"      --stack-depth N   frames per call stack (default 64, at most 256)\n"
+	"      --no-stacks       record no call stacks (cheaper; leaks are then not by site)\n"
+	"      --free-stacks     record call stacks of frees too\n"
+	"      --lossy           drop and count events when a thread's ring is full instead\n"
+	"                        of making the thread wait (default: nothing is ever dropped)\n"
+	"      --no-follow       record the first process only, not its children\n"
+	"  -l, --level N         zstd compression level (default 3)\n"
+	"  -q, --quiet           no summary line\n"
+	"  -h, --help            this text\n"
+	"      --version         the version\n"
+	"\n"
+	"mtrec exits with the program's exit status (128+N when signal N killed it), 127 when\n"
+	"the program is not found, and 1 when it cannot record.\n";
+
+static volatile sig_atomic_t child_pid;
+
+/* Signals sent to mtrec (kill, a supervisor) go on to the program. A terminal's ^C
+ * already reaches the whole foreground process group, program included: not twice. */
+static void forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (child_pid > 0 && si->si_code <= 0)
+		kill(child_pid, sig);
+}
+
+/* The path of the program as execvp would find it; NULL with errno when none. */
+static char *find_program(const char *name)
+{
+	if (strchr(name, '/')) {
+		if (access(name, F_OK) < 0)
+			return NULL;
+		return strdup(name);
+	}
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	int saw_eacces = 0;
+	while (*path) {
+		const char *end = strchr(path, ':');
+		size_t len = end ? (size_t)(end - path) : strlen(path);
+		char buf[PATH_MAX];
+		if (snprintf(buf, sizeof buf, "%.*s/%s", (int)len, len ? path : ".", name) < (int)sizeof buf) {
+			struct stat st;
+			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+				if (access(buf, X_OK) == 0)
+					return strdup(buf);
+				saw_eacces = 1;
+			}
+		}
+		path += len + (end ? 1 : 0);
+	}
+	errno = saw_eacces ? EACCES : ENOENT;
+	return NULL;
+}
+
+/* 0: fine; else says why LD_PRELOAD cannot reach the program. */
+static int check_program(const char *name, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		fprintf(stderr, "mtrec: cannot run '%s': %s\n", name, strerror(errno));
+		return 127;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "mtrec: cannot run '%s': Is a directory\n", name);
+		return 126;
+	}
+	if (access(path, X_OK) < 0) {
+		fprintf(stderr, "mtrec: cannot run '%s': %s\n", name, strerror(errno));
+		return 126;
+	}
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		fprintf(stderr, "mtrec: '%s' is set%cid: the dynamic linker ignores LD_PRELOAD for it, so "
+				"nothing would be recorded; run a copy without the set%cid bit\n",
+			name, st.st_mode & S_ISUID ? 'u' : 'g', st.st_mode & S_ISUID ? 'u' : 'g');
+		return 1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* execute-only: let exec decide */
+	Elf64_Ehdr eh;
+	int ret = 0;
+	if (read(fd, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		goto out; /* a script or another format: its interpreter is what runs */
+	int dynamic = 0;
+	for (int i = 0; i < eh.e_phnum && !dynamic; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) != (ssize_t)sizeof ph)
+			break;
+		dynamic = ph.p_type == PT_INTERP;
+	}
+	if (!dynamic) {
+		fprintf(stderr, "mtrec: '%s' is statically linked: LD_PRELOAD cannot reach its allocator, so "
+				"nothing would be recorded; link it dynamically (or use valgrind)\n", name);
+		ret = 1;
+	}
+out:
+	close(fd);
+	return ret;
+}
+
+/* libmtrec.so beside this executable (the build tree) or in ../lib/mtrec (installed). */
+static int find_lib(char *out, size_t cap)
+{
+	const char *env = getenv("MTREC_LIB");
+	if (env && *env) {
+		snprintf(out, cap, "%s", env);
+		return access(out, R_OK);
+	}
+	char self[PATH_MAX - 64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	*slash = 0;
+	snprintf(out, cap, "%s/libmtrec.so", self);
+	if (access(out, R_OK) == 0)
+		return 0;
+	snprintf(out, cap, "%s/../lib/mtrec/libmtrec.so", self);
+	return access(out, R_OK);
+}
+
+/* Opens the output without following a symlink someone planted there. Without -o a
+ * fresh name is chosen, never an existing file. */
+static int open_output(const char *given, const char *prog, char *name, size_t cap)
+{
+	if (given) {
+		snprintf(name, cap, "%s", given);
+		return open(given, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	}
+	const char *base = strrchr(prog, '/');
+	base = base ? base + 1 : prog;
+	for (int i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(name, cap, "mtrec.%s.%d.zst", base, (int)getpid());
+		else
+			snprintf(name, cap, "mtrec.%s.%d.%d.zst", base, (int)getpid(), i);
+		int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static void human(double b, char *out, size_t cap)
+{
+	const char *u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int i = 0;
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+int main(int argc, char **argv)
+{
+	enum { O_STACK_DEPTH = 256, O_NO_STACKS, O_FREE_STACKS, O_LOSSY, O_NO_FOLLOW, O_VERSION };
+	static const struct option longopts[] = {
+		{"output", required_argument, 0, 'o'},
+		{"stack-depth", required_argument, 0, O_STACK_DEPTH},
+		{"no-stacks", no_argument, 0, O_NO_STACKS},
+		{"free-stacks", no_argument, 0, O_FREE_STACKS},
+		{"lossy", no_argument, 0, O_LOSSY},
+		{"no-follow", no_argument, 0, O_NO_FOLLOW},
+		{"level", required_argument, 0, 'l'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, O_VERSION},
+		{0, 0, 0, 0},
+	};
+	const char *output = NULL;
+	struct mtr_collect_opts o = {.depth = 64, .opts = 0, .level = 3};
+	int quiet = 0, c;
+	char *end;
+	while ((c = getopt_long(argc, argv, "+o:l:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case O_STACK_DEPTH: {
+			long d = strtol(optarg, &end, 10);
+			if (*end || d < 0 || d > MTR_MAX_DEPTH) {
+				fprintf(stderr, "mtrec: invalid stack depth '%s': give 0 to %d\n", optarg, MTR_MAX_DEPTH);
+				return 2;
+			}
+			o.depth = (uint32_t)d;
+			break;
+		}
+		case O_NO_STACKS: o.depth = 0; break;
+		case O_FREE_STACKS: o.opts |= MTR_OPT_FREE_STACKS; break;
+		case O_LOSSY: o.opts |= MTR_OPT_LOSSY; break;
+		case O_NO_FOLLOW: o.opts |= MTR_OPT_NO_FOLLOW; break;
+		case 'l': {
+			long l = strtol(optarg, &end, 10);
+			if (*end || l < 1 || l > 19) {
+				fprintf(stderr, "mtrec: invalid level '%s': give 1 to 19\n", optarg);
+				return 2;
+			}
+			o.level = (int)l;
+			break;
+		}
+		case 'q': quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case O_VERSION: printf("mtrec %s\n", VERSION); return 0;
+		default: fputs(usage_text, stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "mtrec: no program given\n%s", usage_text);
+		return 2;
+	}
+	char **pargv = argv + optind;
+	int pargc = argc - optind;
+	char *prog = find_program(pargv[0]);
+	if (!prog) {
+		if (errno == EACCES) {
+			fprintf(stderr, "mtrec: cannot run '%s': Permission denied\n", pargv[0]);
+			return 126;
+		}
+		fprintf(stderr, "mtrec: '%s': command not found\n", pargv[0]);
+		return 127;
+	}
+	int ret = check_program(pargv[0], prog);
+	if (ret)
+		return ret;
+	char lib[PATH_MAX];
+	if (find_lib(lib, sizeof lib)) {
+		fprintf(stderr, "mtrec: cannot find libmtrec.so beside mtrec or in ../lib/mtrec (set MTREC_LIB)\n");
+		return 1;
+	}
+	char outname[PATH_MAX];
+	int fd = open_output(output, pargv[0], outname, sizeof outname);
+	if (fd < 0) {
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+		return 1;
+	}
+	if (!output && !quiet)
+		fprintf(stderr, "mtrec: writing '%s'\n", outname);
+	int err;
+	struct mtr_collector *col = mtr_collector_new(fd, &o, &err);
+	if (!col) {
+		fprintf(stderr, "mtrec: cannot set up shared memory: %s\n", strerror(err));
+		return 1;
+	}
+	/* orphans of the program become ours, so the recording ends when all of them did */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	struct sigaction sa = {0};
+	sa.sa_sigaction = forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	int fwd[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++)
+		sigaction(fwd[i], &sa, NULL);
+
+	char *preload = NULL;
+	const char *old = getenv("LD_PRELOAD");
+	if (asprintf(&preload, "%s%s%s", lib, old && *old ? ":" : "", old ? old : "") < 0)
+		return 1;
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "mtrec: cannot fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		struct sigaction dfl = {0};
+		dfl.sa_handler = SIG_DFL;
+		for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++)
+			sigaction(fwd[i], &dfl, NULL);
+		setenv("LD_PRELOAD", preload, 1);
+		setenv("MTREC_SHM", mtr_collector_shm_path(col), 1);
+		execv(prog, pargv);
+		int e = errno;
+		fprintf(stderr, "mtrec: cannot run '%s': %s\n", pargv[0], strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	child_pid = pid;
+	free(preload);
+	if (mtr_collector_start(col, (uint32_t)pid, pargc, pargv) && !quiet)
+		fprintf(stderr, "mtrec: cannot write '%s'\n", outname);
+
+	int status = 0, reported = 0;
+	for (;;) {
+		uint64_t n = mtr_collector_poll(col);
+		uint64_t ev, procs, thr, bytes, lost;
+		int werr;
+		mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
+		if (werr && !reported) {
+			fprintf(stderr, "mtrec: cannot write '%s': %s; recording stopped, the program runs on "
+					"and the trace is readable up to here\n", outname,
+				werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
+			reported = 1;
+		}
+		int st;
+		pid_t p;
+		int gone = 0;
+		while ((p = waitpid(-1, &st, WNOHANG)) != 0) {
+			if (p < 0) {
+				if (errno == EINTR)
+					continue;
+				gone = errno == ECHILD;
+				break;
+			}
+			if (p == pid)
+				status = st;
+			mtr_collector_exited(col, (uint32_t)p, st);
+		}
+		if (gone)
+			break;
+		if (!n) {
+			struct timespec ts = {0, 500000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	int werr = mtr_collector_finish(col);
+	uint64_t ev, procs, thr, bytes, lost;
+	mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
+	if (werr && !reported)
+		fprintf(stderr, "mtrec: cannot write '%s': %s; the trace is readable up to its last frame\n",
+			outname, werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
+	if (close(fd) < 0 && !werr)
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+	if (!quiet) {
+		char hb[32];
+		human((double)bytes, hb, sizeof hb);
+		fprintf(stderr, "mtrec: '%s': %llu events, %llu processes, %llu threads, %s, %.2f bytes/event%s\n",
+			outname, (unsigned long long)ev, (unsigned long long)procs, (unsigned long long)thr, hb,
+			ev ? (double)bytes / (double)ev : 0.0, lost ? ", some events lost (--lossy)" : "");
+		if (lost)
+			fprintf(stderr, "mtrec: %llu events dropped because a ring was full (--lossy)\n",
+				(unsigned long long)lost);
+	}
+	mtr_collector_free(col);
+	free(prog);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}

@@ -1,0 +1,229 @@
+/* preload.c: the hooks of libmtrec.so, and nothing else. Each one calls the real function
+ * (found with dlsym(RTLD_NEXT), so whatever allocator the app links stays the one used)
+ * and reports what happened, taking the sequence number per DESIGN.md's ordering rule:
+ * after an address is handed out, before one is given back. */
+#include "engine.h"
+#include "mtf.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+static void *(*real_malloc)(size_t);
+static void (*real_free)(void *);
+static void *(*real_calloc)(size_t, size_t);
+static void *(*real_realloc)(void *, size_t);
+static void *(*real_reallocarray)(void *, size_t, size_t);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+static void *(*real_aligned_alloc)(size_t, size_t);
+static void *(*real_memalign)(size_t, size_t);
+static void *(*real_valloc)(size_t);
+static void *(*real_pvalloc)(size_t);
+static int (*real_dlclose)(void *);
+static int (*real_setname)(pthread_t, const char *);
+
+/* dlsym allocates (its error buffer) before malloc is known: those few bytes come from
+ * here and are never returned to anyone's free. */
+static _Alignas(64) char boot_arena[64 * 1024];
+static _Atomic size_t boot_used;
+static _Atomic int resolving;
+
+static void *boot_alloc(size_t n)
+{
+	n = (n + 63) & ~(size_t)63;
+	size_t off = atomic_fetch_add(&boot_used, n);
+	if (off + n > sizeof(boot_arena))
+		return NULL;
+	return boot_arena + off;
+}
+
+static int in_boot(const void *p)
+{
+	return (const char *)p >= boot_arena && (const char *)p < boot_arena + sizeof(boot_arena);
+}
+
+static void resolve(void)
+{
+	static _Atomic int done;
+	if (atomic_load_explicit(&done, memory_order_acquire))
+		return;
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&resolving, &expect, 1)) {
+		while (!atomic_load_explicit(&done, memory_order_acquire))
+			; /* another thread is resolving; it takes microseconds */
+		return;
+	}
+	real_malloc = dlsym(RTLD_NEXT, "malloc");
+	real_free = dlsym(RTLD_NEXT, "free");
+	real_calloc = dlsym(RTLD_NEXT, "calloc");
+	real_realloc = dlsym(RTLD_NEXT, "realloc");
+	real_reallocarray = dlsym(RTLD_NEXT, "reallocarray");
+	real_posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
+	real_aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
+	real_memalign = dlsym(RTLD_NEXT, "memalign");
+	real_valloc = dlsym(RTLD_NEXT, "valloc");
+	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
+	real_dlclose = dlsym(RTLD_NEXT, "dlclose");
+	real_setname = dlsym(RTLD_NEXT, "pthread_setname_np");
+	atomic_store_explicit(&done, 1, memory_order_release);
+	atomic_store(&resolving, 0);
+}
+
+/* Enters a hook: 1 when this call is to be recorded. */
+static inline int enter(struct mtr_tls *t)
+{
+	if (__builtin_expect(!real_malloc, 0)) {
+		resolve();
+		if (!real_malloc)
+			return 0;
+	}
+	if (t->busy)
+		return 0;
+	if (__builtin_expect(!mtr_on, 0)) {
+		mtr_init();
+		if (!mtr_on)
+			return 0;
+	}
+	t->busy = 1;
+	return 1;
+}
+
+static inline void alloc_done(struct mtr_tls *t, void *p, size_t n, int func)
+{
+	if (p)
+		mtr_event(t, mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, func), MTF_HOST, 0, (uintptr_t)p, n, 1);
+	t->busy = 0;
+}
+
+MTR_EXPORT void *malloc(size_t n)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (__builtin_expect(!real_malloc, 0) && atomic_load(&resolving))
+		return boot_alloc(n);
+	if (!enter(t))
+		return real_malloc ? real_malloc(n) : boot_alloc(n);
+	void *p = real_malloc(n);
+	alloc_done(t, p, n, MTF_FN_MALLOC);
+	return p;
+}
+
+MTR_EXPORT void free(void *p)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!p || in_boot(p))
+		return;
+	if (!enter(t)) {
+		real_free(p);
+		return;
+	}
+	uint64_t seq = mtr_take_seq(); /* before the address can be reused */
+	real_free(p);
+	mtr_event(t, seq, MTF_OP_MAKE(MTF_FREE, MTF_FN_MALLOC), MTF_HOST, 0, (uintptr_t)p, 0, mtr_free_stacks());
+	t->busy = 0;
+}
+
+MTR_EXPORT void *calloc(size_t n, size_t size)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (__builtin_expect(!real_calloc, 0)) {
+		if (atomic_load(&resolving)) { /* dlsym's own allocation */
+			if (size && n > SIZE_MAX / size)
+				return NULL;
+			return boot_alloc(n * size); /* static memory is zero */
+		}
+		resolve();
+	}
+	if (!enter(t))
+		return real_calloc(n, size);
+	void *p = real_calloc(n, size);
+	alloc_done(t, p, n * size, MTF_FN_CALLOC);
+	return p;
+}
+
+/* realloc is counted as valgrind counts it: a block that is moved or resized is one free
+ * (its number taken before the old address can be reused) and one allocation. A failed
+ * realloc leaves the old block live and records nothing. */
+static void *do_realloc(void *p, size_t n, size_t elsize, int array)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (p && in_boot(p)) {
+		void *q = malloc(n * (array ? elsize : 1));
+		if (q)
+			memcpy(q, p, n * (array ? elsize : 1)); /* bytes past the old block are junk we own */
+		return q;
+	}
+	if (array && elsize && n > SIZE_MAX / elsize) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size_t bytes = array ? n * elsize : n;
+	if (!enter(t))
+		return array ? real_reallocarray(p, n, elsize) : real_realloc(p, n);
+	uint64_t fseq = p ? mtr_take_seq() : 0;
+	void *q = array ? real_reallocarray(p, n, elsize) : real_realloc(p, n);
+	if (p && (q || bytes == 0)) /* moved, resized, or realloc(p, 0) freeing p */
+		mtr_event(t, fseq, MTF_OP_MAKE(MTF_FREE, MTF_FN_REALLOC), MTF_HOST, 0, (uintptr_t)p, 0,
+			  mtr_free_stacks());
+	alloc_done(t, q, bytes, MTF_FN_REALLOC);
+	return q;
+}
+
+MTR_EXPORT void *realloc(void *p, size_t n) { return do_realloc(p, n, 1, 0); }
+MTR_EXPORT void *reallocarray(void *p, size_t n, size_t size) { return do_realloc(p, n, size, 1); }
+
+MTR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!enter(t))
+		return real_posix_memalign(out, align, n);
+	int ret = real_posix_memalign(out, align, n);
+	alloc_done(t, ret == 0 ? *out : NULL, n, MTF_FN_MEMALIGN);
+	return ret;
+}
+
+#define ALIGNED_HOOK(name, params, args, size)                        \
+	MTR_EXPORT void *name params                                  \
+	{                                                             \
+		struct mtr_tls *t = &mtr_tls;                         \
+		if (!enter(t))                                        \
+			return real_##name args;                      \
+		void *p = real_##name args;                           \
+		alloc_done(t, p, size, MTF_FN_MEMALIGN);              \
+		return p;                                             \
+	}
+ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(valloc, (size_t n), (n), n)
+ALIGNED_HOOK(pvalloc, (size_t n), (n), n)
+
+/* Modules are rescanned before a dlclose (so an unloaded plugin's code still resolves
+ * later) and after it (to record the unload). dlopen is not wrapped: glibc reads the
+ * caller's address to choose its search path, and a wrapper would change the caller. New
+ * modules are noticed when a stack with a new address appears (engine.c). */
+MTR_EXPORT int dlclose(void *h)
+{
+	struct mtr_tls *t = &mtr_tls;
+	resolve();
+	if (!enter(t))
+		return real_dlclose(h);
+	mtr_modules_rescan();
+	int ret = real_dlclose(h);
+	mtr_modules_rescan();
+	t->busy = 0;
+	return ret;
+}
+
+MTR_EXPORT int pthread_setname_np(pthread_t th, const char *name)
+{
+	struct mtr_tls *t = &mtr_tls;
+	resolve();
+	int ret = real_setname(th, name);
+	if (ret == 0 && pthread_equal(th, pthread_self()) && enter(t)) {
+		mtr_thread_named(name);
+		t->busy = 0;
+	}
+	return ret;
+}

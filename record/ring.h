@@ -1,0 +1,104 @@
+/* ring.h: the shared memory between the traced processes (libmtrec.so, producers) and
+ * the mtrec collector (consumer). One file mapped by every traced process: a header with
+ * the global sequence counter, then fixed slots of single-producer/single-consumer rings,
+ * one per thread. The app's threads never lock, compress or do I/O: they copy fixed-size
+ * records into their own ring and publish them with one release store. */
+#ifndef MTR_RING_H
+#define MTR_RING_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define MTR_SHM_MAGIC 0x314d485352544dULL /* "MTRSHM1" */
+#define MTR_SHM_VERSION 1
+#define MTR_NRINGS 2048
+#define MTR_RING_BYTES (2u << 20) /* per thread; a power of two */
+#define MTR_MAX_DEPTH 256
+#define MTR_MAX_STR 4096 /* longest string a ring record carries (longer is cut) */
+
+enum mtr_slot_state {
+	MTR_SLOT_FREE = 0,
+	MTR_SLOT_OWNED = 1,  /* a live thread writes here */
+	MTR_SLOT_CLOSED = 2, /* the thread ended: drain, then free */
+};
+
+/* Flags the launcher sets for every traced process. */
+#define MTR_OPT_LOSSY 1u
+#define MTR_OPT_NO_FOLLOW 2u
+#define MTR_OPT_FREE_STACKS 4u
+
+struct mtr_slot {
+	_Atomic uint32_t state;
+	uint32_t pid, tid;
+	_Atomic uint64_t lost;  /* records dropped in --lossy mode */
+	_Alignas(64) _Atomic uint64_t head; /* producer: bytes published (monotonic) */
+	_Alignas(64) _Atomic uint64_t tail; /* consumer: bytes consumed (monotonic) */
+	char pad[56];
+};
+
+struct mtr_shm {
+	uint64_t magic;
+	uint32_t version, nrings;
+	uint64_t ring_bytes;
+	uint64_t data_off; /* offset of ring 0's bytes from the start of the mapping */
+	uint64_t t0_ns;    /* CLOCK_MONOTONIC at the start: times are relative to it */
+	uint32_t collector_pid;
+	uint32_t root_pid;
+	uint32_t opts;      /* MTR_OPT_* */
+	uint32_t depth;     /* stack depth; 0 = no stacks */
+	_Atomic uint32_t disabled; /* set by the collector when it stops (disk full) */
+	_Atomic uint32_t hint;     /* where the next slot search starts */
+	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */
+	_Alignas(64) struct mtr_slot slot[MTR_NRINGS];
+};
+
+static inline uint64_t mtr_shm_size(void)
+{
+	return sizeof(struct mtr_shm) + (uint64_t)MTR_NRINGS * MTR_RING_BYTES;
+}
+
+/* Records in a ring: 8-byte aligned, never split across the ring's end (a PAD record
+ * fills the rest instead). */
+enum mtr_rec_type {
+	MTR_R_PAD = 0,
+	MTR_R_EVENT = 1,
+	MTR_R_PROCESS = 2,
+	MTR_R_THREAD = 3,
+	MTR_R_MODULE = 4,
+	MTR_R_DEVICE = 5,
+	MTR_R_SPACE = 6,
+	MTR_R_MARK = 7,
+	MTR_R_EXIT = 8,
+};
+
+struct mtr_rec {
+	uint32_t len;  /* bytes including this header, a multiple of 8 */
+	uint16_t type;
+	uint16_t n;    /* EVENT: frames that follow (0: the stack is known by hash) */
+	uint64_t seq;
+	uint64_t time_ns;
+};
+
+struct mtr_rec_event {
+	struct mtr_rec h;
+	uint64_t addr, size;
+	uint64_t hash; /* of the stack; 0 = none */
+	uint32_t device, space;
+	uint8_t op;
+	uint8_t pad[7];
+	uint64_t frames[]; /* innermost first */
+};
+
+/* Everything else: numbers and up to two strings, laid out as described per type.
+ * PROCESS: a=ppid d=how s1=exe s2=cmdline. THREAD: s1=name. MODULE: a=base b=size
+ * d=unload s1=path s2=build-id bytes. DEVICE: a=capacity d=device e=close s1=name.
+ * SPACE: d=id s1=name. MARK: s1=label. EXIT: a=status (as from the program's exit()). */
+struct mtr_rec_misc {
+	struct mtr_rec h;
+	uint64_t a, b;
+	uint32_t d, e;
+	uint32_t len1, len2;
+	char str[]; /* len1 bytes, then len2 bytes */
+};
+
+#endif

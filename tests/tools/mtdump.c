@@ -1,0 +1,90 @@
+/* mtdump: prints every record of a trace, one line each, for tests and debugging.
+ * Usage: mtdump TRACE. Exit 1 on a decode error (after printing what decoded). */
+#include "mtf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: mtdump TRACE\n");
+		return 2;
+	}
+	mtf_reader *r;
+	int ret = mtf_reader_open(&r, argv[1]);
+	if (ret) {
+		fprintf(stderr, "mtdump: '%s': %s\n", argv[1], mtf_strerror(ret));
+		return 1;
+	}
+	mtf_record rec;
+	while ((ret = mtf_reader_next(r, &rec)) == 1) {
+		switch (rec.type) {
+		case MTF_HEADER:
+			printf("header v%u pid=%u host=%s cmd=%s flags=%" PRIu64 "\n", rec.u.header.version,
+			       rec.u.header.pid, rec.u.header.host.s, rec.u.header.cmdline.s, rec.u.header.flags);
+			break;
+		case MTF_PROCESS:
+			printf("process pid=%u ppid=%u seq=%" PRIu64 " how=%u exe=%s cmd=%s\n", rec.u.process.pid,
+			       rec.u.process.ppid, rec.u.process.seq, rec.u.process.how, rec.u.process.exe.s,
+			       rec.u.process.cmdline.s);
+			break;
+		case MTF_PROCESS_EXIT:
+			printf("exit pid=%u seq=%" PRIu64 " code=%d signal=%d\n", rec.u.process_exit.pid,
+			       rec.u.process_exit.seq, rec.u.process_exit.code, rec.u.process_exit.signal);
+			break;
+		case MTF_THREAD:
+			printf("thread pid=%u tid=%u seq=%" PRIu64 " name=%s\n", rec.u.thread.pid, rec.u.thread.tid,
+			       rec.u.thread.seq, rec.u.thread.name.s);
+			break;
+		case MTF_MODULE:
+			printf("module pid=%u seq=%" PRIu64 " %s base=0x%" PRIx64 " size=0x%" PRIx64 " path=%s buildid=%u\n",
+			       rec.u.module.pid, rec.u.module.seq, rec.u.module.unload ? "unload" : "load",
+			       rec.u.module.base, rec.u.module.size, rec.u.module.path.s, rec.u.module.build_id.len);
+			break;
+		case MTF_STACK:
+			printf("stack pid=%u id=%u n=%u", rec.u.stack.pid, rec.u.stack.id, rec.u.stack.n);
+			for (uint32_t i = 0; i < rec.u.stack.n; i++)
+				printf(" 0x%" PRIx64, rec.u.stack.frames[i]);
+			printf("\n");
+			break;
+		case MTF_EVENTS:
+			for (uint32_t i = 0; i < rec.u.events.n; i++) {
+				const mtf_event *e = &rec.u.events.ev[i];
+				printf("event pid=%u tid=%u seq=%" PRIu64 " t=%" PRIu64 " %s func=%u dev=%d space=%u addr=0x%" PRIx64
+				       " size=%" PRIu64 " stack=%u\n", rec.u.events.pid, rec.u.events.tid, e->seq, e->time_ns,
+				       MTF_OP_KIND(e->op) ? "free" : "alloc", MTF_OP_FUNC(e->op), (int)e->device, e->space,
+				       e->addr, e->size, e->stack);
+			}
+			break;
+		case MTF_DEVICE:
+			printf("device pid=%u seq=%" PRIu64 " %s dev=%u name=%s cap=%" PRIu64 "\n", rec.u.device.pid,
+			       rec.u.device.seq, rec.u.device.close ? "close" : "open", rec.u.device.device,
+			       rec.u.device.name.s, rec.u.device.capacity);
+			break;
+		case MTF_SPACE:
+			printf("space pid=%u id=%u name=%s\n", rec.u.space.pid, rec.u.space.id, rec.u.space.name.s);
+			break;
+		case MTF_MARK:
+			printf("mark pid=%u tid=%u seq=%" PRIu64 " label=%s\n", rec.u.mark.pid, rec.u.mark.tid,
+			       rec.u.mark.seq, rec.u.mark.label.s);
+			break;
+		case MTF_LOSS:
+			printf("loss pid=%u tid=%u count=%" PRIu64 "\n", rec.u.loss.pid, rec.u.loss.tid, rec.u.loss.count);
+			break;
+		case MTF_RSS:
+			printf("rss pid=%u t=%" PRIu64 " bytes=%" PRIu64 "\n", rec.u.rss.pid, rec.u.rss.time_ns,
+			       rec.u.rss.rss_bytes);
+			break;
+		case MTF_END:
+			printf("end events=%" PRIu64 " lost=%" PRIu64 " processes=%" PRIu64 " threads=%" PRIu64 "\n",
+			       rec.u.end.events, rec.u.end.lost, rec.u.end.processes, rec.u.end.threads);
+			break;
+		}
+	}
+	if (ret < 0)
+		fprintf(stderr, "mtdump: '%s': %s at offset %llu\n", argv[1], mtf_strerror(ret),
+			(unsigned long long)mtf_reader_bad_offset(r));
+	mtf_reader_free(r);
+	return ret < 0;
+}
