@@ -249,7 +249,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "mtrec: cannot run '%s': Permission denied\n", pargv[0]);
 			return 126;
 		}
-		fprintf(stderr, "mtrec: '%s': command not found\n", pargv[0]);
+		if (strchr(pargv[0], '/'))
+			fprintf(stderr, "mtrec: cannot run '%s': No such file or directory\n", pargv[0]);
+		else
+			fprintf(stderr, "mtrec: '%s': command not found\n", pargv[0]);
 		return 127;
 	}
 	int ret = check_program(pargv[0], prog);
@@ -307,6 +310,7 @@ int main(int argc, char **argv)
 	}
 	child_pid = pid;
 	free(preload);
+	signal(SIGXFSZ, SIG_IGN); /* a file size limit is a full disk: write() says EFBIG */
 	if (mtr_collector_start(col, (uint32_t)pid, pargc, pargv) && !quiet)
 		fprintf(stderr, "mtrec: cannot write '%s'\n", outname);
 

@@ -30,6 +30,9 @@ static void drain(struct queue *q)
 static void *worker(void *arg)
 {
 	long me = (long)arg;
+	char name[16];
+	snprintf(name, sizeof name, "worker-%ld", me);
+	pthread_setname_np(pthread_self(), name);
 	struct queue *out = &queues[(me + 1) % nthreads], *in = &queues[me];
 	for (long i = 0; i < per_thread; i++) {
 		void *p = malloc((size_t)(16 + (i * 7) % 512));
