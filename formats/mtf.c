@@ -13,7 +13,8 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define WRITER_FRAME_BYTES (4u << 20) /* close a frame when this much is pending */
+#define WRITER_FRAME_BYTES (1u << 20) /* close a frame when this much is pending: a lost
+						* tail costs at most this */
 #define CHUNK_EVENTS 65536u           /* events per EVENTS record at most */
 
 const char *mtf_strerror(int err)

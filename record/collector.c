@@ -47,6 +47,9 @@ struct mtr_collector {
 	uint8_t alive[MAX_PIDS];
 	size_t npids;
 	uint64_t events, threads, lost, records;
+	uint64_t events_written; /* in frames that reached the file (approximately: a frame
+				  * closed by size inside a batch counts the batch as unwritten) */
+	uint64_t bytes_seen;
 	uint64_t *tids; /* (pid << 32 | tid) of threads seen: an open-addressing set */
 	size_t tids_cap;
 	uint8_t *broken; /* slots whose ring held garbage: ignored */
@@ -270,6 +273,11 @@ static void flush_batch(struct mtr_collector *c, uint32_t pid, uint32_t tid)
 			c->write_err = ret;
 	}
 	c->events += c->batch_len;
+	if (!c->write_err && mtf_writer_bytes(c->w) > c->bytes_seen) {
+		/* the writer closed a frame on its own: what came before it is on disk */
+		c->bytes_seen = mtf_writer_bytes(c->w);
+		c->events_written = c->events - c->batch_len;
+	}
 	c->batch_len = 0;
 }
 
@@ -482,6 +490,8 @@ uint64_t mtr_collector_poll(struct mtr_collector *c)
 			int ret = mtf_writer_flush(c->w);
 			if (ret)
 				c->write_err = ret;
+			else
+				c->events_written = c->events;
 		}
 		c->last_flush = now;
 	}
@@ -523,6 +533,8 @@ int mtr_collector_finish(struct mtr_collector *c)
 		int ret = mtf_writer_flush(c->w);
 		if (ret)
 			c->write_err = ret;
+		else
+			c->events_written = c->events;
 	}
 	if (c->write_err) /* keep the file to its last complete frame */
 		if (ftruncate(c->out_fd, (off_t)mtf_writer_bytes(c->w)) < 0)
@@ -534,7 +546,7 @@ int mtr_collector_finish(struct mtr_collector *c)
 void mtr_collector_totals(const struct mtr_collector *c, uint64_t *events, uint64_t *processes,
 			  uint64_t *threads, uint64_t *bytes, uint64_t *lost, int *write_err)
 {
-	*events = c->events;
+	*events = c->write_err ? c->events_written : c->events;
 	*processes = c->npids;
 	*threads = c->threads;
 	*bytes = mtf_writer_bytes(c->w);

@@ -1,16 +1,21 @@
-/* mtdump: prints every record of a trace, one line each, for tests and debugging.
- * Usage: mtdump TRACE. Exit 1 on a decode error (after printing what decoded). */
+/* mtdump: prints every record of a trace, one line each, for tests and debugging; with -c
+ * only the counts of host-heap events (an oracle independent of mtan's loader).
+ * Usage: mtdump [-c] TRACE. Exit 1 on a decode error (after printing what decoded). */
 #include "mtf.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: mtdump TRACE\n");
+	int counts = argc == 3 && !strcmp(argv[1], "-c");
+	if (argc != 2 && !counts) {
+		fprintf(stderr, "usage: mtdump [-c] TRACE\n");
 		return 2;
 	}
+	argv += counts;
+	unsigned long long allocs = 0, frees = 0, bytes = 0, other = 0;
 	mtf_reader *r;
 	int ret = mtf_reader_open(&r, argv[1]);
 	if (ret) {
@@ -19,6 +24,18 @@ int main(int argc, char **argv)
 	}
 	mtf_record rec;
 	while ((ret = mtf_reader_next(r, &rec)) == 1) {
+		if (counts) {
+			for (uint32_t i = 0; rec.type == MTF_EVENTS && i < rec.u.events.n; i++) {
+				const mtf_event *e = &rec.u.events.ev[i];
+				if (e->device != MTF_HOST || e->space != 0)
+					other++;
+				else if (MTF_OP_KIND(e->op) == MTF_ALLOC)
+					allocs++, bytes += e->size;
+				else
+					frees++;
+			}
+			continue;
+		}
 		switch (rec.type) {
 		case MTF_HEADER:
 			printf("header v%u pid=%u host=%s cmd=%s flags=%" PRIu64 "\n", rec.u.header.version,
@@ -85,6 +102,8 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		fprintf(stderr, "mtdump: '%s': %s at offset %llu\n", argv[1], mtf_strerror(ret),
 			(unsigned long long)mtf_reader_bad_offset(r));
+	if (counts)
+		printf("allocs %llu frees %llu bytes %llu other %llu\n", allocs, frees, bytes, other);
 	mtf_reader_free(r);
 	return ret < 0;
 }

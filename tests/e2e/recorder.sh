@@ -1,0 +1,156 @@
+# The recorder: exactness against valgrind, nothing lost under threads, crashes,
+# processes of every kind, the client API in PIE and -no-pie builds, the launcher's edges.
+. "$TOP/tests/e2e/lib.bash"
+DUMP="$TOP/build/mtdump"
+
+# --- exactness: valgrind's "total heap usage" is the oracle, on real Debian programs
+vg_counts() { # prints "allocs frees bytes" as valgrind counts them
+	valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
+		sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated.*/\1 \2 \3/p' | tr -d ,
+}
+cat >w.sql <<'SQL'
+CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<3000) INSERT INTO t SELECT x, printf('row %d', x) FROM c;
+CREATE INDEX tb ON t(b);
+SELECT count(*), sum(length(b)) FROM t WHERE b LIKE 'row 1%';
+UPDATE t SET b = b || b WHERE a % 3 = 0;
+SQL
+seq 1 30000 | awk '{print ($1 * 7919) % 30011}' >in.txt
+oracle() { # DESC CMD...
+	local desc=$1; shift
+	local want; want=$(vg_counts "$@")
+	"$MTREC" -q -o o.zst "$@" >/dev/null
+	local got; got=$("$MTAN_PLAIN" summary o.zst --format json -q | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["allocs"], d["frees"], d["bytes_allocated"])')
+	check_eq "$desc: mtan summary equals valgrind's heap totals" "$got" "$want"
+	local raw; raw=$("$DUMP" -c o.zst | awk '{print $2, $4, $6}')
+	check_eq "$desc: the trace's raw counts equal valgrind's" "$raw" "$want"
+}
+if command -v valgrind >/dev/null; then
+	oracle "sqlite3 shell" sh -c 'exec sqlite3 :memory: < w.sql'
+	oracle "sort" sort in.txt -o sorted.txt
+	oracle "gzip" gzip -9 -c in.txt
+	oracle "leaky sample" "$SAMPLES/leaky"
+else
+	fail "valgrind is not installed (make check installs it): the oracle tests cannot run"
+fi
+
+# --- nothing lost: 16 threads, half of each thread's blocks freed by another thread
+small=$(vg_counts "$SAMPLES/stress" 16 2000)
+"$MTREC" -q -o st.zst "$SAMPLES/stress" 16 2000 >/dev/null
+check_eq "stress 16x2000: counts equal valgrind's" "$("$DUMP" -c st.zst | awk '{print $2, $4, $6}')" "$small"
+"$MTREC" -q -o big.zst "$SAMPLES/stress" 16 1000000 >/dev/null
+read -r sa sf sb <<<"$small"
+read -r ba bf bb <<<"$("$DUMP" -c big.zst | awk '{print $2, $4, $6}')"
+# the program's other allocations are the same at any size: the difference is the workers'
+check_eq "stress 16x1M: every allocation recorded" "$((ba - sa))" "$((16 * (1000000 - 2000)))"
+check_eq "stress 16x1M: every free recorded" "$((bf - sf))" "$((16 * (1000000 - 2000)))"
+"$MTAN_PLAIN" summary big.zst --format json -q >sum.json
+check_eq "stress 16x1M: no anomaly" "$(json_get sum.json 'sum(d["anomalies"].values())')" 0
+check_eq "stress 16x1M: mtan counts every event" "$(json_get sum.json 'd["allocs"] + d["frees"]')" "$((ba + bf))"
+names=$("$DUMP" st.zst | grep -c '^thread .*name=worker-')
+check_ge "thread names are recorded" "$names" 16
+
+# --- crashes: every completed allocation is in the trace
+for how in kill:137 segv:139 abort:134; do
+	mode=${how%:*} rc=${how#*:}
+	check_rc "crash by $mode: mtrec exits 128+signal" "$rc" "$MTREC" -q -o c.zst "$SAMPLES/crasher" "$mode" count 20000
+	done_n=$(od -An -tu8 -N8 count | tr -d ' ')
+	got=$("$DUMP" -c c.zst | awk '{print $2}')
+	check_ge "crash by $mode: trace holds the $done_n completed allocations" "$got" "$done_n"
+	check_rc "crash by $mode: the trace is a valid zstd file" 0 zstd -q -t c.zst
+done
+
+# --- processes: fork, fork+exec, posix_spawn, vfork+exec, one trace
+"$MTREC" -q -o f.zst "$SAMPLES/forker" "$SAMPLES/leaky" >fork.out
+check_eq "forker: 6 process records (one child forks, then execs)" "$("$DUMP" f.zst | grep -c '^process .*how=')" 6
+check_eq "forker: 5 distinct pids" "$("$DUMP" f.zst | grep '^process' | awk '{print $2}' | sort -u | wc -l | tr -d ' ')" 5
+"$MTAN_PLAIN" leaks f.zst --format json -q >fl.json
+p=$("$DUMP" f.zst | sed -n '1s/^header v1 pid=\([0-9]*\).*/\1/p')
+read -r c1 c2 c3 c4 <<<"$(sed 's/forker: //' fork.out)"
+site() { json_get fl.json "[(s['blocks'], s['bytes']) for s in d if s['pid'] == $1 and any(f['function'] and '$2' in f['function'] for f in s['frames'])]"; }
+check_eq "forker: the parent's own leak" "$(site "$p" parent_leak)" "[[2, 222]]"
+check_eq "forker: the forked child's own leak" "$(site "$c1" child_leak)" "[[3, 666]]"
+check_eq "forker: the child leaks nothing it inherited" "$(site "$c1" parent_leak)" "[]"
+for k in "$c2" "$c3" "$c4"; do
+	check_eq "forker: exec'd child $k has leaky's leak_config" "$(site "$k" leak_config)" "[[5, 240]]"
+	check_eq "forker: exec'd child $k has leaky's leak_buffers" "$(site "$k" leak_buffers)" "[[3, 3000]]"
+done
+"$MTAN_PLAIN" summary f.zst --format json -q >fs.json
+check_eq "forker: no anomaly" "$(json_get fs.json 'sum(d["anomalies"].values())')" 0
+"$MTREC" -q --no-follow -o nf.zst "$SAMPLES/forker" "$SAMPLES/leaky" >/dev/null
+check_eq "--no-follow records the first process only" "$("$DUMP" nf.zst | grep '^process' | awk '{print $2}' | sort -u | wc -l | tr -d ' ')" 1
+
+# --- client API, PIE and -no-pie
+for v in client client-nopie; do
+	check_eq "$v without mtrec: runs, every call a no-op" "$("$SAMPLES/$v")" "client: spaces 0 0"
+	"$MTREC" -q -o cl.zst "$SAMPLES/$v" >cl.out
+	check_eq "$v under mtrec: spaces get ids" "$(cat cl.out)" "client: spaces 1 2"
+	d=$("$DUMP" cl.zst)
+	check_eq "$v: device events carry device and space" \
+		"$(echo "$d" | grep -c '^event.*func=4 dev=0 space=1 addr=0x[1-4]000 size=256')" 4
+	check_match "$v: the free with a reserved seq" '^event .* free func=4 dev=0 space=1 addr=0x2000' "$d"
+	check_match "$v: device 1 in space L1" '^event .* alloc func=4 dev=1 space=2 addr=0x100 size=64' "$d"
+	check_match "$v: device open with capacity" 'device .* open dev=0 name=sim0 cap=1048576' "$d"
+	check_match "$v: device close" 'device .* close dev=0' "$d"
+	check_match "$v: marks" 'mark .* label=end' "$d"
+done
+
+# --- the launcher's edges
+check_rc "missing program: exit 127" 127 "$MTREC" -q -o x.zst no-such-program-xyz
+check_eq "missing program: message" "$(cat "$ERR")" "mtrec: 'no-such-program-xyz': command not found"
+check_rc "missing path: exit 127" 127 "$MTREC" -q -o x.zst ./nope
+check_eq "missing path: message" "$(cat "$ERR")" "mtrec: cannot run './nope': No such file or directory"
+printf 'int main(void){return 0;}\n' >st.c
+if gcc -static -o static_prog st.c 2>/dev/null; then
+	check_rc "static program: refused" 1 "$MTREC" -q -o x.zst ./static_prog
+	check_match "static program: says why and what to do" "statically linked.*LD_PRELOAD.*link it dynamically" "$(cat "$ERR")"
+else
+	fail "static program: cannot build a static test program (libc6-dev's libc.a missing)"
+fi
+cp "$SAMPLES/clean" suid_prog && chmod u+s suid_prog
+check_rc "setuid program: refused" 1 "$MTREC" -q -o x.zst ./suid_prog
+check_match "setuid program: says why and what to do" "setuid.*LD_PRELOAD.*without the setuid bit" "$(cat "$ERR")"
+check_rc "unwritable output: refused before the program runs" 1 "$MTREC" -q -o /nonexistent/dir/x.zst sh -c 'touch ran'
+check_match "unwritable output: message" "^mtrec: cannot write '/nonexistent/dir/x.zst': No such file or directory" "$(cat "$ERR")"
+check_eq "unwritable output: the program did not run" "$(ls ran 2>/dev/null)" ""
+ln -s planted_target planted.zst
+check_rc "a planted symlink as output is not followed" 1 "$MTREC" -q -o planted.zst true
+check_eq "the symlink's target was not created" "$(ls planted_target 2>/dev/null)" ""
+check_rc "exit status passes through" 3 "$MTREC" -q -o x.zst sh -c 'echo out; echo err >&2; exit 3'
+check_eq "the program's stdout is untouched" "$(cat "$OUT")" "out"
+check_eq "the program's stderr is untouched" "$(cat "$ERR")" "err"
+"$MTREC" -q -o sig.zst sleep 30 &
+m=$!
+sleep 0.5
+kill -TERM $m
+wait $m
+check_eq "SIGTERM is forwarded: exit 128+15" "$?" 143
+check_match "SIGTERM: the trace is complete" '^end ' "$("$DUMP" sig.zst)"
+mkdir auto && (cd auto && "$MTREC" true 2>../auto.err && "$MTREC" true 2>>../auto.err)
+check_eq "without -o: two runs, two files" "$(ls auto | grep -c '^mtrec\.true\..*\.zst$')" 2
+check_match "without -o: it says which file" "^mtrec: writing 'mtrec\.true\.[0-9]+\.zst'" "$(cat auto.err)"
+# a full disk: a 1 MiB tmpfs in a private mount namespace (root), else /dev/full
+full_disk() {
+	mkdir -p small
+	if unshare -m sh -c 'mount -t tmpfs -o size=1m none small' 2>/dev/null; then
+		unshare -m sh -c 'mount -t tmpfs -o size=1m none small &&
+			"$0" -o small/full.zst "$1" 2 1000000 >full.out 2>full.err
+			cp small/full.zst full.zst' "$MTREC" "$SAMPLES/stress"
+		return 0
+	fi
+	"$MTREC" -o /dev/full "$SAMPLES/stress" 2 1000000 >full.out 2>full.err
+	return 1
+}
+if full_disk; then
+	check_match "full disk: recording stopped with a message" "cannot write 'small/full.zst': No space left on device; recording stopped" "$(cat full.err)"
+	"$DUMP" -c full.zst >full.cnt
+	check_eq "full disk: the trace is readable up to its last frame" "$?" 0
+	check_ge "full disk: what was written is there" "$(awk '{print $2}' full.cnt)" 1000
+else
+	check_match "full disk (/dev/full): recording stopped with a message" "No space left on device; recording stopped" "$(cat full.err)"
+fi
+check_eq "full disk: the program runs on to its end" "$(cat full.out)" "stress: 2 threads x 1000000 allocations"
+"$MTREC" -q -o r.zst sh -c 'sleep 0.3' >/dev/null
+check_ge "RSS is sampled about every 10 ms" "$("$DUMP" r.zst | grep -c '^rss ')" 10
+exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlclose|pthread_setname_np|mtrec_impl_[a-z_]+)$')
+check_eq "libmtrec.so exports only the hooks and the client API" "$exports" ""
