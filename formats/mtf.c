@@ -99,6 +99,12 @@ static int bb_str(bbuf *b, mtf_str s)
 
 /* ------------------------------------------------------------------ writer */
 
+#define BACKREF_BITS 17
+struct backref {
+	uint64_t addr;
+	uint32_t ordinal, gen;
+};
+
 struct mtf_writer {
 	int fd;
 	ZSTD_CCtx *cctx;
@@ -107,6 +113,9 @@ struct mtf_writer {
 	bbuf col[6];  /* event columns */
 	bbuf out;     /* compressed frame */
 	uint64_t written;
+	struct backref *backref; /* see events_chunk */
+	uint64_t *backref_dev;
+	uint32_t backref_gen;
 };
 
 int mtf_writer_new(mtf_writer **out, int fd, int level)
@@ -138,6 +147,8 @@ void mtf_writer_free(mtf_writer *w)
 	for (int i = 0; i < 6; i++)
 		free(w->col[i].p);
 	free(w->out.p);
+	free(w->backref);
+	free(w->backref_dev);
 	free(w);
 }
 
@@ -262,42 +273,94 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 	return emit(w, r->type);
 }
 
+/* Free addresses are written as back-references when they can be: "the address of the
+ * k-th most recent allocation in this chunk". A FIFO or LIFO allocation pattern then
+ * compresses to almost nothing. The table maps an address to the ordinal of the chunk's
+ * latest allocation there; entries of earlier chunks are told apart by their generation. */
+
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline size_t backref_slot(uint64_t addr)
+{
+	return (size_t)((addr * 0x9E3779B97F4A7C15ull) >> (64 - BACKREF_BITS));
+}
+
 static int events_chunk(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n)
 {
 	bbuf *c = w->col;
 	int ret = 0;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < 6; i++) {
 		c[i].len = 0;
-	if ((ret = bb_reserve(&c[0], n)))
-		return ret;
-	uint64_t pseq = 0, ptime = 0, paddr = 0;
-	uint32_t pstack = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		const mtf_event *e = &ev[i];
-		uint8_t op = e->op & 0x0f;
-		int dev = e->device != MTF_HOST || e->space != 0;
-		if (dev)
-			op |= MTF_OP_DEV;
-		if (e->stack)
-			op |= MTF_OP_STACK;
-		c[0].p[c[0].len++] = op;
-		if ((ret = bb_varint(&c[1], mtf_zigzag((int64_t)(e->seq - pseq)))) ||
-		    (ret = bb_varint(&c[2], mtf_zigzag((int64_t)(e->time_ns - ptime)))) ||
-		    (ret = bb_varint(&c[3], mtf_zigzag((int64_t)(e->addr - paddr)))))
-			return ret;
-		pseq = e->seq;
-		ptime = e->time_ns;
-		paddr = e->addr;
-		if (MTF_OP_KIND(op) == MTF_ALLOC && (ret = bb_varint(&c[4], e->size)))
-			return ret;
-		if (e->stack) {
-			if ((ret = bb_varint(&c[5], mtf_zigzag((int64_t)e->stack - (int64_t)pstack))))
-				return ret;
-			pstack = e->stack;
-		}
-		if (dev && ((ret = bb_varint(&c[5], e->device)) || (ret = bb_varint(&c[5], e->space))))
+		/* worst case per event: op 1 byte; seq, time, addr, size 10 each; stack + device
+		 * + space 20 (all in column 5) */
+		if ((ret = bb_reserve(&c[i], (size_t)n * (i == 0 ? 1 : i == 5 ? 25 : 10))))
 			return ret;
 	}
+	if (!w->backref) {
+		w->backref = calloc((size_t)1 << BACKREF_BITS, sizeof(struct backref));
+		w->backref_dev = calloc((size_t)1 << BACKREF_BITS, sizeof(uint64_t));
+		if (!w->backref || !w->backref_dev)
+			return MTF_E_NOMEM;
+	}
+	uint32_t gen = ++w->backref_gen;
+	uint8_t *op = c[0].p, *seq = c[1].p, *tim = c[2].p, *adr = c[3].p, *siz = c[4].p, *ext = c[5].p;
+	uint64_t pseq = 0, ptime = 0, palloc = 0, pfree = 0;
+	uint32_t pstack = 0, nallocs = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const mtf_event *e = &ev[i];
+		uint8_t o = e->op & 0x0f;
+		int dev = e->device != MTF_HOST || e->space != 0;
+		if (dev)
+			o |= MTF_OP_DEV;
+		if (e->stack)
+			o |= MTF_OP_STACK;
+		*op++ = o;
+		seq = put_varint(seq, mtf_zigzag((int64_t)(e->seq - pseq)));
+		tim = put_varint(tim, mtf_zigzag((int64_t)(e->time_ns - ptime)));
+		pseq = e->seq;
+		ptime = e->time_ns;
+		/* back-references only within one (device, space): keyed by address, so the
+		 * host heap's and a device's equal addresses must not alias */
+		struct backref *b = &w->backref[backref_slot(e->addr ^ ((uint64_t)e->device << 40) ^ ((uint64_t)e->space << 20))];
+		if (MTF_OP_KIND(o) == MTF_ALLOC) {
+			adr = put_varint(adr, mtf_zigzag((int64_t)(e->addr - palloc)));
+			palloc = e->addr;
+			siz = put_varint(siz, e->size);
+			b->addr = e->addr;
+			b->ordinal = ++nallocs;
+			b->gen = gen;
+			w->backref_dev[b - w->backref] = (uint64_t)e->device << 32 | e->space;
+		} else if (b->gen == gen && b->addr == e->addr &&
+			   w->backref_dev[b - w->backref] == ((uint64_t)e->device << 32 | e->space)) {
+			adr = put_varint(adr, (uint64_t)(nallocs - b->ordinal + 1) << 1);
+			b->gen = 0; /* freed: a second free of it is written raw */
+		} else {
+			adr = put_varint(adr, mtf_zigzag((int64_t)(e->addr - pfree)) << 1 | 1);
+			pfree = e->addr;
+		}
+		if (e->stack) {
+			ext = put_varint(ext, mtf_zigzag((int64_t)e->stack - (int64_t)pstack));
+			pstack = e->stack;
+		}
+		if (dev) {
+			ext = put_varint(ext, e->device);
+			ext = put_varint(ext, e->space);
+		}
+	}
+	c[0].len = (size_t)(op - c[0].p);
+	c[1].len = (size_t)(seq - c[1].p);
+	c[2].len = (size_t)(tim - c[2].p);
+	c[3].len = (size_t)(adr - c[3].p);
+	c[4].len = (size_t)(siz - c[4].p);
+	c[5].len = (size_t)(ext - c[5].p);
 	bbuf *b = &w->payload;
 	b->len = 0;
 	if ((ret = bb_varint(b, pid)) || (ret = bb_varint(b, tid)) || (ret = bb_varint(b, n)))
@@ -336,6 +399,7 @@ struct mtf_reader {
 	int seen_header, complete, err, started;
 	bbuf arena;          /* strings of the current record */
 	mtf_event *ev;
+	uint32_t *allocs; /* indexes of the chunk's allocations, for free back-references */
 	size_t ev_cap;
 	uint64_t *frames;
 };
@@ -412,6 +476,10 @@ static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
 		if (!ev)
 			return MTF_E_NOMEM;
 		r->ev = ev;
+		uint32_t *al = realloc(r->allocs, n * sizeof(*al));
+		if (!al)
+			return MTF_E_NOMEM;
+		r->allocs = al;
 		r->ev_cap = n;
 	}
 	const uint8_t *ops = c->p;
@@ -426,9 +494,27 @@ static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
 		t += (uint64_t)mtf_unzigzag(get_varint(c));
 		r->ev[i].time_ns = t;
 	}
+	/* ALLOC: delta from the previous allocation's address; FREE: an even value 2k is the
+	 * address of the k-th most recent allocation of the chunk, an odd one a delta from
+	 * the previous such raw free address. The allocations' indexes go to r->allocs. */
+	uint64_t pfree = 0, nallocs = 0;
 	for (uint64_t i = 0; i < n; i++) {
-		addr += (uint64_t)mtf_unzigzag(get_varint(c));
-		r->ev[i].addr = addr;
+		uint64_t v = get_varint(c);
+		if (MTF_OP_KIND(ops[i]) == MTF_ALLOC) {
+			addr += (uint64_t)mtf_unzigzag(v);
+			r->ev[i].addr = addr;
+			r->allocs[nallocs++] = (uint32_t)i;
+		} else if (v & 1) {
+			pfree += (uint64_t)mtf_unzigzag(v >> 1);
+			r->ev[i].addr = pfree;
+		} else {
+			uint64_t k = v >> 1;
+			if (k == 0 || k > nallocs) {
+				c->bad = 1;
+				break;
+			}
+			r->ev[i].addr = r->ev[r->allocs[nallocs - k]].addr;
+		}
 	}
 	for (uint64_t i = 0; i < n; i++)
 		r->ev[i].size = MTF_OP_KIND(ops[i]) == MTF_ALLOC ? get_varint(c) : 0;
@@ -660,6 +746,7 @@ void mtf_reader_free(mtf_reader *r)
 	free(r->frame.p);
 	free(r->arena.p);
 	free(r->ev);
+	free(r->allocs);
 	free(r->frames);
 	free(r);
 }

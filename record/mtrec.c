@@ -34,7 +34,7 @@ static const char usage_text[] =
 	"      --lossy           drop and count events when a thread's ring is full instead\n"
 	"                        of making the thread wait (default: nothing is ever dropped)\n"
 	"      --no-follow       record the first process only, not its children\n"
-	"  -l, --level N         zstd compression level (default 3)\n"
+	"  -l, --level N         zstd compression level (default 1: the collector keeps up)\n"
 	"  -q, --quiet           no summary line\n"
 	"  -h, --help            this text\n"
 	"      --version         the version\n"
@@ -203,7 +203,7 @@ int main(int argc, char **argv)
 		{0, 0, 0, 0},
 	};
 	const char *output = NULL;
-	struct mtr_collect_opts o = {.depth = 64, .opts = 0, .level = 3};
+	struct mtr_collect_opts o = {.depth = 64, .opts = 0, .level = 1};
 	int quiet = 0, c;
 	char *end;
 	while ((c = getopt_long(argc, argv, "+o:l:qh", longopts, NULL)) != -1) {
@@ -315,6 +315,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mtrec: cannot write '%s'\n", outname);
 
 	int status = 0, reported = 0;
+	struct timespec last_wait = {0, 0};
 	for (;;) {
 		uint64_t n = mtr_collector_poll(col);
 		uint64_t ev, procs, thr, bytes, lost;
@@ -326,24 +327,34 @@ int main(int argc, char **argv)
 				werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
 			reported = 1;
 		}
-		int st;
-		pid_t p;
+		/* reap when idle, and every 20 ms when busy: a syscall per pass would cost more
+		 * than the pass */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long since = (now.tv_sec - last_wait.tv_sec) * 1000000000L + (now.tv_nsec - last_wait.tv_nsec);
 		int gone = 0;
-		while ((p = waitpid(-1, &st, WNOHANG)) != 0) {
-			if (p < 0) {
-				if (errno == EINTR)
-					continue;
-				gone = errno == ECHILD;
-				break;
+		if (n < 4096 || since > 20000000L) {
+			last_wait = now;
+			int st;
+			pid_t p;
+			while ((p = waitpid(-1, &st, WNOHANG)) != 0) {
+				if (p < 0) {
+					if (errno == EINTR)
+						continue;
+					gone = errno == ECHILD;
+					break;
+				}
+				if (p == pid)
+					status = st;
+				mtr_collector_exited(col, (uint32_t)p, st);
 			}
-			if (p == pid)
-				status = st;
-			mtr_collector_exited(col, (uint32_t)p, st);
 		}
 		if (gone)
 			break;
-		if (!n) {
-			struct timespec ts = {0, 500000};
+		/* let a few thousand events gather: one pass over many is cheaper than many
+		 * passes over few, and a ring holds tens of thousands */
+		if (n < 4096) {
+			struct timespec ts = {0, n ? 100000 : 500000};
 			nanosleep(&ts, NULL);
 		}
 	}

@@ -42,12 +42,14 @@ struct mtr_shm {
 	uint64_t ring_bytes;
 	uint64_t data_off; /* offset of ring 0's bytes from the start of the mapping */
 	uint64_t t0_ns;    /* CLOCK_MONOTONIC at the start: times are relative to it */
+	uint64_t use_tsc;  /* producers stamp rdtsc ticks (constant, synchronized TSC) */
 	uint32_t collector_pid;
 	uint32_t root_pid;
 	uint32_t opts;      /* MTR_OPT_* */
 	uint32_t depth;     /* stack depth; 0 = no stacks */
 	_Atomic uint32_t disabled; /* set by the collector when it stops (disk full) */
 	_Atomic uint32_t hint;     /* where the next slot search starts */
+	_Atomic uint32_t hwm;      /* slots at or above this were never used */
 	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */
 	_Alignas(64) struct mtr_slot slot[MTR_NRINGS];
 };
@@ -73,21 +75,23 @@ enum mtr_rec_type {
 
 struct mtr_rec {
 	uint32_t len;  /* bytes including this header, a multiple of 8 */
-	uint16_t type;
+	uint8_t type;
+	uint8_t op;    /* EVENT: MTF_OP_MAKE(kind, func) */
 	uint16_t n;    /* EVENT: frames that follow (0: the stack is known by hash) */
 	uint64_t seq;
-	uint64_t time_ns;
+	uint64_t time; /* TSC ticks when shm->tsc_hz is set, else CLOCK_MONOTONIC ns */
 };
 
+/* 48 bytes without frames: less for the collector's core to pull across. */
 struct mtr_rec_event {
 	struct mtr_rec h;
 	uint64_t addr, size;
-	uint64_t hash; /* of the stack; 0 = none */
 	uint32_t device, space;
-	uint8_t op;
-	uint8_t pad[7];
-	uint64_t frames[]; /* innermost first */
+	uint64_t frames[]; /* innermost first; the last slot is the stack's hash when n > 0 */
 };
+
+/* EVENT lengths: 48 without a stack; 56 with n == 0 and frames[0] the hash of a stack
+ * this thread sent before; 48 + (n + 1) * 8 with n frames followed by their hash. */
 
 /* Everything else: numbers and up to two strings, laid out as described per type.
  * PROCESS: a=ppid d=how s1=exe s2=cmdline. THREAD: s1=name. MODULE: a=base b=size
