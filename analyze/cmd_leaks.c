@@ -1,0 +1,197 @@
+/* cmd_leaks.c: `mtan leaks`: blocks allocated and never freed before their process ended,
+ * grouped by allocation site (process, device, space, stack), the most bytes first. Blocks
+ * still live when their device was closed are listed apart: released, not leaked. */
+#include "mtan.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_leaks_usage[] =
+	"leaks [options] TRACE|DB\n\n"
+	"Blocks never freed, grouped by allocation site (process, device, space, stack),\n"
+	"the most bytes first. --format json prints an array of sites, each with blocks,\n"
+	"bytes, pid, device (-1: host), space and frames (innermost first). Blocks that\n"
+	"were live when their device was closed are not leaks: the table lists them apart.";
+
+struct site {
+	long long pid, device, space, blocks, bytes;
+	int has_stack;
+	long long stack;
+	const char *space_name;
+};
+
+static struct site site_of(sqlite3_stmt *st)
+{
+	struct site s;
+	s.pid = sqlite3_column_int64(st, 0);
+	s.device = sqlite3_column_int64(st, 1);
+	s.space = sqlite3_column_int64(st, 2);
+	s.space_name = (const char *)sqlite3_column_text(st, 3);
+	s.has_stack = sqlite3_column_type(st, 4) != SQLITE_NULL;
+	s.stack = sqlite3_column_int64(st, 4);
+	s.blocks = sqlite3_column_int64(st, 5);
+	s.bytes = sqlite3_column_int64(st, 6);
+	return s;
+}
+
+/* The name a frame shows: its function, else module+offset, else the bare address. */
+static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
+{
+	const char *fn = (const char *)sqlite3_column_text(fr, 1);
+	const char *mod = (const char *)sqlite3_column_text(fr, 4);
+	if (fn)
+		return fn;
+	if (mod) {
+		const char *base = strrchr(mod, '/');
+		snprintf(buf, size, "%s+0x%" PRIx64, base ? base + 1 : mod, (uint64_t)sqlite3_column_int64(fr, 5));
+	} else {
+		snprintf(buf, size, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 6));
+	}
+	return buf;
+}
+
+static int json_frames(sqlite3_stmt *fr)
+{
+	int rc, n = 0;
+	char buf[4096];
+	fputs("[", stdout);
+	while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		fputs(n++ ? ", {\"function\": " : "{\"function\": ", stdout);
+		mtan_json_str(stdout, frame_name(buf, sizeof buf, fr));
+		fputs(", \"file\": ", stdout);
+		mtan_json_str(stdout, (const char *)sqlite3_column_text(fr, 2));
+		if (sqlite3_column_type(fr, 3) == SQLITE_NULL)
+			fputs(", \"line\": null", stdout);
+		else
+			printf(", \"line\": %lld", sqlite3_column_int64(fr, 3));
+		fputs(", \"module\": ", stdout);
+		mtan_json_str(stdout, sqlite3_column_text(fr, 4) ? (const char *)sqlite3_column_text(fr, 4) : "");
+		printf(", \"address\": \"0x%" PRIx64 "\"}", (uint64_t)sqlite3_column_int64(fr, 6));
+	}
+	fputs("]", stdout);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int table_frames(sqlite3_stmt *fr)
+{
+	int rc;
+	char buf[4096];
+	while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		printf("    #%d %s", sqlite3_column_int(fr, 0), frame_name(buf, sizeof buf, fr));
+		const char *file = (const char *)sqlite3_column_text(fr, 2);
+		if (file) {
+			const char *base = strrchr(file, '/');
+			if (sqlite3_column_type(fr, 3) != SQLITE_NULL)
+				printf(" (%s:%d)", base ? base + 1 : file, sqlite3_column_int(fr, 3));
+			else
+				printf(" (%s)", base ? base + 1 : file);
+		}
+		const char *mod = (const char *)sqlite3_column_text(fr, 4);
+		if (mod && sqlite3_column_text(fr, 1)) {
+			const char *base = strrchr(mod, '/');
+			printf(" in %s", base ? base + 1 : mod);
+		}
+		putchar('\n');
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Prints the sites of one section of leaks.sql ("sites" or "released"). */
+static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *section, const char *verb)
+{
+	sqlite3_stmt *st = NULL, *fr = NULL;
+	int ret = -1, rc, n = 0;
+	if (mtan_prepare(db, "leaks", section, &st) || mtan_prepare(db, "leaks", "frames", &fr))
+		goto out;
+	mtan_bind_common(st, o);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct site s = site_of(st);
+		char a[32], b[32], dev[16];
+		sqlite3_reset(fr);
+		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
+		if (o->format == MTAN_JSON) {
+			printf("%s{\"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
+			       n ? ",\n " : "", s.blocks, s.bytes, s.pid, s.device);
+			mtan_json_str(stdout, s.space_name);
+			fputs(", \"frames\": ", stdout);
+			if (json_frames(fr))
+				goto sqlerr;
+			fputs("}", stdout);
+		} else {
+			printf("%s%s bytes in %s blocks %s (pid %lld, %s %s)\n", n ? "\n" : "",
+			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks), verb,
+			       s.pid, mtan_device_name(dev, s.device), s.space_name);
+			if (!s.has_stack)
+				printf("    (no stack recorded)\n");
+			else if (table_frames(fr))
+				goto sqlerr;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	ret = n;
+	goto out;
+sqlerr:
+	mtan_sqlerr(db, "cannot read the database");
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(fr);
+	return ret;
+}
+
+static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[3])
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(db, "leaks", "totals", &st))
+		return -1;
+	mtan_bind_common(st, o);
+	int rc = sqlite3_step(st);
+	for (int i = 0; i < 3; i++)
+		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+int cmd_leaks(int argc, char **argv)
+{
+	struct mtan_opts o;
+	sqlite3 *db = NULL;
+	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, NULL, &o);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	if (mtan_open(&o, &db, NULL, NULL))
+		goto out;
+	if (o.format == MTAN_JSON) {
+		/* the contract: the top-level value is the array of leak sites, nothing else */
+		fputs("[", stdout);
+		if (print_sites(db, &o, "sites", "leaked") < 0)
+			goto out;
+		fputs("]\n", stdout);
+	} else {
+		long long t[3];
+		char a[32], b[32], c[32];
+		int shown = print_sites(db, &o, "sites", "leaked");
+		if (shown < 0 || totals(db, &o, t))
+			goto out;
+		if (shown)
+			putchar('\n');
+		printf("leaked: %s bytes in %s blocks at %s sites", mtan_count(a, (uint64_t)t[1]),
+		       mtan_count(b, (uint64_t)t[0]), mtan_count(c, (uint64_t)t[2]));
+		if (shown < t[2])
+			printf(" (%d shown)", shown);
+		putchar('\n');
+		printf("\nreleased by device close\n");
+		int rel = print_sites(db, &o, "released", "released");
+		if (rel < 0)
+			goto out;
+		if (!rel)
+			printf("    none\n");
+	}
+	ret = 0;
+out:
+	sqlite3_close(db);
+	return ret;
+}

@@ -1,0 +1,218 @@
+/* cmd_summary.c: `mtan summary`: the trace in totals (events, bytes, peak, leaks,
+ * processes, threads, anomalies) and one line per device and memory space. */
+#include "mtan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_summary_usage[] =
+	"summary [options] TRACE|DB\n\n"
+	"Totals of the trace: allocations and frees (a realloc that moves or resizes a block\n"
+	"is one free and one allocation), bytes allocated, peak live bytes, leaks, processes,\n"
+	"threads and anomalies, then the same per device and memory space.";
+
+struct totals {
+	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
+	long long released_blocks, released_bytes, peak, processes, threads, lost;
+	long long anomalies[8];
+	int complete;
+};
+
+struct space_row {
+	long long device, allocs, frees, bytes_allocated, peak, leaked_blocks, leaked_bytes;
+	long long released_blocks, released_bytes;
+	char *name;
+};
+
+/* Runs a one-row query of summary.sql into out[0..n). */
+static int row(sqlite3 *db, const struct mtan_opts *o, const char *section, long long *out, int n)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(db, "summary", section, &st))
+		return -1;
+	mtan_bind_common(st, o);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		for (int i = 0; i < n; i++)
+			out[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
+{
+	long long v[8];
+	if (row(db, o, "totals", v, 8))
+		return -1;
+	t->allocs = v[0];
+	t->frees = v[1];
+	t->bytes_allocated = v[2];
+	t->bytes_freed = v[3];
+	t->leaked_blocks = v[4];
+	t->leaked_bytes = v[5];
+	t->released_blocks = v[6];
+	t->released_bytes = v[7];
+	if (row(db, o, "peak", &t->peak, 1) || row(db, o, "processes", &t->processes, 1) ||
+	    row(db, o, "threads", &t->threads, 1))
+		return -1;
+	sqlite3_stmt *st;
+	if (mtan_prepare(db, "summary", "anomalies", &st))
+		return -1;
+	mtan_bind_common(st, o);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; mtan_anomaly_kinds[i]; i++)
+			if (kind && !strcmp(kind, mtan_anomaly_kinds[i]))
+				t->anomalies[i] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	t->complete = mtan_meta_int(db, "complete", 0) != 0;
+	t->lost = mtan_meta_int(db, "lost_events", 0);
+	return 0;
+}
+
+static int spaces(sqlite3 *db, const struct mtan_opts *o, struct space_row **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (mtan_prepare(db, "summary", "spaces", &st))
+		return -1;
+	mtan_bind_common(st, o);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			struct space_row *p = realloc(*out, cap * sizeof(*p));
+			if (!p)
+				break;
+			*out = p;
+		}
+		struct space_row *r = &(*out)[(*n)++];
+		r->device = sqlite3_column_int64(st, 0);
+		r->name = strdup((const char *)sqlite3_column_text(st, 1));
+		r->allocs = sqlite3_column_int64(st, 2);
+		r->frees = sqlite3_column_int64(st, 3);
+		r->bytes_allocated = sqlite3_column_int64(st, 4);
+		r->peak = sqlite3_column_int64(st, 5);
+		r->leaked_blocks = sqlite3_column_int64(st, 6);
+		r->leaked_bytes = sqlite3_column_int64(st, 7);
+		r->released_blocks = sqlite3_column_int64(st, 8);
+		r->released_bytes = sqlite3_column_int64(st, 9);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	return 0;
+}
+
+static void print_json(const struct totals *t, const struct space_row *s, size_t n)
+{
+	printf("{\"events\": %lld, \"allocs\": %lld, \"frees\": %lld, \"bytes_allocated\": %lld, "
+	       "\"bytes_freed\": %lld, \"peak_bytes\": %lld, \"leaked_blocks\": %lld, \"leaked_bytes\": %lld, "
+	       "\"released_blocks\": %lld, \"released_bytes\": %lld, \"processes\": %lld, \"threads\": %lld, "
+	       "\"complete\": %s, \"lost_events\": %lld, \"anomalies\": {",
+	       t->allocs + t->frees, t->allocs, t->frees, t->bytes_allocated, t->bytes_freed, t->peak,
+	       t->leaked_blocks, t->leaked_bytes, t->released_blocks, t->released_bytes, t->processes,
+	       t->threads, t->complete ? "true" : "false", t->lost);
+	for (int i = 0; mtan_anomaly_kinds[i]; i++)
+		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
+	printf("}, \"spaces\": [");
+	for (size_t i = 0; i < n; i++) {
+		printf("%s{\"device\": %lld, \"space\": ", i ? ", " : "", s[i].device);
+		mtan_json_str(stdout, s[i].name);
+		printf(", \"allocs\": %lld, \"frees\": %lld, \"bytes_allocated\": %lld, \"peak_bytes\": %lld, "
+		       "\"leaked_blocks\": %lld, \"leaked_bytes\": %lld, \"released_blocks\": %lld, "
+		       "\"released_bytes\": %lld}",
+		       s[i].allocs, s[i].frees, s[i].bytes_allocated, s[i].peak, s[i].leaked_blocks,
+		       s[i].leaked_bytes, s[i].released_blocks, s[i].released_bytes);
+	}
+	printf("]}\n");
+}
+
+static int print_table(const struct mtan_opts *o, const struct totals *t, const struct space_row *s, size_t n)
+{
+	char a[32], b[32], c[32];
+	printf("trace        %s (%s", o->input, t->complete ? "complete" : "incomplete");
+	if (t->lost)
+		printf("; %s events lost", mtan_count(a, (uint64_t)t->lost));
+	printf(")\n");
+	if (o->pid >= 0)
+		printf("process      %lld\n", o->pid);
+	printf("events       %s (%s allocs, ", mtan_count(a, (uint64_t)(t->allocs + t->frees)),
+	       mtan_count(b, (uint64_t)t->allocs));
+	printf("%s frees)\n", mtan_count(a, (uint64_t)t->frees));
+	printf("allocated    %s (%s bytes)\n", mtan_size(a, (uint64_t)t->bytes_allocated),
+	       mtan_count(b, (uint64_t)t->bytes_allocated));
+	printf("peak live    %s\n", mtan_size(a, (uint64_t)t->peak));
+	printf("leaked       %s in %s blocks\n", mtan_size(a, (uint64_t)t->leaked_bytes),
+	       mtan_count(b, (uint64_t)t->leaked_blocks));
+	if (t->released_blocks)
+		printf("released     %s in %s blocks by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
+		       mtan_count(b, (uint64_t)t->released_blocks));
+	printf("processes    %s\n", mtan_count(a, (uint64_t)t->processes));
+	printf("threads      %s\n", mtan_count(a, (uint64_t)t->threads));
+	printf("anomalies   ");
+	int any = 0;
+	for (int i = 0; mtan_anomaly_kinds[i]; i++)
+		if (t->anomalies[i])
+			printf("%s %s %s", any++ ? "," : "", mtan_count(a, (uint64_t)t->anomalies[i]),
+			       mtan_anomaly_kinds[i]);
+	printf("%s\n", any ? "" : " none");
+	if (!n)
+		return 0;
+	static const char *const heads[] = {"device", "space", "allocs", "frees", "allocated",
+					    "peak", "leaked", "leaked blocks"};
+	struct mtan_table *tab = mtan_table_new(8, heads, "llrrrrrr");
+	if (!tab)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char dev[16], al[32], fr[32], by[32], pk[32], lb[32], lk[32];
+		const char *cells[] = {mtan_device_name(dev, s[i].device), s[i].name,
+				       mtan_count(al, (uint64_t)s[i].allocs), mtan_count(fr, (uint64_t)s[i].frees),
+				       mtan_size(by, (uint64_t)s[i].bytes_allocated), mtan_size(pk, (uint64_t)s[i].peak),
+				       mtan_size(lb, (uint64_t)s[i].leaked_bytes),
+				       mtan_count(lk, (uint64_t)s[i].leaked_blocks)};
+		if (mtan_table_add(tab, cells)) {
+			mtan_table_free(tab);
+			return -1;
+		}
+	}
+	(void)c;
+	putchar('\n');
+	mtan_table_print(tab, stdout);
+	mtan_table_free(tab);
+	return 0;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+	struct mtan_opts o;
+	struct totals t = {0};
+	struct space_row *s = NULL;
+	size_t n = 0;
+	sqlite3 *db = NULL;
+	int ret = mtan_parse(argc, argv, "summary", cmd_summary_usage, NULL, &o);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, &t) || spaces(db, &o, &s, &n))
+		goto out;
+	if (o.format == MTAN_JSON)
+		print_json(&t, s, n);
+	else if (print_table(&o, &t, s, n)) {
+		mtan_err("out of memory");
+		goto out;
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(s[i].name);
+	free(s);
+	sqlite3_close(db);
+	return ret;
+}

@@ -1,0 +1,320 @@
+/* db.c: the database behind every command. A database named directly is opened as it is;
+ * a trace gets its cache (TRACE.db beside it, or --db), reused while it matches the trace
+ * and rebuilt otherwise, always under a temporary name renamed into place when complete. */
+#include "mtan.h"
+#include "mtf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mtan_is_sqlite(const char *path)
+{
+	static const char magic[16] = "SQLite format 3"; /* with its NUL: 16 bytes */
+	char buf[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof buf);
+	int e = errno;
+	close(fd);
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	return n == 16 && !memcmp(buf, magic, 16);
+}
+
+static int query_int(sqlite3 *db, const char *section, const char *key, long long *v)
+{
+	sqlite3_stmt *st;
+	int len, ret = -1;
+	const char *sql = mtan_sql("db", section, &len);
+	/* quietly: a foreign or broken file is an answer here, not an error */
+	if (!sql || sqlite3_prepare_v2(db, sql, len, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (key)
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*v = sqlite3_column_int64(st, 0);
+		ret = 0;
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+long long mtan_meta_int(sqlite3 *db, const char *key, long long def)
+{
+	long long v;
+	return query_int(db, "meta_get", key, &v) ? def : v;
+}
+
+char *mtan_meta_text(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *st;
+	int len;
+	char *ret = NULL;
+	const char *sql = mtan_sql("db", "meta_get", &len);
+	if (!sql || sqlite3_prepare_v2(db, sql, len, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		ret = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return ret;
+}
+
+enum { DB_OURS, DB_STALE, DB_FOREIGN };
+
+/* What an existing database at path is: ours and current, stale (another schema, an
+ * unfinished load, another trace), or not an mtan database at all. For a trace's cache,
+ * tst is the trace's stat; NULL checks only the schema and completeness. */
+static int classify(const char *path, const struct stat *tst)
+{
+	sqlite3 *db = NULL;
+	int ret = DB_FOREIGN;
+	long long v;
+	struct stat dst;
+	if (stat(path, &dst) < 0)
+		return DB_STALE;
+	if (dst.st_size == 0)
+		return DB_STALE; /* an empty file: what an interrupted create leaves */
+	if (mtan_is_sqlite(path) != 1)
+		return DB_FOREIGN;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	if (query_int(db, "has_meta", NULL, &v) || !v)
+		goto out;
+	ret = DB_STALE;
+	if (query_int(db, "user_version", NULL, &v) || v != MTAN_SCHEMA_VERSION ||
+	    mtan_meta_int(db, "schema_version", -1) != MTAN_SCHEMA_VERSION ||
+	    mtan_meta_int(db, "load_complete", 0) != 1)
+		goto out;
+	if (tst) {
+		long long mt = (long long)tst->st_mtim.tv_sec * 1000000000 + tst->st_mtim.tv_nsec;
+		long long dt = (long long)dst.st_mtim.tv_sec * 1000000000 + dst.st_mtim.tv_nsec;
+		if (mtan_meta_int(db, "trace_size", -1) != (long long)tst->st_size ||
+		    mtan_meta_int(db, "trace_mtime_ns", -1) != mt || mt > dt)
+			goto out;
+	}
+	ret = DB_OURS;
+out:
+	sqlite3_close(db);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ building */
+
+/* The temporary database of the load in progress, removed if a signal ends us. */
+static char building[PATH_MAX];
+
+static void on_signal(int sig)
+{
+	if (building[0])
+		unlink(building);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard(const char *tmp)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+	snprintf(building, sizeof building, "%s", tmp);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct sigaction sa = {0};
+		sa.sa_handler = tmp ? on_signal : SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* Where the cache of a trace goes when its directory is not writable: a per-user
+ * directory under $TMPDIR, named after the trace's real path so it is found again. */
+static char *fallback_path(const char *trace)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *real = realpath(trace, NULL);
+	const char *key = real ? real : trace;
+	uint64_t h = 1469598103934665603ull;
+	for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	const char *base = strrchr(trace, '/');
+	base = base ? base + 1 : trace;
+	char dir[PATH_MAX], *out = NULL;
+	snprintf(dir, sizeof dir, "%s/mtan-%u", tmpdir && *tmpdir ? tmpdir : "/tmp", (unsigned)getuid());
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		goto done;
+	if (asprintf(&out, "%s/%s-%016llx.db", dir, base, (unsigned long long)h) < 0)
+		out = NULL;
+done:
+	free(real);
+	return out;
+}
+
+/* Creates the temporary file beside dbpath; -1 with errno when the directory refuses. */
+static int reserve(const char *tmp)
+{
+	unlink(tmp); /* a leftover of a killed load of the same pid */
+	int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+/* Loads trace into dbpath by way of a temporary file. 0, or -1 reported. errno-style
+ * refusal of the directory is returned as 1 (nothing reported) when quiet_dir. */
+static int build(const char *trace, const char *dbpath, struct mtan_load_stats *st, int quiet_dir)
+{
+	char *tmp = NULL;
+	int ret = -1;
+	if (asprintf(&tmp, "%s.tmp.%d", dbpath, (int)getpid()) < 0) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	if (reserve(tmp)) {
+		int e = errno;
+		if (quiet_dir && (e == EACCES || e == EPERM || e == EROFS)) {
+			ret = 1;
+			goto out;
+		}
+		mtan_err("cannot create '%s': %s", tmp, strerror(e));
+		goto out;
+	}
+	guard(tmp);
+	if (mtan_load(trace, tmp, st)) {
+		unlink(tmp);
+		goto out;
+	}
+	if (rename(tmp, dbpath) < 0) {
+		mtan_err("cannot rename '%s' to '%s': %s", tmp, dbpath, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	ret = 0;
+out:
+	guard(NULL);
+	free(tmp);
+	return ret;
+}
+
+/* Builds or reuses the database of trace at *dbpath (which may move to $TMPDIR). */
+static int cache(const struct mtan_opts *o, const struct stat *tst, char **dbpath,
+		 struct mtan_load_stats *st)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int kind = classify(*dbpath, tst);
+		if (kind == DB_FOREIGN) {
+			mtan_err("'%s': exists and is not an mtan database (remove it or choose another --db)", *dbpath);
+			return -1;
+		}
+		if (kind == DB_OURS && !o->force)
+			return 0;
+		int rc = build(o->input, *dbpath, st, attempt == 0 && !o->db);
+		if (rc <= 0)
+			return rc;
+		/* the trace's directory is not writable: keep the cache in $TMPDIR */
+		char *alt = fallback_path(o->input);
+		if (!alt) {
+			mtan_err("cannot create a database for '%s': %s", o->input, strerror(errno));
+			return -1;
+		}
+		if (!o->quiet)
+			mtan_note("cannot write beside '%s'; its database is '%s'", o->input, alt);
+		free(*dbpath);
+		*dbpath = alt;
+	}
+	return -1;
+}
+
+/* The one warning a damaged or unfinished trace deserves, from the facts in meta. */
+static void warn_recovery(sqlite3 *db, const char *name)
+{
+	char *err = mtan_meta_text(db, "load_error");
+	long long events = mtan_meta_int(db, "loaded_events", 0);
+	if (err) {
+		mtan_warn("'%s': %s at offset %lld; loaded %lld events from the first %lld of %lld bytes",
+			  name, err, mtan_meta_int(db, "error_offset", 0), events,
+			  mtan_meta_int(db, "recovered_bytes", 0), mtan_meta_int(db, "file_bytes", 0));
+	} else if (!mtan_meta_int(db, "complete", 1)) {
+		mtan_warn("'%s': trace has no end record (the recorder was stopped before finishing); "
+			  "loaded %lld events", name, events);
+	}
+	free(err);
+}
+
+int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *st, char **dbpath)
+{
+	struct mtan_load_stats local;
+	struct stat tst;
+	char *path = NULL;
+	sqlite3 *db = NULL;
+	int ret = -1, is_db;
+	*out = NULL;
+	if (!st)
+		st = &local;
+	memset(st, 0, sizeof(*st));
+	st->seconds = -1;
+	if (stat(o->input, &tst) < 0) {
+		mtan_err("cannot open '%s': %s", o->input, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(tst.st_mode)) {
+		mtan_err("cannot open '%s': %s", o->input, strerror(EISDIR));
+		goto out;
+	}
+	if ((is_db = mtan_is_sqlite(o->input)) < 0) {
+		mtan_err("cannot open '%s': %s", o->input, strerror(errno));
+		goto out;
+	}
+	if (is_db) {
+		if (!(path = strdup(o->input)))
+			goto out;
+		int kind = classify(path, NULL);
+		if (kind != DB_OURS) {
+			mtan_err(kind == DB_FOREIGN ? "'%s': not an mtan database"
+						    : "'%s': database of another mtan version or an unfinished load (load the trace again)",
+				 path);
+			goto out;
+		}
+	} else {
+		if (o->db)
+			path = strdup(o->db);
+		else if (asprintf(&path, "%s.db", o->input) < 0)
+			path = NULL;
+		if (!path) {
+			mtan_err("out of memory");
+			goto out;
+		}
+		/* refuse what is not a trace before touching any database */
+		mtf_reader *r;
+		int rc = mtf_reader_open(&r, o->input);
+		mtf_reader_free(r);
+		if (rc) {
+			mtan_trace_error(o->input, rc);
+			goto out;
+		}
+		if (cache(o, &tst, &path, st))
+			goto out;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		mtan_err("cannot open '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	warn_recovery(db, o->input);
+	*out = db;
+	db = NULL;
+	ret = 0;
+out:
+	sqlite3_close(db);
+	if (!ret && dbpath)
+		*dbpath = path;
+	else
+		free(path);
+	return ret;
+}

@@ -1,0 +1,1701 @@
+/* load.c: trace -> SQLite. Reads every record, puts the events and the records that change
+ * pairing (process start, exit, device open/close) in one global seq order, pairs each free
+ * with its allocation in one pass over a hash table keyed by (pid, device, space, address),
+ * and writes one row per allocation lifetime and per anomaly (schema: SCHEMA.md). */
+#include "mtan.h"
+#include "mtf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define NONE UINT32_MAX
+#define REC_EV 0xff /* ev.op of a record in the seq stream */
+
+/* One event, or one record taking part in the pairing; 48 bytes, the bulk of the memory. */
+struct ev {
+	uint64_t seq, time_ns, addr, size;
+	uint32_t pool;  /* index in L->pools; a record (op REC_EV): index in L->recs */
+	uint32_t tid;
+	uint32_t stack; /* the trace's stack id, per process; 0 none */
+	uint8_t op;     /* MTF_OP_* byte, or REC_EV */
+};
+
+/* PROCESS, PROCESS_EXIT and DEVICE records, kept until the pairing reaches their seq. */
+struct rec {
+	int type;
+	uint32_t pid, ppid, how, device, close;
+	int32_t code, signal;
+	uint64_t seq, time_ns, capacity;
+	char *s1, *s2; /* exe and cmdline, or the device name */
+};
+
+enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE };
+static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close"};
+enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE };
+const char *const mtan_anomaly_kinds[] = {"unmatched_free", "double_free", "alloc_over_live",
+					  "reuse_race", NULL};
+#define kind_text mtan_anomaly_kinds
+
+struct lifetime { /* 40 bytes */
+	uint32_t alloc;  /* evs index of the allocation (inherited: the parent's) */
+	uint32_t free;   /* evs index of the free, or NONE */
+	uint32_t end;    /* evs index of what ended it otherwise (exec, close, overwrite), or NONE */
+	uint32_t pool;
+	uint32_t gen;
+	uint32_t parent; /* inherited: the parent's lifetime index + 1; else 0 */
+	uint32_t alloc_stack, free_stack; /* stacks.id, 0 none */
+	uint8_t reason, inherited;
+};
+
+struct anomaly {
+	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	uint32_t stack;
+	uint8_t kind;
+};
+
+/* Live bytes of a scope and their highest point. */
+struct track {
+	int64_t live;
+	int64_t peak;
+	uint64_t peak_seq, peak_ns;
+	uint32_t pid, device; /* NONE: all */
+	int name;             /* index in L->names, -1: all */
+};
+
+/* (pid, device, space): names, counters and the trackers its bytes go to. */
+struct pool {
+	uint32_t pid, device, space;
+	int name;            /* index in L->names, -1 until resolved */
+	uint32_t track[4];   /* (pid, device, name), (all, device, name), (pid), (all) */
+	uint64_t allocs, frees, bytes_allocated, bytes_freed;
+	uint64_t leaked_blocks, leaked_bytes, released_blocks, released_bytes;
+	int64_t live;
+};
+
+struct proc {
+	uint32_t pid, ppid;
+	uint32_t row;        /* current processes row (index in prows), NONE none yet */
+	int exited;
+	int has_modules;
+};
+
+struct prow { /* a row of the processes table */
+	uint32_t pid, ppid, how;
+	const char *exe, *cmdline; /* borrowed from the rec */
+	uint64_t start_seq, start_ns;
+	int has_start, has_exit;
+	uint64_t exit_seq, exit_ns;
+	int32_t code, signal;
+};
+
+struct thread {
+	uint32_t pid, tid;
+	int named; /* a THREAD record came */
+	uint64_t seq, time_ns;
+};
+
+struct devrow {
+	uint32_t pid, device;
+	char *name;
+	uint64_t capacity;
+	int has_open, has_close;
+	uint64_t open_seq, open_ns, close_seq, close_ns;
+};
+
+struct frame {
+	uint32_t pid;
+	int ret;
+	uint64_t addr;
+};
+
+struct pmodule {
+	uint32_t pid;
+	struct mtan_module m;
+};
+
+/* An open-addressing map from a 128-bit key to a 32-bit value. */
+struct mslot {
+	uint64_t a, b;
+	uint32_t v, used;
+};
+struct map {
+	struct mslot *s;
+	size_t cap, n;
+};
+
+/* The pairing table: one slot per (pool, address) ever allocated. */
+struct pslot {
+	uint64_t addr;
+	uint32_t pool;
+	uint32_t lt; /* last lifetime at the key, index + 1; 0: an empty slot */
+	uint32_t gen;
+	uint32_t live;
+};
+
+#define VEC(T) struct { T *p; size_t n, cap; }
+
+struct loader {
+	const char *trace;
+	sqlite3 *db;
+	sqlite3_stmt *st_meta, *st_thread, *st_stack, *st_stack_frame, *st_module, *st_space,
+		*st_mark, *st_rss, *st_loss;
+	VEC(struct ev) evs;
+	VEC(struct rec) recs;
+	VEC(struct lifetime) lts;
+	VEC(struct anomaly) ans;
+	VEC(struct pool) pools;
+	VEC(struct track) tracks;
+	VEC(struct proc) procs;
+	VEC(struct prow) prows;
+	VEC(struct thread) threads;
+	VEC(struct devrow) devs;
+	VEC(struct frame) frames;
+	VEC(struct pmodule) mods;
+	VEC(char *) names;
+	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
+		dev_map, name_map;
+	struct pslot *ps;
+	size_t ps_cap, ps_n;
+	uint32_t nstacks;
+	uint64_t events, lost, unknown_stacks, leaks, end_events;
+	int64_t end_lost;
+	int seen_end;
+	int reported; /* an error was already told */
+	char err[256]; /* the reader's error after the header, "" if none */
+	uint64_t err_off, good_off, file_bytes;
+};
+
+/* Grows a VEC to hold one more; returns the new element (zeroed) or NULL. */
+#define VEC_PUSH(v)                                                                     \
+	((v).n < (v).cap || vec_grow((void **)&(v).p, &(v).cap, sizeof(*(v).p)) == 0      \
+		 ? memset(&(v).p[(v).n++], 0, sizeof(*(v).p))                           \
+		 : NULL)
+
+static int vec_grow(void **p, size_t *cap, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, c * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ hashing */
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
+	h ^= h >> 31;
+	h *= 0xD6E8FEB86659FD93ull;
+	h ^= h >> 32;
+	return h;
+}
+
+static int map_grow(struct map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 256;
+	struct mslot *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->s[i].used)
+			continue;
+		size_t j = mix(m->s[i].a, m->s[i].b) & (cap - 1);
+		while (s[j].used)
+			j = (j + 1) & (cap - 1);
+		s[j] = m->s[i];
+	}
+	free(m->s);
+	m->s = s;
+	m->cap = cap;
+	return 0;
+}
+
+/* The value of (a, b), or NULL. */
+static uint32_t *map_get(const struct map *m, uint64_t a, uint64_t b)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t j = mix(a, b) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+		struct mslot *s = &m->s[j];
+		if (!s->used)
+			return NULL;
+		if (s->a == a && s->b == b)
+			return &s->v;
+	}
+}
+
+/* The value of (a, b), inserted as NONE when new (*isnew = 1); NULL when out of memory. */
+static uint32_t *map_at(struct map *m, uint64_t a, uint64_t b, int *isnew)
+{
+	*isnew = 0;
+	if ((m->n + 1) * 2 > m->cap && map_grow(m))
+		return NULL;
+	size_t j = mix(a, b) & (m->cap - 1);
+	for (;; j = (j + 1) & (m->cap - 1)) {
+		struct mslot *s = &m->s[j];
+		if (!s->used) {
+			s->used = 1;
+			s->a = a;
+			s->b = b;
+			s->v = NONE;
+			m->n++;
+			*isnew = 1;
+			return &s->v;
+		}
+		if (s->a == a && s->b == b)
+			return &s->v;
+	}
+}
+
+static void map_release(struct map *m)
+{
+	free(m->s);
+	memset(m, 0, sizeof(*m));
+}
+
+static int ps_grow(struct loader *L)
+{
+	size_t cap = L->ps_cap ? L->ps_cap * 2 : 1u << 16;
+	struct pslot *s = calloc(cap, sizeof(*s));
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < L->ps_cap; i++) {
+		if (!L->ps[i].lt)
+			continue;
+		size_t j = mix(L->ps[i].addr, L->ps[i].pool) & (cap - 1);
+		while (s[j].lt)
+			j = (j + 1) & (cap - 1);
+		s[j] = L->ps[i];
+	}
+	free(L->ps);
+	L->ps = s;
+	L->ps_cap = cap;
+	return 0;
+}
+
+/* The pairing slot of (pool, addr): found, or (create) a new empty one with lt = 0 that
+ * the caller must fill at once; NULL when absent (or out of memory with create). */
+static struct pslot *ps_find(struct loader *L, uint32_t pool, uint64_t addr, int create)
+{
+	if (create && (L->ps_n + 1) * 10 > L->ps_cap * 7 && ps_grow(L))
+		return NULL;
+	if (!L->ps_cap)
+		return NULL;
+	size_t mask = L->ps_cap - 1;
+	for (size_t j = mix(addr, pool) & mask;; j = (j + 1) & mask) {
+		struct pslot *s = &L->ps[j];
+		if (!s->lt) {
+			if (!create)
+				return NULL;
+			s->addr = addr;
+			s->pool = pool;
+			s->gen = 0;
+			s->live = 0;
+			L->ps_n++;
+			return s;
+		}
+		if (s->addr == addr && s->pool == pool)
+			return s;
+	}
+}
+
+/* ------------------------------------------------------------------ lookups */
+
+static struct proc *proc_get(struct loader *L, uint32_t pid)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->proc_map, pid, 0, &isnew);
+	if (!v)
+		return NULL;
+	if (isnew) {
+		struct proc *p = VEC_PUSH(L->procs);
+		if (!p)
+			return NULL;
+		p->pid = pid;
+		p->ppid = 0;
+		p->row = NONE;
+		*v = (uint32_t)(L->procs.n - 1);
+	}
+	return &L->procs.p[*v];
+}
+
+static uint32_t parent_of(struct loader *L, uint32_t pid)
+{
+	uint32_t *v = map_get(&L->proc_map, pid, 0);
+	return v ? L->procs.p[*v].ppid : 0;
+}
+
+static int32_t pool_get(struct loader *L, uint32_t pid, uint32_t device, uint32_t space)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->pool_map, (uint64_t)pid << 32 | device, space, &isnew);
+	if (!v)
+		return -1;
+	if (isnew) {
+		struct pool *p = VEC_PUSH(L->pools);
+		if (!p)
+			return -1;
+		p->pid = pid;
+		p->device = device;
+		p->space = space;
+		p->name = -1;
+		*v = (uint32_t)(L->pools.n - 1);
+		if (!proc_get(L, pid))
+			return -1;
+	}
+	return (int32_t)*v;
+}
+
+static int name_id(struct loader *L, const char *s)
+{
+	/* names are few (one per distinct space name): a 64-bit hash pair keys them */
+	uint64_t h1 = 1469598103934665603ull, h2 = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		h1 = (h1 ^ *p) * 1099511628211ull;
+		h2 = h2 * 31 + *p;
+	}
+	int isnew;
+	uint32_t *v = map_at(&L->name_map, h1, h2 ^ strlen(s), &isnew);
+	if (!v)
+		return -1;
+	if (isnew) {
+		char **n = VEC_PUSH(L->names);
+		if (!n || !(*n = strdup(s)))
+			return -1;
+		*v = (uint32_t)(L->names.n - 1);
+	}
+	return (int)*v;
+}
+
+static uint32_t track_get(struct loader *L, uint32_t pid, uint32_t device, int name)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->track_map, (uint64_t)pid << 32 | device, (uint64_t)(uint32_t)name, &isnew);
+	if (!v)
+		return NONE;
+	if (isnew) {
+		struct track *t = VEC_PUSH(L->tracks);
+		if (!t)
+			return NONE;
+		t->pid = pid;
+		t->device = device;
+		t->name = name;
+		*v = (uint32_t)(L->tracks.n - 1);
+	}
+	return *v;
+}
+
+/* Names a pool's space and finds its trackers, once all SPACE records are in. */
+static int pool_resolve(struct loader *L, struct pool *p)
+{
+	if (p->name >= 0)
+		return 0;
+	const char *name = NULL;
+	char buf[32];
+	uint32_t pid = p->pid;
+	/* a forked child names spaces as its parent did: look up the ancestry */
+	for (int depth = 0; depth < 64 && !name; depth++) {
+		uint32_t *v = map_get(&L->space_map, pid, p->space);
+		if (v)
+			name = L->names.p[*v];
+		else if (!(pid = parent_of(L, pid)))
+			break;
+	}
+	if (!name && p->device == MTF_HOST && p->space == 0)
+		name = "heap";
+	if (!name) {
+		snprintf(buf, sizeof buf, "space %u", p->space);
+		name = buf;
+	}
+	if ((p->name = name_id(L, name)) < 0)
+		return -1;
+	p->track[0] = track_get(L, p->pid, p->device, p->name);
+	p->track[1] = track_get(L, NONE, p->device, p->name);
+	p->track[2] = track_get(L, p->pid, NONE, -1);
+	p->track[3] = track_get(L, NONE, NONE, -1);
+	for (int i = 0; i < 4; i++)
+		if (p->track[i] == NONE)
+			return -1;
+	return 0;
+}
+
+/* stacks.id of the trace's stack id in pid (or, for a forked child, an ancestor). */
+static uint32_t stack_of(struct loader *L, uint32_t pid, uint32_t id)
+{
+	if (!id)
+		return 0;
+	for (int depth = 0; depth < 64; depth++) {
+		uint32_t *v = map_get(&L->stack_map, pid, id);
+		if (v)
+			return *v;
+		if (!(pid = parent_of(L, pid)))
+			break;
+	}
+	L->unknown_stacks++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ reading */
+
+static char *dup_str(mtf_str s)
+{
+	return strndup(s.s ? s.s : "", s.len);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, mtf_str s)
+{
+	sqlite3_bind_text(st, i, s.s ? s.s : "", (int)s.len, SQLITE_TRANSIENT);
+}
+
+static int step(struct loader *L, sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		L->reported = 1;
+		return mtan_sqlerr(L->db, "cannot write the database");
+	}
+	return 0;
+}
+
+static int meta_int(struct loader *L, const char *key, long long v)
+{
+	sqlite3_bind_text(L->st_meta, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(L->st_meta, 2, v);
+	return step(L, L->st_meta);
+}
+
+static int meta_text(struct loader *L, const char *key, const char *v, int len)
+{
+	sqlite3_bind_text(L->st_meta, 1, key, -1, SQLITE_STATIC);
+	if (v)
+		sqlite3_bind_text(L->st_meta, 2, v, len, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(L->st_meta, 2);
+	return step(L, L->st_meta);
+}
+
+static struct thread *thread_get(struct loader *L, uint32_t pid, uint32_t tid)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->thread_map, pid, tid, &isnew);
+	if (!v)
+		return NULL;
+	if (isnew) {
+		struct thread *t = VEC_PUSH(L->threads);
+		if (!t)
+			return NULL;
+		t->pid = pid;
+		t->tid = tid;
+		t->seq = UINT64_MAX;
+		*v = (uint32_t)(L->threads.n - 1);
+	}
+	return &L->threads.p[*v];
+}
+
+static int read_events(struct loader *L, const mtf_record *rec)
+{
+	uint32_t pid = rec->u.events.pid, n = rec->u.events.n;
+	const mtf_event *e = rec->u.events.ev;
+	if (!n)
+		return 0;
+	if (L->evs.n + n >= NONE - 1) {
+		mtan_err("'%s': more than %u events: too many for this version", L->trace, NONE - 2);
+		L->reported = 1;
+		return -1;
+	}
+	while (L->evs.n + n > L->evs.cap)
+		if (vec_grow((void **)&L->evs.p, &L->evs.cap, sizeof(*L->evs.p)))
+			return -1;
+	struct thread *t = thread_get(L, pid, rec->u.events.tid);
+	if (!t)
+		return -1;
+	uint32_t dev = 0, space = 0;
+	int32_t pool = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		if (pool < 0 || e[i].device != dev || e[i].space != space) {
+			dev = e[i].device;
+			space = e[i].space;
+			pool = pool_get(L, pid, dev, space);
+		}
+		if (pool < 0)
+			return -1;
+		struct ev *o = &L->evs.p[L->evs.n++];
+		o->seq = e[i].seq;
+		o->time_ns = e[i].time_ns;
+		o->addr = e[i].addr;
+		o->size = e[i].size;
+		o->pool = (uint32_t)pool;
+		o->tid = rec->u.events.tid;
+		o->stack = e[i].stack;
+		o->op = e[i].op;
+		if (e[i].seq < t->seq) { /* a thread without its record starts at its first event */
+			t->seq = e[i].seq;
+			t->time_ns = e[i].time_ns;
+		}
+	}
+	L->events += n;
+	return 0;
+}
+
+/* A record the pairing must meet at its seq: kept, and a marker put in the stream. */
+static int read_seq_record(struct loader *L, const mtf_record *r)
+{
+	struct rec *c = VEC_PUSH(L->recs);
+	struct ev *e = VEC_PUSH(L->evs);
+	if (!c || !e)
+		return -1;
+	c->type = r->type;
+	switch (r->type) {
+	case MTF_PROCESS:
+		c->pid = r->u.process.pid;
+		c->ppid = r->u.process.ppid;
+		c->how = r->u.process.how;
+		c->seq = r->u.process.seq;
+		c->time_ns = r->u.process.time_ns;
+		if (!(c->s1 = dup_str(r->u.process.exe)) || !(c->s2 = dup_str(r->u.process.cmdline)))
+			return -1;
+		{
+			struct proc *p = proc_get(L, c->pid);
+			if (!p)
+				return -1;
+			/* the ancestry that stack and space look-ups follow: a fork's parent */
+			if (c->how == MTF_PROC_FORK && c->ppid != c->pid && !p->ppid)
+				p->ppid = c->ppid;
+		}
+		break;
+	case MTF_PROCESS_EXIT:
+		c->pid = r->u.process_exit.pid;
+		c->seq = r->u.process_exit.seq;
+		c->time_ns = r->u.process_exit.time_ns;
+		c->code = r->u.process_exit.code;
+		c->signal = r->u.process_exit.signal;
+		break;
+	case MTF_DEVICE:
+		c->pid = r->u.device.pid;
+		c->seq = r->u.device.seq;
+		c->time_ns = r->u.device.time_ns;
+		c->close = r->u.device.close;
+		c->device = r->u.device.device;
+		c->capacity = r->u.device.capacity;
+		if (!(c->s1 = dup_str(r->u.device.name)))
+			return -1;
+		break;
+	}
+	if (!proc_get(L, c->pid))
+		return -1;
+	e->seq = c->seq;
+	e->time_ns = c->time_ns;
+	e->pool = (uint32_t)(L->recs.n - 1);
+	e->op = REC_EV;
+	return 0;
+}
+
+static int read_stack(struct loader *L, const mtf_record *r)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->stack_map, r->u.stack.pid, r->u.stack.id, &isnew);
+	if (!v)
+		return -1;
+	if (!isnew)
+		return 0; /* the same id twice: the first one stands */
+	uint32_t id = *v = ++L->nstacks;
+	sqlite3_bind_int64(L->st_stack, 1, id);
+	sqlite3_bind_int64(L->st_stack, 2, r->u.stack.pid);
+	sqlite3_bind_int64(L->st_stack, 3, r->u.stack.id);
+	sqlite3_bind_int64(L->st_stack, 4, r->u.stack.n);
+	if (step(L, L->st_stack))
+		return -1;
+	for (uint32_t i = 0; i < r->u.stack.n; i++) {
+		int ret = i > 0; /* callers' frames are return addresses */
+		uint64_t addr = r->u.stack.frames[i];
+		uint32_t *f = map_at(&L->frame_map, (uint64_t)r->u.stack.pid << 1 | (uint64_t)ret, addr, &isnew);
+		if (!f)
+			return -1;
+		if (isnew) {
+			struct frame *fr = VEC_PUSH(L->frames);
+			if (!fr)
+				return -1;
+			fr->pid = r->u.stack.pid;
+			fr->ret = ret;
+			fr->addr = addr;
+			*f = (uint32_t)L->frames.n; /* frames.id: index + 1 */
+		}
+		sqlite3_bind_int64(L->st_stack_frame, 1, id);
+		sqlite3_bind_int64(L->st_stack_frame, 2, i);
+		sqlite3_bind_int64(L->st_stack_frame, 3, *f);
+		if (step(L, L->st_stack_frame))
+			return -1;
+	}
+	return 0;
+}
+
+static int read_module(struct loader *L, const mtf_record *r)
+{
+	struct pmodule *m = VEC_PUSH(L->mods);
+	if (!m)
+		return -1;
+	char *hex = malloc((size_t)r->u.module.build_id.len * 2 + 1);
+	if (!hex)
+		return -1;
+	for (uint32_t i = 0; i < r->u.module.build_id.len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)r->u.module.build_id.s[i]);
+	hex[r->u.module.build_id.len * 2] = 0;
+	m->pid = r->u.module.pid;
+	m->m.seq = r->u.module.seq;
+	m->m.unload = r->u.module.unload != 0;
+	m->m.base = r->u.module.base;
+	m->m.size = r->u.module.size;
+	m->m.build_id = hex;
+	if (!(m->m.path = dup_str(r->u.module.path)))
+		return -1;
+	struct proc *p = proc_get(L, m->pid);
+	if (!p)
+		return -1;
+	p->has_modules = 1;
+	sqlite3_stmt *st = L->st_module;
+	sqlite3_bind_int64(st, 1, m->pid);
+	sqlite3_bind_int64(st, 2, (int64_t)m->m.seq);
+	sqlite3_bind_int64(st, 3, m->m.unload);
+	sqlite3_bind_int64(st, 4, (int64_t)m->m.base);
+	sqlite3_bind_int64(st, 5, (int64_t)m->m.size);
+	bind_text(st, 6, r->u.module.path);
+	sqlite3_bind_text(st, 7, hex, -1, SQLITE_STATIC);
+	return step(L, st);
+}
+
+static int read_header(struct loader *L, const mtf_record *r)
+{
+	if (meta_int(L, "format_version", r->u.header.version) ||
+	    meta_text(L, "host", r->u.header.host.s, (int)r->u.header.host.len) ||
+	    meta_int(L, "header_pid", r->u.header.pid) ||
+	    meta_text(L, "cmdline", r->u.header.cmdline.s, (int)r->u.header.cmdline.len) ||
+	    meta_int(L, "realtime_ns", (int64_t)r->u.header.realtime_ns) ||
+	    meta_int(L, "flags", (int64_t)r->u.header.flags))
+		return -1;
+	return 0;
+}
+
+static int read_record(struct loader *L, const mtf_record *r)
+{
+	sqlite3_stmt *st;
+	switch (r->type) {
+	case MTF_HEADER:
+		return read_header(L, r);
+	case MTF_EVENTS:
+		return read_events(L, r);
+	case MTF_PROCESS:
+	case MTF_PROCESS_EXIT:
+	case MTF_DEVICE:
+		return read_seq_record(L, r);
+	case MTF_STACK:
+		return read_stack(L, r);
+	case MTF_MODULE:
+		return read_module(L, r);
+	case MTF_THREAD: {
+		struct thread *t = thread_get(L, r->u.thread.pid, r->u.thread.tid);
+		if (!t)
+			return -1;
+		t->named = 1;
+		st = L->st_thread;
+		sqlite3_bind_int64(st, 1, r->u.thread.pid);
+		sqlite3_bind_int64(st, 2, r->u.thread.tid);
+		bind_text(st, 3, r->u.thread.name);
+		sqlite3_bind_int64(st, 4, (int64_t)r->u.thread.seq);
+		sqlite3_bind_int64(st, 5, (int64_t)r->u.thread.time_ns);
+		return step(L, st);
+	}
+	case MTF_SPACE: {
+		int isnew, n;
+		uint32_t *v = map_at(&L->space_map, r->u.space.pid, r->u.space.id, &isnew);
+		if (!v || (n = name_id(L, r->u.space.name.s)) < 0)
+			return -1;
+		*v = (uint32_t)n; /* a later record for the same id renames it */
+		st = L->st_space;
+		sqlite3_bind_int64(st, 1, r->u.space.pid);
+		sqlite3_bind_int64(st, 2, r->u.space.id);
+		bind_text(st, 3, r->u.space.name);
+		return step(L, st);
+	}
+	case MTF_MARK:
+		st = L->st_mark;
+		sqlite3_bind_int64(st, 1, r->u.mark.pid);
+		sqlite3_bind_int64(st, 2, r->u.mark.tid);
+		sqlite3_bind_int64(st, 3, (int64_t)r->u.mark.seq);
+		sqlite3_bind_int64(st, 4, (int64_t)r->u.mark.time_ns);
+		bind_text(st, 5, r->u.mark.label);
+		return step(L, st);
+	case MTF_LOSS:
+		L->lost += r->u.loss.count;
+		st = L->st_loss;
+		sqlite3_bind_int64(st, 1, r->u.loss.pid);
+		sqlite3_bind_int64(st, 2, r->u.loss.tid);
+		sqlite3_bind_int64(st, 3, (int64_t)r->u.loss.seq);
+		sqlite3_bind_int64(st, 4, (int64_t)r->u.loss.count);
+		return step(L, st);
+	case MTF_RSS:
+		st = L->st_rss;
+		sqlite3_bind_int64(st, 1, r->u.rss.pid);
+		sqlite3_bind_int64(st, 2, (int64_t)r->u.rss.time_ns);
+		sqlite3_bind_int64(st, 3, (int64_t)r->u.rss.rss_bytes);
+		return step(L, st);
+	case MTF_END:
+		L->seen_end = 1;
+		L->end_events = r->u.end.events;
+		L->end_lost = (int64_t)r->u.end.lost;
+		return 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ ordering */
+
+struct key {
+	uint64_t seq;
+	uint32_t i;
+};
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The indexes of L->evs in seq order (caller frees). seqs are unique and nearly dense, so
+ * a direct slot per seq sorts in two passes; duplicates (a damaged or hostile trace) or
+ * sparse seqs fall back to a comparison sort, stable by position. */
+static uint32_t *seq_order(struct loader *L)
+{
+	size_t n = L->evs.n;
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return NULL;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t s = L->evs.p[i].seq;
+		lo = s < lo ? s : lo;
+		hi = s > hi ? s : hi;
+	}
+	if (n && hi - lo < 4 * (uint64_t)n + 1024) {
+		size_t range = (size_t)(hi - lo) + 1;
+		uint32_t *slot = malloc(range * sizeof(*slot));
+		if (slot) {
+			memset(slot, 0xff, range * sizeof(*slot));
+			size_t i;
+			for (i = 0; i < n; i++) {
+				uint32_t *s = &slot[L->evs.p[i].seq - lo];
+				if (*s != NONE)
+					break;
+				*s = (uint32_t)i;
+			}
+			if (i == n) {
+				size_t k = 0;
+				for (size_t j = 0; j < range; j++)
+					if (slot[j] != NONE)
+						order[k++] = slot[j];
+				free(slot);
+				return order;
+			}
+			free(slot);
+		}
+	}
+	struct key *keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (!keys) {
+		free(order);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys[i].seq = L->evs.p[i].seq;
+		keys[i].i = (uint32_t)i;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), by_seq);
+	for (size_t i = 0; i < n; i++)
+		order[i] = keys[i].i;
+	free(keys);
+	return order;
+}
+
+/* ------------------------------------------------------------------ pairing */
+
+static void track_add(struct loader *L, struct pool *p, int64_t delta, const struct ev *at)
+{
+	p->live += delta;
+	for (int i = 0; i < 4; i++) {
+		struct track *t = &L->tracks.p[p->track[i]];
+		t->live += delta;
+		if (t->live > t->peak) {
+			t->peak = t->live;
+			t->peak_seq = at->seq;
+			t->peak_ns = at->time_ns;
+		}
+	}
+}
+
+static struct pool *pool_at(struct loader *L, uint32_t i)
+{
+	struct pool *p = &L->pools.p[i];
+	return p->name >= 0 || pool_resolve(L, p) == 0 ? p : NULL;
+}
+
+static int add_anomaly(struct loader *L, int kind, uint32_t ev, uint32_t lt, uint32_t stack)
+{
+	struct anomaly *a = VEC_PUSH(L->ans);
+	if (!a)
+		return -1;
+	a->kind = (uint8_t)kind;
+	a->ev = ev;
+	a->lifetime = lt;
+	a->stack = stack;
+	return 0;
+}
+
+/* Ends a live lifetime other than by a free. */
+static void end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
+{
+	struct lifetime *l = &L->lts.p[s->lt - 1];
+	struct pool *p = &L->pools.p[l->pool];
+	uint64_t size = L->evs.p[l->alloc].size;
+	s->live = 0;
+	l->reason = (uint8_t)reason;
+	if (reason != R_LIVE)
+		l->end = at;
+	if (reason == R_DEVICE_CLOSE) {
+		p->released_blocks++;
+		p->released_bytes += size;
+	} else if (reason == R_LIVE && !l->inherited) { /* its process is gone: a leak */
+		p->leaked_blocks++;
+		p->leaked_bytes += size;
+		L->leaks++;
+	}
+	track_add(L, p, -(int64_t)size, &L->evs.p[at]);
+}
+
+static int pair_alloc(struct loader *L, uint32_t i)
+{
+	const struct ev *e = &L->evs.p[i];
+	struct pool *p = pool_at(L, e->pool);
+	struct pslot *s = p ? ps_find(L, e->pool, e->addr, 1) : NULL;
+	if (!s)
+		return -1;
+	uint32_t stack = stack_of(L, p->pid, e->stack);
+	if (s->lt && s->live) {
+		uint32_t old = s->lt;
+		end_lifetime(L, s, R_OVERWRITTEN, i);
+		if (add_anomaly(L, A_OVER_LIVE, i, old, stack))
+			return -1;
+	}
+	struct lifetime *l = VEC_PUSH(L->lts);
+	if (!l)
+		return -1;
+	l->alloc = i;
+	l->free = NONE;
+	l->end = NONE;
+	l->pool = e->pool;
+	l->gen = ++s->gen;
+	l->alloc_stack = stack;
+	s->lt = (uint32_t)L->lts.n;
+	s->live = 1;
+	p->allocs++;
+	p->bytes_allocated += e->size;
+	track_add(L, p, (int64_t)e->size, e);
+	return 0;
+}
+
+static int pair_free(struct loader *L, uint32_t i)
+{
+	const struct ev *e = &L->evs.p[i];
+	struct pool *p = pool_at(L, e->pool);
+	if (!p)
+		return -1;
+	struct pslot *s = ps_find(L, e->pool, e->addr, 0);
+	uint32_t stack = stack_of(L, p->pid, e->stack);
+	p->frees++;
+	if (s && s->live) {
+		struct lifetime *l = &L->lts.p[s->lt - 1];
+		uint64_t size = L->evs.p[l->alloc].size;
+		l->free = i;
+		l->reason = R_FREE;
+		l->free_stack = stack;
+		s->live = 0;
+		p->bytes_freed += size;
+		track_add(L, p, -(int64_t)size, e);
+		return 0;
+	}
+	if (s && L->lts.p[s->lt - 1].reason == R_FREE)
+		return add_anomaly(L, A_DOUBLE, i, s->lt, stack);
+	return add_anomaly(L, A_UNMATCHED, i, s ? s->lt : 0, stack);
+}
+
+/* The slots of pid's live blocks (on device, or any device with NONE), in a new array
+ * (the caller frees) since ending or copying them may move the table. */
+static uint32_t *live_of(struct loader *L, uint32_t pid, uint32_t device, size_t *count)
+{
+	size_t n = 0, cap = 0;
+	uint32_t *out = NULL;
+	for (size_t j = 0; j < L->ps_cap; j++) {
+		const struct pslot *s = &L->ps[j];
+		if (!s->lt || !s->live)
+			continue;
+		const struct pool *p = &L->pools.p[s->pool];
+		if (p->pid != pid || (device != NONE && p->device != device))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			uint32_t *o = realloc(out, cap * sizeof(*o));
+			if (!o) {
+				free(out);
+				return NULL;
+			}
+			out = o;
+		}
+		out[n++] = (uint32_t)j;
+	}
+	*count = n;
+	return out ? out : calloc(1, sizeof(*out));
+}
+
+/* A forked child starts with a copy of its parent's live heap blocks. */
+static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t at)
+{
+	size_t n;
+	uint32_t *live = live_of(L, parent, MTF_HOST, &n);
+	if (!live)
+		return -1;
+	int ret = -1;
+	/* lifetimes, not slots: inserting the child's slots may move the table */
+	for (size_t k = 0; k < n; k++)
+		live[k] = L->ps[live[k]].lt - 1;
+	for (size_t k = 0; k < n; k++) {
+		struct lifetime pl = L->lts.p[live[k]];
+		const struct pool *pp = &L->pools.p[pl.pool];
+		int32_t cp = pool_get(L, child, pp->device, pp->space);
+		struct pool *c = cp >= 0 ? pool_at(L, (uint32_t)cp) : NULL;
+		const struct ev *a = &L->evs.p[pl.alloc];
+		struct pslot *s = c ? ps_find(L, (uint32_t)cp, a->addr, 1) : NULL;
+		if (!s)
+			goto out;
+		if (s->lt && s->live)
+			continue; /* the child already has a block there: it stands */
+		struct lifetime *l = VEC_PUSH(L->lts);
+		if (!l)
+			goto out;
+		*l = pl;
+		l->free = NONE;
+		l->end = NONE;
+		l->pool = (uint32_t)cp;
+		l->parent = live[k] + 1;
+		l->inherited = 1;
+		l->free_stack = 0;
+		l->reason = R_LIVE;
+		if (s->gen < l->gen)
+			s->gen = l->gen;
+		s->lt = (uint32_t)L->lts.n;
+		s->live = 1;
+		track_add(L, c, (int64_t)a->size, &L->evs.p[at]);
+	}
+	ret = 0;
+out:
+	free(live);
+	return ret;
+}
+
+/* Ends every live block of pid (on device, or all with NONE) for the given reason. */
+static int end_all(struct loader *L, uint32_t pid, uint32_t device, int reason, uint32_t at)
+{
+	size_t n;
+	uint32_t *live = live_of(L, pid, device, &n);
+	if (!live)
+		return -1;
+	for (size_t k = 0; k < n; k++)
+		end_lifetime(L, &L->ps[live[k]], reason, at);
+	free(live);
+	return 0;
+}
+
+static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
+{
+	struct proc *p = proc_get(L, r->pid);
+	struct prow *row = VEC_PUSH(L->prows);
+	if (!p || !row)
+		return -1;
+	/* A pid seen before: the image it had is gone. After its exit, its blocks were
+	 * leaks (the pid was reused); without an exit, exec replaced the image. Blocks of a
+	 * pid first seen here came before its record and are its own: left alone. */
+	if (p->row != NONE && end_all(L, r->pid, NONE, p->exited ? R_LIVE : R_EXEC, at))
+		return -1;
+	row->pid = r->pid;
+	row->ppid = r->ppid;
+	row->how = r->how;
+	row->exe = r->s1;
+	row->cmdline = r->s2;
+	row->has_start = 1;
+	row->start_seq = r->seq;
+	row->start_ns = r->time_ns;
+	p->row = (uint32_t)(L->prows.n - 1);
+	p->exited = 0;
+	if (r->how == MTF_PROC_FORK && r->ppid != r->pid)
+		return inherit(L, r->pid, r->ppid, at);
+	return 0;
+}
+
+static int pair_device(struct loader *L, const struct rec *r, uint32_t at)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->dev_map, r->pid, r->device, &isnew);
+	if (!v)
+		return -1;
+	if (!r->close) {
+		struct devrow *d = VEC_PUSH(L->devs);
+		if (!d || !(d->name = strdup(r->s1)))
+			return -1;
+		d->pid = r->pid;
+		d->device = r->device;
+		d->capacity = r->capacity;
+		d->has_open = 1;
+		d->open_seq = r->seq;
+		d->open_ns = r->time_ns;
+		*v = (uint32_t)(L->devs.n - 1);
+		return 0;
+	}
+	struct devrow *d = *v != NONE ? &L->devs.p[*v] : NULL;
+	if (!d || d->has_close) { /* closed without an open in the trace */
+		if (!(d = VEC_PUSH(L->devs)))
+			return -1;
+		d->pid = r->pid;
+		d->device = r->device;
+		if (*r->s1 && !(d->name = strdup(r->s1)))
+			return -1;
+		*v = (uint32_t)(L->devs.n - 1);
+	}
+	d->has_close = 1;
+	d->close_seq = r->seq;
+	d->close_ns = r->time_ns;
+	return end_all(L, r->pid, r->device, R_DEVICE_CLOSE, at);
+}
+
+static int pair_record(struct loader *L, uint32_t at)
+{
+	const struct rec *r = &L->recs.p[L->evs.p[at].pool];
+	switch (r->type) {
+	case MTF_PROCESS:
+		return pair_process(L, r, at);
+	case MTF_PROCESS_EXIT: {
+		struct proc *p = proc_get(L, r->pid);
+		if (!p)
+			return -1;
+		if (p->row == NONE) { /* an exit of a process the trace never started */
+			struct prow *row = VEC_PUSH(L->prows);
+			if (!row)
+				return -1;
+			row->pid = r->pid;
+			p->row = (uint32_t)(L->prows.n - 1);
+		}
+		struct prow *row = &L->prows.p[p->row];
+		row->has_exit = 1;
+		row->exit_seq = r->seq;
+		row->exit_ns = r->time_ns;
+		row->code = r->code;
+		row->signal = r->signal;
+		p->exited = 1; /* its blocks stay live: late destructors may still free them */
+		return 0;
+	}
+	case MTF_DEVICE:
+		return pair_device(L, r, at);
+	}
+	return 0;
+}
+
+static int pair(struct loader *L)
+{
+	int ret = -1;
+	uint32_t *order = seq_order(L);
+	if (!order)
+		goto out;
+	for (size_t k = 0; k < L->evs.n; k++) {
+		uint32_t i = order[k];
+		const struct ev *e = &L->evs.p[i];
+		int rc;
+		if (e->op == REC_EV)
+			rc = pair_record(L, i);
+		else if (MTF_OP_KIND(e->op) == MTF_ALLOC)
+			rc = pair_alloc(L, i);
+		else
+			rc = pair_free(L, i);
+		if (rc)
+			goto out;
+	}
+	/* what is still live at the end leaked, unless a forked child only inherited it */
+	for (size_t j = 0; j < L->ps_cap; j++) {
+		const struct pslot *s = &L->ps[j];
+		if (!s->lt || !s->live)
+			continue;
+		const struct lifetime *l = &L->lts.p[s->lt - 1];
+		if (l->inherited)
+			continue;
+		struct pool *p = &L->pools.p[l->pool];
+		p->leaked_blocks++;
+		p->leaked_bytes += L->evs.p[l->alloc].size;
+		L->leaks++;
+	}
+	ret = 0;
+out:
+	free(order);
+	if (ret)
+		mtan_err("'%s': out of memory while pairing events", L->trace);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static const char *func_text(uint8_t op)
+{
+	static const char *const alloc[] = {"malloc", "calloc", "realloc", "memalign",
+					    "client", "new", "unknown", "unknown"};
+	static const char *const dealloc[] = {"free", "free", "realloc", "free",
+					      "client", "delete", "unknown", "unknown"};
+	return MTF_OP_KIND(op) == MTF_ALLOC ? alloc[MTF_OP_FUNC(op)] : dealloc[MTF_OP_FUNC(op)];
+}
+
+static int64_t device_sql(uint32_t d)
+{
+	return d == MTF_HOST ? -1 : (int64_t)d;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, int present, int64_t v)
+{
+	if (present)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int write_lifetimes(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "lifetime", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->lts.n; k++) {
+		const struct lifetime *l = &L->lts.p[k];
+		const struct pool *p = &L->pools.p[l->pool];
+		const struct ev *a = &L->evs.p[l->alloc];
+		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
+		sqlite3_bind_int64(st, 2, p->pid);
+		sqlite3_bind_int64(st, 3, a->tid);
+		sqlite3_bind_int64(st, 4, device_sql(p->device));
+		sqlite3_bind_int64(st, 5, p->space);
+		sqlite3_bind_int64(st, 6, (int64_t)a->addr);
+		sqlite3_bind_int64(st, 7, (int64_t)a->size);
+		sqlite3_bind_int64(st, 8, l->gen);
+		sqlite3_bind_int64(st, 9, (int64_t)a->seq);
+		sqlite3_bind_int64(st, 10, (int64_t)a->time_ns);
+		sqlite3_bind_text(st, 11, func_text(a->op), -1, SQLITE_STATIC);
+		bind_opt(st, 12, l->alloc_stack != 0, l->alloc_stack);
+		if (l->free != NONE) {
+			const struct ev *f = &L->evs.p[l->free];
+			sqlite3_bind_int64(st, 13, (int64_t)f->seq);
+			sqlite3_bind_int64(st, 14, (int64_t)f->time_ns);
+			sqlite3_bind_int64(st, 15, f->tid);
+			sqlite3_bind_text(st, 16, func_text(f->op), -1, SQLITE_STATIC);
+			bind_opt(st, 17, l->free_stack != 0, l->free_stack);
+			sqlite3_bind_int64(st, 18, (int64_t)f->seq);
+			sqlite3_bind_int64(st, 19, (int64_t)f->time_ns);
+		} else {
+			for (int c = 13; c <= 17; c++)
+				sqlite3_bind_null(st, c);
+			bind_opt(st, 18, l->end != NONE, l->end != NONE ? (int64_t)L->evs.p[l->end].seq : 0);
+			bind_opt(st, 19, l->end != NONE, l->end != NONE ? (int64_t)L->evs.p[l->end].time_ns : 0);
+		}
+		if (reason_text[l->reason])
+			sqlite3_bind_text(st, 20, reason_text[l->reason], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 20);
+		sqlite3_bind_int64(st, 21, l->inherited);
+		bind_opt(st, 22, l->parent != 0, l->parent);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_anomalies(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "anomaly", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->ans.n; k++) {
+		const struct anomaly *a = &L->ans.p[k];
+		const struct ev *e = &L->evs.p[a->ev];
+		const struct pool *p = &L->pools.p[e->pool];
+		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
+		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p->pid);
+		sqlite3_bind_int64(st, 4, device_sql(p->device));
+		sqlite3_bind_int64(st, 5, p->space);
+		sqlite3_bind_int64(st, 6, (int64_t)e->addr);
+		sqlite3_bind_int64(st, 7, (int64_t)e->seq);
+		sqlite3_bind_int64(st, 8, (int64_t)e->time_ns);
+		sqlite3_bind_int64(st, 9, e->tid);
+		sqlite3_bind_text(st, 10, func_text(e->op), -1, SQLITE_STATIC);
+		bind_opt(st, 11, MTF_OP_KIND(e->op) == MTF_ALLOC, (int64_t)e->size);
+		bind_opt(st, 12, a->stack != 0, a->stack);
+		bind_opt(st, 13, a->lifetime != 0, a->lifetime);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_processes(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "process", &st))
+		return -1;
+	int ret = -1;
+	/* processes the trace has events of but no record for still get a row */
+	for (size_t k = 0; k < L->procs.n; k++) {
+		if (L->procs.p[k].row != NONE)
+			continue;
+		struct prow *row = VEC_PUSH(L->prows);
+		if (!row)
+			goto out;
+		row->pid = L->procs.p[k].pid;
+	}
+	for (size_t k = 0; k < L->prows.n; k++) {
+		const struct prow *r = &L->prows.p[k];
+		sqlite3_bind_int64(st, 1, r->pid);
+		bind_opt(st, 2, r->has_start, r->ppid);
+		if (r->has_start) {
+			sqlite3_bind_text(st, 3, r->exe, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, r->cmdline, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : "exec", -1, SQLITE_STATIC);
+		} else {
+			for (int c = 3; c <= 5; c++)
+				sqlite3_bind_null(st, c);
+		}
+		bind_opt(st, 6, r->has_start, (int64_t)r->start_seq);
+		bind_opt(st, 7, r->has_start, (int64_t)r->start_ns);
+		bind_opt(st, 8, r->has_exit, (int64_t)r->exit_seq);
+		bind_opt(st, 9, r->has_exit, (int64_t)r->exit_ns);
+		bind_opt(st, 10, r->has_exit, r->code);
+		bind_opt(st, 11, r->has_exit, r->signal);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_threads(struct loader *L)
+{
+	for (size_t k = 0; k < L->threads.n; k++) {
+		const struct thread *t = &L->threads.p[k];
+		if (t->named)
+			continue;
+		sqlite3_stmt *st = L->st_thread;
+		sqlite3_bind_int64(st, 1, t->pid);
+		sqlite3_bind_int64(st, 2, t->tid);
+		sqlite3_bind_null(st, 3);
+		bind_opt(st, 4, t->seq != UINT64_MAX, (int64_t)t->seq);
+		bind_opt(st, 5, t->seq != UINT64_MAX, (int64_t)t->time_ns);
+		if (step(L, st))
+			return -1;
+	}
+	return 0;
+}
+
+static int write_devices(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "device", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->devs.n; k++) {
+		const struct devrow *d = &L->devs.p[k];
+		sqlite3_bind_int64(st, 1, d->pid);
+		sqlite3_bind_int64(st, 2, device_sql(d->device));
+		if (d->name)
+			sqlite3_bind_text(st, 3, d->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		bind_opt(st, 4, d->has_open && d->capacity, (int64_t)d->capacity);
+		bind_opt(st, 5, d->has_open, (int64_t)d->open_seq);
+		bind_opt(st, 6, d->has_open, (int64_t)d->open_ns);
+		bind_opt(st, 7, d->has_close, (int64_t)d->close_seq);
+		bind_opt(st, 8, d->has_close, (int64_t)d->close_ns);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_stats(struct loader *L)
+{
+	sqlite3_stmt *st = NULL, *pk = NULL;
+	int ret = -1;
+	if (mtan_prepare(L->db, "load", "space_stats", &st) || mtan_prepare(L->db, "load", "peak", &pk))
+		goto out;
+	for (size_t k = 0; k < L->pools.n; k++) {
+		struct pool *p = pool_at(L, (uint32_t)k);
+		if (!p)
+			goto out;
+		sqlite3_bind_int64(st, 1, p->pid);
+		sqlite3_bind_int64(st, 2, device_sql(p->device));
+		sqlite3_bind_int64(st, 3, p->space);
+		sqlite3_bind_text(st, 4, L->names.p[p->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (int64_t)p->allocs);
+		sqlite3_bind_int64(st, 6, (int64_t)p->frees);
+		sqlite3_bind_int64(st, 7, (int64_t)p->bytes_allocated);
+		sqlite3_bind_int64(st, 8, (int64_t)p->bytes_freed);
+		sqlite3_bind_int64(st, 9, (int64_t)p->leaked_blocks);
+		sqlite3_bind_int64(st, 10, (int64_t)p->leaked_bytes);
+		sqlite3_bind_int64(st, 11, (int64_t)p->released_blocks);
+		sqlite3_bind_int64(st, 12, (int64_t)p->released_bytes);
+		sqlite3_bind_int64(st, 13, p->live);
+		if (step(L, st))
+			goto out;
+	}
+	/* the whole trace has a peak row even when it has no event */
+	if (track_get(L, NONE, NONE, -1) == NONE)
+		goto out;
+	for (size_t k = 0; k < L->tracks.n; k++) {
+		const struct track *t = &L->tracks.p[k];
+		bind_opt(pk, 1, t->pid != NONE, t->pid);
+		bind_opt(pk, 2, t->device != NONE, device_sql(t->device));
+		if (t->name >= 0)
+			sqlite3_bind_text(pk, 3, L->names.p[t->name], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(pk, 3);
+		sqlite3_bind_int64(pk, 4, t->peak);
+		bind_opt(pk, 5, t->peak > 0, (int64_t)t->peak_seq);
+		bind_opt(pk, 6, t->peak > 0, (int64_t)t->peak_ns);
+		if (step(L, pk))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(pk);
+	return ret;
+}
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct pmodule *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->m.seq < y->m.seq ? -1 : x->m.seq > y->m.seq;
+}
+
+/* The process whose module map explains pid's addresses: itself, or for a forked child
+ * that reported none, the nearest ancestor that did. */
+static uint32_t module_owner(struct loader *L, uint32_t pid)
+{
+	uint32_t p = pid;
+	for (int depth = 0; depth < 64; depth++) {
+		uint32_t *v = map_get(&L->proc_map, p, 0);
+		if (v && L->procs.p[*v].has_modules)
+			return p;
+		if (!v || !(p = L->procs.p[*v].ppid))
+			break;
+	}
+	return pid;
+}
+
+struct frame_ref {
+	uint32_t owner, index;
+};
+
+static int by_owner(const void *a, const void *b)
+{
+	const struct frame_ref *x = a, *y = b;
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Symbolizes each distinct frame once, with one libdwfl session per module map. */
+static int write_frames(struct loader *L)
+{
+	sqlite3_stmt *st = NULL;
+	struct frame_ref *refs = NULL;
+	struct mtan_module *mods = NULL;
+	struct mtan_symbolizer *sym = NULL;
+	int ret = -1;
+	if (mtan_prepare(L->db, "load", "frame", &st))
+		goto out;
+	if (L->mods.n)
+		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
+	refs = malloc((L->frames.n + 1) * sizeof(*refs));
+	mods = malloc((L->mods.n + 1) * sizeof(*mods));
+	if (!refs || !mods)
+		goto out;
+	for (size_t k = 0; k < L->frames.n; k++) {
+		refs[k].owner = module_owner(L, L->frames.p[k].pid);
+		refs[k].index = (uint32_t)k;
+	}
+	if (L->frames.n)
+		qsort(refs, L->frames.n, sizeof(*refs), by_owner);
+	for (size_t k = 0; k < L->frames.n; k++) {
+		if (!k || refs[k].owner != refs[k - 1].owner) {
+			mtan_symbolizer_free(sym);
+			size_t n = 0;
+			for (size_t j = 0; j < L->mods.n; j++)
+				if (L->mods.p[j].pid == refs[k].owner)
+					mods[n++] = L->mods.p[j].m;
+			if (!(sym = mtan_symbolizer_new(mods, n)))
+				goto out;
+		}
+		const struct frame *f = &L->frames.p[refs[k].index];
+		struct mtan_sym s;
+		mtan_symbolize(sym, f->addr, f->ret, &s);
+		sqlite3_bind_int64(st, 1, refs[k].index + 1);
+		sqlite3_bind_int64(st, 2, f->pid);
+		sqlite3_bind_int64(st, 3, (int64_t)f->addr);
+		sqlite3_bind_int64(st, 4, f->ret);
+		if (s.module) {
+			sqlite3_bind_text(st, 5, s.module, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 6, (int64_t)s.offset);
+		} else {
+			sqlite3_bind_null(st, 5);
+			sqlite3_bind_null(st, 6);
+		}
+		if (s.function)
+			sqlite3_bind_text(st, 7, s.function, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 7);
+		if (s.file)
+			sqlite3_bind_text(st, 8, s.file, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 8);
+		bind_opt(st, 9, s.line > 0, s.line);
+		mtan_sym_release(&s);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	if (ret && !st)
+		mtan_err("out of memory while symbolizing");
+	mtan_symbolizer_free(sym);
+	free(refs);
+	free(mods);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_meta(struct loader *L, const struct stat *tst)
+{
+	char *real = realpath(L->trace, NULL);
+	int ret = -1;
+	if (meta_int(L, "schema_version", MTAN_SCHEMA_VERSION) ||
+	    meta_text(L, "mtan_version", MTAN_VERSION, -1) ||
+	    meta_text(L, "trace_path", real ? real : L->trace, -1) ||
+	    meta_int(L, "trace_size", (long long)tst->st_size) ||
+	    meta_int(L, "trace_mtime_ns", (long long)tst->st_mtim.tv_sec * 1000000000 + tst->st_mtim.tv_nsec) ||
+	    meta_int(L, "complete", L->seen_end) ||
+	    meta_int(L, "recovered_bytes", (long long)L->good_off) ||
+	    meta_int(L, "file_bytes", (long long)L->file_bytes) ||
+	    meta_text(L, "load_error", *L->err ? L->err : NULL, -1) ||
+	    (*L->err ? meta_int(L, "error_offset", (long long)L->err_off) : 0) ||
+	    meta_int(L, "loaded_events", (long long)L->events) ||
+	    meta_int(L, "lost_events", (long long)(L->seen_end && L->end_lost > (int64_t)L->lost
+							 ? (uint64_t)L->end_lost : L->lost)) ||
+	    (L->seen_end ? meta_int(L, "end_events", (long long)L->end_events) : 0) ||
+	    meta_int(L, "lifetimes", (long long)L->lts.n) ||
+	    meta_int(L, "anomalies", (long long)L->ans.n) ||
+	    meta_int(L, "leaks", (long long)L->leaks) ||
+	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
+	    meta_int(L, "loaded_at", (long long)time(NULL)))
+		goto out;
+	ret = 0;
+out:
+	free(real);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ the load */
+
+static int open_db(struct loader *L, const char *dbpath)
+{
+	if (sqlite3_open_v2(dbpath, &L->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		mtan_err("cannot create '%s': %s", dbpath, L->db ? sqlite3_errmsg(L->db) : "out of memory");
+		return -1;
+	}
+	/* a fresh file, built in one go and renamed into place when complete: nothing to
+	 * protect with a journal or syncs (a crash leaves only the temporary file) */
+	char *err = NULL;
+	char pragmas[256];
+	snprintf(pragmas, sizeof pragmas,
+		 "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+		 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;"
+		 "PRAGMA user_version=%d; BEGIN;", MTAN_SCHEMA_VERSION);
+	if (sqlite3_exec(L->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
+		mtan_err("cannot set up '%s': %s", dbpath, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	if (mtan_exec(L->db, "schema", NULL))
+		return -1;
+	struct {
+		sqlite3_stmt **st;
+		const char *name;
+	} sts[] = {{&L->st_meta, "meta"}, {&L->st_thread, "thread"}, {&L->st_stack, "stack"},
+		   {&L->st_stack_frame, "stack_frame"}, {&L->st_module, "module"},
+		   {&L->st_space, "space"}, {&L->st_mark, "mark"}, {&L->st_rss, "rss"},
+		   {&L->st_loss, "loss"}};
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		if (mtan_prepare(L->db, "load", sts[i].name, sts[i].st))
+			return -1;
+	return 0;
+}
+
+static void loader_release(struct loader *L)
+{
+	sqlite3_stmt *sts[] = {L->st_meta, L->st_thread, L->st_stack, L->st_stack_frame,
+			       L->st_module, L->st_space, L->st_mark, L->st_rss, L->st_loss};
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	if (L->db)
+		sqlite3_close(L->db);
+	for (size_t i = 0; i < L->recs.n; i++) {
+		free(L->recs.p[i].s1);
+		free(L->recs.p[i].s2);
+	}
+	for (size_t i = 0; i < L->devs.n; i++)
+		free(L->devs.p[i].name);
+	for (size_t i = 0; i < L->mods.n; i++) {
+		free(L->mods.p[i].m.path);
+		free(L->mods.p[i].m.build_id);
+	}
+	for (size_t i = 0; i < L->names.n; i++)
+		free(L->names.p[i]);
+	free(L->evs.p);
+	free(L->recs.p);
+	free(L->lts.p);
+	free(L->ans.p);
+	free(L->pools.p);
+	free(L->tracks.p);
+	free(L->procs.p);
+	free(L->prows.p);
+	free(L->threads.p);
+	free(L->devs.p);
+	free(L->frames.p);
+	free(L->mods.p);
+	free(L->names.p);
+	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
+			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		map_release(maps[i]);
+	free(L->ps);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void mtan_trace_error(const char *trace, int err)
+{
+	if (err > MTF_E_BASE && err < 0)
+		mtan_err("cannot open '%s': %s", trace, strerror(-err));
+	else
+		mtan_err("'%s': %s", trace, mtf_strerror(err));
+}
+
+int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
+{
+	struct loader L = {0};
+	mtf_reader *r = NULL;
+	mtf_record rec;
+	struct stat tst;
+	double t0 = now();
+	int ret = -1, rc;
+	L.trace = trace;
+	memset(st, 0, sizeof(*st));
+	if (stat(trace, &tst) < 0) {
+		mtan_err("cannot open '%s': %s", trace, strerror(errno));
+		goto out;
+	}
+	if ((rc = mtf_reader_open(&r, trace)) < 0) {
+		mtan_trace_error(trace, rc);
+		goto out;
+	}
+	/* the first record decides whether this is a trace at all: before the database */
+	if ((rc = mtf_reader_next(r, &rec)) <= 0) {
+		mtan_trace_error(trace, rc < 0 ? rc : MTF_E_MAGIC);
+		goto out;
+	}
+	if (open_db(&L, dbpath))
+		goto out;
+	do {
+		if (read_record(&L, &rec)) {
+			if (!L.reported)
+				mtan_err("'%s': out of memory", trace);
+			goto out;
+		}
+	} while ((rc = mtf_reader_next(r, &rec)) == 1);
+	L.good_off = mtf_reader_good_offset(r);
+	L.file_bytes = mtf_reader_file_size(r);
+	if (rc < 0) {
+		if (rc == MTF_E_NOMEM) {
+			mtan_err("'%s': out of memory", trace);
+			goto out;
+		}
+		snprintf(L.err, sizeof L.err, "%s", mtf_strerror(rc));
+		L.err_off = mtf_reader_bad_offset(r);
+	}
+	mtf_reader_free(r);
+	r = NULL;
+	if (pair(&L) || write_lifetimes(&L) || write_anomalies(&L) || write_processes(&L) ||
+	    write_threads(&L) || write_devices(&L) || write_stats(&L) || write_frames(&L) ||
+	    mtan_exec(L.db, "indexes", NULL) || write_meta(&L, &tst))
+		goto out;
+	st->seconds = now() - t0;
+	{
+		char secs[32];
+		snprintf(secs, sizeof secs, "%.3f", st->seconds);
+		/* written last, in the same transaction: a database without it never finished */
+		if (meta_text(&L, "load_seconds", secs, -1) || meta_int(&L, "load_complete", 1))
+			goto out;
+	}
+	if (sqlite3_exec(L.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		mtan_sqlerr(L.db, "cannot write the database");
+		goto out;
+	}
+	st->events = L.events;
+	st->lifetimes = L.lts.n;
+	st->leaks = L.leaks;
+	st->anomalies = L.ans.n;
+	st->complete = L.seen_end;
+	st->damaged = *L.err != 0;
+	ret = 0;
+out:
+	mtf_reader_free(r);
+	loader_release(&L);
+	return ret;
+}

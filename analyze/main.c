@@ -1,0 +1,96 @@
+/* main.c: mtan's entry point. One sorted table of commands drives dispatch, `mtan help`
+ * and `mtan --help`; each command lives in its own cmd_<name>.c with its own options. */
+#include "mtan.h"
+
+#include <string.h>
+
+static int cmd_help(int argc, char **argv);
+static const char cmd_help_usage[] = "help [COMMAND]\n\nShows the commands, or one command's options.";
+
+/* Sorted by name; adding a command is one file and one row here. */
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+	const char *summary;
+} commands[] = {
+	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
+	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
+	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
+	{"summary", cmd_summary, cmd_summary_usage, "events, bytes, peak, leaks and anomalies in totals"},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fputs("usage: mtan [--version] [--help] COMMAND [options] TRACE|DB\n\n"
+	      "TRACE is a trace recorded by mtrec (.zst); its database is built beside it\n"
+	      "(TRACE.db) on first use and reused while the trace is unchanged. DB is such a\n"
+	      "database.\n\ncommands:\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'mtan COMMAND --help' for the options of a command.\n", f);
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	const struct command *c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "mtan: unknown command '%s'\nmtan: try 'mtan help'\n", argv[1]);
+		return 2;
+	}
+	if (c->fn == cmd_help) {
+		printf("usage: mtan %s\n", c->usage);
+		return 0;
+	}
+	char *args[] = {argv[1], "--help", NULL};
+	return c->fn(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option top[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{0, 0, 0, 0},
+	};
+	int c;
+	opterr = 0;
+	/* '+': stop at the command name; what follows is the command's to parse */
+	while ((c = getopt_long(argc, argv, "+hV", top, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mtan %s (schema %d)\n", MTAN_VERSION, MTAN_SCHEMA_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "mtan: unknown option '%s'\n", argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const struct command *cmd = find(argv[optind]);
+	if (!cmd) {
+		fprintf(stderr, "mtan: unknown command '%s'\nmtan: try 'mtan help'\n", argv[optind]);
+		return 2;
+	}
+	return cmd->fn(argc - optind, argv + optind);
+}

@@ -1,0 +1,146 @@
+/* mtan.h: what the analyzer's files share: options, messages, the database (load, cache,
+ * open), symbolization, output helpers and the command entry points. Everything here is
+ * prefixed mtan_ (commands: cmd_<name>); the rest of each file is static. */
+#ifndef MTAN_H
+#define MTAN_H
+
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Bumped on any change a query could notice; a cached database of another version is
+ * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
+#define MTAN_SCHEMA_VERSION 1
+#define MTAN_VERSION "0.1"
+#define MTAN_GO (-1) /* mtan_parse: carry on with the command */
+
+enum mtan_format { MTAN_TABLE, MTAN_JSON };
+
+/* The options every command takes, plus the few one command adds. */
+struct mtan_opts {
+	const char *input; /* TRACE or DB, the one operand */
+	const char *db;    /* --db: where the database of a trace goes */
+	int format;        /* enum mtan_format */
+	long long limit;   /* --limit, -1 for none */
+	long long pid;     /* --pid, -1 for all */
+	int quiet;
+	int force;         /* load --force: rebuild even when fresh */
+};
+
+/* A command's own option: a getopt_long entry (val: its short letter, or >= 256 for a
+ * long one only) and what to do with it. */
+struct mtan_extra {
+	struct option opt;
+	const char *help; /* one line for usage, e.g. "  -f, --force   rebuild" */
+	int (*take)(struct mtan_opts *o, const char *arg); /* 0, or -1 for a usage error */
+};
+
+/* ---- opts.c: the options and usage every command shares ---- */
+/* Parses argv (argv[0] is the command name) into o. Returns MTAN_GO, or the exit status
+ * to return right away: 0 after --help, 2 after a usage error (already printed). */
+int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
+	       const struct mtan_extra *extra, struct mtan_opts *o);
+void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_extra *extra);
+
+/* ---- messages (output.c): "mtan: ..." on stderr, newline added ---- */
+void mtan_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mtan_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mtan_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reports a failed SQLite call once; returns -1 for "ret = mtan_sqlerr(...)". */
+int mtan_sqlerr(sqlite3 *db, const char *what);
+
+/* ---- output helpers (output.c) ---- */
+/* 1234567 -> "1,234,567". buf needs 32 bytes; returns buf. */
+char *mtan_count(char *buf, uint64_t n);
+/* 15518924 -> "14.8 MiB", 512 -> "512 B". buf needs 32 bytes; returns buf. */
+char *mtan_size(char *buf, uint64_t n);
+/* Writes s as a JSON string with quotes; NULL writes null. */
+void mtan_json_str(FILE *f, const char *s);
+/* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
+const char *mtan_device_name(char *buf, long long device);
+
+/* A table printed with aligned columns. Cells are copied. */
+struct mtan_table;
+struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const char *align);
+int mtan_table_add(struct mtan_table *t, const char *const *cells);
+void mtan_table_print(const struct mtan_table *t, FILE *f);
+void mtan_table_free(struct mtan_table *t);
+
+/* ---- sql.c: the embedded SQL of queries/NAME.sql (build/gen/queries.c) ---- */
+/* The text of one statement: file is a queries/<file>.sql name, section the name after a
+ * "-- name: " line in it, or NULL for the whole file. NULL (and an error message) if
+ * missing. *len gets the length (the text is not NUL-terminated at a section's end). */
+const char *mtan_sql(const char *file, const char *section, int *len);
+/* The name of the i-th section of an embedded file: 1 and name filled, 0 past the last. */
+int mtan_sql_section(const char *file, int i, char *name, size_t size);
+/* Prepares one embedded statement; returns 0 or -1 (reported). */
+int mtan_prepare(sqlite3 *db, const char *file, const char *section, sqlite3_stmt **st);
+/* Runs every statement of an embedded file (or section): DDL and such. 0 or -1. */
+int mtan_exec(sqlite3 *db, const char *file, const char *section);
+/* Binds the named parameters the queries share (:pid, :limit) where a statement has them. */
+void mtan_bind_common(sqlite3_stmt *st, const struct mtan_opts *o);
+
+/* ---- load.c: trace -> SQLite ---- */
+struct mtan_load_stats {
+	uint64_t events, lifetimes, leaks, anomalies;
+	int complete;   /* the END record was seen */
+	int damaged;    /* the reader stopped at an error after the header */
+	double seconds;
+};
+/* Builds a complete database at dbpath (created; must not exist) from the trace.
+ * A damaged tail is not an error: what came before it is loaded and the facts go to
+ * meta. Returns 0 or -1 after reporting the error. */
+int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st);
+/* Every kind of anomaly the loader finds, NULL-terminated, as in anomalies.kind. */
+extern const char *const mtan_anomaly_kinds[];
+/* Reports why a trace cannot be read at all (err from mtf_reader_open/next). */
+void mtan_trace_error(const char *trace, int err);
+
+/* ---- db.c: the database of what the user named ---- */
+/* Opens input (a trace or a database) for reading, loading or reusing the cached
+ * database of a trace. Prints the recovery warning of a damaged trace. On success *out
+ * is the caller's to sqlite3_close. Returns 0 or -1 after reporting the error.
+ * st (may be NULL) gets the load statistics; st->seconds < 0 when nothing was loaded. */
+int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *st,
+	      char **dbpath);
+/* 1 when the file starts with SQLite's 16-byte magic, 0 when not, -1 (errno) on error. */
+int mtan_is_sqlite(const char *path);
+/* A meta value as an integer (def when missing or NULL). */
+long long mtan_meta_int(sqlite3 *db, const char *key, long long def);
+/* A meta value as text, malloc'd (caller frees), NULL when missing. */
+char *mtan_meta_text(sqlite3 *db, const char *key);
+
+/* ---- symbols.c: addresses -> function, file, line ---- */
+struct mtan_module {
+	uint64_t seq, base, size;
+	int unload;
+	char *path;
+	char *build_id; /* hex, "" if none */
+};
+struct mtan_sym {
+	const char *module; /* borrowed from the module list, NULL when no module holds it */
+	uint64_t offset;    /* address - module base */
+	char *function;     /* malloc'd, demangled; NULL when unknown */
+	char *file;         /* malloc'd; NULL when unknown */
+	int line;           /* 0 when unknown */
+};
+struct mtan_symbolizer;
+/* One process's module map (borrowed until mtan_symbolizer_free). NULL on no memory. */
+struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size_t n);
+/* Resolves address; is_return: a return address (look up address - 1). The strings in
+ * out are the caller's to free (mtan_sym_release). */
+void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out);
+void mtan_sym_release(struct mtan_sym *s);
+void mtan_symbolizer_free(struct mtan_symbolizer *s);
+
+/* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
+#define MTAN_CMD(name)                          \
+	int cmd_##name(int argc, char **argv); \
+	extern const char cmd_##name##_usage[]
+MTAN_CMD(load);
+MTAN_CMD(leaks);
+MTAN_CMD(summary);
+#undef MTAN_CMD
+
+#endif

@@ -1,0 +1,138 @@
+/* opts.c: the options every command shares (--db, --format, --limit, --pid, -q, --help)
+ * and the usage text, so each cmd_<name>.c only adds what is its own. */
+#include "mtan.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { OPT_DB = 1000, OPT_FORMAT, OPT_LIMIT, OPT_PID };
+
+static const struct option common[] = {
+	{"db", required_argument, NULL, OPT_DB},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"pid", required_argument, NULL, OPT_PID},
+	{"quiet", no_argument, NULL, 'q'},
+	{"help", no_argument, NULL, 'h'},
+};
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
+#define MAX_EXTRA 16
+
+static const char common_help[] =
+	"  --db PATH             database of the trace (default: TRACE.db beside it)\n"
+	"  --format table|json   output format (default: table)\n"
+	"  --limit N             show at most N entries\n"
+	"  --pid PID             only process PID\n"
+	"  -q, --quiet           no notes on stderr\n"
+	"  -h, --help            show this help\n";
+
+void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_extra *extra)
+{
+	(void)cmd;
+	fprintf(f, "usage: mtan %s\n\noptions:\n", usage);
+	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
+		fprintf(f, "%s\n", e->help);
+	fputs(common_help, f);
+}
+
+static int usage_error(const char *cmd, const char *fmt, const char *what)
+{
+	fprintf(stderr, "mtan: %s: ", cmd);
+	fprintf(stderr, fmt, what);
+	fprintf(stderr, "\nmtan: try 'mtan %s --help'\n", cmd);
+	return 2;
+}
+
+/* A whole decimal number >= min, or -1. */
+static long long number(const char *s, long long min)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v < min)
+		return -1;
+	return v;
+}
+
+int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
+	       const struct mtan_extra *extra, struct mtan_opts *o)
+{
+	struct option longopts[NCOMMON + MAX_EXTRA + 1];
+	size_t n = 0;
+	memset(o, 0, sizeof(*o));
+	o->limit = -1;
+	o->pid = -1;
+	for (size_t i = 0; i < NCOMMON; i++)
+		longopts[n++] = common[i];
+	for (const struct mtan_extra *e = extra; e && e->opt.name && n < NCOMMON + MAX_EXTRA; e++)
+		longopts[n++] = e->opt;
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+
+	char shorts[3 * MAX_EXTRA + 8] = ":qh";
+	size_t k = strlen(shorts);
+	for (const struct mtan_extra *e = extra; e && e->opt.name && k + 3 < sizeof shorts; e++) {
+		if (e->opt.val <= 0 || e->opt.val >= 256)
+			continue;
+		shorts[k++] = (char)e->opt.val;
+		if (e->opt.has_arg == required_argument)
+			shorts[k++] = ':';
+		shorts[k] = 0;
+	}
+
+	optind = 0; /* a fresh scan: the top level already used getopt on the full argv */
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			o->db = optarg;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "table"))
+				o->format = MTAN_TABLE;
+			else if (!strcmp(optarg, "json"))
+				o->format = MTAN_JSON;
+			else
+				return usage_error(cmd, "unknown format '%s' (table or json)", optarg);
+			break;
+		case OPT_LIMIT:
+			if ((o->limit = number(optarg, 0)) < 0)
+				return usage_error(cmd, "invalid --limit '%s'", optarg);
+			break;
+		case OPT_PID:
+			if ((o->pid = number(optarg, 0)) < 0 || o->pid > UINT32_MAX)
+				return usage_error(cmd, "invalid --pid '%s'", optarg);
+			break;
+		case 'q':
+			o->quiet = 1;
+			break;
+		case 'h':
+			mtan_usage(stdout, cmd, usage, extra);
+			return 0;
+		case ':':
+			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+		case '?':
+			if (optopt) {
+				char s[3] = {'-', (char)optopt, 0};
+				return usage_error(cmd, "unknown option '%s'", s);
+			}
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		default: {
+			const struct mtan_extra *e = extra;
+			while (e && e->opt.name && e->opt.val != c)
+				e++;
+			if (!e || !e->opt.name)
+				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			if (e->take(o, optarg) < 0)
+				return usage_error(cmd, "invalid value '%s'", optarg ? optarg : e->opt.name);
+		}
+		}
+	}
+	if (optind >= argc)
+		return usage_error(cmd, "%s", "missing TRACE or DB");
+	if (optind + 1 < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+	o->input = argv[optind];
+	return MTAN_GO;
+}

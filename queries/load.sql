@@ -1,0 +1,35 @@
+-- load.sql: the statements the loader (analyze/load.c) binds row by row, one section each,
+-- in the column order of schema.sql.
+-- name: meta
+INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2);
+-- name: process
+INSERT INTO processes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
+-- name: thread
+INSERT INTO threads VALUES (?1, ?2, ?3, ?4, ?5);
+-- name: lifetime
+INSERT INTO lifetimes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
+	?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22);
+-- name: anomaly
+INSERT INTO anomalies VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
+-- name: stack
+INSERT INTO stacks VALUES (?1, ?2, ?3, ?4);
+-- name: stack_frame
+INSERT INTO stack_frames VALUES (?1, ?2, ?3);
+-- name: frame
+INSERT INTO frames VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9);
+-- name: module
+INSERT INTO modules VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);
+-- name: device
+INSERT INTO devices VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);
+-- name: space
+INSERT INTO spaces VALUES (?1, ?2, ?3);
+-- name: mark
+INSERT INTO marks VALUES (?1, ?2, ?3, ?4, ?5);
+-- name: rss
+INSERT INTO rss VALUES (?1, ?2, ?3);
+-- name: loss
+INSERT INTO losses VALUES (?1, ?2, ?3, ?4);
+-- name: space_stats
+INSERT INTO space_stats VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
+-- name: peak
+INSERT INTO peaks VALUES (?1, ?2, ?3, ?4, ?5, ?6);
