@@ -119,9 +119,10 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 				goto sqlerr;
 			fputs("}", stdout);
 		} else {
-			printf("%s%s bytes in %s blocks %s (pid %lld, %s %s)\n", n ? "\n" : "",
-			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks), verb,
-			       s.pid, mtan_device_name(dev, s.device), s.space_name);
+			printf("%s%s bytes in %s %s %s (pid %lld, %s %s)\n", n ? "\n" : "",
+			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks),
+			       s.blocks == 1 ? "block" : "blocks", verb, s.pid,
+			       mtan_device_name(dev, s.device), s.space_name);
 			if (!s.has_stack)
 				printf("    (no stack recorded)\n");
 			else if (table_frames(fr))
@@ -141,14 +142,14 @@ out:
 	return ret;
 }
 
-static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[3])
+static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
 {
 	sqlite3_stmt *st;
 	if (mtan_prepare(db, "leaks", "totals", &st))
 		return -1;
 	mtan_bind_common(st, o);
 	int rc = sqlite3_step(st);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
@@ -171,24 +172,24 @@ int cmd_leaks(int argc, char **argv)
 			goto out;
 		fputs("]\n", stdout);
 	} else {
-		long long t[3];
+		long long t[4];
 		char a[32], b[32], c[32];
 		int shown = print_sites(db, &o, "sites", "leaked");
 		if (shown < 0 || totals(db, &o, t))
 			goto out;
 		if (shown)
 			putchar('\n');
-		printf("leaked: %s bytes in %s blocks at %s sites", mtan_count(a, (uint64_t)t[1]),
-		       mtan_count(b, (uint64_t)t[0]), mtan_count(c, (uint64_t)t[2]));
+		printf("leaked: %s bytes in %s %s at %s %s", mtan_count(a, (uint64_t)t[1]),
+		       mtan_count(b, (uint64_t)t[0]), t[0] == 1 ? "block" : "blocks",
+		       mtan_count(c, (uint64_t)t[2]), t[2] == 1 ? "site" : "sites");
 		if (shown < t[2])
 			printf(" (%d shown)", shown);
 		putchar('\n');
-		printf("\nreleased by device close\n");
-		int rel = print_sites(db, &o, "released", "released");
-		if (rel < 0)
-			goto out;
-		if (!rel)
-			printf("    none\n");
+		if (t[3]) {
+			printf("\nreleased by device close (not leaks)\n\n");
+			if (print_sites(db, &o, "released", "released") < 0)
+				goto out;
+		}
 	}
 	ret = 0;
 out:

@@ -62,9 +62,13 @@ struct track {
 	int64_t live;
 	int64_t peak;
 	uint64_t peak_seq, peak_ns;
-	uint32_t pid, device; /* NONE: all */
-	int name;             /* index in L->names, -1: all */
+	uint32_t pid, device;
+	int name;  /* index in L->names; -1 with T_ALL_DEVICES */
+	int scope; /* T_* bits: what the scope spans */
 };
+/* A tracker over all processes, and/or over all devices and spaces (device MTF_HOST is a
+ * real device, so "all" cannot be a device number). */
+enum { T_ALL_PIDS = 1, T_ALL_DEVICES = 2 };
 
 /* (pid, device, space): names, counters and the trackers its bytes go to. */
 struct pool {
@@ -374,10 +378,17 @@ static int name_id(struct loader *L, const char *s)
 	return (int)*v;
 }
 
-static uint32_t track_get(struct loader *L, uint32_t pid, uint32_t device, int name)
+static uint32_t track_get(struct loader *L, int scope, uint32_t pid, uint32_t device, int name)
 {
 	int isnew;
-	uint32_t *v = map_at(&L->track_map, (uint64_t)pid << 32 | device, (uint64_t)(uint32_t)name, &isnew);
+	if (scope & T_ALL_PIDS)
+		pid = 0;
+	if (scope & T_ALL_DEVICES) {
+		device = 0;
+		name = -1;
+	}
+	uint32_t *v = map_at(&L->track_map, (uint64_t)pid << 32 | device,
+			     (uint64_t)(uint32_t)name | (uint64_t)scope << 32, &isnew);
 	if (!v)
 		return NONE;
 	if (isnew) {
@@ -387,6 +398,7 @@ static uint32_t track_get(struct loader *L, uint32_t pid, uint32_t device, int n
 		t->pid = pid;
 		t->device = device;
 		t->name = name;
+		t->scope = scope;
 		*v = (uint32_t)(L->tracks.n - 1);
 	}
 	return *v;
@@ -416,10 +428,10 @@ static int pool_resolve(struct loader *L, struct pool *p)
 	}
 	if ((p->name = name_id(L, name)) < 0)
 		return -1;
-	p->track[0] = track_get(L, p->pid, p->device, p->name);
-	p->track[1] = track_get(L, NONE, p->device, p->name);
-	p->track[2] = track_get(L, p->pid, NONE, -1);
-	p->track[3] = track_get(L, NONE, NONE, -1);
+	p->track[0] = track_get(L, 0, p->pid, p->device, p->name);
+	p->track[1] = track_get(L, T_ALL_PIDS, p->pid, p->device, p->name);
+	p->track[2] = track_get(L, T_ALL_DEVICES, p->pid, p->device, -1);
+	p->track[3] = track_get(L, T_ALL_PIDS | T_ALL_DEVICES, p->pid, p->device, -1);
 	for (int i = 0; i < 4; i++)
 		if (p->track[i] == NONE)
 			return -1;
@@ -614,7 +626,9 @@ static int read_stack(struct loader *L, const mtf_record *r)
 	if (step(L, L->st_stack))
 		return -1;
 	for (uint32_t i = 0; i < r->u.stack.n; i++) {
-		int ret = i > 0; /* callers' frames are return addresses */
+		/* every recorded frame is a return address (FORMAT.md: the recorder skips its own
+		 * frames, so even the innermost is where the allocating call returns to) */
+		int ret = 1;
 		uint64_t addr = r->u.stack.frames[i];
 		uint32_t *f = map_at(&L->frame_map, (uint64_t)r->u.stack.pid << 1 | (uint64_t)ret, addr, &isnew);
 		if (!f)
@@ -1378,12 +1392,12 @@ static int write_stats(struct loader *L)
 			goto out;
 	}
 	/* the whole trace has a peak row even when it has no event */
-	if (track_get(L, NONE, NONE, -1) == NONE)
+	if (track_get(L, T_ALL_PIDS | T_ALL_DEVICES, 0, 0, -1) == NONE)
 		goto out;
 	for (size_t k = 0; k < L->tracks.n; k++) {
 		const struct track *t = &L->tracks.p[k];
-		bind_opt(pk, 1, t->pid != NONE, t->pid);
-		bind_opt(pk, 2, t->device != NONE, device_sql(t->device));
+		bind_opt(pk, 1, !(t->scope & T_ALL_PIDS), t->pid);
+		bind_opt(pk, 2, !(t->scope & T_ALL_DEVICES), device_sql(t->device));
 		if (t->name >= 0)
 			sqlite3_bind_text(pk, 3, L->names.p[t->name], -1, SQLITE_STATIC);
 		else

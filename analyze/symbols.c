@@ -116,6 +116,14 @@ static char *demangle(const char *name)
 {
 	if (!name)
 		return NULL;
+	/* "_IO_puts@@GLIBC_2.2.5": the symbol version is noise in a report */
+	const char *at = strchr(name, '@');
+	if (at && at != name) {
+		char *plain = strndup(name, (size_t)(at - name));
+		char *d = plain ? demangle(plain) : NULL;
+		free(plain);
+		return d;
+	}
 	if (name[0] == '_' && name[1] == 'Z') {
 		int status = -1;
 		char *d = __cxa_demangle(name, NULL, NULL, &status);

@@ -8,7 +8,9 @@ WHERE :pid IS NULL OR l.pid = :pid
 ORDER BY l.bytes DESC, l.blocks DESC, l.stack, l.pid, l.device, l.space
 LIMIT :limit;
 -- name: totals
-SELECT count(*), coalesce(sum(size), 0), count(DISTINCT pid || ',' || device || ',' || space || ',' || coalesce(alloc_stack, ''))
+SELECT count(*), coalesce(sum(size), 0),
+	count(DISTINCT pid || ',' || device || ',' || space || ',' || coalesce(alloc_stack, '')),
+	(SELECT count(*) FROM device_released WHERE :pid IS NULL OR pid = :pid)
 FROM leaks WHERE :pid IS NULL OR pid = :pid;
 -- name: frames
 SELECT level, function, file, line, module, offset, address

@@ -98,6 +98,10 @@ static void simple_leak(void)
 	CHECK_EQ_U(q("SELECT device FROM lifetimes WHERE id = 1"), (unsigned long long)-1);
 	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device IS NULL"), 150);
 	CHECK_EQ_U(q("SELECT peak_seq FROM peaks WHERE pid IS NULL AND device IS NULL"), 3);
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device = -1 AND space = 'heap'"), 150);
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid = 100 AND device = -1 AND space = 'heap'"), 150);
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid = 100 AND device IS NULL AND space IS NULL"), 150);
+	CHECK_EQ_U(q("SELECT count(*) FROM peaks"), 4);
 	CHECK_EQ_U(q("SELECT count(*) FROM events"), 3);
 	CHECK_EQ_U(q("SELECT count(*) FROM processes"), 1);
 	CHECK_EQ_U(q("SELECT count(*) FROM threads"), 1);
