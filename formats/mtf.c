@@ -299,9 +299,9 @@ static int events_chunk(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_eve
 	int ret = 0;
 	for (int i = 0; i < 6; i++) {
 		c[i].len = 0;
-		/* worst case per event: op 1 byte; seq, time, addr, size 10 each; stack + device
-		 * + space 20 (all in column 5) */
-		if ((ret = bb_reserve(&c[i], (size_t)n * (i == 0 ? 1 : i == 5 ? 25 : 10))))
+		/* worst case per event: op 1 byte; seq, time, size 10 each; addr 11 (an escaped
+		 * raw free); stack + device + space 20 (all in column 5) */
+		if ((ret = bb_reserve(&c[i], (size_t)n * (i == 0 ? 1 : i == 3 ? 11 : i == 5 ? 25 : 10))))
 			return ret;
 	}
 	if (!w->backref) {
@@ -343,7 +343,13 @@ static int events_chunk(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_eve
 			adr = put_varint(adr, (uint64_t)(nallocs - b->ordinal + 1) << 1);
 			b->gen = 0; /* freed: a second free of it is written raw */
 		} else {
-			adr = put_varint(adr, mtf_zigzag((int64_t)(e->addr - pfree)) << 1 | 1);
+			uint64_t z = mtf_zigzag((int64_t)(e->addr - pfree));
+			if (z >> 63) { /* no room for the tag bit: escape 0, then the whole delta */
+				adr = put_varint(adr, 0);
+				adr = put_varint(adr, z);
+			} else {
+				adr = put_varint(adr, z << 1 | 1);
+			}
 			pfree = e->addr;
 		}
 		if (e->stack) {
@@ -496,7 +502,8 @@ static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
 	}
 	/* ALLOC: delta from the previous allocation's address; FREE: an even value 2k is the
 	 * address of the k-th most recent allocation of the chunk, an odd one a delta from
-	 * the previous such raw free address. The allocations' indexes go to r->allocs. */
+	 * the previous such raw free address, and 0 an escape for a raw delta whose zigzag
+	 * needs all 64 bits (the next varint). The allocations' indexes go to r->allocs. */
 	uint64_t pfree = 0, nallocs = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t v = get_varint(c);
@@ -506,6 +513,9 @@ static int decode_events(mtf_reader *r, cur *c, mtf_record *rec)
 			r->allocs[nallocs++] = (uint32_t)i;
 		} else if (v & 1) {
 			pfree += (uint64_t)mtf_unzigzag(v >> 1);
+			r->ev[i].addr = pfree;
+		} else if (v == 0) {
+			pfree += (uint64_t)mtf_unzigzag(get_varint(c));
 			r->ev[i].addr = pfree;
 		} else {
 			uint64_t k = v >> 1;

@@ -818,7 +818,7 @@ static void events_payload(bytes *p, uint64_t count)
 	b_put(p, "\x20\x18\x21", 3);                  /* ops */
 	b_put(p, "\x14\x01\x0a", 3);                  /* seq */
 	b_put(p, "\xd0\x0f\x90\x03\xd8\x04", 6);      /* time */
-	b_put(p, "\x80\x80\x02\x80\xc0\x01\xff\xbf\x01", 9); /* addr */
+	b_put(p, "\x80\x80\x02\x80\xc0\x01\x04", 7); /* addr: +0x4000, +0x3000, 2nd alloc */
 	b_put(p, "\x20\x80\x20", 3);                  /* sizes */
 	b_put(p, "\x02\x00\x01\x04", 4);              /* stack, device+space, stack */
 }
@@ -884,7 +884,7 @@ static void events_count_lies(void)
 		p.len = 0;
 		b_var(&p, 1); b_var(&p, 2); b_var(&p, 2);
 		b_put(&p, "\x21\x21", 2);             /* two frees with stacks */
-		b_put(&p, "\x02\x02\x00\x00\x00\x00", 6); /* seq, time, addr */
+		b_put(&p, "\x02\x02\x00\x00\x01\x01", 6); /* seq, time, raw free addr +0 */
 		b_put(&p, "\x02", 1);                 /* first stack: 1 */
 		b_put(&p, bad_stacks[i], strlen(bad_stacks[i]));
 		b_rec(&raw, MTF_EVENTS, &p);
@@ -892,6 +892,81 @@ static void events_count_lies(void)
 	}
 	b_free(&raw);
 	b_free(&p);
+}
+
+/* Free addresses: back-references out of range, a cut escape, and every kind of address
+ * the client API can report written and read back exactly. */
+static void free_addresses(void)
+{
+	bytes raw = {0}, p = {0};
+	size_t n;
+	b_header(&raw, MTF_VERSION);
+	size_t base = raw.len;
+	static const struct { const char *addr; size_t len; int ok; } cases[] = {
+		{"\x02\x02", 2, 0},     /* two frees, the first a back-reference to nothing */
+		{"\x01\x02", 2, 0},     /* a raw free, then a back-reference to nothing */
+		{"\x01\x00", 2, 0},     /* the escape, its varint missing */
+		{"\x00\x02\x00\x04", 4, 1}, /* the escape used for small deltas: allowed */
+		{"\x03\x01", 2, 1},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		raw.len = base;
+		p.len = 0;
+		b_var(&p, 1); b_var(&p, 2); b_var(&p, 2);
+		b_put(&p, "\x01\x01", 2);             /* two frees */
+		b_put(&p, "\x02\x02\x00\x00", 4);     /* seq, time */
+		b_put(&p, cases[i].addr, cases[i].len);
+		b_rec(&raw, MTF_EVENTS, &p);
+		b_end(&raw);
+		int ret = read_raw(&raw, &n);
+		if ((ret == 0) != cases[i].ok)
+			fprintf(stderr, "  case %zu: %s, %zu records\n", i, mtf_strerror(ret), n);
+		if (cases[i].ok)
+			CHECK(ret == 0 && n == 3);
+		else
+			CHECK(ret == MTF_E_BADREC && n == 1);
+	}
+	b_free(&raw);
+	b_free(&p);
+
+	static const uint64_t addrs[] = {0, 1, 0x555555554000ull, 1ull << 62, 1ull << 63,
+					 0x8000000000001000ull, UINT64_MAX, 0x7fffffffffffffffull, 0xc000000000000000ull};
+	enum { NA = sizeof addrs / sizeof *addrs, NE = 4 * NA * NA };
+	static mtf_event ev[NE];
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < NA; i++)
+		for (uint32_t j = 0; j < NA; j++)
+			for (uint32_t v = 0; v < 4; v++, k++) { /* alloc/free, host/device, in pairs */
+				int dev = (v + i) & 1;
+				ev[k] = (mtf_event){.seq = k, .addr = addrs[(v & 2) ? j : i],
+					.size = v & 1 ? 0 : 8, .device = dev ? 7 : MTF_HOST, .space = dev ? 3 : 0,
+					.op = MTF_OP_MAKE(v & 1 ? MTF_FREE : MTF_ALLOC, dev ? MTF_FN_CLIENT : MTF_FN_MALLOC)};
+			}
+	char *path = tmp_path();
+	FILE *f = fopen(path, "w");
+	mtf_writer *w;
+	CHECK(f && mtf_writer_new(&w, fileno(f), 1) == 0);
+	mtf_record rec = {0};
+	rec.type = MTF_HEADER;
+	int ret = mtf_writer_put(w, &rec);
+	ret |= mtf_writer_events(w, 1, 1, ev, NE);
+	ret |= mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *r;
+	CHECK(ret == 0 && mtf_reader_open(&r, path) == 0);
+	unlink(path);
+	int ok = mtf_reader_next(r, &rec) == 1 && mtf_reader_next(r, &rec) == 1 &&
+		 rec.type == MTF_EVENTS && rec.u.events.n == NE;
+	for (uint32_t i = 0; ok && i < NE; i++) {
+		const mtf_event *e = &rec.u.events.ev[i];
+		ok = e->addr == ev[i].addr && e->device == ev[i].device && e->space == ev[i].space;
+		if (!ok)
+			fprintf(stderr, "  event %u: addr %#llx read back as %#llx\n", i,
+				(unsigned long long)ev[i].addr, (unsigned long long)e->addr);
+	}
+	mtf_reader_free(r);
+	CHECK(ok);
 }
 
 static void before_header(void)
@@ -988,6 +1063,7 @@ int main(void)
 	RUN(string_over_limit);
 	RUN(stack_over_limit);
 	RUN(events_count_lies);
+	RUN(free_addresses);
 	RUN(before_header);
 	RUN(unknown_types_skipped);
 	RUN(frames_around);
