@@ -26,7 +26,7 @@ oracle() { # DESC CMD...
 	check_eq "$desc: the trace's raw counts equal valgrind's" "$raw" "$want"
 }
 if command -v valgrind >/dev/null; then
-	oracle "sqlite3 shell" sh -c 'exec sqlite3 :memory: < w.sql'
+	oracle "sqlite3 shell" sqlite3 :memory: ".read w.sql"
 	oracle "sort" sort in.txt -o sorted.txt
 	oracle "gzip" gzip -9 -c in.txt
 	oracle "leaky sample" "$SAMPLES/leaky"
@@ -35,12 +35,14 @@ else
 fi
 
 # --- nothing lost: 16 threads, half of each thread's blocks freed by another thread
-small=$(vg_counts "$SAMPLES/stress" 16 2000)
+# (bytes differ by design with threads: each thread's TLS vector is 16 bytes longer per
+# TLS-using library preloaded, and libmtrec.so and libunwind are two; counts do not)
+small=$(vg_counts "$SAMPLES/stress" 16 2000 | awk '{print $1, $2}')
 "$MTREC" -q -o st.zst "$SAMPLES/stress" 16 2000 >/dev/null
-check_eq "stress 16x2000: counts equal valgrind's" "$("$DUMP" -c st.zst | awk '{print $2, $4, $6}')" "$small"
+check_eq "stress 16x2000: counts equal valgrind's" "$("$DUMP" -c st.zst | awk '{print $2, $4}')" "$small"
 "$MTREC" -q -o big.zst "$SAMPLES/stress" 16 1000000 >/dev/null
-read -r sa sf sb <<<"$small"
-read -r ba bf bb <<<"$("$DUMP" -c big.zst | awk '{print $2, $4, $6}')"
+read -r sa sf <<<"$small"
+read -r ba bf <<<"$("$DUMP" -c big.zst | awk '{print $2, $4}')"
 # the program's other allocations are the same at any size: the difference is the workers'
 check_eq "stress 16x1M: every allocation recorded" "$((ba - sa))" "$((16 * (1000000 - 2000)))"
 check_eq "stress 16x1M: every free recorded" "$((bf - sf))" "$((16 * (1000000 - 2000)))"
@@ -66,7 +68,7 @@ check_eq "forker: 6 process records (one child forks, then execs)" "$("$DUMP" f.
 check_eq "forker: 5 distinct pids" "$("$DUMP" f.zst | grep '^process' | awk '{print $2}' | sort -u | wc -l | tr -d ' ')" 5
 "$MTAN_PLAIN" leaks f.zst --format json -q >fl.json
 p=$("$DUMP" f.zst | sed -n '1s/^header v1 pid=\([0-9]*\).*/\1/p')
-read -r c1 c2 c3 c4 <<<"$(sed 's/forker: //' fork.out)"
+read -r c1 c2 c3 c4 <<<"$(sed -n 's/^forker: //p' fork.out)"
 site() { json_get fl.json "[(s['blocks'], s['bytes']) for s in d if s['pid'] == $1 and any(f['function'] and '$2' in f['function'] for f in s['frames'])]"; }
 check_eq "forker: the parent's own leak" "$(site "$p" parent_leak)" "[[2, 222]]"
 check_eq "forker: the forked child's own leak" "$(site "$c1" child_leak)" "[[3, 666]]"
