@@ -310,7 +310,11 @@ static int events_chunk(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_eve
 		if (!w->backref || !w->backref_dev)
 			return MTF_E_NOMEM;
 	}
-	uint32_t gen = ++w->backref_gen;
+	if (++w->backref_gen == 0) { /* wrapped: entries 2^32 chunks old would match again */
+		memset(w->backref, 0, ((size_t)1 << BACKREF_BITS) * sizeof(struct backref));
+		w->backref_gen = 1; /* 0 marks freed entries: never a live generation */
+	}
+	uint32_t gen = w->backref_gen;
 	uint8_t *op = c[0].p, *seq = c[1].p, *tim = c[2].p, *adr = c[3].p, *siz = c[4].p, *ext = c[5].p;
 	uint64_t pseq = 0, ptime = 0, palloc = 0, pfree = 0;
 	uint32_t pstack = 0, nallocs = 0;
