@@ -156,3 +156,15 @@ check_eq "full disk: the program runs on to its end" "$(cat full.out)" "stress: 
 check_ge "RSS is sampled about every 10 ms" "$("$DUMP" r.zst | grep -c '^rss ')" 10
 exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlclose|pthread_setname_np|mtrec_impl_[a-z_]+)$')
 check_eq "libmtrec.so exports only the hooks and the client API" "$exports" ""
+
+# --- the writer itself killed: the trace loads up to its last complete frame, with a warning
+setsid "$MTREC" -q -o killed.zst sh -c '"$0" 2 400000; sleep 30' "$SAMPLES/stress" >/dev/null 2>&1 &
+for i in $(seq 50); do [ "$(stat -c %s killed.zst 2>/dev/null || echo 0)" -gt 100000 ] && break; sleep 0.1; done
+sleep 0.4
+kill -KILL -- -$! 2>/dev/null
+wait 2>/dev/null
+check_ge "killed writer: frames reached the file" "$(stat -c %s killed.zst)" 100000
+check_rc "killed writer: mtan loads what is there" 0 "$MTAN" summary killed.zst --format json
+check_match "killed writer: mtan says how much it recovered" "warning: 'killed.zst': .*loaded [0-9]+ events" "$(cat "$ERR")"
+check_ge "killed writer: the events are there" "$(json_get "$OUT" 'd["events"]')" 10000
+check_eq "killed writer: the summary says incomplete" "$(json_get "$OUT" 'd["complete"]')" false

@@ -55,3 +55,11 @@ check_rc "mtrec records the clean sample" 0 "$MTREC" -q -o clean.zst "$SAMPLES/c
 check_eq "clean: no leak site in the program's own code" \
 	"$(json_get clean.json '[s for s in d if s["frames"] and s["frames"][0]["module"].endswith("clean")]')" "[]"
 check_eq "clean: nothing leaked but stdio's buffer" "$(json_get clean.json '[s["bytes"] for s in d]')" "[4096]"
+
+# make install honours PREFIX and DESTDIR, and the installed mtrec finds its library
+make -s -C "$TOP" install PREFIX=/opt/mt DESTDIR="$PWD/stage" >/dev/null 2>&1
+check_eq "make install: the files" "$(cd stage && find . -type f | sort | tr '\n' ' ')" \
+	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md "
+check_rc "the installed mtrec records" 0 stage/opt/mt/bin/mtrec -q -o inst.zst "$SAMPLES/leaky"
+check_rc "the installed mtan reads it" 0 stage/opt/mt/bin/mtan leaks inst.zst --format json
+check_eq "the installed pair finds the same leaks" "$(json_get "$OUT" 'sorted(s["bytes"] for s in d)')" "[240, 3000, 4096]"
