@@ -57,7 +57,7 @@ check_eq "clean: no leak site in the program's own code" \
 check_eq "clean: nothing leaked but stdio's buffer" "$(json_get clean.json '[s["bytes"] for s in d]')" "[4096]"
 
 # make install honours PREFIX and DESTDIR, and the installed mtrec finds its library
-make -s -C "$TOP" install PREFIX=/opt/mt DESTDIR="$PWD/stage" >/dev/null 2>&1
+check_rc "make install PREFIX=/opt/mt DESTDIR=stage" 0 make -s -C "$TOP" install PREFIX=/opt/mt DESTDIR="$PWD/stage"
 check_eq "make install: the files" "$(cd stage && find . -type f | sort | tr '\n' ' ')" \
 	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md "
 check_rc "the installed mtrec records" 0 stage/opt/mt/bin/mtrec -q -o inst.zst "$SAMPLES/leaky"
