@@ -111,7 +111,12 @@ $(B)/asan/test_fuzz_replay: tests/fuzz/replay.c tests/fuzz/harness.h $(FORMATS_S
 $(B)/mtdump: tests/tools/mtdump.c $(FORMATS_SRC) formats/mtf.h | $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ tests/tools/mtdump.c $(FORMATS_SRC) -lzstd
 
-TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(UNIT_BINS) $(B)/asan/test_fuzz_replay
+# Synthetic traces for mtan's end-to-end tests and load benchmark (tests/e2e/mtan_cli.sh).
+$(B)/mktrace: tests/tools/mktrace.c tests/unit/trace_build.h $(FORMATS_SRC) formats/mtf.h | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ tests/tools/mktrace.c $(FORMATS_SRC) -lzstd
+$(B)/asan/test_load: tests/unit/trace_build.h
+
+TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
 check: $(TEST_BINS)
 	@tests/run.sh
 

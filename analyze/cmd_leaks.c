@@ -119,9 +119,9 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 				goto sqlerr;
 			fputs("}", stdout);
 		} else {
-			printf("%s%s bytes in %s %s %s (pid %lld, %s %s)\n", n ? "\n" : "",
+			printf("%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
 			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks),
-			       s.blocks == 1 ? "block" : "blocks", verb, s.pid,
+			       s.blocks == 1 ? "block" : "blocks", verb, s.pid, s.device == -1 ? "" : "device ",
 			       mtan_device_name(dev, s.device), s.space_name);
 			if (!s.has_stack)
 				printf("    (no stack recorded)\n");

@@ -136,7 +136,7 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 
 static int print_table(const struct mtan_opts *o, const struct totals *t, const struct space_row *s, size_t n)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32];
 	printf("trace        %s (%s", o->input, t->complete ? "complete" : "incomplete");
 	if (t->lost)
 		printf("; %s events lost", mtan_count(a, (uint64_t)t->lost));
@@ -149,11 +149,11 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 	printf("allocated    %s (%s bytes)\n", mtan_size(a, (uint64_t)t->bytes_allocated),
 	       mtan_count(b, (uint64_t)t->bytes_allocated));
 	printf("peak live    %s\n", mtan_size(a, (uint64_t)t->peak));
-	printf("leaked       %s in %s blocks\n", mtan_size(a, (uint64_t)t->leaked_bytes),
-	       mtan_count(b, (uint64_t)t->leaked_blocks));
+	printf("leaked       %s in %s %s\n", mtan_size(a, (uint64_t)t->leaked_bytes),
+	       mtan_count(b, (uint64_t)t->leaked_blocks), t->leaked_blocks == 1 ? "block" : "blocks");
 	if (t->released_blocks)
-		printf("released     %s in %s blocks by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
-		       mtan_count(b, (uint64_t)t->released_blocks));
+		printf("released     %s in %s %s by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
+		       mtan_count(b, (uint64_t)t->released_blocks), t->released_blocks == 1 ? "block" : "blocks");
 	printf("processes    %s\n", mtan_count(a, (uint64_t)t->processes));
 	printf("threads      %s\n", mtan_count(a, (uint64_t)t->threads));
 	printf("anomalies   ");
@@ -182,7 +182,6 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 			return -1;
 		}
 	}
-	(void)c;
 	putchar('\n');
 	mtan_table_print(tab, stdout);
 	mtan_table_free(tab);
