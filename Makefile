@@ -87,7 +87,7 @@ $(B)/asan/test_hostile: tests/unit/test_hostile.c $(FORMAT_TEST_DEPS) | $(B)/.de
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_PKGS := clang libclang-rt-dev
-FUZZ_NAMES := decoder records
+FUZZ_NAMES := decoder records roundtrip
 FUZZ_BINS := $(patsubst %,$(B)/fuzz/fuzz_%,$(FUZZ_NAMES))
 FUZZ_SAN := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 $(B)/.fuzzdeps: tools/deps.sh | $(B)/.deps

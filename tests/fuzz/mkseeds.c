@@ -1,6 +1,7 @@
 /* mkseeds: writes the fuzzers' seed corpus with the real writer, so the seeds follow the
  * format as the code does. Usage: mkseeds DIR (writes DIR/decoder/NAME.zst, the traces as
- * mtrec writes them, and DIR/records/NAME.bin, their decompressed record streams). */
+ * mtrec writes them, DIR/records/NAME.bin, their decompressed record streams, and
+ * DIR/roundtrip/NAME, event descriptions in fuzz_roundtrip's input language). */
 #include "mtf.h"
 
 #include <errno.h>
@@ -219,6 +220,54 @@ out:
 	return ret;
 }
 
+static int write_file(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -errno;
+	int ok = fwrite(p, 1, n, f) == n;
+	return fclose(f) == 0 && ok ? 0 : -EIO;
+}
+
+/* fuzz_roundtrip inputs: control byte, selector byte, [8 address bytes], seq 4, time 2,
+ * size 1-7 (by the selector's low bits), [stack 4] (harness.h says what the bits mean). */
+static int seed_roundtrip(const char *dir)
+{
+	static uint8_t buf[4096];
+	size_t n = 0;
+	uint64_t x = 0x2545F4914F6CDD1Dull;
+	/* allocations then frees of the same addresses, FIFO and LIFO: back-references */
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 24; i++) {
+			int fr = i >= 12, k = fr ? (round ? 23 - i : i - 12) : i;
+			buf[n++] = (uint8_t)((fr ? 0x21 : (k & 8 ? 0x80 : 0)) | (k & 1 ? 0x10 : 0));
+			buf[n++] = (uint8_t)((fr ? ((8 + k % 8) << 4) : 0) | (k & 3));
+			if (!fr)
+				for (int b = 0; b < 8; b++, x = x * 6364136223846793005ull + 1)
+					buf[n++] = b < 5 ? (uint8_t)(x >> 56) : 0;
+			buf[n++] = 1; buf[n++] = 0; buf[n++] = 0; buf[n++] = 0;
+			buf[n++] = 100; buf[n++] = 0;
+			for (int b = 0; b < (k & 3) * 2 + 1; b++)
+				buf[n++] = (uint8_t)(16 * (b == 0));
+			if (!fr && (k & 8))
+				for (int b = 0; b < 4; b++)
+					buf[n++] = b == 0 ? (uint8_t)(1 + k) : 0;
+		}
+	char path[4096];
+	snprintf(path, sizeof path, "%s/roundtrip/alloc-free", dir);
+	int ret = write_file(path, buf, n);
+	/* the extreme addresses, freed on and off devices, with seq jumps */
+	n = 0;
+	for (int i = 0; i < 16; i++) {
+		buf[n++] = (uint8_t)(0x21 | (i & 1 ? 0x10 : 0) | (i & 2 ? 0x40 : 0));
+		buf[n++] = (uint8_t)(((i % 8) << 4) | (i & 3));
+		for (int b = 0; b < 4 + 2 + (i & 3) * 2 + 1; b++)
+			buf[n++] = (uint8_t)(b == 0 ? 0x80 + i : 0);
+	}
+	snprintf(path, sizeof path, "%s/roundtrip/extreme-frees", dir);
+	return ret ? ret : write_file(path, buf, n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -235,8 +284,13 @@ int main(int argc, char **argv)
 		{"threads-no-end", seed_threads, 0},
 		{"skippable-first", seed_minimal, 1},
 	};
+	int ret = seed_roundtrip(argv[1]);
+	if (ret) {
+		fprintf(stderr, "mkseeds: cannot write the roundtrip seeds: %s\n", mtf_strerror(ret));
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
-		int ret = seed(argv[1], seeds[i].name, seeds[i].fn, seeds[i].skippable);
+		ret = seed(argv[1], seeds[i].name, seeds[i].fn, seeds[i].skippable);
 		if (ret) {
 			fprintf(stderr, "mkseeds: cannot write seed '%s': %s\n", seeds[i].name,
 				mtf_strerror(ret));

@@ -1,9 +1,9 @@
 /* test_fuzz_replay: runs the fuzzers' harnesses over the committed corpus and the crash
- * regressions, so `make check` keeps every input the fuzzers ever broke the reader with.
- * Reads $TOP/tests/fuzz/{corpus,regressions}/{decoder,records}/; each file runs in a child
- * process so a crash names its file. Prints "ok"/"FAIL" per corpus directory and per
- * regression file. With arguments, replays those files or directories instead (as
- * decoder inputs, or records inputs for paths with "records" in them). */
+ * regressions, so `make check` keeps every input the fuzzers ever broke the format with.
+ * Reads $TOP/tests/fuzz/{corpus,regressions}/{decoder,records,roundtrip}/, each directory
+ * with its harness; each file runs in a child process so a crash names its file. Prints
+ * "ok"/"FAIL" per corpus directory and per regression file. With arguments, replays those
+ * files or directories instead, with the harness their path names (decoder if none). */
 #include "harness.h"
 
 #include <dirent.h>
@@ -50,8 +50,16 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 	return ret;
 }
 
+enum harness { DECODER, RECORDS, ROUNDTRIP };
+static const char *const harness_names[] = {"decoder", "records", "roundtrip"};
+
+static enum harness harness_of(const char *path)
+{
+	return strstr(path, "roundtrip") ? ROUNDTRIP : strstr(path, "records") ? RECORDS : DECODER;
+}
+
 /* Runs one input in a child; 0 when the harness came back normally. */
-static int replay_file(const char *path, int records)
+static int replay_file(const char *path, enum harness h)
 {
 	fflush(NULL);
 	pid_t pid = fork();
@@ -67,8 +75,10 @@ static int replay_file(const char *path, int records)
 			fprintf(stderr, "  cannot read '%s': %s\n", path, strerror(-ret));
 			exit(1);
 		}
-		if (records)
+		if (h == RECORDS)
 			fuzz_records(buf, len);
+		else if (h == ROUNDTRIP)
+			fuzz_roundtrip(buf, len);
 		else
 			fuzz_decode(buf, len);
 		free(buf);
@@ -139,7 +149,7 @@ static void replay_corpus(const char *top, const char *name)
 	snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/%s", top, name);
 	int n = list_dir(dir, &files), bad = 0;
 	for (int i = 0; i < n; i++) {
-		bad += replay_file(files[i], !strcmp(name, "records")) != 0;
+		bad += replay_file(files[i], harness_of(name)) != 0;
 		free(files[i]);
 	}
 	free(files);
@@ -158,7 +168,7 @@ static void replay_regressions(const char *top, const char *name)
 	snprintf(dir, sizeof dir, "%s/tests/fuzz/regressions/%s", top, name);
 	int n = list_dir(dir, &files);
 	for (int i = 0; i < n; i++) {
-		int ok = replay_file(files[i], !strcmp(name, "records")) == 0;
+		int ok = replay_file(files[i], harness_of(name)) == 0;
 		const char *base = strrchr(files[i], '/');
 		printf("%s regression_%s_%s\n", ok ? "ok" : "FAIL", name, base ? base + 1 : files[i]);
 		failures += !ok;
@@ -171,16 +181,16 @@ int main(int argc, char **argv)
 {
 	if (argc > 1) { /* by hand: replay what is named */
 		for (int i = 1; i < argc; i++) {
-			int records = strstr(argv[i], "records") != NULL;
+			enum harness h = harness_of(argv[i]);
 			char **files = NULL;
 			int n = is_dir(argv[i]) ? list_dir(argv[i], &files) : -1;
 			if (n < 0) {
-				int ok = replay_file(argv[i], records) == 0;
+				int ok = replay_file(argv[i], h) == 0;
 				printf("%s %s\n", ok ? "ok" : "FAIL", argv[i]);
 				failures += !ok;
 			}
 			for (int j = 0; j < n; j++) {
-				int ok = replay_file(files[j], records) == 0;
+				int ok = replay_file(files[j], h) == 0;
 				printf("%s %s\n", ok ? "ok" : "FAIL", files[j]);
 				failures += !ok;
 				free(files[j]);
@@ -192,9 +202,9 @@ int main(int argc, char **argv)
 	const char *top = getenv("TOP");
 	if (!top || !*top)
 		top = ".";
-	replay_corpus(top, "decoder");
-	replay_corpus(top, "records");
-	replay_regressions(top, "decoder");
-	replay_regressions(top, "records");
+	for (int i = 0; i < 3; i++)
+		replay_corpus(top, harness_names[i]);
+	for (int i = 0; i < 3; i++)
+		replay_regressions(top, harness_names[i]);
 	return failures ? 1 : 0;
 }

@@ -11,11 +11,12 @@ found=0
 for name in "$@"; do
 	work=build/fuzz/work/$name art=build/fuzz/artifacts
 	mkdir -p "$work" "$art"
+	dict=; [ -f "tests/fuzz/$name.dict" ] && dict=tests/fuzz/$name.dict
 	before=$(ls "$art" | grep -c "^$name-")
 	echo "fuzz: $name for ${secs}s" >&2
 	"build/fuzz/fuzz_$name" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2560 \
 		-max_len=16384 -print_final_stats=1 -artifact_prefix="$art/$name-" \
-		-dict="tests/fuzz/$name.dict" "$work" "tests/fuzz/corpus/$name" \
+		${dict:+-dict="$dict"} "$work" "tests/fuzz/corpus/$name" \
 		>"build/fuzz/$name.log" 2>&1
 	rc=$?
 	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' "build/fuzz/$name.log" >&2
