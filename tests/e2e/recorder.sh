@@ -168,3 +168,18 @@ check_rc "killed writer: mtan loads what is there" 0 "$MTAN" summary killed.zst 
 check_match "killed writer: mtan says how much it recovered" "warning: 'killed.zst': .*loaded [0-9]+ events" "$(cat "$ERR")"
 check_ge "killed writer: the events are there" "$(json_get "$OUT" 'd["events"]')" 10000
 check_eq "killed writer: the summary says incomplete" "$(json_get "$OUT" 'd["complete"]')" false
+
+# --- the whole C allocation API, failures included (valgrind 3.19 aborts on pvalloc, so
+# the sample's stated expectations are the oracle here)
+check_rc "allocapi: every call behaves as glibc documents under mtrec" 0 "$MTREC" -q -o api.zst "$SAMPLES/allocapi"
+# 10 kept + 20 (realloc'd to 0) + 16 and 64 (grown) + 8 (failed realloc) + stdio's 4096
+check_eq "allocapi: exact counts; failed calls and free(NULL) record nothing" "$("$DUMP" -c api.zst)" \
+	"allocs 15 frees 4 bytes $((77 + 10 + 100 + 30 + 40 + 200 + 256 + 300 + 400 + 500 + 20 + 16 + 64 + 8 + 4096)) other 0"
+"$MTAN_PLAIN" leaks api.zst --format json -q >api.json
+check_eq "allocapi: each function's block leaks with its requested size" \
+	"$(json_get api.json 'sorted(s["bytes"] for s in d if s["frames"] and s["frames"][0]["module"].endswith("allocapi"))')" \
+	"[10, 30, 40, 77, 100, 200, 256, 300, 400, 500]"
+check_eq "allocapi: an allocation made before main (in a constructor) is recorded" \
+	"$(json_get api.json '[s["bytes"] for s in d if s["frames"] and s["frames"][0]["function"] == "early_leak"]')" "[77]"
+check_eq "allocapi: realloc(p, 0) and the grown block leave nothing" \
+	"$(json_get api.json '[s["bytes"] for s in d if s["bytes"] in (20, 16, 64, 8)]')" "[]"
