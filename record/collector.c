@@ -183,6 +183,11 @@ fail:
 
 const char *mtr_collector_shm_path(const struct mtr_collector *c) { return c->shm_path; }
 
+void mtr_collector_set_root(struct mtr_collector *c, uint32_t pid)
+{
+	c->shm->root_pid = pid;
+}
+
 int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **argv)
 {
 	char host[256] = "";
@@ -201,7 +206,6 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 	struct timespec rt;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	uint64_t real = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec - (mono_ns() - c->t0);
-	c->shm->root_pid = pid;
 	mtf_record r = {.type = MTF_HEADER};
 	r.u.header.host = (mtf_str){host, (uint32_t)strlen(host)};
 	r.u.header.pid = pid;

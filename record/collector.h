@@ -18,6 +18,8 @@ struct mtr_collect_opts {
 struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opts *o, int *err);
 /* The path of the shared memory file, for MTREC_SHM. */
 const char *mtr_collector_shm_path(const struct mtr_collector *c);
+/* Names the first traced process; called in the child before it execs the program. */
+void mtr_collector_set_root(struct mtr_collector *c, uint32_t pid);
 /* Writes the header once the program's pid and command line are known. */
 int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **argv);
 /* Drains what the rings hold now, samples RSS and closes a frame when due. Returns the

@@ -301,6 +301,8 @@ int main(int argc, char **argv)
 		dfl.sa_handler = SIG_DFL;
 		for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++)
 			sigaction(fwd[i], &dfl, NULL);
+		/* before exec: the program's recorder asks who the first process is (--no-follow) */
+		mtr_collector_set_root(col, (uint32_t)getpid());
 		setenv("LD_PRELOAD", preload, 1);
 		setenv("MTREC_SHM", mtr_collector_shm_path(col), 1);
 		execv(prog, pargv);
