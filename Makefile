@@ -74,7 +74,10 @@ $(B)/samples/%: samples/%.c record/mtrec.h | $(B)/.deps
 $(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
 	@mkdir -p $(B)/samples
 	g++ -std=c++17 -g -O1 $(WARN) -Irecord -o $@ $< -lpthread
-samples: $(SAMPLE_BINS)
+$(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h
