@@ -77,7 +77,17 @@ $(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
 $(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
-samples: $(SAMPLE_BINS) $(B)/samples/client-nopie
+# the plugin is a shared library, not a program; leaky is also built with and without
+# frame pointers, for the unwinder
+SAMPLE_BINS := $(filter-out $(B)/samples/plugin,$(SAMPLE_BINS))
+$(B)/samples/plugin.so: samples/plugin.c | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -g -O1 $(WARN) -fPIC -shared -o $@ $<
+$(B)/samples/leaky-fp: samples/leaky.c | $(B)/.deps
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fno-omit-frame-pointer -o $@ $<
+$(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fomit-frame-pointer -o $@ $<
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h
