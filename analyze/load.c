@@ -40,15 +40,16 @@ const char *const mtan_anomaly_kinds[] = {"unmatched_free", "double_free", "allo
 					  "reuse_race", NULL};
 #define kind_text mtan_anomaly_kinds
 
-struct lifetime { /* 40 bytes */
-	uint32_t alloc;  /* evs index of the allocation (inherited: the parent's) */
-	uint32_t free;   /* evs index of the free, or NONE */
-	uint32_t end;    /* evs index of what ended it otherwise (exec, close, overwrite), or NONE */
-	uint32_t pool;
-	uint32_t gen;
-	uint32_t parent; /* inherited: the parent's lifetime index + 1; else 0 */
+/* 80 bytes: everything its row needs, copied from the events as the pairing meets them,
+ * so that writing reads the lifetimes in order instead of the events all over. */
+struct lifetime {
+	uint64_t addr, size;
+	uint64_t alloc_seq, alloc_ns; /* inherited: the parent's allocation */
+	uint64_t end_seq, end_ns;     /* the free, or what else ended it (reason != R_LIVE) */
+	uint32_t pool, tid, free_tid, gen;
+	uint32_t parent;              /* inherited: the parent's lifetime index + 1; else 0 */
 	uint32_t alloc_stack, free_stack; /* stacks.id, 0 none */
-	uint8_t reason, inherited;
+	uint8_t alloc_op, free_op, reason, inherited;
 };
 
 struct anomaly {
@@ -878,11 +879,11 @@ static void end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t
 {
 	struct lifetime *l = &L->lts.p[s->lt - 1];
 	struct pool *p = &L->pools.p[l->pool];
-	uint64_t size = L->evs.p[l->alloc].size;
+	uint64_t size = l->size;
 	s->live = 0;
 	l->reason = (uint8_t)reason;
-	if (reason != R_LIVE)
-		l->end = at;
+	l->end_seq = L->evs.p[at].seq;
+	l->end_ns = L->evs.p[at].time_ns;
 	if (reason == R_DEVICE_CLOSE) {
 		p->released_blocks++;
 		p->released_bytes += size;
@@ -911,9 +912,12 @@ static int pair_alloc(struct loader *L, uint32_t i)
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
-	l->alloc = i;
-	l->free = NONE;
-	l->end = NONE;
+	l->addr = e->addr;
+	l->size = e->size;
+	l->alloc_seq = e->seq;
+	l->alloc_ns = e->time_ns;
+	l->tid = e->tid;
+	l->alloc_op = e->op;
 	l->pool = e->pool;
 	l->gen = ++s->gen;
 	l->alloc_stack = stack;
@@ -936,9 +940,12 @@ static int pair_free(struct loader *L, uint32_t i)
 	p->frees++;
 	if (s && s->live) {
 		struct lifetime *l = &L->lts.p[s->lt - 1];
-		uint64_t size = L->evs.p[l->alloc].size;
-		l->free = i;
+		uint64_t size = l->size;
 		l->reason = R_FREE;
+		l->end_seq = e->seq;
+		l->end_ns = e->time_ns;
+		l->free_tid = e->tid;
+		l->free_op = e->op;
 		l->free_stack = stack;
 		s->live = 0;
 		p->bytes_freed += size;
@@ -994,8 +1001,7 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t a
 		const struct pool *pp = &L->pools.p[pl.pool];
 		int32_t cp = pool_get(L, child, pp->device, pp->space);
 		struct pool *c = cp >= 0 ? pool_at(L, (uint32_t)cp) : NULL;
-		const struct ev *a = &L->evs.p[pl.alloc];
-		struct pslot *s = c ? ps_find(L, (uint32_t)cp, a->addr, 1) : NULL;
+		struct pslot *s = c ? ps_find(L, (uint32_t)cp, pl.addr, 1) : NULL;
 		if (!s)
 			goto out;
 		if (s->lt && s->live)
@@ -1004,8 +1010,6 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t a
 		if (!l)
 			goto out;
 		*l = pl;
-		l->free = NONE;
-		l->end = NONE;
 		l->pool = (uint32_t)cp;
 		l->parent = live[k] + 1;
 		l->inherited = 1;
@@ -1015,7 +1019,7 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t a
 			s->gen = l->gen;
 		s->lt = (uint32_t)L->lts.n;
 		s->live = 1;
-		track_add(L, c, (int64_t)a->size, &L->evs.p[at]);
+		track_add(L, c, (int64_t)pl.size, &L->evs.p[at]);
 	}
 	ret = 0;
 out:
@@ -1158,7 +1162,7 @@ static int pair(struct loader *L)
 			continue;
 		struct pool *p = &L->pools.p[l->pool];
 		p->leaked_blocks++;
-		p->leaked_bytes += L->evs.p[l->alloc].size;
+		p->leaked_bytes += l->size;
 		L->leaks++;
 	}
 	ret = 0;
@@ -1193,56 +1197,177 @@ static void bind_opt(sqlite3_stmt *st, int i, int present, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
+/* The lifetimes go in with one INSERT ... SELECT from this virtual table over L->lts:
+ * SQLite's own loop moves the rows, with no bind, step and reset per row (twice as fast).
+ * Registered on every connection that may prepare load.sql (mtan_register_modules). */
+struct lt_vtab {
+	sqlite3_vtab base;
+	const struct loader *L; /* NULL: an empty table (for preparing only) */
+};
+struct lt_cursor {
+	sqlite3_vtab_cursor base;
+	size_t k;
+};
+
+static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	(void)err;
+	/* the columns of the lifetimes table, in its order */
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, tid, device, space, address, size, "
+				      "generation, alloc_seq, alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, "
+				      "free_tid, free_func, free_stack, end_seq, end_ns, end_reason, inherited, parent_id)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct lt_vtab *v = sqlite3_malloc(sizeof(*v));
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof(*v));
+	v->L = aux;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int lt_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int lt_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+	(void)v;
+	info->estimatedCost = 1e6;
+	return SQLITE_OK;
+}
+
+static int lt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	struct lt_cursor *c = sqlite3_malloc(sizeof(*c));
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int lt_close(sqlite3_vtab_cursor *c)
+{
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int lt_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc, sqlite3_value **argv)
+{
+	(void)idx;
+	(void)idxstr;
+	(void)argc;
+	(void)argv;
+	((struct lt_cursor *)c)->k = 0;
+	return SQLITE_OK;
+}
+
+static int lt_next(sqlite3_vtab_cursor *c)
+{
+	((struct lt_cursor *)c)->k++;
+	return SQLITE_OK;
+}
+
+static int lt_eof(sqlite3_vtab_cursor *c)
+{
+	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
+	return !L || ((struct lt_cursor *)c)->k >= L->lts.n;
+}
+
+static void result_opt(sqlite3_context *ctx, int present, int64_t v)
+{
+	if (present)
+		sqlite3_result_int64(ctx, v);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
+	const struct lifetime *l = &L->lts.p[((struct lt_cursor *)c)->k];
+	const struct pool *p = &L->pools.p[l->pool];
+	int freed = l->reason == R_FREE, ended = l->reason != R_LIVE;
+	switch (col) {
+	case 0: sqlite3_result_null(ctx); break; /* the next rowid: k + 1 in an empty table */
+	case 1: sqlite3_result_int64(ctx, p->pid); break;
+	case 2: sqlite3_result_int64(ctx, l->tid); break;
+	case 3: sqlite3_result_int64(ctx, device_sql(p->device)); break;
+	case 4: sqlite3_result_int64(ctx, p->space); break;
+	case 5: sqlite3_result_int64(ctx, (int64_t)l->addr); break;
+	case 6: sqlite3_result_int64(ctx, (int64_t)l->size); break;
+	case 7: sqlite3_result_int64(ctx, l->gen); break;
+	case 8: sqlite3_result_int64(ctx, (int64_t)l->alloc_seq); break;
+	case 9: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
+	case 10: sqlite3_result_text(ctx, func_text(l->alloc_op), -1, SQLITE_STATIC); break;
+	case 11: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
+	case 12: result_opt(ctx, freed, (int64_t)l->end_seq); break;
+	case 13: result_opt(ctx, freed, (int64_t)l->end_ns); break;
+	case 14: result_opt(ctx, freed, l->free_tid); break;
+	case 15:
+		if (freed)
+			sqlite3_result_text(ctx, func_text(l->free_op), -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 16: result_opt(ctx, l->free_stack != 0, l->free_stack); break;
+	case 17: result_opt(ctx, ended, (int64_t)l->end_seq); break;
+	case 18: result_opt(ctx, ended, (int64_t)l->end_ns); break;
+	case 19:
+		if (reason_text[l->reason])
+			sqlite3_result_text(ctx, reason_text[l->reason], -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 20: sqlite3_result_int64(ctx, l->inherited); break;
+	case 21: result_opt(ctx, l->parent != 0, l->parent); break;
+	}
+	return SQLITE_OK;
+}
+
+static int lt_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((struct lt_cursor *)c)->k + 1;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module lt_module = {
+	.iVersion = 1,
+	.xConnect = lt_connect, /* no xCreate: eponymous only, nothing lands in the schema */
+	.xBestIndex = lt_best_index,
+	.xDisconnect = lt_disconnect,
+	.xOpen = lt_open,
+	.xClose = lt_close,
+	.xFilter = lt_filter,
+	.xNext = lt_next,
+	.xEof = lt_eof,
+	.xColumn = lt_column,
+	.xRowid = lt_rowid,
+};
+
+int mtan_register_modules(sqlite3 *db, const void *loader)
+{
+	return sqlite3_create_module(db, "mtan_lifetimes", &lt_module, (void *)loader) == SQLITE_OK ? 0 : -1;
+}
+
 static int write_lifetimes(struct loader *L)
 {
-	sqlite3_stmt *st;
-	if (mtan_prepare(L->db, "load", "lifetime", &st))
+	if (mtan_exec(L->db, "load", "lifetimes"))
 		return -1;
-	int ret = -1;
-	for (size_t k = 0; k < L->lts.n; k++) {
-		const struct lifetime *l = &L->lts.p[k];
-		const struct pool *p = &L->pools.p[l->pool];
-		const struct ev *a = &L->evs.p[l->alloc];
-		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
-		sqlite3_bind_int64(st, 2, p->pid);
-		sqlite3_bind_int64(st, 3, a->tid);
-		sqlite3_bind_int64(st, 4, device_sql(p->device));
-		sqlite3_bind_int64(st, 5, p->space);
-		sqlite3_bind_int64(st, 6, (int64_t)a->addr);
-		sqlite3_bind_int64(st, 7, (int64_t)a->size);
-		sqlite3_bind_int64(st, 8, l->gen);
-		sqlite3_bind_int64(st, 9, (int64_t)a->seq);
-		sqlite3_bind_int64(st, 10, (int64_t)a->time_ns);
-		sqlite3_bind_text(st, 11, func_text(a->op), -1, SQLITE_STATIC);
-		bind_opt(st, 12, l->alloc_stack != 0, l->alloc_stack);
-		if (l->free != NONE) {
-			const struct ev *f = &L->evs.p[l->free];
-			sqlite3_bind_int64(st, 13, (int64_t)f->seq);
-			sqlite3_bind_int64(st, 14, (int64_t)f->time_ns);
-			sqlite3_bind_int64(st, 15, f->tid);
-			sqlite3_bind_text(st, 16, func_text(f->op), -1, SQLITE_STATIC);
-			bind_opt(st, 17, l->free_stack != 0, l->free_stack);
-			sqlite3_bind_int64(st, 18, (int64_t)f->seq);
-			sqlite3_bind_int64(st, 19, (int64_t)f->time_ns);
-		} else {
-			for (int c = 13; c <= 17; c++)
-				sqlite3_bind_null(st, c);
-			bind_opt(st, 18, l->end != NONE, l->end != NONE ? (int64_t)L->evs.p[l->end].seq : 0);
-			bind_opt(st, 19, l->end != NONE, l->end != NONE ? (int64_t)L->evs.p[l->end].time_ns : 0);
-		}
-		if (reason_text[l->reason])
-			sqlite3_bind_text(st, 20, reason_text[l->reason], -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 20);
-		sqlite3_bind_int64(st, 21, l->inherited);
-		bind_opt(st, 22, l->parent != 0, l->parent);
-		if (step(L, st))
-			goto out;
+	/* the ids the other tables already use are index + 1: the table had to be empty */
+	if ((uint64_t)sqlite3_last_insert_rowid(L->db) != L->lts.n) {
+		mtan_err("internal error: lifetime ids out of step");
+		return -1;
 	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return 0;
 }
 
 static int write_anomalies(struct loader *L)
@@ -1554,7 +1679,9 @@ out:
 
 static int open_db(struct loader *L, const char *dbpath)
 {
-	if (sqlite3_open_v2(dbpath, &L->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+	/* one thread uses this connection: no mutex around every bind */
+	if (sqlite3_open_v2(dbpath, &L->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
 		mtan_err("cannot create '%s': %s", dbpath, L->db ? sqlite3_errmsg(L->db) : "out of memory");
 		return -1;
 	}
@@ -1571,7 +1698,7 @@ static int open_db(struct loader *L, const char *dbpath)
 		sqlite3_free(err);
 		return -1;
 	}
-	if (mtan_exec(L->db, "schema", NULL))
+	if (mtan_exec(L->db, "schema", NULL) || mtan_register_modules(L->db, L))
 		return -1;
 	struct {
 		sqlite3_stmt **st;
@@ -1685,9 +1812,10 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 	}
 	mtf_reader_free(r);
 	r = NULL;
-	if (pair(&L) || write_lifetimes(&L) || write_anomalies(&L) || write_processes(&L) ||
-	    write_threads(&L) || write_devices(&L) || write_stats(&L) || write_frames(&L) ||
-	    mtan_exec(L.db, "indexes", NULL) || write_meta(&L, &tst))
+#define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, (x))
+	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_processes(&L) ||
+	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_frames(&L)) ||
+	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_meta(&L, &tst)))
 		goto out;
 	st->seconds = now() - t0;
 	{

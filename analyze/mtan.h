@@ -94,6 +94,9 @@ struct mtan_load_stats {
 int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st);
 /* Every kind of anomaly the loader finds, NULL-terminated, as in anomalies.kind. */
 extern const char *const mtan_anomaly_kinds[];
+/* Registers the loader's virtual tables on db (loader: the load in progress, or NULL for
+ * empty ones, enough to prepare load.sql). 0 or -1. */
+int mtan_register_modules(sqlite3 *db, const void *loader);
 /* Reports why a trace cannot be read at all (err from mtf_reader_open/next). */
 void mtan_trace_error(const char *trace, int err);
 

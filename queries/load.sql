@@ -6,9 +6,15 @@ INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2);
 INSERT INTO processes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
 -- name: thread
 INSERT INTO threads VALUES (?1, ?2, ?3, ?4, ?5);
--- name: lifetime
-INSERT INTO lifetimes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,
-	?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22);
+-- name: lifetimes
+-- all rows at once from the loader's memory (the virtual table mtan_lifetimes, load.c)
+INSERT INTO lifetimes (id, pid, tid, device, space, address, size, generation, alloc_seq,
+	alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, free_tid, free_func, free_stack,
+	end_seq, end_ns, end_reason, inherited, parent_id)
+SELECT id, pid, tid, device, space, address, size, generation, alloc_seq,
+	alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, free_tid, free_func, free_stack,
+	end_seq, end_ns, end_reason, inherited, parent_id
+FROM mtan_lifetimes;
 -- name: anomaly
 INSERT INTO anomalies VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
 -- name: stack

@@ -23,6 +23,12 @@ CREATE TABLE lifetimes (
 	inherited INTEGER NOT NULL DEFAULT 0,
 	parent_id INTEGER);            -- inherited: the parent's lifetime this one copies
 
+-- few rows each: leaks and blocks a device close released
+CREATE INDEX lifetimes_leaks ON lifetimes(pid, device, space, alloc_stack)
+	WHERE end_reason IS NULL AND inherited = 0;
+CREATE INDEX lifetimes_released ON lifetimes(pid, device, space, alloc_stack)
+	WHERE end_reason = 'device_close';
+
 CREATE TABLE anomalies (
 	id INTEGER PRIMARY KEY,
 	kind TEXT NOT NULL,            -- 'unmatched_free', 'double_free', 'alloc_over_live', 'reuse_race'

@@ -49,7 +49,8 @@ int main(void)
 		return 1;
 	}
 	/* the schema as the loader creates it, with its indexes */
-	int ok = mtan_exec(db, "schema", NULL) == 0 && mtan_exec(db, "indexes", NULL) == 0;
+	int ok = mtan_exec(db, "schema", NULL) == 0 && mtan_exec(db, "indexes", NULL) == 0 &&
+		 mtan_register_modules(db, NULL) == 0;
 	printf("%s schema and indexes create\n", ok ? "ok" : "FAIL");
 	failures += !ok;
 
