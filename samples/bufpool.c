@@ -4,8 +4,8 @@
  * size grows every 10th frame by 4 KiB (from 64 KiB): when the pooled buffer is too small
  * a new one is created.
  * Leaky variant (default): the too-small buffer is abandoned, never returned nor freed:
- *   19 buffers abandoned (leaked at exit: the runtime never closes the device), 1,609,728
- *   bytes (64 KiB + 68 KiB + ... + 136 KiB), and live bytes grow all run long: growth.
+ *   19 buffers abandoned (leaked at exit: the runtime never closes the device), 1,945,600
+ *   bytes (64 KiB, 68 KiB, ... 136 KiB), and live bytes grow all run long: growth.
  * Fixed variant (--fixed): the too-small buffer is freed: live bytes stay at one buffer:
  *   plateau, no leak. At the end the pool frees what it holds. */
 #include "mtrec.h"
