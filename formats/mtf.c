@@ -99,7 +99,7 @@ static int bb_str(bbuf *b, mtf_str s)
 
 /* ------------------------------------------------------------------ writer */
 
-#define BACKREF_BITS 17
+#define BACKREF_BITS 12 /* 4096 recent allocations: small enough to stay in cache */
 struct backref {
 	uint64_t addr;
 	uint32_t ordinal, gen;

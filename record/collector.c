@@ -60,6 +60,8 @@ struct mtr_collector {
 	long page;
 	uint64_t tsc0;
 	double ns_per_tick;
+	uint64_t last_hash;
+	uint32_t last_pid, last_id;
 };
 
 static uint64_t mono_ns(void)
@@ -222,6 +224,8 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 
 /* ------------------------------------------------------------------ stacks */
 
+static uint32_t stack_lookup(struct mtr_collector *c, uint32_t pid, uint64_t hash, const uint64_t *frames, uint32_t n);
+
 static int stacks_grow(struct mtr_collector *c)
 {
 	size_t cap = c->stacks_cap ? c->stacks_cap * 2 : 4096;
@@ -248,6 +252,20 @@ static uint32_t stack_id(struct mtr_collector *c, uint32_t pid, uint64_t hash, c
 {
 	if (!hash)
 		return 0;
+	/* consecutive events of a thread often share their stack (loops) */
+	if (hash == c->last_hash && pid == c->last_pid)
+		return c->last_id;
+	uint32_t id = stack_lookup(c, pid, hash, frames, n);
+	if (id) {
+		c->last_hash = hash;
+		c->last_pid = pid;
+		c->last_id = id;
+	}
+	return id;
+}
+
+static uint32_t stack_lookup(struct mtr_collector *c, uint32_t pid, uint64_t hash, const uint64_t *frames, uint32_t n)
+{
 	if ((c->nstacks + 1) * 2 > c->stacks_cap && stacks_grow(c))
 		return 0;
 	size_t j = (hash ^ pid) & (c->stacks_cap - 1);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -377,6 +378,13 @@ int main(int argc, char **argv)
 		if (lost)
 			fprintf(stderr, "mtrec: %llu events dropped because a ring was full (--lossy)\n",
 				(unsigned long long)lost);
+	}
+	if (getenv("MTREC_DEBUG")) { /* what the collector's own core spent */
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+			     ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e-6;
+		fprintf(stderr, "mtrec: collector cpu %.3f s, %.1f ns/event\n", cpu, ev ? cpu * 1e9 / (double)ev : 0.0);
 	}
 	mtr_collector_free(col);
 	free(prog);
