@@ -1363,7 +1363,7 @@ static int write_lifetimes(struct loader *L)
 	if (mtan_exec(L->db, "load", "lifetimes"))
 		return -1;
 	/* the ids the other tables already use are index + 1: the table had to be empty */
-	if ((uint64_t)sqlite3_last_insert_rowid(L->db) != L->lts.n) {
+	if (L->lts.n && (uint64_t)sqlite3_last_insert_rowid(L->db) != L->lts.n) {
 		mtan_err("internal error: lifetime ids out of step");
 		return -1;
 	}

@@ -421,6 +421,27 @@ static void no_end_record(void)
 	CHECK_EQ_U(q("SELECT value FROM meta WHERE key = 'loaded_events'"), 1);
 }
 
+/* Records but no event (a program that never allocates): an empty, complete database. */
+static void no_events(void)
+{
+	struct tb t;
+	fresh("empty");
+	uint64_t frames[] = {0x401000};
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_process(&t, 1, 100, 1, MTF_PROC_EXEC) == 0);
+	CHECK(tb_thread(&t, 2, 100, 100, "main") == 0);
+	CHECK(tb_stack(&t, 100, 1, frames, 1) == 0);
+	CHECK(tb_exit(&t, 3, 100, 0) == 0);
+	CHECK(tb_close(&t, 1, 0) == 0);
+	CHECK(load() == 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM lifetimes"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM events"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM stacks"), 1);
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device IS NULL"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM threads"), 1);
+	CHECK_EQ_U(q("SELECT value FROM meta WHERE key = 'load_complete'"), 1);
+}
+
 static int write_small(const char *path, int nallocs)
 {
 	struct tb t;
@@ -618,6 +639,7 @@ int main(void)
 	RUN(generations);
 	RUN(truncated);
 	RUN(no_end_record);
+	RUN(no_events);
 	RUN(cache_reuse);
 	RUN(explicit_db);
 	RUN(not_a_trace);
