@@ -129,7 +129,10 @@ $(B)/mktrace: tests/tools/mktrace.c tests/unit/trace_build.h $(FORMATS_SRC) form
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ tests/tools/mktrace.c $(FORMATS_SRC) -lzstd
 $(B)/asan/test_load: tests/unit/trace_build.h
 
-TEST_BINS := all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
+$(B)/scribble: tests/tools/scribble.c | $(B)/.deps
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+TEST_BINS := $(B)/scribble all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
 check: $(TEST_BINS)
 	@tests/run.sh
 
