@@ -13,8 +13,10 @@
 int main(int argc, char **argv)
 {
 	unsigned seed = argc > 1 ? (unsigned)atoi(argv[1]) : 1;
-	for (int i = 0; i < 1000; i++)
-		free(malloc(32)); /* some honest events first */
+	for (int i = 0; i < 1000; i++) { /* some honest events first (volatile: kept) */
+		char *volatile q = malloc(32);
+		free(q);
+	}
 	usleep(300000); /* ... which the collector drains and writes out meanwhile */
 	const char *path = getenv("MTREC_SHM");
 	if (!path) {
@@ -40,8 +42,10 @@ int main(int argc, char **argv)
 		if (off < len)
 			p[off] = (uint8_t)rand();
 	}
-	for (int i = 0; i < 1000; i++)
-		free(malloc(64));
+	for (int i = 0; i < 1000; i++) {
+		char *volatile q = malloc(64);
+		free(q);
+	}
 	printf("scribble: done\n");
 	return 0;
 }
