@@ -149,6 +149,7 @@ enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1 };
 #define MTF_FLAG_STACKS 1u
 #define MTF_FLAG_LOSSY 2u
 #define MTF_FLAG_FREE_STACKS 4u
+#define MTF_FLAG_PRECISE_TIME 8u /* each event read a clock; else the collector's clock (<= ~1 ms) */
 
 /* Status codes: 0 is success; negative values are -errno or one of these. */
 enum {

@@ -112,7 +112,8 @@ static void calibrate(struct mtr_collector *c)
 	if (fd >= 0)
 		close(fd);
 	buf[n > 0 ? n : 0] = 0;
-	if (getenv("MTREC_NO_TSC") || !strstr(buf, " constant_tsc") || !strstr(buf, " nonstop_tsc"))
+	if (!(c->shm->opts & MTR_OPT_PRECISE_TIME) || getenv("MTREC_NO_TSC") ||
+	    !strstr(buf, " constant_tsc") || !strstr(buf, " nonstop_tsc"))
 		return;
 	uint64_t m0 = mono_ns(), t0 = __rdtsc(), m1, t1;
 	do {
@@ -159,6 +160,7 @@ struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opt
 	close(fd);
 	fd = -1;
 	c->shm = p;
+	c->shm->opts = o->opts;
 	calibrate(c);
 	c->shm->magic = MTR_SHM_MAGIC;
 	c->shm->version = MTR_SHM_VERSION;
@@ -215,7 +217,8 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 	r.u.header.realtime_ns = real;
 	r.u.header.flags = (c->shm->depth ? MTF_FLAG_STACKS : 0) |
 			   (c->shm->opts & MTR_OPT_LOSSY ? MTF_FLAG_LOSSY : 0) |
-			   (c->shm->opts & MTR_OPT_FREE_STACKS ? MTF_FLAG_FREE_STACKS : 0);
+			   (c->shm->opts & MTR_OPT_FREE_STACKS ? MTF_FLAG_FREE_STACKS : 0) |
+			   (c->shm->opts & MTR_OPT_PRECISE_TIME ? MTF_FLAG_PRECISE_TIME : 0);
 	put(c, &r);
 	free(cmd);
 	c->last_flush = c->last_rss = c->last_reap = mono_ns();
@@ -545,6 +548,7 @@ static void sample_rss(struct mtr_collector *c, uint64_t now)
 uint64_t mtr_collector_poll(struct mtr_collector *c)
 {
 	uint64_t n = 0;
+	atomic_store_explicit(&c->shm->coarse_ns, mono_ns() - c->t0, memory_order_relaxed);
 	uint32_t hwm = atomic_load(&c->shm->hwm);
 	for (uint32_t i = 0; i < hwm && i < MTR_NRINGS; i++)
 		n += drain_slot(c, i);

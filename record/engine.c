@@ -50,12 +50,16 @@ static struct {
 static uint32_t nspaces;
 static atomic_flag spaces_lock = ATOMIC_FLAG_INIT;
 
-static int g_tsc;
+static int g_tsc, g_precise;
 
-/* A timestamp: TSC ticks (10 ns cheaper than the vDSO's clock_gettime; the collector turns
- * them into ns) when the collector found the TSC constant and synchronized. */
+/* A timestamp. By default the collector's published clock (a load from a line that
+ * changes every pass). With --precise-time: TSC ticks (cheaper than the vDSO's
+ * clock_gettime; the collector turns them into ns) when the collector found the TSC
+ * constant and synchronized, else clock_gettime. */
 static inline uint64_t stamp(void)
 {
+	if (__builtin_expect(!g_precise, 1))
+		return atomic_load_explicit(&shm->coarse_ns, memory_order_relaxed);
 #if defined(__x86_64__)
 	if (g_tsc)
 		return __rdtsc();
@@ -576,6 +580,7 @@ void mtr_init(void)
 	g_opts = shm->opts;
 	g_t0 = shm->t0_ns;
 	g_tsc = shm->use_tsc != 0;
+	g_precise = (shm->opts & MTR_OPT_PRECISE_TIME) != 0;
 	g_pid = (uint32_t)getpid();
 	dl_iterate_phdr(self_cb, (void *)(uintptr_t)&mtr_init);
 	if (g_depth) { /* libunwind sets itself up on first use: do it now, unrecorded */

@@ -26,6 +26,7 @@ enum mtr_slot_state {
 #define MTR_OPT_LOSSY 1u
 #define MTR_OPT_NO_FOLLOW 2u
 #define MTR_OPT_FREE_STACKS 4u
+#define MTR_OPT_PRECISE_TIME 8u
 
 struct mtr_slot {
 	_Atomic uint32_t state;
@@ -42,7 +43,8 @@ struct mtr_shm {
 	uint64_t ring_bytes;
 	uint64_t data_off; /* offset of ring 0's bytes from the start of the mapping */
 	uint64_t t0_ns;    /* CLOCK_MONOTONIC at the start: times are relative to it */
-	uint64_t use_tsc;  /* producers stamp rdtsc ticks (constant, synchronized TSC) */
+	uint64_t use_tsc;  /* --precise-time: producers stamp rdtsc ticks (constant TSC) */
+	uint64_t precise;  /* --precise-time: producers read a clock per event */
 	uint32_t collector_pid;
 	uint32_t root_pid;
 	uint32_t opts;      /* MTR_OPT_* */
@@ -51,6 +53,10 @@ struct mtr_shm {
 	_Atomic uint32_t hint;     /* where the next slot search starts */
 	_Atomic uint32_t hwm;      /* slots at or above this were never used */
 	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */
+	/* The collector's clock (ns since t0), republished at every pass (at most ~200 us
+	 * apart while events flow): by default producers stamp events with it, one load
+	 * instead of a 14-35 ns clock read. Order is by seq; time is for people and rates. */
+	_Alignas(64) _Atomic uint64_t coarse_ns;
 	_Alignas(64) struct mtr_slot slot[MTR_NRINGS];
 };
 
