@@ -183,3 +183,12 @@ check_eq "allocapi: an allocation made before main (in a constructor) is recorde
 	"$(json_get api.json '[s["bytes"] for s in d if s["frames"] and s["frames"][0]["function"] == "early_leak"]')" "[77]"
 check_eq "allocapi: realloc(p, 0) and the grown block leave nothing" \
 	"$(json_get api.json '[s["bytes"] for s in d if s["bytes"] in (20, 16, 64, 8)]')" "[]"
+
+# --- time: the collector's clock by default, a clock read per event with --precise-time
+"$MTREC" -q --precise-time -o pt.zst "$SAMPLES/leaky" >/dev/null
+check_match "--precise-time: the header says so" "^header .* flags=9$" "$("$DUMP" pt.zst | head -1)"
+check_ge "--precise-time: events have their own times" "$("$DUMP" pt.zst | awk '/^event/ {print $5}' | sort -u | wc -l)" 200
+"$MTREC" -q -o ct.zst "$SAMPLES/leaky" >/dev/null
+check_match "default: the header says coarse time" "^header .* flags=1$" "$("$DUMP" ct.zst | head -1)"
+check_eq "default: times never go backwards in seq order" \
+	"$("$DUMP" ct.zst | awk '/^event/ {sub("seq=", "", $4); sub("t=", "", $5); print $4, $5}' | sort -n | awk 'NR > 1 && $2 < p {bad++} {p = $2} END {print bad + 0}')" 0
