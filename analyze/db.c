@@ -203,33 +203,39 @@ out:
 	return ret;
 }
 
+/* Whether the database at path can serve (0: yes; 1: build it; -1: refused, reported). */
+static int usable(const struct mtan_opts *o, const struct stat *tst, const char *path)
+{
+	int kind = classify(path, tst);
+	if (kind == DB_FOREIGN) {
+		mtan_err("'%s': exists and is not an mtan database (remove it or choose another --db)", path);
+		return -1;
+	}
+	return kind == DB_OURS && !o->force ? 0 : 1;
+}
+
 /* Builds or reuses the database of trace at *dbpath (which may move to $TMPDIR). */
 static int cache(const struct mtan_opts *o, const struct stat *tst, char **dbpath,
 		 struct mtan_load_stats *st)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int kind = classify(*dbpath, tst);
-		if (kind == DB_FOREIGN) {
-			mtan_err("'%s': exists and is not an mtan database (remove it or choose another --db)", *dbpath);
-			return -1;
-		}
-		if (kind == DB_OURS && !o->force)
-			return 0;
-		int rc = build(o->input, *dbpath, st, attempt == 0 && !o->db);
-		if (rc <= 0)
-			return rc;
-		/* the trace's directory is not writable: keep the cache in $TMPDIR */
-		char *alt = fallback_path(o->input);
-		if (!alt) {
-			mtan_err("cannot create a database for '%s': %s", o->input, strerror(errno));
-			return -1;
-		}
-		if (!o->quiet)
-			mtan_note("cannot write beside '%s'; its database is '%s'", o->input, alt);
-		free(*dbpath);
-		*dbpath = alt;
+	int rc = usable(o, tst, *dbpath);
+	if (rc <= 0)
+		return rc;
+	if ((rc = build(o->input, *dbpath, st, !o->db)) <= 0)
+		return rc;
+	/* the trace's directory is not writable: keep the cache in $TMPDIR */
+	char *alt = fallback_path(o->input);
+	if (!alt) {
+		mtan_err("cannot create a database for '%s': %s", o->input, strerror(errno));
+		return -1;
 	}
-	return -1;
+	free(*dbpath);
+	*dbpath = alt;
+	if ((rc = usable(o, tst, alt)) <= 0)
+		return rc;
+	if (!o->quiet)
+		mtan_note("cannot write beside '%s'; its database is '%s'", o->input, alt);
+	return build(o->input, alt, st, 0);
 }
 
 /* The one warning a damaged or unfinished trace deserves, from the facts in meta. */

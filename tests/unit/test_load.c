@@ -622,6 +622,81 @@ static void stacks(void)
 	CHECK_EQ_U(q("SELECT count(*) FROM stack_symbols WHERE stack_id = 1"), 3);
 }
 
+/* Random traces (fixed seed): forks, execs, exits, devices, reused addresses, duplicate
+ * and backwards seqs, unknown stacks. Whatever they hold, the load must succeed and the
+ * loader's counters must agree with what SQL counts in the rows. */
+static uint64_t rnd_state = 88172645463325252ull;
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state % n;
+}
+
+static void random_traces(void)
+{
+	for (int round = 0; round < 40; round++) {
+		struct tb t;
+		char name[32];
+		snprintf(name, sizeof name, "random%d", round);
+		fresh(name);
+		CHECK(tb_open(&t, trace, 1) == 0);
+		uint64_t seq = 1;
+		uint32_t pids[4] = {1, 2, 3, 4};
+		mtf_event ev[64];
+		int nops = 20 + (int)rnd(60);
+		for (int op = 0; op < nops; op++) {
+			uint32_t pid = pids[rnd(4)];
+			switch (rnd(10)) {
+			case 0:
+				CHECK(tb_process(&t, seq++, pid, pids[rnd(4)], (uint32_t)rnd(2)) == 0);
+				break;
+			case 1:
+				CHECK(tb_exit(&t, seq++, pid, 0) == 0);
+				break;
+			case 2:
+				CHECK(tb_device(&t, seq++, pid, (uint32_t)rnd(2), (int)rnd(2), "dev", 4096) == 0);
+				break;
+			case 3:
+				CHECK(tb_space(&t, pid, (uint32_t)rnd(3), rnd(2) ? "DRAM" : "L1") == 0);
+				break;
+			default: {
+				uint32_t n = 1 + (uint32_t)rnd(63);
+				for (uint32_t i = 0; i < n; i++) {
+					uint64_t s = rnd(8) ? seq++ : seq - rnd(seq); /* sometimes a repeat */
+					ev[i] = rnd(2) ? A(s, 0x1000 + 16 * rnd(8), 1 + rnd(100)) : F(s, 0x1000 + 16 * rnd(8));
+					if (!rnd(4)) {
+						ev[i].device = (uint32_t)rnd(2);
+						ev[i].space = (uint32_t)rnd(3);
+					}
+					ev[i].stack = (uint32_t)rnd(3); /* never defined: unknown stacks */
+				}
+				if (rnd(3) == 0) /* a chunk written in reverse: seqs going backwards */
+					for (uint32_t i = 0; i < n / 2; i++) {
+						mtf_event x = ev[i];
+						ev[i] = ev[n - 1 - i];
+						ev[n - 1 - i] = x;
+					}
+				CHECK(tb_events(&t, pid, pid + (uint32_t)rnd(2), ev, n) == 0);
+			}
+			}
+		}
+		CHECK(tb_close(&t, (int)rnd(2), 0) == 0);
+		CHECK(load() == 0);
+		CHECK_EQ_U(q("SELECT sum(allocs) FROM space_stats"), q("SELECT count(*) FROM events WHERE op = 'alloc'"));
+		CHECK_EQ_U(q("SELECT sum(frees) FROM space_stats"), q("SELECT count(*) FROM events WHERE op = 'free'"));
+		CHECK_EQ_U(q("SELECT coalesce(sum(leaked_blocks), 0) FROM space_stats"), q("SELECT count(*) FROM leaks"));
+		CHECK_EQ_U(q("SELECT coalesce(sum(leaked_bytes), 0) FROM space_stats"), q("SELECT coalesce(sum(size), 0) FROM leaks"));
+		CHECK_EQ_U(q("SELECT coalesce(sum(released_blocks), 0) FROM space_stats"), q("SELECT count(*) FROM device_released"));
+		CHECK_EQ_U(q("SELECT value FROM meta WHERE key = 'leaks'"), q("SELECT count(*) FROM leaks"));
+		CHECK_EQ_U(q("SELECT count(*) FROM lifetimes WHERE inherited = 0"), q("SELECT count(*) FROM events WHERE op = 'alloc'"));
+		CHECK(q("SELECT min(peak_bytes) FROM peaks") >= 0);
+		CHECK(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device IS NULL") >=
+		      q("SELECT coalesce(max(peak_bytes), 0) FROM peaks"));
+	}
+}
+
 int main(void)
 {
 	setup_dir();
@@ -644,6 +719,7 @@ int main(void)
 	RUN(explicit_db);
 	RUN(not_a_trace);
 	RUN(stacks);
+	RUN(random_traces);
 	sqlite3_close(db);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
