@@ -13,7 +13,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
-#define WRITER_FRAME_BYTES (1u << 20) /* close a frame when this much is pending: a lost
+#define WRITER_FRAME_BYTES (256u << 10) /* close a frame when this much is pending: a lost
 						* tail costs at most this */
 #define CHUNK_EVENTS 65536u           /* events per EVENTS record at most */
 
