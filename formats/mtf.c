@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -397,9 +396,12 @@ int mtf_writer_events(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event
 /* ------------------------------------------------------------------ reader */
 
 struct mtf_reader {
-	const uint8_t *data; /* the whole compressed file (mapped or borrowed) */
+	const uint8_t *data; /* the whole compressed input (open_mem) */
+	int fd;              /* -1 for memory; a file is read in windows with pread, never mapped, so a file
+			      * cut short while it is read is truncation, not SIGBUS */
+	bbuf win;            /* a file: bytes from win_off on */
+	size_t win_off;
 	size_t size;
-	int mapped;
 	size_t in_off;       /* next frame starts here */
 	size_t frame_off;    /* the current frame starts here */
 	size_t good_off, bad_off;
@@ -678,13 +680,53 @@ static int zstd_magic(const uint8_t *p, size_t left)
 	return (le32(p) & 0xFFFFFFF0u) == 0x184D2A50u ? 2 : 0;
 }
 
+/* Points *p at the input from r->in_off on, with up to `want` bytes in *left (fewer at
+ * the end of the input). Files are read into a window that moves forward. */
+static int view(mtf_reader *r, size_t want, const uint8_t **p, size_t *left)
+{
+	if (r->fd < 0) { /* memory */
+		*p = r->data + r->in_off;
+		*left = r->in_off < r->size ? r->size - r->in_off : 0;
+		return 0;
+	}
+	if (r->in_off >= r->win_off && r->in_off - r->win_off + want <= r->win.len) {
+		*p = r->win.p + (r->in_off - r->win_off);
+		*left = want;
+		return 0;
+	}
+	r->win.len = 0;
+	if (bb_reserve(&r->win, want))
+		return MTF_E_NOMEM;
+	size_t got = 0;
+	while (got < want) {
+		ssize_t k = pread(r->fd, r->win.p + got, want - got, (off_t)(r->in_off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	r->win_off = r->in_off;
+	r->win.len = got;
+	*p = r->win.p;
+	*left = got;
+	return 0;
+}
+
 static int reader_init(mtf_reader *r)
 {
+	const uint8_t *p;
+	size_t left;
 	r->dctx = ZSTD_createDCtx();
 	r->frames = malloc(MTF_MAX_FRAMES * sizeof(uint64_t));
 	if (!r->dctx || !r->frames)
 		return MTF_E_NOMEM;
-	if (!zstd_magic(r->data, r->size))
+	int ret = view(r, 4, &p, &left);
+	if (ret)
+		return ret;
+	if (!zstd_magic(p, left))
 		return MTF_E_NOTZSTD;
 	return 0;
 }
@@ -697,6 +739,7 @@ int mtf_reader_open_mem(mtf_reader **out, const void *buf, size_t len)
 		return MTF_E_NOMEM;
 	r->data = buf;
 	r->size = len;
+	r->fd = -1;
 	int ret = reader_init(r);
 	if (ret) {
 		mtf_reader_free(r);
@@ -732,21 +775,17 @@ int mtf_reader_open(mtf_reader **out, const char *path)
 		ret = MTF_E_NOMEM;
 		goto out;
 	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED) {
-		ret = -errno;
-		goto out;
-	}
-	r->data = p;
+	r->fd = fd;
+	fd = -1;
 	r->size = (size_t)st.st_size;
-	r->mapped = 1;
 	if ((ret = reader_init(r)))
 		goto out;
 	*out = r;
 	r = NULL;
 out:
 	mtf_reader_free(r);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }
 
@@ -754,8 +793,9 @@ void mtf_reader_free(mtf_reader *r)
 {
 	if (!r)
 		return;
-	if (r->mapped)
-		munmap((void *)r->data, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->win.p);
 	ZSTD_freeDCtx(r->dctx);
 	free(r->frame.p);
 	free(r->arena.p);
@@ -769,16 +809,26 @@ void mtf_reader_free(mtf_reader *r)
 static int next_frame(mtf_reader *r)
 {
 	for (;;) {
-		if (r->in_off >= r->size)
+		const uint8_t *p;
+		size_t left, want = 256u << 10, fsz;
+		int ret = view(r, want, &p, &left);
+		if (ret)
+			return ret;
+		if (left == 0)
 			return 0;
-		const uint8_t *p = r->data + r->in_off;
-		size_t left = r->size - r->in_off;
 		int kind = zstd_magic(p, left);
 		if (!kind) { /* garbage, or a legacy zstd frame the writer never makes */
 			r->bad_off = r->in_off;
 			return left < 4 ? MTF_E_TRUNC : MTF_E_ZSTD;
 		}
-		size_t fsz = ZSTD_findFrameCompressedSize(p, left);
+		/* a frame longer than the view: look at more, up to the largest frame allowed */
+		while (ZSTD_isError(fsz = ZSTD_findFrameCompressedSize(p, left)) &&
+		       ZSTD_getErrorCode(fsz) == ZSTD_error_srcSize_wrong && left == want &&
+		       want < (size_t)MTF_MAX_FRAME + (MTF_MAX_FRAME >> 4)) {
+			want *= 4;
+			if ((ret = view(r, want, &p, &left)))
+				return ret;
+		}
 		if (ZSTD_isError(fsz)) {
 			r->bad_off = r->in_off;
 			return ZSTD_getErrorCode(fsz) == ZSTD_error_srcSize_wrong ? MTF_E_TRUNC : MTF_E_ZSTD;

@@ -10,7 +10,7 @@
 #define MTF_VERSION 1
 #define MTF_MAGIC "MTRACE"          /* 6 bytes at the start of the HEADER record */
 #define MTF_MAX_RECORD (16u << 20)  /* no record payload is larger */
-#define MTF_MAX_FRAME (64u << 20)   /* no frame decompresses to more (writer keeps <= 4 MiB) */
+#define MTF_MAX_FRAME (64u << 20)   /* no frame decompresses to more (the writer: ~256 KiB) */
 #define MTF_MAX_STRING (1u << 20)
 #define MTF_MAX_FRAMES 1024         /* frames per stack */
 #define MTF_HOST 0xFFFFFFFFu        /* the traced process's own memory as a device */

@@ -182,6 +182,44 @@ static void not_a_trace(void)
 	CHECK(!strcmp(mtf_strerror(-2), "No such file or directory"));
 }
 
+/* A file cut short while a reader has it open: the rest is truncation, never SIGBUS. */
+static void shrinks_while_read(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	mtf_writer_flush(w);
+	uint64_t first = mtf_writer_bytes(w);
+	mtf_event ev[1000];
+	for (int k = 0; k < 20; k++) { /* 20 more frames */
+		for (int i = 0; i < 1000; i++)
+			ev[i] = (mtf_event){.seq = (uint64_t)(k * 1000 + i + 1), .addr = (uint64_t)i * 48 * 7919,
+					    .size = 48, .device = MTF_HOST, .op = MTF_OP_MAKE(MTF_ALLOC, 0)};
+		mtf_writer_events(w, 1, 1, ev, 1000);
+		mtf_writer_flush(w);
+	}
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	mtf_record rec;
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	CHECK(truncate(p, (off_t)first + 100) == 0); /* inside the second frame */
+	int ret, n = 0;
+	while ((ret = mtf_reader_next(rd, &rec)) == 1)
+		n++;
+	CHECK(ret == MTF_E_TRUNC);
+	CHECK_EQ_U(n, 0);
+	CHECK_EQ_U(mtf_reader_good_offset(rd), first);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 static void varints(void)
 {
 	uint64_t vals[] = {0, 1, 127, 128, 300, 1ull << 35, UINT64_MAX};
@@ -202,5 +240,6 @@ int main(void)
 	RUN(flips);
 	RUN(not_a_trace);
 	RUN(varints);
+	RUN(shrinks_while_read);
 	UNIT_EXIT();
 }
