@@ -139,7 +139,15 @@ check: $(TEST_BINS)
 demo: all samples
 	@tools/demo.sh
 
-bench: all samples
+# Benchmarks side by side with heaptrack, valgrind and glibc's mtrace (bench/run.sh;
+# BENCH_REPS, BENCH_FULL=1 for the 100 M-event size); writes bench/RESULTS.md.
+$(B)/bench/churn: bench/churn.c | $(B)/.deps
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $< -lpthread
+$(B)/bench/mtrace-on.so: bench/mtrace-on.c | $(B)/.deps
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $<
+bench: all samples $(B)/bench/churn $(B)/bench/mtrace-on.so $(B)/mtdump
 	@bench/run.sh
 
 install: all
