@@ -322,6 +322,13 @@ int main(int argc, char **argv)
 	if (mtr_collector_start(col, (uint32_t)pid, pargc, pargv) && !quiet)
 		fprintf(stderr, "mtrec: cannot write '%s'\n", outname);
 
+	/* for tests: a collector that falls behind, so rings fill (--lossy drops, else the
+	 * program waits) */
+	const char *stall = getenv("MTREC_TEST_STALL_MS");
+	if (stall) {
+		struct timespec ts = {atoi(stall) / 1000, (atoi(stall) % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
 	int status = 0, reported = 0, idle = 0;
 	struct timespec last_wait = {0, 0};
 	for (;;) {

@@ -192,3 +192,12 @@ check_ge "--precise-time: events have their own times" "$("$DUMP" pt.zst | awk '
 check_match "default: the header says coarse time" "^header .* flags=1$" "$("$DUMP" ct.zst | head -1)"
 check_eq "default: times never go backwards in seq order" \
 	"$("$DUMP" ct.zst | awk '/^event/ {sub("seq=", "", $4); sub("t=", "", $5); print $4, $5}' | sort -n | awk 'NR > 1 && $2 < p {bad++} {p = $2} END {print bad + 0}')" 0
+
+# --- full rings: by default the program waits and nothing is lost; --lossy drops and counts
+MTREC_TEST_STALL_MS=1500 "$MTREC" -q -o lossless.zst "$SAMPLES/stress" 2 200000 >/dev/null
+check_eq "a stalled collector: nothing lost by default" "$("$DUMP" -c lossless.zst | awk '{print $2 + $4}')" 800007
+MTREC_TEST_STALL_MS=1500 "$MTREC" --lossy -o lossy.zst "$SAMPLES/stress" 2 200000 >/dev/null 2>lossy.err
+read -r got lost <<<"$("$MTAN_PLAIN" summary lossy.zst --format json -q | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["allocs"] + d["frees"], d["lost_events"])')"
+check_ge "--lossy: events were dropped" "$lost" 1
+check_eq "--lossy: recorded plus dropped is every event" "$((got + lost))" 800007
+check_match "--lossy: mtrec says how many it dropped" "^mtrec: $lost events dropped because a ring was full \(--lossy\)$" "$(cat lossy.err)"
