@@ -472,6 +472,9 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 			if (ret)
 				goto broken;
 			n++;
+			/* a batch that stays in cache: encoding re-reads it right away */
+			if (c->batch_len >= 8192)
+				flush_batch(c, pid, tid);
 		}
 		tail += len;
 		/* hand space back as we go: a producer waiting on a full ring resumes now,
