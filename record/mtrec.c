@@ -114,9 +114,14 @@ static int check_program(const char *name, const char *path)
 		return 0; /* execute-only: let exec decide */
 	Elf64_Ehdr eh;
 	int ret = 0;
-	if (read(fd, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
-	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+	if (read(fd, &eh, sizeof eh) != (ssize_t)sizeof eh || memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		goto out; /* a script or another format: its interpreter is what runs */
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		fprintf(stderr, "mtrec: '%s' is a 32-bit program: libmtrec.so is 64-bit and cannot be "
+				"loaded into it, so nothing would be recorded; build it for 64 bits\n", name);
+		ret = 1;
+		goto out;
+	}
 	int dynamic = 0;
 	for (int i = 0; i < eh.e_phnum && !dynamic; i++) {
 		Elf64_Phdr ph;

@@ -109,6 +109,10 @@ if gcc -static -o static_prog st.c 2>/dev/null; then
 else
 	fail "static program: cannot build a static test program (libc6-dev's libc.a missing)"
 fi
+printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000\002\000\003\000' >elf32_prog
+head -c 64 /dev/zero >>elf32_prog && chmod +x elf32_prog
+check_rc "32-bit program: refused" 1 "$MTREC" -q -o x.zst ./elf32_prog
+check_match "32-bit program: says why" "is a 32-bit program: libmtrec.so is 64-bit" "$(cat "$ERR")"
 cp "$SAMPLES/clean" suid_prog && chmod u+s suid_prog
 check_rc "setuid program: refused" 1 "$MTREC" -q -o x.zst ./suid_prog
 check_match "setuid program: says why and what to do" "setuid.*LD_PRELOAD.*without the setuid bit" "$(cat "$ERR")"
