@@ -33,9 +33,12 @@ struct rec {
 	char *s1, *s2; /* exe and cmdline, or the device name */
 };
 
-enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE };
-static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close"};
-enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE };
+/* R_FREE_LATE: freed, but the tracked order put its free after the next allocation at its
+ * address (or before its own allocation): a reuse race, repaired (struct race). The block
+ * ends where the next one begins; its free's seq and time are the race's. */
+enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE, R_FREE_LATE };
+static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close", "free"};
+enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE, A_DROPPED = 0xff };
 const char *const mtan_anomaly_kinds[] = {"unmatched_free", "double_free", "alloc_over_live",
 					  "reuse_race", NULL};
 #define kind_text mtan_anomaly_kinds
@@ -49,23 +52,60 @@ struct lifetime {
 	uint32_t pool, tid, free_tid, gen;
 	uint32_t parent;              /* inherited: the parent's lifetime index + 1; else 0 */
 	uint32_t alloc_stack, free_stack; /* stacks.id, 0 none */
-	uint8_t alloc_op, free_op, reason, inherited;
+	uint8_t alloc_op, free_op, reason, flags; /* flags: LT_* */
 };
+enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_over_live) */ };
 
 struct anomaly {
 	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
 	uint32_t stack;
+	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
+	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
 	uint8_t kind;
 };
 
-/* Live bytes of a scope and their highest point. */
+/* An address-reuse race: the tracked order contradicts the allocator's. RACE_LATE_FREE: an
+ * allocation over a live block, then the free of that block from another thread (the
+ * free was numbered after the reuse). RACE_LATE_ALLOC: a free of an address not live, then
+ * two allocations of it from different threads (the first was numbered after the free
+ * that ended it). Both are repaired: `freed` ends where `reuse` begins, with the free. */
+enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
+static const char *const race_form_text[] = {"late_free", "late_alloc"};
+struct race {
+	uint32_t anomaly;     /* index in L->ans (the reuse_race row) */
+	uint32_t free_ev;     /* the free event */
+	uint32_t freed, reuse; /* lifetime indexes: the block the free ended, the one reusing its address */
+	uint8_t form;
+};
+/* "Closely": the race's events are at most this far apart (and nothing else happened at
+ * the address between them). */
+#define RACE_WINDOW_NS 1000000000ull
+
+/* Timeline buckets: the trace's time span cut in this many; a timeline scope gets a row
+ * for each bucket it has events in. */
+#define TIMELINE_BUCKETS 4096
+
+/* Live bytes of a scope and their highest point; for the scopes that have a timeline, the
+ * bucket in progress. */
 struct track {
-	int64_t live;
+	int64_t live, blocks;
 	int64_t peak;
 	uint64_t peak_seq, peak_ns;
 	uint32_t pid, device;
 	int name;  /* index in L->names; -1 with T_ALL_DEVICES */
 	int scope; /* T_* bits: what the scope spans */
+	uint32_t bucket; /* the bucket in progress, NONE before the first event */
+	uint32_t b_allocs, b_frees;
+	int64_t b_max;
+	uint64_t b_in, b_out, b_seq, b_ns;
+};
+
+/* A row of the timeline table: a track's state at the end of one bucket. */
+struct tl_row {
+	uint32_t track, bucket;
+	uint32_t allocs, frees;
+	int64_t live, blocks, max;
+	uint64_t in, out, seq, ns;
 };
 /* A tracker over all processes, and/or over all devices and spaces (device MTF_HOST is a
  * real device, so "all" cannot be a device number). */
@@ -152,6 +192,8 @@ struct loader {
 	VEC(struct rec) recs;
 	VEC(struct lifetime) lts;
 	VEC(struct anomaly) ans;
+	VEC(struct race) races;
+	VEC(struct tl_row) tl;
 	VEC(struct pool) pools;
 	VEC(struct track) tracks;
 	VEC(struct proc) procs;
@@ -162,7 +204,10 @@ struct loader {
 	VEC(struct pmodule) mods;
 	VEC(char *) names;
 	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
-		dev_map, name_map;
+		dev_map, name_map, race_map; /* race_map: a R_FREE_LATE lifetime -> its race */
+	uint64_t t0, span;  /* the trace's first time and time span, for timeline buckets */
+	uint32_t bucket;    /* the bucket of the event being paired (never decreases) */
+	uint32_t nanomalies; /* anomaly rows written */
 	struct pslot *ps;
 	size_t ps_cap, ps_n;
 	uint32_t nstacks;
@@ -400,6 +445,7 @@ static uint32_t track_get(struct loader *L, int scope, uint32_t pid, uint32_t de
 		t->device = device;
 		t->name = name;
 		t->scope = scope;
+		t->bucket = NONE;
 		*v = (uint32_t)(L->tracks.n - 1);
 	}
 	return *v;
@@ -842,18 +888,68 @@ static uint32_t *seq_order(struct loader *L)
 
 /* ------------------------------------------------------------------ pairing */
 
-static void track_add(struct loader *L, struct pool *p, int64_t delta, const struct ev *at)
+/* Ends a timeline track's bucket in progress: its state goes to a timeline row. */
+static int tl_flush(struct loader *L, uint32_t k)
+{
+	struct track *t = &L->tracks.p[k];
+	if (t->bucket == NONE)
+		return 0;
+	struct tl_row *r = VEC_PUSH(L->tl);
+	if (!r)
+		return -1;
+	r->track = k;
+	r->bucket = t->bucket;
+	r->allocs = t->b_allocs;
+	r->frees = t->b_frees;
+	r->live = t->live;
+	r->blocks = t->blocks;
+	r->max = t->b_max;
+	r->in = t->b_in;
+	r->out = t->b_out;
+	r->seq = t->b_seq;
+	r->ns = t->b_ns;
+	t->bucket = NONE;
+	return 0;
+}
+
+/* A block of delta bytes comes in (blocks 1) or goes (blocks -1) at an event: the live
+ * bytes and peaks of the pool's scopes, and the timeline of the first two (one process's
+ * space, and that space over all processes). */
+static int track_add(struct loader *L, struct pool *p, int64_t delta, int blocks, const struct ev *at)
 {
 	p->live += delta;
 	for (int i = 0; i < 4; i++) {
 		struct track *t = &L->tracks.p[p->track[i]];
+		if (i < 2 && t->bucket != L->bucket) {
+			if (tl_flush(L, p->track[i]))
+				return -1;
+			t->bucket = L->bucket;
+			t->b_allocs = t->b_frees = 0;
+			t->b_in = t->b_out = 0;
+			t->b_max = INT64_MIN;
+		}
 		t->live += delta;
+		t->blocks += blocks;
 		if (t->live > t->peak) {
 			t->peak = t->live;
 			t->peak_seq = at->seq;
 			t->peak_ns = at->time_ns;
 		}
+		if (i >= 2)
+			continue;
+		if (blocks > 0) {
+			t->b_allocs++;
+			t->b_in += (uint64_t)delta;
+		} else {
+			t->b_frees++;
+			t->b_out += (uint64_t)-delta;
+		}
+		if (t->live > t->b_max)
+			t->b_max = t->live;
+		t->b_seq = at->seq;
+		t->b_ns = at->time_ns;
 	}
+	return 0;
 }
 
 static struct pool *pool_at(struct loader *L, uint32_t i)
@@ -862,20 +958,20 @@ static struct pool *pool_at(struct loader *L, uint32_t i)
 	return p->name >= 0 || pool_resolve(L, p) == 0 ? p : NULL;
 }
 
-static int add_anomaly(struct loader *L, int kind, uint32_t ev, uint32_t lt, uint32_t stack)
+static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint32_t lt, uint32_t stack)
 {
 	struct anomaly *a = VEC_PUSH(L->ans);
 	if (!a)
-		return -1;
+		return NULL;
 	a->kind = (uint8_t)kind;
 	a->ev = ev;
 	a->lifetime = lt;
 	a->stack = stack;
-	return 0;
+	return a;
 }
 
 /* Ends a live lifetime other than by a free. */
-static void end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
+static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
 {
 	struct lifetime *l = &L->lts.p[s->lt - 1];
 	struct pool *p = &L->pools.p[l->pool];
@@ -887,12 +983,77 @@ static void end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t
 	if (reason == R_DEVICE_CLOSE) {
 		p->released_blocks++;
 		p->released_bytes += size;
-	} else if (reason == R_LIVE && !l->inherited) { /* its process is gone: a leak */
+	} else if (reason == R_LIVE && !(l->flags & LT_INHERITED)) { /* its process is gone: a leak */
 		p->leaked_blocks++;
 		p->leaked_bytes += size;
 		L->leaks++;
 	}
-	track_add(L, p, -(int64_t)size, &L->evs.p[at]);
+	return track_add(L, p, -(int64_t)size, -1, &L->evs.p[at]);
+}
+
+/* The latest anomaly of kind (or, with kind2, either kind) at (pool, addr) among the
+ * recent ones; races are found soon after they happen, so the search is bounded. */
+static struct anomaly *recent_anomaly(struct loader *L, uint32_t pool, uint64_t addr, int kind, int kind2)
+{
+	for (size_t k = L->ans.n, n = 0; k-- > 0 && n < 4096; n++) {
+		struct anomaly *a = &L->ans.p[k];
+		const struct ev *e = &L->evs.p[a->ev];
+		if (e->pool != pool || e->addr != addr || a->kind == A_DROPPED)
+			continue;
+		return a->kind == kind || a->kind == kind2 ? a : NULL;
+	}
+	return NULL;
+}
+
+static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free_ev, uint32_t freed, uint32_t reuse)
+{
+	struct race *r = VEC_PUSH(L->races);
+	int isnew;
+	uint32_t *v = r ? map_at(&L->race_map, freed, 0, &isnew) : NULL;
+	if (!v)
+		return -1;
+	r->form = (uint8_t)form;
+	r->anomaly = (uint32_t)(a - L->ans.p);
+	r->free_ev = free_ev;
+	r->freed = freed;
+	r->reuse = reuse;
+	*v = (uint32_t)(L->races.n - 1);
+	a->kind = A_REUSE_RACE;
+	a->lifetime = freed + 1;
+	return 0;
+}
+
+/* An allocation at a live key: a late allocation's race (a free of the address when it
+ * was not live, the live block's allocation from one thread, now this one from another)
+ * is repaired; anything else is an allocation over a live block. */
+static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
+{
+	const struct ev *e = &L->evs.p[i];
+	uint32_t old = s->lt - 1;
+	struct lifetime *l = &L->lts.p[old];
+	struct anomaly *f = NULL;
+	if (!(l->flags & (LT_INHERITED | LT_OVER_LIVE)) && l->tid != e->tid &&
+	    (f = recent_anomaly(L, e->pool, e->addr, A_UNMATCHED, A_DOUBLE)) && f->gen + 1 == l->gen &&
+	    L->evs.p[f->ev].seq < l->alloc_seq &&
+	    (int64_t)(e->time_ns - L->evs.p[f->ev].time_ns) <= (int64_t)RACE_WINDOW_NS) {
+		/* the free ended the block whose allocation was reported after it */
+		const struct ev *fe = &L->evs.p[f->ev];
+		struct pool *p = &L->pools.p[e->pool];
+		if (end_lifetime(L, s, R_FREE_LATE, i))
+			return -1;
+		l = &L->lts.p[old];
+		l->free_tid = fe->tid;
+		l->free_op = fe->op;
+		l->free_stack = f->stack;
+		p->bytes_freed += l->size;
+		uint32_t free_ev = f->ev;
+		f->kind = A_DROPPED; /* the free was not unmatched after all */
+		struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, old + 1, stack);
+		return a ? add_race(L, RACE_LATE_ALLOC, a, free_ev, old, (uint32_t)L->lts.n) : -1;
+	}
+	if (end_lifetime(L, s, R_OVERWRITTEN, i))
+		return -1;
+	return add_anomaly(L, A_OVER_LIVE, i, old + 1, stack) ? 0 : -1;
 }
 
 static int pair_alloc(struct loader *L, uint32_t i)
@@ -903,12 +1064,9 @@ static int pair_alloc(struct loader *L, uint32_t i)
 	if (!s)
 		return -1;
 	uint32_t stack = stack_of(L, p->pid, e->stack);
-	if (s->lt && s->live) {
-		uint32_t old = s->lt;
-		end_lifetime(L, s, R_OVERWRITTEN, i);
-		if (add_anomaly(L, A_OVER_LIVE, i, old, stack))
-			return -1;
-	}
+	int over = s->lt && s->live;
+	if (over && over_live(L, s, i, stack))
+		return -1;
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
@@ -921,12 +1079,36 @@ static int pair_alloc(struct loader *L, uint32_t i)
 	l->pool = e->pool;
 	l->gen = ++s->gen;
 	l->alloc_stack = stack;
+	l->flags = over && L->ans.p[L->ans.n - 1].kind == A_OVER_LIVE ? LT_OVER_LIVE : 0;
 	s->lt = (uint32_t)L->lts.n;
 	s->live = 1;
 	p->allocs++;
 	p->bytes_allocated += e->size;
-	track_add(L, p, (int64_t)e->size, e);
-	return 0;
+	return track_add(L, p, (int64_t)e->size, 1, e);
+}
+
+/* A free from another thread of a block just allocated over a live one: the free of the
+ * overwritten block, reported after its address was reused. Repaired: that block was
+ * freed (it ended where this one began), this one stays live. 1 when it was such a race. */
+static int late_free(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
+{
+	const struct ev *e = &L->evs.p[i];
+	struct lifetime *n = &L->lts.p[s->lt - 1];
+	if (!(n->flags & LT_OVER_LIVE) || n->tid == e->tid ||
+	    (int64_t)(e->time_ns - n->alloc_ns) > (int64_t)RACE_WINDOW_NS)
+		return 0;
+	struct anomaly *a = recent_anomaly(L, e->pool, e->addr, A_OVER_LIVE, A_OVER_LIVE);
+	if (!a || L->evs.p[a->ev].seq != n->alloc_seq)
+		return 0;
+	uint32_t old = a->lifetime - 1;
+	struct lifetime *o = &L->lts.p[old];
+	o->reason = R_FREE_LATE;
+	o->free_tid = e->tid;
+	o->free_op = e->op;
+	o->free_stack = stack;
+	n->flags &= (uint8_t)~LT_OVER_LIVE;
+	L->pools.p[e->pool].bytes_freed += o->size;
+	return add_race(L, RACE_LATE_FREE, a, i, old, s->lt - 1) ? -1 : 1;
 }
 
 static int pair_free(struct loader *L, uint32_t i)
@@ -940,6 +1122,12 @@ static int pair_free(struct loader *L, uint32_t i)
 	p->frees++;
 	if (s && s->live) {
 		struct lifetime *l = &L->lts.p[s->lt - 1];
+		if (l->flags & LT_OVER_LIVE) {
+			int rc = late_free(L, s, i, stack);
+			if (rc)
+				return rc < 0 ? -1 : 0;
+			l->flags &= (uint8_t)~LT_OVER_LIVE;
+		}
 		uint64_t size = l->size;
 		l->reason = R_FREE;
 		l->end_seq = e->seq;
@@ -949,12 +1137,15 @@ static int pair_free(struct loader *L, uint32_t i)
 		l->free_stack = stack;
 		s->live = 0;
 		p->bytes_freed += size;
-		track_add(L, p, -(int64_t)size, e);
-		return 0;
+		return track_add(L, p, -(int64_t)size, -1, e);
 	}
-	if (s && L->lts.p[s->lt - 1].reason == R_FREE)
-		return add_anomaly(L, A_DOUBLE, i, s->lt, stack);
-	return add_anomaly(L, A_UNMATCHED, i, s ? s->lt : 0, stack);
+	int kind = s && (L->lts.p[s->lt - 1].reason == R_FREE || L->lts.p[s->lt - 1].reason == R_FREE_LATE)
+			   ? A_DOUBLE : A_UNMATCHED;
+	struct anomaly *a = add_anomaly(L, kind, i, s ? s->lt : 0, stack);
+	if (!a)
+		return -1;
+	a->gen = s ? s->gen : 0;
+	return 0;
 }
 
 /* The slots of pid's live blocks (on device, or any device with NONE), in a new array
@@ -1012,14 +1203,15 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t a
 		*l = pl;
 		l->pool = (uint32_t)cp;
 		l->parent = live[k] + 1;
-		l->inherited = 1;
+		l->flags = LT_INHERITED;
 		l->free_stack = 0;
 		l->reason = R_LIVE;
 		if (s->gen < l->gen)
 			s->gen = l->gen;
 		s->lt = (uint32_t)L->lts.n;
 		s->live = 1;
-		track_add(L, c, (int64_t)pl.size, &L->evs.p[at]);
+		if (track_add(L, c, (int64_t)pl.size, 1, &L->evs.p[at]))
+			goto out;
 	}
 	ret = 0;
 out:
@@ -1034,10 +1226,11 @@ static int end_all(struct loader *L, uint32_t pid, uint32_t device, int reason, 
 	uint32_t *live = live_of(L, pid, device, &n);
 	if (!live)
 		return -1;
-	for (size_t k = 0; k < n; k++)
-		end_lifetime(L, &L->ps[live[k]], reason, at);
+	int ret = 0;
+	for (size_t k = 0; k < n && !ret; k++)
+		ret = end_lifetime(L, &L->ps[live[k]], reason, at);
 	free(live);
-	return 0;
+	return ret;
 }
 
 static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
@@ -1139,10 +1332,24 @@ static int pair(struct loader *L)
 	uint32_t *order = seq_order(L);
 	if (!order)
 		goto out;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t k = 0; k < L->evs.n; k++) {
+		uint64_t t = L->evs.p[k].time_ns;
+		lo = t < lo ? t : lo;
+		hi = t > hi ? t : hi;
+	}
+	L->t0 = L->evs.n ? lo : 0;
+	L->span = L->evs.n ? hi - lo : 0;
+	/* a timeline bucket per 1/TIMELINE_BUCKETS of the span, in seq order: never back */
+	double per_ns = (double)TIMELINE_BUCKETS / ((double)L->span + 1.0);
+	L->bucket = 0;
 	for (size_t k = 0; k < L->evs.n; k++) {
 		uint32_t i = order[k];
 		const struct ev *e = &L->evs.p[i];
 		int rc;
+		uint32_t b = (uint32_t)((double)(e->time_ns - L->t0) * per_ns);
+		if (b > L->bucket && b < TIMELINE_BUCKETS)
+			L->bucket = b;
 		if (e->op == REC_EV)
 			rc = pair_record(L, i);
 		else if (MTF_OP_KIND(e->op) == MTF_ALLOC)
@@ -1158,13 +1365,16 @@ static int pair(struct loader *L)
 		if (!s->lt || !s->live)
 			continue;
 		const struct lifetime *l = &L->lts.p[s->lt - 1];
-		if (l->inherited)
+		if (l->flags & LT_INHERITED)
 			continue;
 		struct pool *p = &L->pools.p[l->pool];
 		p->leaked_blocks++;
 		p->leaked_bytes += l->size;
 		L->leaks++;
 	}
+	for (size_t k = 0; k < L->tracks.n; k++)
+		if (tl_flush(L, (uint32_t)k))
+			goto out;
 	ret = 0;
 out:
 	free(order);
@@ -1295,7 +1505,16 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
 	const struct lifetime *l = &L->lts.p[((struct lt_cursor *)c)->k];
 	const struct pool *p = &L->pools.p[l->pool];
-	int freed = l->reason == R_FREE, ended = l->reason != R_LIVE;
+	int freed = l->reason == R_FREE || l->reason == R_FREE_LATE, ended = l->reason != R_LIVE;
+	uint64_t free_seq = l->end_seq, free_ns = l->end_ns;
+	if (l->reason == R_FREE_LATE && (col == 12 || col == 13)) {
+		/* repaired after a race: its free is not where it ended */
+		const uint32_t *r = map_get(&L->race_map, ((struct lt_cursor *)c)->k, 0);
+		if (r) {
+			free_seq = L->evs.p[L->races.p[*r].free_ev].seq;
+			free_ns = L->evs.p[L->races.p[*r].free_ev].time_ns;
+		}
+	}
 	switch (col) {
 	case 0: sqlite3_result_null(ctx); break; /* the next rowid: k + 1 in an empty table */
 	case 1: sqlite3_result_int64(ctx, p->pid); break;
@@ -1309,8 +1528,8 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 	case 9: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
 	case 10: sqlite3_result_text(ctx, func_text(l->alloc_op), -1, SQLITE_STATIC); break;
 	case 11: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
-	case 12: result_opt(ctx, freed, (int64_t)l->end_seq); break;
-	case 13: result_opt(ctx, freed, (int64_t)l->end_ns); break;
+	case 12: result_opt(ctx, freed, (int64_t)free_seq); break;
+	case 13: result_opt(ctx, freed, (int64_t)free_ns); break;
 	case 14: result_opt(ctx, freed, l->free_tid); break;
 	case 15:
 		if (freed)
@@ -1327,7 +1546,7 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		else
 			sqlite3_result_null(ctx);
 		break;
-	case 20: sqlite3_result_int64(ctx, l->inherited); break;
+	case 20: sqlite3_result_int64(ctx, l->flags & LT_INHERITED); break;
 	case 21: result_opt(ctx, l->parent != 0, l->parent); break;
 	}
 	return SQLITE_OK;
@@ -1376,11 +1595,15 @@ static int write_anomalies(struct loader *L)
 	if (mtan_prepare(L->db, "load", "anomaly", &st))
 		return -1;
 	int ret = -1;
+	uint32_t id = 0;
 	for (size_t k = 0; k < L->ans.n; k++) {
-		const struct anomaly *a = &L->ans.p[k];
+		struct anomaly *a = &L->ans.p[k];
 		const struct ev *e = &L->evs.p[a->ev];
 		const struct pool *p = &L->pools.p[e->pool];
-		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
+		if (a->kind == A_DROPPED)
+			continue;
+		a->id = ++id;
+		sqlite3_bind_int64(st, 1, a->id);
 		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, p->pid);
 		sqlite3_bind_int64(st, 4, device_sql(p->device));
@@ -1393,6 +1616,83 @@ static int write_anomalies(struct loader *L)
 		bind_opt(st, 11, MTF_OP_KIND(e->op) == MTF_ALLOC, (int64_t)e->size);
 		bind_opt(st, 12, a->stack != 0, a->stack);
 		bind_opt(st, 13, a->lifetime != 0, a->lifetime);
+		if (step(L, st))
+			goto out;
+	}
+	L->nanomalies = id;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* After write_anomalies: a race row refers to its reuse_race anomaly by id. */
+static int write_races(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "race", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->races.n; k++) {
+		const struct race *r = &L->races.p[k];
+		const struct ev *f = &L->evs.p[r->free_ev];
+		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
+		const struct pool *p = &L->pools.p[reuse->pool];
+		int late = r->form == RACE_LATE_ALLOC;
+		uint64_t first_seq = late ? f->seq : reuse->alloc_seq, last_seq = late ? reuse->alloc_seq : f->seq;
+		int64_t window = late ? (int64_t)(reuse->alloc_ns - f->time_ns) : (int64_t)(f->time_ns - reuse->alloc_ns);
+		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
+		sqlite3_bind_int64(st, 2, L->ans.p[r->anomaly].id);
+		sqlite3_bind_text(st, 3, race_form_text[r->form], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, p->pid);
+		sqlite3_bind_int64(st, 5, device_sql(p->device));
+		sqlite3_bind_int64(st, 6, p->space);
+		sqlite3_bind_int64(st, 7, (int64_t)reuse->addr);
+		sqlite3_bind_int64(st, 8, (int64_t)f->seq);
+		sqlite3_bind_int64(st, 9, (int64_t)f->time_ns);
+		sqlite3_bind_int64(st, 10, f->tid);
+		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
+		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
+		sqlite3_bind_int64(st, 13, reuse->tid);
+		bind_opt(st, 14, late, (int64_t)freed->alloc_seq);
+		bind_opt(st, 15, late, (int64_t)freed->alloc_ns);
+		bind_opt(st, 16, late, freed->tid);
+		sqlite3_bind_int64(st, 17, r->freed + 1);
+		sqlite3_bind_int64(st, 18, r->reuse + 1);
+		sqlite3_bind_int64(st, 19, (int64_t)first_seq);
+		sqlite3_bind_int64(st, 20, (int64_t)last_seq);
+		sqlite3_bind_int64(st, 21, window);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int write_timeline(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "timeline", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->tl.n; k++) {
+		const struct tl_row *r = &L->tl.p[k];
+		const struct track *t = &L->tracks.p[r->track];
+		bind_opt(st, 1, !(t->scope & T_ALL_PIDS), t->pid);
+		sqlite3_bind_int64(st, 2, device_sql(t->device));
+		sqlite3_bind_text(st, 3, L->names.p[t->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, r->bucket);
+		sqlite3_bind_int64(st, 5, (int64_t)r->seq);
+		sqlite3_bind_int64(st, 6, (int64_t)r->ns);
+		sqlite3_bind_int64(st, 7, r->live);
+		sqlite3_bind_int64(st, 8, r->blocks);
+		sqlite3_bind_int64(st, 9, r->max);
+		sqlite3_bind_int64(st, 10, r->allocs);
+		sqlite3_bind_int64(st, 11, r->frees);
+		sqlite3_bind_int64(st, 12, (int64_t)r->in);
+		sqlite3_bind_int64(st, 13, (int64_t)r->out);
 		if (step(L, st))
 			goto out;
 	}
@@ -1664,7 +1964,8 @@ static int write_meta(struct loader *L, const struct stat *tst)
 							 ? (uint64_t)L->end_lost : L->lost)) ||
 	    (L->seen_end ? meta_int(L, "end_events", (long long)L->end_events) : 0) ||
 	    meta_int(L, "lifetimes", (long long)L->lts.n) ||
-	    meta_int(L, "anomalies", (long long)L->ans.n) ||
+	    meta_int(L, "anomalies", (long long)L->nanomalies) ||
+	    meta_int(L, "races", (long long)L->races.n) ||
 	    meta_int(L, "leaks", (long long)L->leaks) ||
 	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
 	    meta_int(L, "loaded_at", (long long)time(NULL)))
@@ -1737,6 +2038,8 @@ static void loader_release(struct loader *L)
 	free(L->recs.p);
 	free(L->lts.p);
 	free(L->ans.p);
+	free(L->races.p);
+	free(L->tl.p);
 	free(L->pools.p);
 	free(L->tracks.p);
 	free(L->procs.p);
@@ -1747,7 +2050,8 @@ static void loader_release(struct loader *L)
 	free(L->mods.p);
 	free(L->names.p);
 	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
-			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map};
+			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map,
+			      &L->race_map};
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		map_release(maps[i]);
 	free(L->ps);
@@ -1813,7 +2117,8 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 	mtf_reader_free(r);
 	r = NULL;
 #define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, (x))
-	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_processes(&L) ||
+	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
+	    write_timeline(&L) || write_processes(&L) ||
 	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_frames(&L)) ||
 	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_meta(&L, &tst)))
 		goto out;
@@ -1832,7 +2137,7 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 	st->events = L.events;
 	st->lifetimes = L.lts.n;
 	st->leaks = L.leaks;
-	st->anomalies = L.ans.n;
+	st->anomalies = L.nanomalies;
 	st->complete = L.seen_end;
 	st->damaged = *L.err != 0;
 	ret = 0;

@@ -17,6 +17,10 @@ SELECT id, pid, tid, device, space, address, size, generation, alloc_seq,
 FROM mtan_lifetimes;
 -- name: anomaly
 INSERT INTO anomalies VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
+-- name: race
+INSERT INTO races VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21);
+-- name: timeline
+INSERT INTO timeline VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
 -- name: stack
 INSERT INTO stacks VALUES (?1, ?2, ?3, ?4);
 -- name: stack_frame

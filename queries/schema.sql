@@ -68,6 +68,27 @@ CREATE TABLE space_stats (
 CREATE TABLE peaks (pid INTEGER, device INTEGER, space TEXT,
 	peak_bytes INTEGER NOT NULL, peak_seq INTEGER, peak_ns INTEGER);
 
+-- Address-reuse races found (and repaired) by the pairing: one row per reuse_race anomaly.
+CREATE TABLE races (
+	id INTEGER PRIMARY KEY, anomaly_id INTEGER NOT NULL,
+	form TEXT NOT NULL,            -- 'late_free' or 'late_alloc'
+	pid INTEGER NOT NULL, device INTEGER NOT NULL, space INTEGER NOT NULL, address INTEGER NOT NULL,
+	free_seq INTEGER, free_ns INTEGER, free_tid INTEGER,     -- the free
+	reuse_seq INTEGER, reuse_ns INTEGER, reuse_tid INTEGER,  -- the allocation that reused the address
+	late_seq INTEGER, late_ns INTEGER, late_tid INTEGER,     -- late_alloc: the allocation numbered after its free
+	freed_lifetime_id INTEGER, reuse_lifetime_id INTEGER,
+	first_seq INTEGER, last_seq INTEGER, window_ns INTEGER);
+
+-- Live bytes and blocks per scope at the end of each time bucket (1/4096 of the trace's
+-- span) the scope had events in. pid NULL: the space over all processes.
+CREATE TABLE timeline (
+	pid INTEGER, device INTEGER NOT NULL, space TEXT NOT NULL, bucket INTEGER NOT NULL,
+	seq INTEGER NOT NULL, time_ns INTEGER NOT NULL, -- the bucket's last event
+	live_bytes INTEGER NOT NULL, live_blocks INTEGER NOT NULL,
+	max_bytes INTEGER NOT NULL,    -- the most live bytes within the bucket
+	allocs INTEGER NOT NULL, frees INTEGER NOT NULL, -- blocks that came and went in the bucket
+	bytes_allocated INTEGER NOT NULL, bytes_freed INTEGER NOT NULL);
+
 -- Every alloc and free event, in no particular order (ORDER BY seq).
 CREATE VIEW events AS
 	SELECT alloc_seq AS seq, alloc_ns AS time_ns, pid, tid, 'alloc' AS op, alloc_func AS func,

@@ -697,6 +697,131 @@ static void random_traces(void)
 	}
 }
 
+/* Thread 2 allocates X over thread 1's live block, then thread 1's free of X arrives: the
+ * free was numbered after the reuse (a tracker reporting after its lock). One reuse race,
+ * repaired: 1's block ends where 2's begins, with 1's free; 2's lives until its own free. */
+static void race_late_free(void)
+{
+	struct tb t;
+	fresh("race_late_free");
+	mtf_event a[] = {A(2, 0x1000, 10), F(4, 0x1000)};
+	mtf_event b[] = {A(3, 0x1000, 20), F(5, 0x1000)};
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 1, a, 2) == 0);
+	CHECK(tb_events(&t, 100, 2, b, 2) == 0);
+	CHECK(tb_close(&t, 1, 4) == 0);
+	CHECK(load() == 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM anomalies"), 1);
+	CHECK(!strcmp(qs("SELECT kind FROM anomalies"), "reuse_race"));
+	CHECK_EQ_U(q("SELECT seq FROM anomalies"), 3);
+	CHECK_EQ_U(q("SELECT tid FROM anomalies"), 2);
+	CHECK_EQ_U(q("SELECT lifetime_id FROM anomalies"), 1);
+	CHECK_EQ_U(q("SELECT count(*) FROM races"), 1);
+	CHECK(!strcmp(qs("SELECT form FROM races"), "late_free"));
+	CHECK(!strcmp(qs("SELECT free_seq || ',' || free_tid || ',' || reuse_seq || ',' || reuse_tid || ',' || "
+			 "window_ns || ',' || first_seq || ',' || last_seq || ',' || anomaly_id FROM races"),
+		      "4,1,3,2,1000,3,4,1"));
+	CHECK(q("SELECT late_seq FROM races") == -999);
+	CHECK(!strcmp(qs("SELECT end_seq || ',' || free_seq || ',' || free_tid || ',' || end_reason FROM lifetimes WHERE id = 1"),
+		      "3,4,1,free"));
+	CHECK(!strcmp(qs("SELECT end_seq || ',' || free_seq || ',' || free_tid || ',' || generation FROM lifetimes WHERE id = 2"),
+		      "5,5,2,2"));
+	CHECK_EQ_U(q("SELECT count(*) FROM leaks"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM events"), 4);
+	CHECK_EQ_U(q("SELECT bytes_freed FROM space_stats"), 30);
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device IS NULL"), 20);
+}
+
+/* The same thread allocating over its own live block is no race: alloc_over_live stays. */
+static void over_live_same_thread(void)
+{
+	struct tb t;
+	fresh("over_live_same");
+	mtf_event a[] = {A(2, 0x1000, 10), A(3, 0x1000, 20), F(4, 0x1000)};
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 1, a, 3) == 0);
+	CHECK(tb_close(&t, 1, 3) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT group_concat(kind) FROM anomalies"), "alloc_over_live"));
+	CHECK_EQ_U(q("SELECT count(*) FROM races"), 0);
+	CHECK_EQ_U(q("SELECT free_seq FROM lifetimes WHERE id = 2"), 4);
+}
+
+/* A free of X when nothing is live there, then two allocations of X from different
+ * threads: the first allocation was numbered after the free that ended it. */
+static void race_late_alloc(void)
+{
+	struct tb t;
+	fresh("race_late_alloc");
+	mtf_event a[] = {F(2, 0x2000)};
+	mtf_event b[] = {A(3, 0x2000, 10)};
+	mtf_event c[] = {A(4, 0x2000, 30), F(6, 0x2000)};
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 1, a, 1) == 0);
+	CHECK(tb_events(&t, 100, 2, b, 1) == 0);
+	CHECK(tb_events(&t, 100, 3, c, 2) == 0);
+	CHECK(tb_close(&t, 1, 4) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT group_concat(kind) FROM anomalies"), "reuse_race"));
+	CHECK_EQ_U(q("SELECT id FROM anomalies"), 1);
+	CHECK(!strcmp(qs("SELECT form || ',' || free_seq || ',' || free_tid || ',' || late_seq || ',' || late_tid || ',' || "
+			 "reuse_seq || ',' || reuse_tid || ',' || window_ns || ',' || first_seq || ',' || last_seq FROM races"),
+		      "late_alloc,2,1,3,2,4,3,2000,2,4"));
+	CHECK(!strcmp(qs("SELECT end_seq || ',' || free_seq || ',' || free_tid || ',' || end_reason FROM lifetimes WHERE id = 1"),
+		      "4,2,1,free"));
+	CHECK_EQ_U(q("SELECT free_seq FROM lifetimes WHERE id = 2"), 6);
+	CHECK_EQ_U(q("SELECT count(*) FROM leaks"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM events WHERE op = 'free'"), 2);
+	CHECK_EQ_U(q("SELECT frees FROM space_stats"), 2);
+	CHECK_EQ_U(q("SELECT bytes_freed FROM space_stats"), 40);
+	CHECK_EQ_U(q("SELECT value FROM meta WHERE key = 'anomalies'"), 1);
+}
+
+/* A race's free long after the reuse is no longer "closely": the anomalies stand. */
+static void race_window(void)
+{
+	struct tb t;
+	fresh("race_window");
+	mtf_event a[] = {A(2, 0x1000, 10), F(4, 0x1000)};
+	mtf_event b[] = {A(3, 0x1000, 20), F(5, 0x1000)};
+	a[1].time_ns = 3000 + 2000000000ull;
+	b[1].time_ns = 3000 + 2000001000ull;
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 1, a, 2) == 0);
+	CHECK(tb_events(&t, 100, 2, b, 2) == 0);
+	CHECK(tb_close(&t, 1, 4) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT group_concat(kind) FROM (SELECT kind FROM anomalies ORDER BY seq)"),
+		      "alloc_over_live,double_free"));
+	CHECK_EQ_U(q("SELECT count(*) FROM races"), 0);
+}
+
+/* The timeline: per scope (the process's space, and the space over all processes), a row
+ * at the end of each time bucket with events, with the live bytes and blocks then. */
+static void timeline(void)
+{
+	struct tb t;
+	fresh("timeline");
+	/* times 1 us apart over 5 us: each event in a bucket of its own */
+	mtf_event ev[] = {A(1, 0x10, 100), A(2, 0x20, 50), F(3, 0x10), A(4, 0x30, 7), F(5, 0x20)};
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 100, ev, 5) == 0);
+	CHECK(tb_close(&t, 1, 5) == 0);
+	CHECK(load() == 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM timeline WHERE pid = 100"), 5);
+	CHECK_EQ_U(q("SELECT count(*) FROM timeline WHERE pid IS NULL"), 5);
+	CHECK(!strcmp(qs("SELECT group_concat(live_bytes || '/' || live_blocks, ' ') FROM "
+			 "(SELECT * FROM timeline WHERE pid = 100 ORDER BY seq)"),
+		      "100/1 150/2 50/1 57/2 7/1"));
+	CHECK(!strcmp(qs("SELECT group_concat(seq || '@' || time_ns, ' ') FROM (SELECT * FROM timeline WHERE pid IS NULL ORDER BY seq)"),
+		      "1@1000 2@2000 3@3000 4@4000 5@5000"));
+	CHECK(!strcmp(qs("SELECT device || ',' || space FROM timeline LIMIT 1"), "-1,heap"));
+	CHECK_EQ_U(q("SELECT min(bucket) FROM timeline"), 0);
+	CHECK_EQ_U(q("SELECT max(bucket) FROM timeline"), 4094); /* 4000 ns in 4096 buckets of 4001 ns / 4096 */
+	CHECK_EQ_U(q("SELECT sum(allocs) FROM timeline WHERE pid = 100"), 3);
+	CHECK_EQ_U(q("SELECT sum(bytes_freed) FROM timeline WHERE pid = 100"), 150);
+}
+
 int main(void)
 {
 	setup_dir();
@@ -712,6 +837,11 @@ int main(void)
 	RUN(pid_reuse);
 	RUN(device_close);
 	RUN(generations);
+	RUN(race_late_free);
+	RUN(over_live_same_thread);
+	RUN(race_late_alloc);
+	RUN(race_window);
+	RUN(timeline);
 	RUN(truncated);
 	RUN(no_end_record);
 	RUN(no_events);
