@@ -617,6 +617,11 @@ out:
 	atomic_store(&init_state, 2);
 }
 
+int mtr_init_done(void)
+{
+	return atomic_load_explicit(&init_state, memory_order_relaxed) == 2;
+}
+
 __attribute__((constructor)) static void ctor(void)
 {
 	mtr_init();

@@ -22,6 +22,7 @@ extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec"))
 extern int mtr_on; /* recording in this process */
 
 void mtr_init(void);
+int mtr_init_done(void); /* mtr_init ran to its end, recording or not */
 uint64_t mtr_take_seq(void);
 /* Records one event; op is MTF_OP_MAKE(kind, func). stack: whether to unwind. */
 void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uint32_t space,

@@ -60,7 +60,7 @@ static void resolve(void)
 	real_free = dlsym(RTLD_NEXT, "free");
 	real_calloc = dlsym(RTLD_NEXT, "calloc");
 	real_realloc = dlsym(RTLD_NEXT, "realloc");
-	real_reallocarray = dlsym(RTLD_NEXT, "reallocarray");
+	real_reallocarray = dlsym(RTLD_NEXT, "reallocarray"); /* absent before glibc 2.26 */
 	real_posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
 	real_aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
 	real_memalign = dlsym(RTLD_NEXT, "memalign");
@@ -83,7 +83,8 @@ static inline int enter(struct mtr_tls *t)
 	if (t->busy)
 		return 0;
 	if (__builtin_expect(!mtr_on, 0)) {
-		mtr_init();
+		if (!mtr_init_done()) /* a plain load: processes that do not record pay no more */
+			mtr_init();
 		if (!mtr_on)
 			return 0;
 	}
@@ -149,10 +150,14 @@ MTR_EXPORT void *calloc(size_t n, size_t size)
 static void *do_realloc(void *p, size_t n, size_t elsize, int array)
 {
 	struct mtr_tls *t = &mtr_tls;
-	if (p && in_boot(p)) {
-		void *q = malloc(n * (array ? elsize : 1));
+	if (p && in_boot(p)) { /* a block dlsym got from the arena: move it to the real heap */
+		if (array && elsize && n > SIZE_MAX / elsize)
+			return NULL;
+		size_t bytes = array ? n * elsize : n;
+		size_t room = (size_t)(boot_arena + sizeof(boot_arena) - (char *)p);
+		void *q = malloc(bytes);
 		if (q)
-			memcpy(q, p, n * (array ? elsize : 1)); /* bytes past the old block are junk we own */
+			memcpy(q, p, bytes < room ? bytes : room); /* never read past the arena */
 		return q;
 	}
 	if (array && elsize && n > SIZE_MAX / elsize) {
@@ -160,6 +165,9 @@ static void *do_realloc(void *p, size_t n, size_t elsize, int array)
 		return NULL;
 	}
 	size_t bytes = array ? n * elsize : n;
+	/* the overflow was checked above: realloc does what reallocarray would */
+	if (array && !real_reallocarray)
+		array = 0, n = bytes;
 	if (!enter(t))
 		return array ? real_reallocarray(p, n, elsize) : real_realloc(p, n);
 	uint64_t fseq = p ? mtr_take_seq() : 0;
