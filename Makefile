@@ -4,7 +4,7 @@ DESTDIR ?=
 CC ?= gcc
 B := build
 
-DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
@@ -28,7 +28,8 @@ MTAN_DEPS := $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(w
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
 
 deps: $(B)/.deps
-$(B)/.deps: tools/deps.sh
+# the Makefile too: a package added to DEB_PKGS is installed on the next build
+$(B)/.deps: tools/deps.sh Makefile
 	@mkdir -p $(B)
 	@tools/deps.sh $(DEB_PKGS)
 	@touch $@

@@ -121,16 +121,34 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Installs the handler while tmp is being built (tmp NULL: restores what was there).
+ * A signal ignored when we started (a background job's SIGINT, nohup's SIGHUP) stays
+ * ignored: it can never end us, so there is nothing to clean up after. */
 static void guard(const char *tmp)
 {
 	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
-	snprintf(building, sizeof building, "%s", tmp);
+	static struct sigaction saved[sizeof(sigs) / sizeof(sigs[0])];
+	static int armed;
+	if (!tmp == !armed)
+		return; /* nothing to restore, or already armed */
+	armed = !!tmp;
+	if (tmp)
+		snprintf(building, sizeof building, "%s", tmp);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (!tmp) {
+			sigaction(sigs[i], &saved[i], NULL);
+			continue;
+		}
 		struct sigaction sa = {0};
-		sa.sa_handler = tmp ? on_signal : SIG_DFL;
+		sigaction(sigs[i], NULL, &saved[i]);
+		if (saved[i].sa_handler == SIG_IGN)
+			continue;
+		sa.sa_handler = on_signal;
 		sigemptyset(&sa.sa_mask);
 		sigaction(sigs[i], &sa, NULL);
 	}
+	if (!tmp)
+		building[0] = 0;
 }
 
 /* Where the cache of a trace goes when its directory is not writable: a per-user

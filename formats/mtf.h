@@ -168,7 +168,8 @@ const char *mtf_strerror(int err);
 
 /* ---- varints (exposed for the recorder's ring encoding and tests) ---- */
 size_t mtf_put_varint(uint8_t *p, uint64_t v); /* writes at most 10 bytes */
-static inline uint64_t mtf_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+/* -(sign bit) rather than v >> 63: a right shift of a negative value is implementation-defined */
+static inline uint64_t mtf_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ -((uint64_t)v >> 63); }
 static inline int64_t mtf_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 /* ---- writer ---- */

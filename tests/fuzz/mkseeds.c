@@ -141,10 +141,13 @@ static int seed_threads(mtf_writer *w)
 		for (uint32_t t = 0; t < 3 && !ret; t++) {
 			mtf_event ev[6];
 			for (uint32_t i = 0; i < 6; i++) {
-				ev[i] = (mtf_event){.seq = seq++, .time_ns = seq * 7, .device = MTF_HOST,
+				/* time_ns from the next seq, as the corpus was made (not seq++ inside the
+				 * initializer: its order against the other fields is unspecified) */
+				ev[i] = (mtf_event){.seq = seq, .time_ns = (seq + 1) * 7, .device = MTF_HOST,
 					.addr = 0x10000 + 0x100 * t + 0x20 * (i / 2), .size = (i & 1) ? 0 : 24,
 					.stack = (i & 1) ? 0 : 1 + (i / 2) % 3,
 					.op = MTF_OP_MAKE((i & 1) ? MTF_FREE : MTF_ALLOC, MTF_FN_MALLOC)};
+				seq++;
 			}
 			ret = mtf_writer_events(w, 100, 200 + t, ev, 6);
 		}
