@@ -137,6 +137,37 @@ void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, 
 void mtan_sym_release(struct mtan_sym *s);
 void mtan_symbolizer_free(struct mtan_symbolizer *s);
 
+/* ---- trend.c: plateau, growth or sawtooth of live bytes over time ---- */
+/* A series of states: after the event at t[i] (ns), bytes[i] live in blocks[i] blocks
+ * (blocks may be NULL). t is non-decreasing. Borrowed. */
+struct mtan_series {
+	const double *t, *bytes, *blocks;
+	size_t n;
+};
+enum { MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH };
+struct mtan_verdict {
+	int verdict;         /* MTAN_PLATEAU, MTAN_GROWTH or MTAN_SAWTOOTH */
+	double rate;         /* bytes per second: the Theil-Sen slope over the judged part (a
+			      * sawtooth: of the floor it drops back to) */
+	double plateau_t;    /* plateau: when it was reached (t units); NAN otherwise */
+	double start_t, end_t; /* the judged part: after warm-up, before a teardown */
+	double z;            /* the Mann-Kendall statistic of the judged part */
+	int resets;          /* drops of a sawtooth */
+};
+/* Judges a series: resampled on an even grid, the first 10% (warm-up) and a final
+ * descent (teardown) left out; growth is a significant (Mann-Kendall, p < 0.01) and
+ * material upward Theil-Sen trend, of blocks too when they are given (or bytes at least
+ * tripling); sawtooth, repeated drops of half the range back to a floor that does not
+ * rise. 0, or -1 out of memory. */
+int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v);
+const char *mtan_verdict_name(int verdict);
+/* The Theil-Sen estimator: the median of the pairwise slopes, and the median of
+ * y - slope x. 0, or -1 out of memory. */
+int mtan_theil_sen(const double *x, const double *y, size_t n, double *slope, double *intercept);
+/* The Mann-Kendall statistic S (to *s, may be NULL) and its normal score Z, with the
+ * variance corrected for ties and a continuity correction. */
+double mtan_mann_kendall(const double *y, size_t n, double *s);
+
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \
 	int cmd_##name(int argc, char **argv); \

@@ -1,0 +1,236 @@
+/* The trend estimator of `mtan growth` (analyze/trend.c) on synthetic series: the
+ * Theil-Sen slope and the Mann-Kendall test, then the verdicts (flat with noise: plateau;
+ * linear: growth at its slope; sawtooth; growth then teardown: still growth). */
+#include "mtan.h"
+#include "unit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N 1000
+static double t[N], y[N], b[N];
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
+/* Uniform in [-1, 1). */
+static double noise(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (double)(rnd_state >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+/* n points 1 ms apart (times in ns). */
+static void times(size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		t[i] = (double)i * 1e6;
+}
+
+static struct mtan_verdict judge(size_t n, int with_blocks)
+{
+	struct mtan_series s = {t, y, with_blocks ? b : NULL, n};
+	struct mtan_verdict v;
+	if (mtan_growth_verdict(&s, &v))
+		v.verdict = -1;
+	return v;
+}
+
+static void theil_sen_exact_line(void)
+{
+	times(100);
+	for (size_t i = 0; i < 100; i++)
+		y[i] = 5000 + 3.0 * t[i];
+	double slope, icpt;
+	CHECK(mtan_theil_sen(t, y, 100, &slope, &icpt) == 0);
+	CHECK(fabs(slope - 3.0) < 1e-12);
+	CHECK(fabs(icpt - 5000) < 1e-6);
+}
+
+/* a quarter of the points wildly off: the median of the slopes does not move much */
+static void theil_sen_outliers(void)
+{
+	times(200);
+	for (size_t i = 0; i < 200; i++)
+		y[i] = 2.0 * t[i] + (i % 4 == 0 ? 1e9 * (noise() + 1.5) : 0);
+	double slope, icpt;
+	CHECK(mtan_theil_sen(t, y, 200, &slope, &icpt) == 0);
+	CHECK(fabs(slope - 2.0) / 2.0 < 0.05);
+}
+
+static void mann_kendall(void)
+{
+	double s, z;
+	for (size_t i = 0; i < 50; i++)
+		y[i] = (double)i;
+	z = mtan_mann_kendall(y, 50, &s);
+	CHECK(s == 50 * 49 / 2);
+	CHECK(z > 8);
+	for (size_t i = 0; i < 50; i++)
+		y[i] = (double)(50 - i);
+	z = mtan_mann_kendall(y, 50, &s);
+	CHECK(s == -(50 * 49 / 2));
+	CHECK(z < -8);
+	for (size_t i = 0; i < 50; i++)
+		y[i] = 7; /* all tied: no trend, no division by zero */
+	z = mtan_mann_kendall(y, 50, &s);
+	CHECK(s == 0 && z == 0);
+	/* 1..10 with two neighbours swapped twice: 43 concordant pairs, 2 discordant */
+	double small[] = {1, 2, 3, 5, 4, 6, 7, 8, 10, 9};
+	z = mtan_mann_kendall(small, 10, &s);
+	CHECK(s == 41);
+	CHECK(fabs(z - 40.0 / sqrt(10.0 * 9 * 25 / 18)) < 1e-9);
+}
+
+static void flat_with_noise_is_plateau(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = 1e6 + 5e4 * noise();
+		b[i] = 400 + (double)(int)(3 * noise());
+	}
+	struct mtan_verdict v = judge(N, 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	CHECK(!isnan(v.plateau_t));
+	v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	/* a rate of zero give or take the noise: under 1% of the level per second of run */
+	CHECK(fabs(v.rate) < 1e4);
+}
+
+static void linear_is_growth_at_its_slope(void)
+{
+	times(N);
+	/* 250 bytes per ms = 250,000 bytes/s, with noise of +-2,000 bytes */
+	for (size_t i = 0; i < N; i++) {
+		y[i] = 1e5 + 250.0 * (double)i + 2000 * noise();
+		b[i] = 10 + (double)(i / 4);
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+	CHECK(fabs(v.rate - 250000.0) / 250000.0 < 0.01);
+	CHECK(isnan(v.plateau_t));
+	v = judge(N, 0);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+	CHECK(fabs(v.rate - 250000.0) / 250000.0 < 0.01);
+}
+
+/* a warm-up ramp then flat: plateau, reached where the ramp ends */
+static void ramp_then_flat_is_plateau(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = i < 60 ? 1000.0 * (double)i : 60000 + 200 * noise();
+		b[i] = i < 60 ? (double)i : 60;
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	/* 90% of the level (60,000 + noise) at i = 55, on a grid of 2 ms */
+	CHECK(fabs(v.plateau_t - 55e6) <= 4e6);
+}
+
+/* ramps of 100 ms up to 1 MB, each dropped back to 10 KB: sawtooth */
+static void sawtooth(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = 1e4 + 1e4 * (double)(i % 100);
+		b[i] = 1 + (double)(i % 100);
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_SAWTOOTH);
+	CHECK(v.resets >= 8);
+	v = judge(N, 0);
+	CHECK_EQ_U(v.verdict, MTAN_SAWTOOTH);
+}
+
+/* the same teeth on a floor that keeps rising: growth */
+static void sawtooth_on_rising_floor_is_growth(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = 2000.0 * (double)i + 1e4 * (double)(i % 100);
+		b[i] = (double)i + (double)(i % 100);
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+}
+
+/* growth all run long, everything freed at shutdown: the teardown does not hide it */
+static void growth_then_teardown(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = i < 990 ? 320.0 * (double)i + 100 * noise() : 4096;
+		b[i] = i < 990 ? (double)(2 * i) : 1;
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+	CHECK(fabs(v.rate - 320000.0) / 320000.0 < 0.01);
+	CHECK(v.end_t < t[990]);
+	v = judge(N, 0);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+}
+
+/* one buffer replaced by a bigger one now and then: bytes creep up by less than 3x with
+ * the block count flat; that is a plateau of one buffer, not an accumulation */
+static void one_growing_buffer_is_plateau(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = 65536 + 4096.0 * (double)(i / 50);
+		b[i] = 1;
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	/* without the block counts, the bytes alone rise: growth */
+	v = judge(N, 0);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+}
+
+/* a single step (a cache filled once) is not a trend */
+static void one_step_is_plateau(void)
+{
+	times(N);
+	for (size_t i = 0; i < N; i++) {
+		y[i] = i < 700 ? 1e5 : 1.5e5;
+		b[i] = i < 700 ? 100 : 150;
+	}
+	struct mtan_verdict v = judge(N, 1);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+}
+
+static void few_points(void)
+{
+	times(3);
+	y[0] = 1;
+	y[1] = 2;
+	y[2] = 3;
+	struct mtan_verdict v = judge(3, 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	v = judge(1, 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	v = judge(0, 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	CHECK(!strcmp(mtan_verdict_name(MTAN_GROWTH), "growth"));
+	CHECK(!strcmp(mtan_verdict_name(MTAN_SAWTOOTH), "sawtooth"));
+	CHECK(!strcmp(mtan_verdict_name(MTAN_PLATEAU), "plateau"));
+}
+
+int main(void)
+{
+	RUN(theil_sen_exact_line);
+	RUN(theil_sen_outliers);
+	RUN(mann_kendall);
+	RUN(flat_with_noise_is_plateau);
+	RUN(linear_is_growth_at_its_slope);
+	RUN(ramp_then_flat_is_plateau);
+	RUN(sawtooth);
+	RUN(sawtooth_on_rising_floor_is_growth);
+	RUN(growth_then_teardown);
+	RUN(one_growing_buffer_is_plateau);
+	RUN(one_step_is_plateau);
+	RUN(few_points);
+	UNIT_EXIT();
+}
