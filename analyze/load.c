@@ -119,6 +119,7 @@ struct pool {
 	uint64_t allocs, frees, bytes_allocated, bytes_freed;
 	uint64_t leaked_blocks, leaked_bytes, released_blocks, released_bytes;
 	int64_t live;
+	uint64_t min_addr, max_end; /* the address range its allocations ever used (allocs > 0) */
 };
 
 struct proc {
@@ -1082,6 +1083,10 @@ static int pair_alloc(struct loader *L, uint32_t i)
 	l->flags = over && L->ans.p[L->ans.n - 1].kind == A_OVER_LIVE ? LT_OVER_LIVE : 0;
 	s->lt = (uint32_t)L->lts.n;
 	s->live = 1;
+	if (!p->allocs || e->addr < p->min_addr)
+		p->min_addr = e->addr;
+	if (!p->allocs || e->addr + e->size > p->max_end)
+		p->max_end = e->addr + e->size;
 	p->allocs++;
 	p->bytes_allocated += e->size;
 	return track_add(L, p, (int64_t)e->size, 1, e);
@@ -1813,6 +1818,8 @@ static int write_stats(struct loader *L)
 		sqlite3_bind_int64(st, 11, (int64_t)p->released_blocks);
 		sqlite3_bind_int64(st, 12, (int64_t)p->released_bytes);
 		sqlite3_bind_int64(st, 13, p->live);
+		bind_opt(st, 14, p->allocs != 0, (int64_t)p->min_addr);
+		bind_opt(st, 15, p->allocs != 0, (int64_t)p->max_end);
 		if (step(L, st))
 			goto out;
 	}

@@ -60,7 +60,8 @@ CREATE TABLE space_stats (
 	bytes_allocated INTEGER NOT NULL, bytes_freed INTEGER NOT NULL,
 	leaked_blocks INTEGER NOT NULL, leaked_bytes INTEGER NOT NULL,
 	released_blocks INTEGER NOT NULL, released_bytes INTEGER NOT NULL,
-	end_bytes INTEGER NOT NULL);
+	end_bytes INTEGER NOT NULL,
+	min_address INTEGER, max_address INTEGER); -- the range its allocations used: [min, max)
 
 -- Highest live bytes, in seq order, of a scope; NULL columns mean "all": (pid, device, space)
 -- one process's named space, (NULL, device, space) that space over all processes,
