@@ -17,6 +17,15 @@
 
 enum mtan_format { MTAN_TABLE, MTAN_JSON };
 
+/* What part of the trace an analysis looks at (scope.c): --device, --space, and the
+ * window --since/--until as given (resolved by mtan_window). Borrowed from argv. */
+struct mtan_scope {
+	long long device;     /* -1 the host; with has_device */
+	int has_device;
+	const char *space;    /* a space name, NULL for all */
+	const char *since, *until;
+};
+
 /* The options every command takes, plus the few one command adds. */
 struct mtan_opts {
 	const char *input; /* TRACE or DB, the one operand */
@@ -26,6 +35,7 @@ struct mtan_opts {
 	long long pid;     /* --pid, -1 for all */
 	int quiet;
 	int force;         /* load --force: rebuild even when fresh */
+	struct mtan_scope scope; /* --device, --space, --since, --until (scope.c) */
 };
 
 /* A command's own option: a getopt_long entry (val: its short letter, or >= 256 for a
@@ -167,6 +177,29 @@ int mtan_theil_sen(const double *x, const double *y, size_t n, double *slope, do
 /* The Mann-Kendall statistic S (to *s, may be NULL) and its normal score Z, with the
  * variance corrected for ties and a continuity correction. */
 double mtan_mann_kendall(const double *y, size_t n, double *s);
+
+/* ---- scope.c: --device, --space and the window --since/--until ---- */
+enum { MTAN_OPT_DEVICE = 1200, MTAN_OPT_SPACE, MTAN_OPT_SINCE, MTAN_OPT_UNTIL };
+/* Entries for a command's mtan_extra table (each ended by an empty one): --device and
+ * --space; --since and --until. */
+extern const struct mtan_extra mtan_scope_options[];
+extern const struct mtan_extra mtan_window_options[];
+/* Copies the entries of the NULL-terminated lists of tables into out (room for max
+ * entries and the empty one that ends it). */
+void mtan_join_options(struct mtan_extra *out, size_t max, const struct mtan_extra *const *lists);
+/* The window in seqs: events with since <= seq <= until; the lifetimes allocated in it
+ * have ids in [id_lo, id_hi] (a superset: filter on alloc_seq too). */
+struct mtan_window {
+	int64_t since, until; /* 0 and INT64_MAX when not given */
+	int64_t id_lo, id_hi;
+	int has_since, has_until;
+};
+/* Resolves o->scope's since and until: a seq is itself; a time (2.5s) becomes the first
+ * seq at or after it (since) or the last before the next allocation after it (until),
+ * by the allocations' times; a mark label the first mark's seq. 0, or -1 (reported). */
+int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
+/* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
+void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
 
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \

@@ -1,0 +1,262 @@
+/* scope.c: what part of a trace an analysis looks at: --device and --space, and the window
+ * --since/--until, given as a seq, a time since the trace's start or a mark's label, and
+ * resolved here to seqs (and to the lifetime ids the window's allocations lie in). */
+#include "mtan.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int take_device(struct mtan_opts *o, const char *arg)
+{
+	char *end;
+	if (!strcmp(arg, "host")) {
+		o->scope.device = -1;
+	} else {
+		errno = 0;
+		long long v = strtoll(arg, &end, 10);
+		if (errno || end == arg || *end || v < -1 || v > UINT32_MAX - 1)
+			return -1;
+		o->scope.device = v;
+	}
+	o->scope.has_device = 1;
+	return 0;
+}
+
+static int take_space(struct mtan_opts *o, const char *arg)
+{
+	o->scope.space = arg;
+	return 0;
+}
+
+/* What a window bound is: a seq, a time, or a mark label (kept as given). */
+enum { W_NONE, W_SEQ, W_TIME, W_MARK };
+
+/* Parses WHEN into kind and value (seq or ns); a label is left in the string. */
+static int when_of(const char *s, int *kind, int64_t *v)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"min", 60e9}};
+	char *end;
+	if (!strncmp(s, "mark:", 5)) {
+		*kind = W_MARK;
+		return s[5] ? 0 : -1;
+	}
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		long long n = strtoll(s, &end, 10);
+		if (!*end && !errno) {
+			*kind = W_SEQ;
+			*v = n;
+			return 0;
+		}
+		double d = strtod(s, &end);
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (!strcmp(end, units[i].unit) && d >= 0 && d * units[i].ns < 9.2e18) {
+				*kind = W_TIME;
+				*v = (int64_t)(d * units[i].ns + 0.5);
+				return 0;
+			}
+	}
+	*kind = W_MARK; /* anything else names a mark */
+	return 0;
+}
+
+static int take_since(struct mtan_opts *o, const char *arg)
+{
+	int kind;
+	int64_t v;
+	o->scope.since = arg;
+	return when_of(arg, &kind, &v);
+}
+
+static int take_until(struct mtan_opts *o, const char *arg)
+{
+	int kind;
+	int64_t v;
+	o->scope.until = arg;
+	return when_of(arg, &kind, &v);
+}
+
+const struct mtan_extra mtan_scope_options[] = {
+	{{"device", required_argument, NULL, MTAN_OPT_DEVICE},
+	 "  --device N|host       only device N (host: the process's own memory)", take_device},
+	{{"space", required_argument, NULL, MTAN_OPT_SPACE},
+	 "  --space NAME          only the memory space NAME (heap, DRAM, ...)", take_space},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+const struct mtan_extra mtan_window_options[] = {
+	{{"since", required_argument, NULL, MTAN_OPT_SINCE},
+	 "  --since WHEN          from WHEN on: a seq (1234), a time since the trace's start\n"
+	 "                        (2.5s, 300ms, 40us, 100ns, 1min) or a mark's label (the first\n"
+	 "                        mark with it; 'mark:LABEL' for a label that looks like a time)", take_since},
+	{{"until", required_argument, NULL, MTAN_OPT_UNTIL},
+	 "  --until WHEN          up to and including WHEN (the same forms)", take_until},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------ resolving */
+
+struct finder {
+	sqlite3 *db;
+	sqlite3_stmt *at; /* window.sql/at: the first allocation at or after an id */
+	int64_t max_id;
+};
+
+/* The allocation at or after lifetime id (inherited copies are not allocations): its seq
+ * and time; 0, 1 when there is none, -1 on error. */
+static int alloc_at(struct finder *f, int64_t id, int64_t *seq, int64_t *ns)
+{
+	sqlite3_reset(f->at);
+	sqlite3_bind_int64(f->at, 1, id);
+	int rc = sqlite3_step(f->at);
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(f->at, 0);
+		*ns = sqlite3_column_int64(f->at, 1);
+		return 0;
+	}
+	return rc == SQLITE_DONE ? 1 : mtan_sqlerr(f->db, "cannot read the database");
+}
+
+/* The first lifetime id whose allocation's seq (by_time: time) is > v (or >= v with
+ * inclusive), max_id + 1 when none: lifetimes' ids follow their allocations' seqs, so a
+ * binary search over ids finds it in a few look-ups. -1 on error. */
+static int64_t first_after(struct finder *f, int64_t v, int by_time, int inclusive)
+{
+	int64_t lo = 1, hi = f->max_id + 1;
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2, seq, ns;
+		int rc = alloc_at(f, mid, &seq, &ns);
+		if (rc < 0)
+			return -1;
+		int64_t key = by_time ? ns : seq;
+		if (rc == 1 || (inclusive ? key >= v : key > v))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The seq of the first allocation at or after id, or INT64_MAX. */
+static int64_t seq_of(struct finder *f, int64_t id, int *err)
+{
+	int64_t seq, ns;
+	int rc = id > f->max_id ? 1 : alloc_at(f, id, &seq, &ns);
+	if (rc < 0)
+		*err = 1;
+	return rc ? INT64_MAX : seq;
+}
+
+/* One bound to a seq: since (the first seq in) or until (the last seq in). */
+static int bound(struct finder *f, const char *what, int is_until, int64_t *out)
+{
+	int kind, err = 0;
+	int64_t v = 0;
+	when_of(what, &kind, &v);
+	if (kind == W_SEQ) {
+		*out = v;
+		return 0;
+	}
+	if (kind == W_MARK) {
+		sqlite3_stmt *st;
+		const char *label = strncmp(what, "mark:", 5) ? what : what + 5;
+		if (mtan_prepare(f->db, "window", "mark", &st))
+			return -1;
+		sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*out = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_ROW)
+			return 0;
+		if (rc != SQLITE_DONE)
+			return mtan_sqlerr(f->db, "cannot read the database");
+		mtan_err("no mark '%s' in the trace (--%s)", label, is_until ? "until" : "since");
+		return -1;
+	}
+	/* a time: the allocations' times place it among the seqs */
+	int64_t id = first_after(f, v, 1, !is_until);
+	if (id < 0)
+		return -1;
+	int64_t seq = seq_of(f, id, &err);
+	if (err)
+		return -1;
+	*out = is_until ? (seq == INT64_MAX ? INT64_MAX : seq - 1) : seq;
+	return 0;
+}
+
+int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w)
+{
+	struct finder f = {db, NULL, 0};
+	sqlite3_stmt *st = NULL;
+	int ret = -1, err = 0;
+	memset(w, 0, sizeof(*w));
+	w->since = 0;
+	w->until = INT64_MAX;
+	if (mtan_prepare(db, "window", "max_id", &st) || mtan_prepare(db, "window", "at", &f.at))
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		mtan_sqlerr(db, "cannot read the database");
+		goto out;
+	}
+	f.max_id = sqlite3_column_int64(st, 0);
+	if (o->scope.since && bound(&f, o->scope.since, 0, &w->since))
+		goto out;
+	if (o->scope.until && bound(&f, o->scope.until, 1, &w->until))
+		goto out;
+	w->has_since = o->scope.since != NULL;
+	w->has_until = o->scope.until != NULL;
+	/* the lifetimes allocated in the window: ids [id_lo, id_hi] hold them all */
+	w->id_lo = w->has_since ? first_after(&f, w->since, 0, 1) : 1;
+	w->id_hi = w->has_until ? first_after(&f, w->until, 0, 0) - 1 : f.max_id;
+	if (w->id_lo < 0 || w->id_hi < -1)
+		goto out;
+	(void)err;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(f.at);
+	return ret;
+}
+
+void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w)
+{
+	int i;
+	mtan_bind_common(st, o);
+	if ((i = sqlite3_bind_parameter_index(st, ":device"))) {
+		if (o->scope.has_device)
+			sqlite3_bind_int64(st, i, o->scope.device);
+		else
+			sqlite3_bind_null(st, i);
+	}
+	if ((i = sqlite3_bind_parameter_index(st, ":space"))) {
+		if (o->scope.space)
+			sqlite3_bind_text(st, i, o->scope.space, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, i);
+	}
+	if (!w)
+		return;
+	if ((i = sqlite3_bind_parameter_index(st, ":since")))
+		sqlite3_bind_int64(st, i, w->since);
+	if ((i = sqlite3_bind_parameter_index(st, ":until")))
+		sqlite3_bind_int64(st, i, w->until);
+	if ((i = sqlite3_bind_parameter_index(st, ":id_lo")))
+		sqlite3_bind_int64(st, i, w->id_lo);
+	if ((i = sqlite3_bind_parameter_index(st, ":id_hi")))
+		sqlite3_bind_int64(st, i, w->id_hi);
+}
+
+void mtan_join_options(struct mtan_extra *out, size_t max, const struct mtan_extra *const *lists)
+{
+	size_t n = 0;
+	for (; *lists; lists++)
+		for (const struct mtan_extra *e = *lists; e->opt.name && n < max; e++)
+			out[n++] = *e;
+	memset(&out[n], 0, sizeof(out[n]));
+}
