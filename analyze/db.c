@@ -17,7 +17,8 @@ int mtan_is_sqlite(const char *path)
 {
 	static const char magic[16] = "SQLite format 3"; /* with its NUL: 16 bytes */
 	char buf[16];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO neither waits for a writer at open nor blocks the read */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	ssize_t n = read(fd, buf, sizeof buf);
@@ -292,7 +293,8 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 		mtan_err("cannot open '%s': %s", o->input, strerror(EISDIR));
 		goto out;
 	}
-	if ((is_db = mtan_is_sqlite(o->input)) < 0) {
+	/* only a regular file can be a database (a FIFO or a device is not read here) */
+	if ((is_db = S_ISREG(tst.st_mode) ? mtan_is_sqlite(o->input) : 0) < 0) {
 		mtan_err("cannot open '%s': %s", o->input, strerror(errno));
 		goto out;
 	}
@@ -320,7 +322,7 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 		int rc = mtf_reader_open(&r, o->input);
 		mtf_reader_free(r);
 		if (rc) {
-			mtan_trace_error(o->input, rc);
+			mtan_trace_error(o->input, rc, -1);
 			goto out;
 		}
 		if (cache(o, &tst, &path, st))

@@ -2071,12 +2071,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void mtan_trace_error(const char *trace, int err)
+void mtan_trace_error(const char *trace, int err, long long offset)
 {
+	/* what the whole file is (not zstd, not a trace, too new) needs no offset */
+	int verdict = err == MTF_E_NOTZSTD || err == MTF_E_MAGIC || err == MTF_E_VERSION;
 	if (err > MTF_E_BASE && err < 0)
 		mtan_err("cannot open '%s': %s", trace, strerror(-err));
-	else
+	else if (offset < 0 || (offset == 0 && verdict))
 		mtan_err("'%s': %s", trace, mtf_strerror(err));
+	else
+		mtan_err("'%s': %s at offset %lld", trace, mtf_strerror(err), offset);
 }
 
 int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
@@ -2094,12 +2098,12 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 		goto out;
 	}
 	if ((rc = mtf_reader_open(&r, trace)) < 0) {
-		mtan_trace_error(trace, rc);
+		mtan_trace_error(trace, rc, -1);
 		goto out;
 	}
 	/* the first record decides whether this is a trace at all: before the database */
 	if ((rc = mtf_reader_next(r, &rec)) <= 0) {
-		mtan_trace_error(trace, rc < 0 ? rc : MTF_E_MAGIC);
+		mtan_trace_error(trace, rc < 0 ? rc : MTF_E_MAGIC, rc < 0 ? (long long)mtf_reader_bad_offset(r) : -1);
 		goto out;
 	}
 	if (open_db(&L, dbpath))

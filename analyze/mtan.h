@@ -107,8 +107,9 @@ extern const char *const mtan_anomaly_kinds[];
 /* Registers the loader's virtual tables on db (loader: the load in progress, or NULL for
  * empty ones, enough to prepare load.sql). 0 or -1. */
 int mtan_register_modules(sqlite3 *db, const void *loader);
-/* Reports why a trace cannot be read at all (err from mtf_reader_open/next). */
-void mtan_trace_error(const char *trace, int err);
+/* Reports why a trace cannot be read at all (err from mtf_reader_open/next), with the
+ * offset where reading failed (mtf_reader_bad_offset; -1 at open). */
+void mtan_trace_error(const char *trace, int err, long long offset);
 
 /* ---- db.c: the database of what the user named ---- */
 /* Opens input (a trace or a database) for reading, loading or reusing the cached
