@@ -5,11 +5,14 @@
 #
 # Environment:
 #   BENCH_REPS=N      repetitions of every run (default 3; medians are reported)
+#   BENCH_FAST_REPS=N repetitions of the quick tools (native, mtrec, heaptrack), which the
+#                     slow ones do not join after BENCH_REPS (default 5, at least BENCH_REPS):
+#                     wall times on a shared 2-core machine are noisy
 #   BENCH_FULL=1      also the 100 M-event churn, and memcheck on every workload
 #   BENCH_QUICK=1     churn sizes divided by 10 (debugging the script); results go to
 #                     build/bench/RESULTS.quick.md unless BENCH_RESULTS says otherwise
 #   BENCH_ONLY=REGEX  only the workloads whose id matches (c1-1M c1-10M c1-100M c2-10M
-#                     r1-10M sqlite)
+#                     r1-10M sqlite perl)
 #   BENCH_RESULTS=F   where to write the results (default bench/RESULTS.md)
 # Needs: make all samples build/bench/churn build/bench/mtrace-on.so build/mtdump.
 set -u
@@ -18,6 +21,7 @@ export LC_ALL=C
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=$ROOT/build
 REPS=${BENCH_REPS:-3}
+FAST_REPS=${BENCH_FAST_REPS:-5}
 FULL=${BENCH_FULL:-0}
 QUICK=${BENCH_QUICK:-0}
 ONLY=${BENCH_ONLY:-}
@@ -26,7 +30,10 @@ if [ "$QUICK" = 1 ]; then
 else
 	RESULTS=${BENCH_RESULTS:-$ROOT/bench/RESULTS.md}
 fi
-case $REPS in '' | *[!0-9]* | 0) echo "bench: BENCH_REPS must be a positive number, not '$REPS'" >&2; exit 2 ;; esac
+for v in "BENCH_REPS=$REPS" "BENCH_FAST_REPS=$FAST_REPS"; do
+	case ${v#*=} in '' | *[!0-9]* | 0) echo "bench: ${v%%=*} must be a positive number, not '${v#*=}'" >&2; exit 2 ;; esac
+done
+[ "$FAST_REPS" -lt "$REPS" ] && FAST_REPS=$REPS
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "bench: $*"; exit 1; }
@@ -38,6 +45,7 @@ for f in "$B/mtrec" "$B/libmtrec.so" "$B/mtan" "$B/mtdump" "$CHURN" "$MTRACE_ON"
 done
 [ -x /usr/bin/time ] || "$ROOT/tools/deps.sh" time || die "GNU time (/usr/bin/time) is needed: apt-get install time"
 SQLITE3=$(command -v sqlite3 || true)
+PERL=$(command -v perl || true)
 if [ -z "$SQLITE3" ] && "$ROOT/tools/deps.sh" sqlite3; then SQLITE3=$(command -v sqlite3 || true); fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mtrec-bench.XXXXXX") || die "cannot make a temporary directory"
@@ -71,8 +79,10 @@ else
 	say "bench: glibc's libc_malloc_debug.so.0 is not found (glibc < 2.34?): skipping mtrace"
 fi
 [ -n "$SQLITE3" ] || say "bench: sqlite3 is not installed (apt-get install sqlite3): skipping the sqlite workload"
+[ -n "$PERL" ] || say "bench: perl is not installed (apt-get install perl): skipping the perl workload"
 
 TOOLS_ALL="native mtrec mtrec-ns heaptrack massif memcheck mtrace"
+FAST_TOOLS=" native mtrec mtrec-ns heaptrack "
 declare -A LABEL=([native]="native" [mtrec]="mtrec" [mtrec-ns]="mtrec --no-stacks"
 	[heaptrack]="heaptrack" [massif]="valgrind massif" [memcheck]="valgrind memcheck"
 	[mtrace]="glibc mtrace")
@@ -93,22 +103,27 @@ add_workload() { # ID DESC TOOLS STDIN ARGS...
 }
 NOMEM="native mtrec mtrec-ns heaptrack massif mtrace"
 [ "$FULL" = 1 ] && NOMEM=$TOOLS_ALL
-add_workload c1-1M "churn, 1 thread, $((1000 / D))k iterations (~$((2000 / D))k events)" "$TOOLS_ALL" /dev/null \
-	"$CHURN" 1 $((500000 / D)) malloc
-add_workload c1-10M "churn, 1 thread, $((5000 / D))k iterations (~$((10 / D)) M events)" "$NOMEM" /dev/null \
-	"$CHURN" 1 $((5000000 / D)) malloc
-[ "$FULL" = 1 ] && add_workload c1-100M "churn, 1 thread, $((50 / D)) M iterations (~$((100 / D)) M events)" \
-	"native mtrec mtrec-ns heaptrack" /dev/null "$CHURN" 1 $((50000000 / D)) malloc
-add_workload c2-10M "churn, 2 threads x $((2500 / D))k iterations (~$((10 / D)) M events)" "$NOMEM" /dev/null \
-	"$CHURN" 2 $((2500000 / D)) malloc
-add_workload r1-10M "churn realloc mode, 1 thread, $((5000 / D))k iterations" "$NOMEM" /dev/null \
-	"$CHURN" 1 $((5000000 / D)) realloc
-[ -n "$SQLITE3" ] && add_workload sqlite "sqlite3 shell running bench/workload.sql (in-memory db)" "$TOOLS_ALL" \
-	"$ROOT/bench/workload.sql" "$SQLITE3"
+churn() { # ID THREADS ITERATIONS MODE TOOLS
+	local its=$(($3 / D)) what="churn" ev
+	[ "$4" = realloc ] && what="churn (realloc mode)"
+	ev=$(($2 * its * 2))
+	if [ $ev -ge 1000000 ]; then ev="$((ev / 1000000)) M"; else ev="$((ev / 1000))k"; fi
+	add_workload "$1" "$what, $2 thread$([ "$2" = 1 ] || echo s) x $its iterations (~$ev events)" "$5" /dev/null \
+		"$CHURN" "$2" "$its" "$4"
+}
+churn c1-1M 1 500000 malloc "$TOOLS_ALL"
+churn c1-10M 1 5000000 malloc "$NOMEM"
+[ "$FULL" = 1 ] && churn c1-100M 1 50000000 malloc "native mtrec mtrec-ns heaptrack"
+churn c2-10M 2 2500000 malloc "$NOMEM"
+churn r1-10M 1 5000000 realloc "$NOMEM"
+[ -n "$SQLITE3" ] && add_workload sqlite "sqlite3 shell running bench/workload.sql (in-memory database)" \
+	"$TOOLS_ALL" "$ROOT/bench/workload.sql" "$SQLITE3"
+[ -n "$PERL" ] && add_workload perl "perl running bench/workload.pl (hashes, sort, strings)" "$NOMEM" \
+	/dev/null "$PERL" "$ROOT/bench/workload.pl"
 [ -n "$WORKLOADS" ] || die "no workload matches BENCH_ONLY='$ONLY'"
 # scaling series (extra cost per event by size) and the traces loaded by mtan
 SCALING="c1-1M c1-10M c1-100M"
-LOADS="c1-1M c1-10M c1-100M sqlite"
+LOADS="c1-1M c1-10M c1-100M sqlite perl"
 
 # --- running one tool once ----------------------------------------------------------------
 # Every run appends "workload tool rep wall_s cpu_s maxrss_kb trace_bytes" to runs.tsv
@@ -204,6 +219,11 @@ run_tool() { # TOOL WL REP
 median() { sort -g | awk '{ v[NR] = $1 } END { if (!NR) print "NA"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # median of column COL (4 wall, 5 cpu, 6 rss, 7 bytes) of the successful runs of TOOL on WL
 med() { awk -v w="$1" -v t="$2" -v c="$3" '$1 == w && $2 == t && $c != "NA" { print $c }' "$RUNS" | median; }
+# (max - min) / median of the wall times of TOOL on WL, in percent
+spread() {
+	awk -v w="$1" -v t="$2" -v m="$3" '$1 == w && $2 == t && $4 != "NA" { if (!n++ || $4 < lo) lo = $4; if ($4 > hi) hi = $4 }
+		END { if (n > 1 && m > 0) printf "%.0f%%", (hi - lo) / m * 100; else print "-" }' "$RUNS"
+}
 # arithmetic with NA propagation: calc 'EXPR' A [B [C [D]]] (a, b, c, d in EXPR); NA when any is
 calc() {
 	local e=$1
@@ -231,14 +251,18 @@ events_of() {
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 T_START=$(now)
-say "bench: $REPS repetitions; workloads:$WORKLOADS; temporary files in $TMP"
+say "bench: $REPS repetitions ($FAST_REPS of native, mtrec and heaptrack); workloads:$WORKLOADS; temporary files in $TMP"
+if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
+	say "bench: warning: the load average is $(cut -d' ' -f1 /proc/loadavg) on $(nproc) CPUs: other jobs will blur the wall times"
+fi
 for wl in $WORKLOADS; do
 	tools=""
 	for t in ${W_TOOLS[$wl]}; do [ "${HAVE[$t]}" = 1 ] && tools="$tools $t"; done
 	W_TOOLS[$wl]=$tools
 	say "bench: $wl: ${W_DESC[$wl]}:$tools ($(date +%T))"
-	for rep in $(seq "$REPS"); do
+	for rep in $(seq "$FAST_REPS"); do
 		for t in $tools; do
+			[ "$rep" -gt "$REPS" ] && [[ $FAST_TOOLS != *" $t "* ]] && continue
 			run_tool "$t" "$wl" "$rep"
 		done
 	done
@@ -284,8 +308,8 @@ LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 # --- the report -------------------------------------------------------------------------------
 REPORT=$TMP/report.md
 {
-	echo "| workload | tool | events | wall s | extra ns/event | slowdown | extra CPU ns/event | trace bytes/event | max RSS MiB |"
-	echo "|---|---|--:|--:|--:|--:|--:|--:|--:|"
+	echo "| workload | tool | events | runs | wall s | spread | extra ns/event | slowdown | extra CPU ns/event | trace bytes/event | max RSS MiB |"
+	echo "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 	for wl in $WORKLOADS; do
 		ev=${EVENTS[$wl]}
 		nw=$(med "$wl" native 4)
@@ -296,7 +320,7 @@ REPORT=$TMP/report.md
 			r=$(med "$wl" "$t" 6)
 			z=$(med "$wl" "$t" 7)
 			if [ "$w" = NA ]; then
-				echo "| $wl | ${LABEL[$t]} | $ev | failed | | | | | |"
+				echo "| $wl | ${LABEL[$t]} | $ev | 0 | failed | | | | | | |"
 				continue
 			fi
 			extra=$(calc '(b - a) / c * 1e9' "$nw" "$w" "$ev")
@@ -304,7 +328,8 @@ REPORT=$TMP/report.md
 			slow=$(calc 'b / a' "$nw" "$w")
 			bpe=$(calc 'a / b' "$z" "$ev")
 			[ "$t" = native ] && extra=NA cextra=NA
-			echo "| $wl | ${LABEL[$t]} | $ev | $(fmt %.3f "$w") | $(fmt %.0f "$extra") | $(fmt %.2fx "$slow") | $(fmt %.0f "$cextra") | $(fmt %.2f "$bpe") | $(fmt %.0f "$(calc 'a / 1024' "$r")") |"
+			n=$(awk -v w="$wl" -v t="$t" '$1 == w && $2 == t && $4 != "NA"' "$RUNS" | wc -l)
+			echo "| $wl | ${LABEL[$t]} | $ev | $n | $(fmt %.3f "$w") | $(spread "$wl" "$t" "$w") | $(fmt %.0f "$extra") | $(fmt %.2fx "$slow") | $(fmt %.0f "$cextra") | $(fmt %.2f "$bpe") | $(fmt %.0f "$(calc 'a / 1024' "$r")") |"
 		done
 	done
 } >"$TMP/table.md"
@@ -326,10 +351,13 @@ verdict() { # OK-EXPRESSION VALUES... -> PASS/FAIL/n/a
 	echo "| churn T=2: mtrec extra time/event <= 1/4 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a <= b / 4' "$m" "$h") |"
 	m=$(extra c1-10M mtrec-ns)
 	echo "| churn T=1: mtrec --no-stacks extra time/event <= 15 ns | $(fmt %.1f "$m") ns | $(verdict 'a <= 15' "$m") |"
-	s=$(calc 'b / a' "$(med sqlite native 4)" "$(med sqlite mtrec-ns 4)")
-	echo "| sqlite: mtrec --no-stacks slowdown < 10% | $(fmt %.1f%% "$(calc '(a - 1) * 100' "$s")") | $(verdict 'a < 1.10' "$s") |"
-	m=$(extra sqlite mtrec) h=$(extra sqlite heaptrack)
-	echo "| sqlite: mtrec extra time < 1/3 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns/event (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a < b / 3' "$m" "$h") |"
+	for wl in sqlite perl; do
+		[ -n "${EVENTS[$wl]:-}" ] || continue
+		s=$(calc 'b / a' "$(med $wl native 4)" "$(med $wl mtrec-ns 4)")
+		echo "| $wl: mtrec --no-stacks slowdown < 10% | $(fmt %.1f%% "$(calc '(a - 1) * 100' "$s")") | $(verdict 'a < 1.10' "$s") |"
+		m=$(extra $wl mtrec) h=$(extra $wl heaptrack)
+		echo "| $wl: mtrec extra time < 1/3 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns/event (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a < b / 3' "$m" "$h") |"
+	done
 	worst=NA
 	for wl in c1-1M c1-10M c1-100M c2-10M r1-10M; do
 		[ -n "${EVENTS[$wl]:-}" ] || continue
@@ -413,7 +441,8 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo "- load average at start $LOAD_START, at end $LOAD_END (the machine is shared: other jobs blur wall times)"
 	echo "- mtrec commit $commit; $(ldd --version 2>&1 | head -n 1)"
 	echo "- competitors: $(heaptrack --version 2>/dev/null | head -n 1 || echo 'heaptrack absent'); $(valgrind --version 2>/dev/null || echo 'valgrind absent'); mtrace via ${MALLOC_DEBUG:-absent} + mtrace-on.so"
-	echo "- $REPS repetitions of every run, tools alternating within a repetition; medians"
+	echo "- $REPS repetitions of every run, tools alternating within a repetition, and $((FAST_REPS - REPS)) more of"
+	echo "  native, mtrec and heaptrack (the quick ones); medians; spread = (max - min) / median wall"
 	echo
 	echo "Events are allocations + frees counted in mtrec's trace (\`mtdump -c\`); a realloc is"
 	echo "one free and one allocation. Extra ns/event = (tool's median wall time - native's) /"
