@@ -115,6 +115,74 @@ CREATE VIEW leak_sites AS
 CREATE VIEW device_released AS
 	SELECT * FROM lifetimes WHERE end_reason = 'device_close';
 
+-- `mtan frees`: unmatched and double frees, each with the nearest earlier lifetime at its
+-- address (the last one there before the free, if any).
+CREATE VIEW bad_frees AS
+	SELECT a.id, a.kind, a.pid, a.device, a.space, a.address, a.seq, a.time_ns, a.tid, a.func,
+		a.stack, l.id AS nearest_id, l.generation AS nearest_generation, l.size AS nearest_size,
+		l.alloc_seq AS nearest_alloc_seq, l.alloc_ns AS nearest_alloc_ns, l.tid AS nearest_tid,
+		l.alloc_stack AS nearest_alloc_stack, l.end_seq AS nearest_end_seq,
+		l.end_reason AS nearest_end_reason, l.free_seq AS nearest_free_seq,
+		l.free_tid AS nearest_free_tid, l.free_stack AS nearest_free_stack
+	FROM anomalies a LEFT JOIN lifetimes l ON l.id = a.lifetime_id
+	WHERE a.kind IN ('unmatched_free', 'double_free');
+
+-- `mtan races`: the address-reuse races, with their space's name.
+CREATE VIEW reuse_races AS
+	SELECT r.*, coalesce(s.name, 'space ' || r.space) AS space_name
+	FROM races r
+	LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space;
+
+-- `mtan frag`, at each space's peak: the live blocks then, the holes between them within
+-- the device's capacity (from the lowest address the space used) or else within the span
+-- of the live blocks, and external fragmentation = 1 - largest hole / free bytes.
+CREATE VIEW fragmentation AS
+	WITH pools AS (
+		SELECT s.pid, s.device, s.space, s.name, s.min_address,
+			(SELECT max(d.capacity) FROM devices d WHERE d.pid = s.pid AND d.device = s.device) AS capacity,
+			p.peak_seq AS seq, p.peak_ns AS time_ns
+		FROM space_stats s
+		JOIN peaks p ON p.pid = s.pid AND p.device = s.device AND p.space = s.name),
+	live AS (
+		SELECT p.pid, p.device, p.space, l.address, l.size,
+			max(l.address + l.size) OVER (PARTITION BY p.pid, p.device, p.space ORDER BY l.address, l.size
+				ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+		FROM pools p JOIN lifetimes l ON l.pid = p.pid AND l.device = p.device AND l.space = p.space
+		WHERE l.alloc_seq <= p.seq AND (l.end_seq IS NULL OR l.end_seq > p.seq)),
+	sums AS (
+		SELECT pid, device, space, count(*) AS blocks, sum(size) AS live_bytes,
+			min(address) AS lo, max(address + size) AS hi,
+			sum(address > prev_end) AS inner_holes,
+			coalesce(sum(max(address - prev_end, 0)), 0) AS inner_free,
+			coalesce(max(address - prev_end), 0) AS inner_largest
+		FROM live GROUP BY pid, device, space),
+	edges AS (
+		SELECT p.*, coalesce(u.blocks, 0) AS blocks, coalesce(u.live_bytes, 0) AS live_bytes,
+			coalesce(u.inner_holes, 0) AS inner_holes, coalesce(u.inner_free, 0) AS inner_free,
+			coalesce(u.inner_largest, 0) AS inner_largest,
+			CASE WHEN p.capacity IS NULL THEN 0
+			     ELSE max(coalesce(u.lo, p.min_address + p.capacity) - p.min_address, 0) END AS head,
+			CASE WHEN p.capacity IS NULL THEN 0
+			     ELSE max(p.min_address + p.capacity - coalesce(u.hi, p.min_address + p.capacity), 0) END AS tail,
+			CASE WHEN u.lo IS NULL AND p.capacity IS NOT NULL THEN p.capacity ELSE 0 END AS empty
+		FROM pools p LEFT JOIN sums u ON u.pid = p.pid AND u.device = p.device AND u.space = p.space)
+	SELECT pid, device, space, name, seq, time_ns, capacity, blocks, live_bytes,
+		inner_free + head + tail + empty AS free_bytes,
+		inner_holes + (head > 0) + (tail > 0) + (empty > 0) AS holes,
+		max(inner_largest, head, tail, empty) AS largest_free,
+		CASE WHEN inner_free + head + tail + empty > 0
+		     THEN 1.0 - max(inner_largest, head, tail, empty) * 1.0 / (inner_free + head + tail + empty)
+		     ELSE 0.0 END AS external_fragmentation
+	FROM edges;
+
+-- `mtan top` over the whole trace: allocations per site, temporaries freed within 1 ms.
+CREATE VIEW alloc_sites AS
+	SELECT pid, device, space, alloc_stack AS stack, count(*) AS allocs, sum(size) AS bytes,
+		sum(end_reason = 'free' AND end_ns - alloc_ns < 1000000) AS temporaries,
+		sum(CASE WHEN end_reason = 'free' AND end_ns - alloc_ns < 1000000 THEN size ELSE 0 END) AS temporary_bytes
+	FROM lifetimes WHERE inherited = 0
+	GROUP BY pid, device, space, alloc_stack;
+
 -- Each stack's frames, innermost (level 0) first, symbolized.
 CREATE VIEW stack_symbols AS
 	SELECT sf.stack_id, sf.level, f.function, f.file, f.line, f.module, f.offset, f.address
