@@ -7,9 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,11 +72,15 @@ char *mtan_meta_text(sqlite3 *db, const char *key)
 	return ret;
 }
 
-enum { DB_OURS, DB_STALE, DB_FOREIGN };
+enum { DB_OURS, DB_STALE, DB_FOREIGN, DB_DAMAGED };
+
+/* SQLite's word on the last database classify() found damaged. */
+static char damage[128];
 
 /* What an existing database at path is: ours and current, stale (another schema, an
- * unfinished load, another trace), or not an mtan database at all. For a trace's cache,
- * tst is the trace's stat; NULL checks only the schema and completeness. */
+ * unfinished load, another trace), damaged (SQLite's header, but SQLite cannot read it),
+ * or not an mtan database at all. For a trace's cache, tst is the trace's stat; NULL
+ * checks only the schema and completeness. */
 static int classify(const char *path, const struct stat *tst)
 {
 	sqlite3 *db = NULL;
@@ -89,7 +95,15 @@ static int classify(const char *path, const struct stat *tst)
 		return DB_FOREIGN;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
 		goto out;
-	if (query_int(db, "has_meta", NULL, &v) || !v)
+	if (query_int(db, "has_meta", NULL, &v)) {
+		int code = sqlite3_errcode(db) & 0xff;
+		if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+			snprintf(damage, sizeof damage, "%s", sqlite3_errmsg(db));
+			ret = DB_DAMAGED;
+		}
+		goto out;
+	}
+	if (!v)
 		goto out;
 	ret = DB_STALE;
 	if (query_int(db, "user_version", NULL, &v) || v != MTAN_SCHEMA_VERSION ||
@@ -111,8 +125,18 @@ out:
 
 /* ------------------------------------------------------------------ building */
 
-/* The temporary database of the load in progress, removed if a signal ends us. */
-static char building[PATH_MAX];
+/* The temporary database of the load in progress, removed if a signal ends us, and
+ * the name it will have (for messages). */
+static char building[PATH_MAX], building_final[PATH_MAX];
+
+int mtan_db_write_error(sqlite3 *db)
+{
+	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+	if (!building[0] || (code != SQLITE_FULL && code != SQLITE_IOERR && code != SQLITE_CANTOPEN))
+		return 0;
+	mtan_err("cannot write '%s': %s", building_final, sqlite3_errmsg(db));
+	return 1;
+}
 
 static void on_signal(int sig)
 {
@@ -133,8 +157,15 @@ static void guard(const char *tmp)
 	if (!tmp == !armed)
 		return; /* nothing to restore, or already armed */
 	armed = !!tmp;
-	if (tmp)
+	if (tmp) {
 		snprintf(building, sizeof building, "%s", tmp);
+		snprintf(building_final, sizeof building_final, "%s", tmp);
+		char *suffix = strstr(building_final, ".tmp.");
+		while (suffix && strstr(suffix + 1, ".tmp."))
+			suffix = strstr(suffix + 1, ".tmp.");
+		if (suffix)
+			*suffix = 0;
+	}
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!tmp) {
 			sigaction(sigs[i], &saved[i], NULL);
@@ -175,15 +206,53 @@ done:
 	return out;
 }
 
-/* Creates the temporary file beside dbpath; -1 with errno when the directory refuses. */
+/* Removes what loads that can no longer finish left beside tmp ("DB.tmp.PID", PID its
+ * own): SIGKILL or a crash gives a load no chance to remove its temporary file. A file is
+ * stale when its pid is not running here and nobody holds its lock (a load holds the lock
+ * of its file throughout: that covers a load from another host sharing the directory). */
+static void sweep(const char *tmp)
+{
+	const char *slash = strrchr(tmp, '/');
+	const char *base = slash ? slash + 1 : tmp;
+	const char *pid = strrchr(base, '.');
+	char dir[PATH_MAX];
+	if (!pid)
+		return;
+	size_t n = (size_t)(pid + 1 - base); /* "DB.tmp." */
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - tmp) + 1 : 1, slash ? tmp : ".");
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		if (strncmp(e->d_name, base, n))
+			continue;
+		long p = strtol(e->d_name + n, &end, 10);
+		if (end == e->d_name + n || *end || p <= 0 || p == (long)getpid() ||
+		    kill((pid_t)p, 0) == 0 || errno != ESRCH)
+			continue;
+		int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+		close(fd); /* the lock goes with it */
+	}
+	closedir(d);
+}
+
+/* Creates the temporary file beside dbpath and locks it for the load (see sweep): its fd,
+ * to close when done; -1 with errno when the directory refuses. */
 static int reserve(const char *tmp)
 {
 	unlink(tmp); /* a leftover of a killed load of the same pid */
+	sweep(tmp);
 	int fd = open(tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -1;
-	close(fd);
-	return 0;
+	flock(fd, LOCK_EX | LOCK_NB); /* best effort: a file system without locks still loads */
+	return fd;
 }
 
 /* Loads trace into dbpath by way of a temporary file. 0, or -1 reported. errno-style
@@ -191,12 +260,12 @@ static int reserve(const char *tmp)
 static int build(const char *trace, const char *dbpath, struct mtan_load_stats *st, int quiet_dir)
 {
 	char *tmp = NULL;
-	int ret = -1;
+	int ret = -1, lock;
 	if (asprintf(&tmp, "%s.tmp.%d", dbpath, (int)getpid()) < 0) {
 		mtan_err("out of memory");
 		return -1;
 	}
-	if (reserve(tmp)) {
+	if ((lock = reserve(tmp)) < 0) {
 		int e = errno;
 		if (quiet_dir && (e == EACCES || e == EPERM || e == EROFS)) {
 			ret = 1;
@@ -218,6 +287,8 @@ static int build(const char *trace, const char *dbpath, struct mtan_load_stats *
 	ret = 0;
 out:
 	guard(NULL);
+	if (lock >= 0)
+		close(lock);
 	free(tmp);
 	return ret;
 }
@@ -226,8 +297,9 @@ out:
 static int usable(const struct mtan_opts *o, const struct stat *tst, const char *path)
 {
 	int kind = classify(path, tst);
-	if (kind == DB_FOREIGN) {
-		mtan_err("'%s': exists and is not an mtan database (remove it or choose another --db)", path);
+	if (kind == DB_FOREIGN || kind == DB_DAMAGED) {
+		mtan_err("'%s': exists and %s (remove it or choose another --db)", path,
+			 kind == DB_FOREIGN ? "is not an mtan database" : "is a damaged database");
 		return -1;
 	}
 	return kind == DB_OURS && !o->force ? 0 : 1;
@@ -255,6 +327,56 @@ static int cache(const struct mtan_opts *o, const struct stat *tst, char **dbpat
 	if (!o->quiet)
 		mtan_note("cannot write beside '%s'; its database is '%s'", o->input, alt);
 	return build(o->input, alt, st, 0);
+}
+
+/* Serializes the loads of one trace: a command that finds the database missing or stale
+ * while another builds it waits for that one and uses what it built, rather than loading
+ * the trace again beside it. The lock is flock on the trace itself (advisory: mtrec
+ * takes none), so no lock file is left behind. Returns the fd to close, or -1 where the
+ * trace or the file system allows no lock (then each command builds its own: slower,
+ * still correct, as the database only ever appears complete). */
+static int lock_trace(const char *trace, int quiet)
+{
+	int fd = open(trace, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno == EWOULDBLOCK) {
+		if (!quiet && isatty(STDERR_FILENO))
+			mtan_note("waiting for another mtan loading '%s'", trace);
+		int rc;
+		while ((rc = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+			;
+		if (rc == 0)
+			return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+/* Says why a database named on the command line cannot serve (kind from classify). */
+static void refuse(const char *path, int kind)
+{
+	sqlite3 *db = NULL;
+	long long v = -1;
+	if (kind == DB_FOREIGN) {
+		mtan_err("'%s': not an mtan database", path);
+		return;
+	}
+	if (kind == DB_DAMAGED) {
+		mtan_err("'%s': damaged database (%s)", path, damage);
+		return;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    (query_int(db, "user_version", NULL, &v) || v == MTAN_SCHEMA_VERSION))
+		v = mtan_meta_int(db, "schema_version", MTAN_SCHEMA_VERSION);
+	sqlite3_close(db);
+	if (v != MTAN_SCHEMA_VERSION)
+		mtan_err("'%s': database of schema version %lld; this mtan reads %d (load its trace again)",
+			 path, v, MTAN_SCHEMA_VERSION);
+	else
+		mtan_err("'%s': unfinished load (load its trace again)", path);
 }
 
 /* The one warning a damaged or unfinished trace deserves, from the facts in meta. */
@@ -303,9 +425,7 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 			goto out;
 		int kind = classify(path, NULL);
 		if (kind != DB_OURS) {
-			mtan_err(kind == DB_FOREIGN ? "'%s': not an mtan database"
-						    : "'%s': database of another mtan version or an unfinished load (load the trace again)",
-				 path);
+			refuse(path, kind);
 			goto out;
 		}
 	} else {
@@ -325,7 +445,11 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 			mtan_trace_error(o->input, rc, -1);
 			goto out;
 		}
-		if (cache(o, &tst, &path, st))
+		int lock = lock_trace(o->input, o->quiet);
+		rc = cache(o, &tst, &path, st);
+		if (lock >= 0)
+			close(lock);
+		if (rc)
 			goto out;
 	}
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {

@@ -120,6 +120,10 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 	      char **dbpath);
 /* 1 when the file starts with SQLite's 16-byte magic, 0 when not, -1 (errno) on error. */
 int mtan_is_sqlite(const char *path);
+/* While a load is under way: when the last error on db is the disk's (full, I/O),
+ * reports it naming the database being built and returns 1; else 0 and the caller
+ * reports the error its own way. */
+int mtan_db_write_error(sqlite3 *db);
 /* A meta value as an integer (def when missing or NULL). */
 long long mtan_meta_int(sqlite3 *db, const char *key, long long def);
 /* A meta value as text, malloc'd (caller frees), NULL when missing. */

@@ -40,6 +40,8 @@ void mtan_note(const char *fmt, ...)
 
 int mtan_sqlerr(sqlite3 *db, const char *what)
 {
+	if (mtan_db_write_error(db))
+		return -1;
 	mtan_err("%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
 	return -1;
 }

@@ -98,7 +98,8 @@ int mtan_exec(sqlite3 *db, const char *file, const char *section)
 			;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
-			mtan_err("query '%s' failed: %s", file, sqlite3_errmsg(db));
+			if (!mtan_db_write_error(db))
+				mtan_err("query '%s' failed: %s", file, sqlite3_errmsg(db));
 			return -1;
 		}
 		sql = tail;

@@ -1,0 +1,116 @@
+# Databases under faults: a load interrupted by SIGINT or SIGKILL, a full disk, a database
+# of another schema version, files that are not mtan databases, and concurrent commands on
+# one fresh trace. No later command takes an unfinished database for a complete one, and
+# what it then builds has the numbers of a clean load.
+. "$TOP/tests/e2e/lib.bash"
+schema=$("$MTAN_PLAIN" --version | sed -n 's/.*(schema \([0-9]*\)).*/\1/p')
+tmps() { ls -a | grep -c '\.tmp\.'; }
+
+"$MTREC" -q -o big.zst "$SAMPLES/stress" 2 1000000 >/dev/null
+"$MTAN_PLAIN" load -q big.zst --db ref.db
+"$MTAN_PLAIN" summary ref.db --format json >ref.json
+check_eq "the reference load of the big trace" "$(json_get ref.json 'd["events"]')" 4000007
+
+# ---- SIGINT during the load: nothing is left, the next command builds it whole
+timeout -s INT 0.3 "$MTAN_PLAIN" load big.zst 2>int.err
+rc=$?
+check_eq "SIGINT: the load was under way and ended by it" "$rc:$(cat int.err)" "124:"
+check_eq "SIGINT: no database and no temporary file left" "$(ls big.zst.db* 2>/dev/null)" ""
+check_rc "SIGINT: the next summary loads again" 0 "$MTAN_PLAIN" summary big.zst --format json
+check_eq "SIGINT: ... with the numbers of a clean load" "$(cat "$OUT")" "$(cat ref.json)"
+# a reload (the trace changed) interrupted: the old database stays and is not taken as current
+touch big.zst
+timeout -s INT 0.3 "$MTAN_PLAIN" load big.zst 2>/dev/null
+check_rc "SIGINT of a reload: the next summary loads again" 0 "$MTAN_PLAIN" summary big.zst --format json
+check_eq "SIGINT of a reload: ... for the trace as it is now" \
+	"$(sqlite3 big.zst.db "SELECT value FROM meta WHERE key = 'trace_mtime_ns'")" "$(stat -c %.9Y big.zst | tr -d .)"
+check_eq "SIGINT of a reload: the same numbers" "$(cat "$OUT")" "$(cat ref.json)"
+check_eq "SIGINT of a reload: no temporary file left" "$(tmps)" 0
+
+# ---- SIGKILL: its temporary file may stay, but is never taken for the database
+rm -f big.zst.db
+rc=$(sh -c 'timeout -s KILL 0.3 "$0" load big.zst 2>/dev/null; echo $?' "$MTAN_PLAIN" 2>/dev/null)
+check_eq "SIGKILL: the load was under way" "$rc" 137
+left=$(ls big.zst.db.tmp.* 2>/dev/null | head -1)
+check_eq "SIGKILL: no database, at most its temporary file" "$(ls big.zst.db 2>/dev/null)$(tmps)" "1"
+check_rc "SIGKILL: the temporary file named directly is refused" 1 "$MTAN_PLAIN" summary "$left"
+check_match "SIGKILL: ... as an unfinished load" "^mtan: '$left': (unfinished load|not an mtan database|damaged database)" "$(cat "$ERR")"
+# the killed load's process is gone (a big address space takes the kernel a moment)
+for i in $(seq 100); do kill -0 "${left##*.}" 2>/dev/null || break; sleep 0.05; done
+sh -c 'exit 0' & dead=$!; wait $dead   # a pid that no longer runs
+: >big.zst.db.tmp.$dead
+: >big.zst.db.tmp.$$                   # this shell's: a load in progress
+check_rc "SIGKILL: the next summary loads again" 0 "$MTAN_PLAIN" summary big.zst --format json
+check_eq "SIGKILL: ... with the numbers of a clean load" "$(cat "$OUT")" "$(cat ref.json)"
+check_eq "SIGKILL: temporary files of dead loads are removed, a live one's kept" \
+	"$(ls big.zst.db.tmp.* 2>/dev/null)" "big.zst.db.tmp.$$"
+rm -f big.zst.db.tmp.$$
+
+# ---- a full disk during the load (a 512 KiB tmpfs in a private mount namespace)
+"$MTREC" -q -o t.zst "$SAMPLES/stress" 4 20000 >/dev/null
+"$MTAN_PLAIN" summary t.zst --format json --db t-ref.db -q >t.json
+mkdir small
+if unshare -m sh -c 'mount -t tmpfs -o size=512k none small' 2>/dev/null; then
+	unshare -m sh -c 'mount -t tmpfs -o size=512k none small && cp t.zst small/ &&
+		{ "$0" summary small/t.zst --format json >full1.out 2>full1.err; echo $? >full1.rc;
+		  "$0" summary t.zst --db small/x.db --format json >full2.out 2>full2.err; echo $? >full2.rc;
+		  ls -a small >full.ls; }' "$MTAN"
+	for i in 1 2; do
+		check_eq "full disk ($i): exit 1, nothing on stdout" "$(cat full$i.rc):$(cat full$i.out)" "1:"
+		check_match "full disk ($i): one line saying the disk is full" \
+			"^mtan: cannot write '(small/t\.zst\.db|small/x\.db)': database or disk is full$" "$(cat full$i.err)"
+		check_eq "full disk ($i): one line" "$(wc -l <full$i.err)" 1
+	done
+	check_eq "full disk: no database and no temporary file left" "$(grep -v '^\.*$' full.ls | tr '\n' ' ')" "t.zst "
+else
+	fail "full disk: a tmpfs in a private mount namespace (needs root)"
+fi
+
+# ---- another schema version: a cache is rebuilt, a database named directly is refused
+"$MTAN_PLAIN" load -q t.zst
+cp t.zst.db v1.db
+sqlite3 t.zst.db "PRAGMA user_version = 99"
+check_rc "a cache of another user_version: rebuilt" 0 "$MTAN" summary t.zst --format json
+check_eq "... with the right numbers" "$(cat "$OUT")" "$(cat t.json)"
+check_eq "... and the current version" "$(sqlite3 t.zst.db 'PRAGMA user_version')" "$schema"
+sqlite3 t.zst.db "UPDATE meta SET value = 0 WHERE key = 'schema_version'"
+check_rc "a cache of another meta.schema_version: rebuilt" 0 "$MTAN" summary t.zst --format json
+check_eq "... with the right numbers" "$(cat "$OUT")" "$(cat t.json)"
+cp v1.db other.db
+sqlite3 other.db "PRAGMA user_version = 99"
+check_rc "a database of another version named directly: exit 1" 1 "$MTAN" summary other.db
+check_eq "... says which version" "$(cat "$ERR")" \
+	"mtan: 'other.db': database of schema version 99; this mtan reads $schema (load its trace again)"
+cp v1.db unfinished.db
+sqlite3 unfinished.db "DELETE FROM meta WHERE key = 'load_complete'"
+check_rc "an unfinished database named directly: exit 1" 1 "$MTAN" summary unfinished.db
+check_eq "... says so" "$(cat "$ERR")" "mtan: 'unfinished.db': unfinished load (load its trace again)"
+
+# ---- files that are not mtan databases: refused, never overwritten
+echo "my notes" >notes.txt
+sqlite3 mine.db "CREATE TABLE t(x); INSERT INTO t VALUES (42)"
+head -c 40000 v1.db >cut.db
+for f in notes.txt mine.db cut.db; do
+	sum=$(md5sum <$f)
+	what="is not an mtan database"
+	[ $f = cut.db ] && what="is a damaged database"
+	check_rc "--db $f: refused" 1 "$MTAN" summary t.zst --db $f
+	check_eq "--db $f: the message" "$(cat "$ERR")" "mtan: '$f': exists and $what (remove it or choose another --db)"
+	check_eq "--db $f: left as it was" "$(md5sum <$f)" "$sum"
+done
+check_rc "a damaged database named directly: exit 1" 1 "$MTAN" summary cut.db
+check_match "... says it is damaged" "^mtan: 'cut.db': damaged database \(.+\)$" "$(cat "$ERR")"
+check_rc "another program's database named directly: exit 1" 1 "$MTAN" summary mine.db
+check_eq "... the message" "$(cat "$ERR")" "mtan: 'mine.db': not an mtan database"
+
+# ---- four commands at once on a trace without a database yet
+cp t.zst c.zst
+for i in 1 2 3 4; do "$MTAN" summary c.zst --format json >c$i.out 2>c$i.err & done
+rcs=""
+for j in $(jobs -p); do wait "$j"; rcs="$rcs$?"; done
+check_eq "concurrent: all four succeed" "$rcs" "0000"
+check_eq "concurrent: nothing on stderr" "$(cat c?.err)" ""
+check_eq "concurrent: identical, right output" "$(cat c1.out c2.out c3.out c4.out | sort -u)" "$(cat t.json)"
+check_eq "concurrent: one database, no temporary file" "$(ls -a | grep '^c\.zst\.')" "c.zst.db"
+check_rc "concurrent: the database is complete" 0 "$MTAN" summary c.zst.db --format json
+check_eq "concurrent: ... and right" "$(cat "$OUT")" "$(cat t.json)"
