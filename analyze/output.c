@@ -136,6 +136,29 @@ struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const cha
 	return t;
 }
 
+/* A copy of s with control characters written as escapes (\n, \t, \xHH): a name from
+ * the traced program keeps to its cell and cannot drive the terminal. Caller frees. */
+static char *printable(const char *s)
+{
+	size_t n = 1;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+	char *out = malloc(n), *o = out;
+	for (const unsigned char *p = (const unsigned char *)s; out && *p; p++) {
+		if (*p == '\n' || *p == '\t') {
+			*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : 't';
+		} else if (*p < 0x20 || *p == 0x7f) {
+			o += snprintf(o, 5, "\\x%02x", *p);
+		} else {
+			*o++ = (char)*p;
+		}
+	}
+	if (out)
+		*o = 0;
+	return out;
+}
+
 int mtan_table_add(struct mtan_table *t, const char *const *cells)
 {
 	if (t->rows == t->cap) {
@@ -148,7 +171,7 @@ int mtan_table_add(struct mtan_table *t, const char *const *cells)
 	}
 	char **row = t->cells + t->rows * (size_t)t->ncols;
 	for (int i = 0; i < t->ncols; i++)
-		row[i] = strdup(cells[i] ? cells[i] : "");
+		row[i] = printable(cells[i] ? cells[i] : "");
 	t->rows++;
 	for (int i = 0; i < t->ncols; i++)
 		if (!row[i])
