@@ -12,7 +12,10 @@ const char cmd_leaks_usage[] =
 	"Blocks never freed, grouped by allocation site (process, device, space, stack),\n"
 	"the most bytes first. --format json prints an array of sites, each with blocks,\n"
 	"bytes, pid, device (-1: host), space and frames (innermost first). Blocks that\n"
-	"were live when their device was closed are not leaks: the table lists them apart.";
+	"were live when their device was closed are not leaks: the table lists them apart.\n"
+	"--format csv prints a row per site: bytes, blocks, pid, device, space, the innermost\n"
+	"frame's function, file and line, and frames (every frame's name, innermost first,\n"
+	"separated by ';').";
 
 struct site {
 	long long pid, device, space, blocks, bytes;
@@ -142,6 +145,84 @@ out:
 	return ret;
 }
 
+/* The leak sites as CSV rows: the innermost frame apart, then every frame's name. */
+static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
+{
+	static const struct mtan_col cols[] = {
+		{"bytes", NULL, MTAN_K_INT}, {"blocks", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
+		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
+		{"function", NULL, MTAN_K_TEXT}, {"file", NULL, MTAN_K_TEXT}, {"line", NULL, MTAN_K_INT},
+		{"frames", NULL, MTAN_K_TEXT},
+	};
+	sqlite3_stmt *st = NULL, *fr = NULL;
+	struct mtan_rows *r = NULL;
+	char *frames = NULL;
+	size_t cap = 0;
+	int ret = -1, rc;
+	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "leaks", "frames", &fr))
+		goto out;
+	if (!(r = mtan_rows_new(cols, 9, MTAN_CSV, stdout))) {
+		mtan_err("out of memory");
+		goto out;
+	}
+	mtan_bind_common(st, o);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct site s = site_of(st);
+		mtan_rows_int(r, s.bytes);
+		mtan_rows_int(r, s.blocks);
+		mtan_rows_int(r, s.pid);
+		mtan_rows_int(r, s.device);
+		mtan_rows_text(r, s.space_name);
+		sqlite3_reset(fr);
+		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
+		size_t len = 0;
+		int level = 0;
+		while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
+			char buf[4096];
+			const char *name = frame_name(buf, sizeof buf, fr);
+			if (level++ == 0) {
+				mtan_rows_text(r, name);
+				mtan_rows_text(r, (const char *)sqlite3_column_text(fr, 2));
+				if (sqlite3_column_type(fr, 3) == SQLITE_NULL)
+					mtan_rows_null(r);
+				else
+					mtan_rows_int(r, sqlite3_column_int64(fr, 3));
+			}
+			size_t need = len + strlen(name) + 2;
+			if (need > cap) {
+				char *p = realloc(frames, need * 2);
+				if (!p) {
+					mtan_err("out of memory");
+					goto out;
+				}
+				frames = p;
+				cap = need * 2;
+			}
+			len += (size_t)sprintf(frames + len, "%s%s", len ? ";" : "", name);
+		}
+		if (rc != SQLITE_DONE)
+			goto sqlerr;
+		if (!level) {
+			mtan_rows_null(r);
+			mtan_rows_null(r);
+			mtan_rows_null(r);
+		}
+		mtan_rows_text(r, len ? frames : NULL);
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	ret = mtan_rows_end(r);
+	goto out;
+sqlerr:
+	mtan_sqlerr(db, "cannot read the database");
+out:
+	mtan_rows_free(r);
+	free(frames);
+	sqlite3_finalize(st);
+	sqlite3_finalize(fr);
+	return ret;
+}
+
 static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
 {
 	sqlite3_stmt *st;
@@ -165,7 +246,10 @@ int cmd_leaks(int argc, char **argv)
 	ret = 1;
 	if (mtan_open(&o, &db, NULL, NULL))
 		goto out;
-	if (o.format == MTAN_JSON) {
+	if (o.format == MTAN_CSV) {
+		if (csv_sites(db, &o))
+			goto out;
+	} else if (o.format == MTAN_JSON) {
 		/* the contract: the top-level value is the array of leak sites, nothing else */
 		fputs("[", stdout);
 		if (print_sites(db, &o, "sites", "leaked") < 0)

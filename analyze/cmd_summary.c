@@ -9,7 +9,9 @@ const char cmd_summary_usage[] =
 	"summary [options] TRACE|DB\n\n"
 	"Totals of the trace: allocations and frees (a realloc that moves or resizes a block\n"
 	"is one free and one allocation), bytes allocated, peak live bytes, leaks, processes,\n"
-	"threads and anomalies, then the same per device and memory space.";
+	"threads and anomalies, then the same per device and memory space. --format json\n"
+	"prints one object; --format csv one row per device and space after a first row of\n"
+	"totals (device and space 'all').";
 
 struct totals {
 	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
@@ -134,6 +136,39 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 	printf("]}\n");
 }
 
+static int print_csv(const struct totals *t, const struct space_row *s, size_t n)
+{
+	static const struct mtan_col cols[] = {
+		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
+		{"allocs", NULL, MTAN_K_INT}, {"frees", NULL, MTAN_K_INT},
+		{"bytes_allocated", NULL, MTAN_K_INT}, {"peak_bytes", NULL, MTAN_K_INT},
+		{"leaked_blocks", NULL, MTAN_K_INT}, {"leaked_bytes", NULL, MTAN_K_INT},
+		{"released_blocks", NULL, MTAN_K_INT}, {"released_bytes", NULL, MTAN_K_INT},
+	};
+	struct mtan_rows *r = mtan_rows_new(cols, 10, MTAN_CSV, stdout);
+	if (!r) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	mtan_rows_text(r, "all");
+	mtan_rows_text(r, "all");
+	long long v[] = {t->allocs, t->frees, t->bytes_allocated, t->peak, t->leaked_blocks,
+			 t->leaked_bytes, t->released_blocks, t->released_bytes};
+	for (int i = 0; i < 8; i++)
+		mtan_rows_int(r, v[i]);
+	for (size_t i = 0; i < n; i++) {
+		mtan_rows_int(r, s[i].device);
+		mtan_rows_text(r, s[i].name);
+		long long w[] = {s[i].allocs, s[i].frees, s[i].bytes_allocated, s[i].peak, s[i].leaked_blocks,
+				 s[i].leaked_bytes, s[i].released_blocks, s[i].released_bytes};
+		for (int k = 0; k < 8; k++)
+			mtan_rows_int(r, w[k]);
+	}
+	int ret = mtan_rows_end(r);
+	mtan_rows_free(r);
+	return ret;
+}
+
 static int print_table(const struct mtan_opts *o, const struct totals *t, const struct space_row *s, size_t n)
 {
 	char a[32], b[32];
@@ -203,7 +238,10 @@ int cmd_summary(int argc, char **argv)
 		goto out;
 	if (o.format == MTAN_JSON)
 		print_json(&t, s, n);
-	else if (print_table(&o, &t, s, n)) {
+	else if (o.format == MTAN_CSV) {
+		if (print_csv(&t, s, n))
+			goto out;
+	} else if (print_table(&o, &t, s, n)) {
 		mtan_err("out of memory");
 		goto out;
 	}

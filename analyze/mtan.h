@@ -14,8 +14,9 @@
 #define MTAN_SCHEMA_VERSION 2
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
+#define MTAN_MAX_ARGS 4 /* operands a command takes at most */
 
-enum mtan_format { MTAN_TABLE, MTAN_JSON };
+enum mtan_format { MTAN_TABLE, MTAN_JSON, MTAN_CSV };
 
 /* What part of the trace an analysis looks at (scope.c): --device, --space, and the
  * window --since/--until as given (resolved by mtan_window). Borrowed from argv. */
@@ -28,7 +29,8 @@ struct mtan_scope {
 
 /* The options every command takes, plus the few one command adds. */
 struct mtan_opts {
-	const char *input; /* TRACE or DB, the one operand */
+	const char *input; /* TRACE or DB, the first operand */
+	const char *args[MTAN_MAX_ARGS]; /* the operands (mtan_parse_args), args[0] = input */
 	const char *db;    /* --db: where the database of a trace goes */
 	int format;        /* enum mtan_format */
 	long long limit;   /* --limit, -1 for none */
@@ -51,6 +53,11 @@ struct mtan_extra {
  * to return right away: 0 after --help, 2 after a usage error (already printed). */
 int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct mtan_extra *extra, struct mtan_opts *o);
+/* The same for a command of nargs operands (<= MTAN_MAX_ARGS), named names[i] when one is
+ * missing ("TRACE or DB", "QUERY"); they go to o->args. */
+int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
+		    const struct mtan_extra *extra, struct mtan_opts *o,
+		    const char *const *names, int nargs);
 void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_extra *extra);
 
 /* ---- messages (output.c): "mtan: ..." on stderr, newline added ---- */
@@ -76,6 +83,42 @@ struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const cha
 int mtan_table_add(struct mtan_table *t, const char *const *cells);
 void mtan_table_print(const struct mtan_table *t, FILE *f);
 void mtan_table_free(struct mtan_table *t);
+/* The width tables fit: $COLUMNS, else the terminal's (TIOCGWINSZ on f), else 100. */
+int mtan_width(FILE *f);
+
+/* Rows of typed columns, written as the user chose (--format): a table for people
+ * (sizes as "14.8 MiB", counts as "1,234", host as "host", fitted to mtan_width), CSV
+ * (a head line of keys; numbers bare, text quoted by libcsv, NULL empty, host -1) or
+ * JSON (an array of objects; hex strings for addresses, null for NULL). CSV and JSON
+ * rows are written as each row completes; a table waits for mtan_rows_end. */
+enum mtan_kind {
+	MTAN_K_TEXT,   /* text, left-aligned */
+	MTAN_K_INT,    /* a number as it is */
+	MTAN_K_COUNT,  /* a count: 1,234 in tables */
+	MTAN_K_SIZE,   /* bytes: 14.8 MiB in tables */
+	MTAN_K_DEVICE, /* a device: host for -1 in tables */
+	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
+	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
+};
+struct mtan_col {
+	const char *key;  /* CSV head and JSON key */
+	const char *head; /* the table's head (NULL: key) */
+	int kind;         /* enum mtan_kind */
+};
+struct mtan_rows;
+/* cols[0..n) are copied. f is borrowed until mtan_rows_free. NULL on no memory. */
+struct mtan_rows *mtan_rows_new(const struct mtan_col *cols, int n, int format, FILE *f);
+/* Cells of the current row, left to right; the row is complete after n of them. */
+void mtan_rows_int(struct mtan_rows *r, long long v);
+void mtan_rows_real(struct mtan_rows *r, double v);
+void mtan_rows_text(struct mtan_rows *r, const char *s); /* NULL: a NULL cell */
+void mtan_rows_null(struct mtan_rows *r);
+/* Cell i of the current row of st, by its SQLite type. */
+void mtan_rows_column(struct mtan_rows *r, sqlite3_stmt *st, int i);
+/* Writes what is still due (a table; JSON's closing bracket). 0, or -1 when memory ran
+ * out on the way (reported). */
+int mtan_rows_end(struct mtan_rows *r);
+void mtan_rows_free(struct mtan_rows *r);
 
 /* ---- sql.c: the embedded SQL of queries/NAME.sql (build/gen/queries.c) ---- */
 /* The text of one statement: file is a queries/<file>.sql name, section the name after a

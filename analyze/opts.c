@@ -21,7 +21,7 @@ static const struct option common[] = {
 
 static const char common_help[] =
 	"  --db PATH             database of the trace (default: TRACE.db beside it)\n"
-	"  --format table|json   output format (default: table)\n"
+	"  --format F            output format: table, csv or json (default: table)\n"
 	"  --limit N             show at most N entries\n"
 	"  --pid PID             only process PID\n"
 	"  -q, --quiet           no notes on stderr\n"
@@ -58,6 +58,14 @@ static long long number(const char *s, long long min)
 int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct mtan_extra *extra, struct mtan_opts *o)
 {
+	static const char *const input[] = {"TRACE or DB"};
+	return mtan_parse_args(argc, argv, cmd, usage, extra, o, input, 1);
+}
+
+int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
+		    const struct mtan_extra *extra, struct mtan_opts *o,
+		    const char *const *names, int nargs)
+{
 	struct option longopts[NCOMMON + MAX_EXTRA + 1];
 	size_t n = 0;
 	memset(o, 0, sizeof(*o));
@@ -93,8 +101,10 @@ int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 				o->format = MTAN_TABLE;
 			else if (!strcmp(optarg, "json"))
 				o->format = MTAN_JSON;
+			else if (!strcmp(optarg, "csv"))
+				o->format = MTAN_CSV;
 			else
-				return usage_error(cmd, "unknown format '%s' (table or json)", optarg);
+				return usage_error(cmd, "unknown format '%s' (table, csv or json)", optarg);
 			break;
 		case OPT_LIMIT:
 			if ((o->limit = number(optarg, 0)) < 0)
@@ -129,10 +139,13 @@ int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 		}
 		}
 	}
-	if (optind >= argc)
-		return usage_error(cmd, "%s", "missing TRACE or DB");
-	if (optind + 1 < argc)
-		return usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
-	o->input = argv[optind];
+	for (int i = 0; i < nargs; i++) {
+		if (optind + i >= argc)
+			return usage_error(cmd, "missing %s", names[i]);
+		o->args[i] = argv[optind + i];
+	}
+	if (optind + nargs < argc)
+		return usage_error(cmd, "unexpected argument '%s'", argv[optind + nargs]);
+	o->input = o->args[0];
 	return MTAN_GO;
 }

@@ -1,10 +1,14 @@
 /* output.c: how mtan talks: "mtan: ..." messages on stderr, numbers for people (1,234,567
- * and 14.8 MiB), JSON strings escaped, and tables with aligned columns. */
+ * and 14.8 MiB), JSON strings escaped, tables with aligned columns fitted to the terminal,
+ * and rows of typed columns written as a table, CSV or JSON. */
 #include "mtan.h"
 
+#include <csv.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -179,28 +183,101 @@ int mtan_table_add(struct mtan_table *t, const char *const *cells)
 	return 0;
 }
 
+int mtan_width(FILE *f)
+{
+	const char *c = getenv("COLUMNS");
+	char *end;
+	long v = c ? strtol(c, &end, 10) : 0;
+	if (c && *c && !*end && v > 0 && v < 100000)
+		return (int)v;
+	struct winsize ws;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 100;
+}
+
+/* Columns on screen of UTF-8 text: its code points (continuation bytes take none). */
+static size_t display_len(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/* Writes s in w columns: cut to w - 3 code points and "..." when longer; padded unless
+ * it is the line's last cell. */
+static void put_cell(FILE *f, const char *s, size_t w, int right, int last)
+{
+	size_t len = display_len(s);
+	if (len > w && w >= 4) {
+		size_t keep = w - 3, n = 0;
+		const char *p = s;
+		for (; *p; p++) {
+			if (((unsigned char)*p & 0xc0) != 0x80 && n++ == keep)
+				break;
+		}
+		fwrite(s, 1, (size_t)(p - s), f);
+		fputs("...", f);
+		return;
+	}
+	if (right)
+		for (size_t i = len; i < w; i++)
+			fputc(' ', f);
+	fputs(s, f);
+	if (!right && !last)
+		for (size_t i = len; i < w; i++)
+			fputc(' ', f);
+}
+
 void mtan_table_print(const struct mtan_table *t, FILE *f)
 {
-	size_t w[64] = {0};
+	size_t w[64] = {0}, min[64], total = 0;
 	int n = t->ncols < 64 ? t->ncols : 64;
 	for (size_t r = 0; r < t->rows; r++)
 		for (int c = 0; c < n; c++) {
-			size_t l = strlen(t->cells[r * (size_t)t->ncols + c]);
+			size_t l = display_len(t->cells[r * (size_t)t->ncols + c]);
 			if (l > w[c])
 				w[c] = l;
 		}
+	/* to fit the width, left-aligned (text) columns give up room, the widest first, down
+	 * to their head or 12 columns; numbers are never cut */
+	for (int c = 0; c < n; c++) {
+		size_t head = display_len(t->cells[c]);
+		min[c] = t->align[c] == 'r' ? w[c] : head > 12 ? head : 12;
+		if (min[c] > w[c])
+			min[c] = w[c];
+		total += w[c] + (c ? 2 : 0);
+	}
+	size_t width = (size_t)mtan_width(f);
+	while (total > width) {
+		int widest = -1;
+		for (int c = 0; c < n; c++)
+			if (w[c] > min[c] && (widest < 0 || w[c] > w[widest]))
+				widest = c;
+		if (widest < 0)
+			break;
+		w[widest]--;
+		total--;
+	}
+	char *line = NULL;
+	size_t size = 0;
 	for (size_t r = 0; r < t->rows; r++) {
+		FILE *m = open_memstream(&line, &size);
+		if (!m)
+			break;
 		for (int c = 0; c < n; c++) {
-			const char *s = t->cells[r * (size_t)t->ncols + c];
-			int last = c == n - 1;
-			if (t->align[c] == 'r')
-				fprintf(f, "%*s", (int)w[c], s);
-			else if (last)
-				fputs(s, f); /* no trailing blanks */
-			else
-				fprintf(f, "%-*s", (int)w[c], s);
-			fputs(last ? "\n" : "  ", f);
+			put_cell(m, t->cells[r * (size_t)t->ncols + c], w[c], t->align[c] == 'r', c == n - 1);
+			if (c < n - 1)
+				fputs("  ", m);
 		}
+		fclose(m);
+		while (size && line[size - 1] == ' ') /* empty cells at the end leave no blanks */
+			size--;
+		fwrite(line, 1, size, f);
+		fputc('\n', f);
+		free(line);
+		line = NULL;
 	}
 }
 
@@ -213,4 +290,246 @@ void mtan_table_free(struct mtan_table *t)
 	free(t->cells);
 	free(t->align);
 	free(t);
+}
+
+/* ------------------------------------------------------------------ rows */
+
+struct mtan_rows {
+	int n, format, col; /* col: the next cell's column in the current row */
+	FILE *f;
+	struct mtan_col *cols;
+	struct mtan_table *table; /* MTAN_TABLE: the rows so far, as text */
+	char **cells;             /* MTAN_TABLE: the current row's cells */
+	char *numeric;            /* MTAN_K_ANY columns: 1 while every value is a number */
+	long long nrows;
+	int oom;
+};
+
+struct mtan_rows *mtan_rows_new(const struct mtan_col *cols, int n, int format, FILE *f)
+{
+	struct mtan_rows *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->n = n;
+	r->format = format;
+	r->f = f;
+	r->cols = calloc((size_t)n, sizeof(*r->cols));
+	r->cells = calloc((size_t)n, sizeof(*r->cells));
+	r->numeric = malloc((size_t)n + 1);
+	if (!r->cols || !r->cells || !r->numeric)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		r->cols[i].kind = cols[i].kind;
+		r->cols[i].key = strdup(cols[i].key);
+		r->cols[i].head = strdup(cols[i].head ? cols[i].head : cols[i].key);
+		if (!r->cols[i].key || !r->cols[i].head)
+			goto fail;
+		r->numeric[i] = 1;
+	}
+	if (format == MTAN_TABLE) {
+		char align[n + 1];
+		for (int i = 0; i < n; i++)
+			align[i] = cols[i].kind == MTAN_K_TEXT ? 'l' : 'r';
+		align[n] = 0;
+		for (int i = 0; i < n; i++)
+			r->cells[i] = (char *)r->cols[i].head;
+		r->table = mtan_table_new(n, (const char *const *)r->cells, align);
+		memset(r->cells, 0, (size_t)n * sizeof(*r->cells));
+		if (!r->table)
+			goto fail;
+	} else if (format == MTAN_CSV) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc(',', f);
+			csv_fwrite(f, r->cols[i].key, strlen(r->cols[i].key));
+		}
+		fputc('\n', f);
+	} else {
+		fputc('[', f);
+	}
+	return r;
+fail:
+	mtan_rows_free(r);
+	return NULL;
+}
+
+/* Ends a cell: the row is written (CSV, JSON) or kept (table) after the last one. */
+static void next_cell(struct mtan_rows *r)
+{
+	if (++r->col < r->n) {
+		if (r->format == MTAN_CSV)
+			fputc(',', r->f);
+		else if (r->format == MTAN_JSON)
+			fputs(", ", r->f);
+		return;
+	}
+	r->col = 0;
+	r->nrows++;
+	if (r->format == MTAN_CSV) {
+		fputc('\n', r->f);
+	} else if (r->format == MTAN_JSON) {
+		fputc('}', r->f);
+	} else {
+		if (mtan_table_add(r->table, (const char *const *)r->cells))
+			r->oom = 1;
+		for (int i = 0; i < r->n; i++) {
+			free(r->cells[i]);
+			r->cells[i] = NULL;
+		}
+	}
+}
+
+/* Starts a cell: JSON's row opening and key. */
+static void start_cell(struct mtan_rows *r)
+{
+	if (r->format != MTAN_JSON)
+		return;
+	if (r->col == 0)
+		fputs(r->nrows ? ",\n {" : "{", r->f);
+	mtan_json_str(r->f, r->cols[r->col].key);
+	fputs(": ", r->f);
+}
+
+static void keep_cell(struct mtan_rows *r, const char *s)
+{
+	if (!(r->cells[r->col] = strdup(s)))
+		r->oom = 1;
+}
+
+void mtan_rows_int(struct mtan_rows *r, long long v)
+{
+	int kind = r->cols[r->col].kind;
+	start_cell(r);
+	if (r->format == MTAN_TABLE) {
+		char buf[40];
+		if (kind == MTAN_K_COUNT && v >= 0)
+			mtan_count(buf, (uint64_t)v);
+		else if (kind == MTAN_K_SIZE && v >= 0)
+			mtan_size(buf, (uint64_t)v);
+		else if (kind == MTAN_K_DEVICE && v == -1)
+			snprintf(buf, sizeof buf, "host");
+		else if (kind == MTAN_K_HEX)
+			snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
+		else
+			snprintf(buf, sizeof buf, "%lld", v);
+		keep_cell(r, buf);
+	} else if (kind == MTAN_K_HEX) {
+		fprintf(r->f, r->format == MTAN_JSON ? "\"0x%llx\"" : "0x%llx", (unsigned long long)v);
+	} else {
+		fprintf(r->f, "%lld", v);
+	}
+	next_cell(r);
+}
+
+void mtan_rows_real(struct mtan_rows *r, double v)
+{
+	start_cell(r);
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.15g", v);
+	if (r->format == MTAN_TABLE)
+		keep_cell(r, buf);
+	else if (r->format == MTAN_JSON && (v != v || v - v != 0))
+		fputs("null", r->f); /* NaN and infinities have no JSON */
+	else
+		fputs(buf, r->f);
+	next_cell(r);
+}
+
+void mtan_rows_text(struct mtan_rows *r, const char *s)
+{
+	if (!s) {
+		mtan_rows_null(r);
+		return;
+	}
+	r->numeric[r->col] = 0;
+	start_cell(r);
+	if (r->format == MTAN_TABLE)
+		keep_cell(r, s);
+	else if (r->format == MTAN_CSV)
+		csv_fwrite(r->f, s, strlen(s));
+	else
+		mtan_json_str(r->f, s);
+	next_cell(r);
+}
+
+void mtan_rows_null(struct mtan_rows *r)
+{
+	start_cell(r);
+	if (r->format == MTAN_TABLE)
+		keep_cell(r, "");
+	else if (r->format == MTAN_JSON)
+		fputs("null", r->f);
+	next_cell(r);
+}
+
+void mtan_rows_column(struct mtan_rows *r, sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		mtan_rows_int(r, sqlite3_column_int64(st, i));
+		break;
+	case SQLITE_FLOAT:
+		mtan_rows_real(r, sqlite3_column_double(st, i));
+		break;
+	case SQLITE_NULL:
+		mtan_rows_null(r);
+		break;
+	case SQLITE_BLOB: {
+		/* as hex, the way sqlite3's shell quotes a blob: X'00ff' */
+		const unsigned char *b = sqlite3_column_blob(st, i);
+		int len = sqlite3_column_bytes(st, i);
+		char *hex = malloc((size_t)len * 2 + 4);
+		if (!hex) {
+			r->oom = 1;
+			mtan_rows_null(r);
+			break;
+		}
+		char *p = hex;
+		p += sprintf(p, "X'");
+		for (int k = 0; k < len; k++)
+			p += sprintf(p, "%02x", b[k]);
+		sprintf(p, "'");
+		mtan_rows_text(r, hex);
+		free(hex);
+		break;
+	}
+	default:
+		mtan_rows_text(r, (const char *)sqlite3_column_text(st, i));
+	}
+}
+
+int mtan_rows_end(struct mtan_rows *r)
+{
+	while (r->col) /* a row left short: complete it with NULLs */
+		mtan_rows_null(r);
+	if (r->format == MTAN_JSON) {
+		fputs("]\n", r->f);
+	} else if (r->format == MTAN_TABLE && !r->oom) {
+		for (int i = 0; i < r->n; i++)
+			if (r->cols[i].kind == MTAN_K_ANY && !r->numeric[i])
+				r->table->align[i] = 'l';
+		mtan_table_print(r->table, r->f);
+	}
+	if (r->oom) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void mtan_rows_free(struct mtan_rows *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; r->cols && i < r->n; i++) {
+		free((char *)r->cols[i].key);
+		free((char *)r->cols[i].head);
+	}
+	for (int i = 0; r->cells && i < r->n; i++)
+		free(r->cells[i]);
+	free(r->cols);
+	free(r->cells);
+	free(r->numeric);
+	mtan_table_free(r->table);
+	free(r);
 }

@@ -131,5 +131,5 @@ check_match "help lists every command" "^  summary +" "$(cat "$OUT")"
 check_rc "mtan help leaks" 0 "$MTAN" help leaks
 check_match "a command's usage" "^usage: mtan leaks " "$(cat "$OUT")"
 check_rc "mtan summary --help" 0 "$MTAN" summary --help
-check_match "common options in every usage" "--format table\|json" "$(cat "$OUT")"
+check_match "common options in every usage" "--format F +output format: table, csv or json" "$(cat "$OUT")"
 check_rc "mtan --version" 0 "$MTAN" --version

@@ -1,0 +1,147 @@
+/* The output helpers (analyze/output.c): rows written as a table fitted to the width with
+ * human sizes and counts, as CSV quoted by libcsv, and as JSON; the width from $COLUMNS
+ * (else 100 off a terminal). */
+#include "mtan.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct mtan_col cols[] = {
+	{"site", NULL, MTAN_K_TEXT},
+	{"bytes", "leaked", MTAN_K_SIZE},
+	{"blocks", NULL, MTAN_K_COUNT},
+	{"device", NULL, MTAN_K_DEVICE},
+	{"address", NULL, MTAN_K_HEX},
+};
+
+/* Writes two rows in format with $COLUMNS at columns (NULL: unset); returns the text. */
+static char *render(int format, const char *columns, const char *site)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (columns)
+		setenv("COLUMNS", columns, 1);
+	else
+		unsetenv("COLUMNS");
+	struct mtan_rows *r = mtan_rows_new(cols, 5, format, f);
+	if (!r) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	mtan_rows_text(r, site);
+	mtan_rows_int(r, 15518924);
+	mtan_rows_int(r, 1234567);
+	mtan_rows_int(r, -1);
+	mtan_rows_int(r, 0x7f00);
+	mtan_rows_text(r, "b");
+	mtan_rows_int(r, 512);
+	mtan_rows_int(r, 2);
+	mtan_rows_int(r, 3);
+	mtan_rows_null(r);
+	mtan_rows_end(r);
+	mtan_rows_free(r);
+	fclose(f);
+	return buf;
+}
+
+static void table_for_people(void)
+{
+	char *t = render(MTAN_TABLE, NULL, "alpha");
+	CHECK(t);
+	int ok = !strcmp(t, "site     leaked     blocks  device  address\n"
+			    "alpha  14.8 MiB  1,234,567    host   0x7f00\n"
+			    "b         512 B          2       3\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t);
+	free(t);
+	CHECK(ok);
+}
+
+static void table_fits_the_width(void)
+{
+	char site[200];
+	memset(site, 'x', sizeof site - 1);
+	site[sizeof site - 1] = 0;
+	char *t = render(MTAN_TABLE, "60", site);
+	CHECK(t);
+	/* every line within 60 columns, the long site cut with "...", the numbers whole */
+	int ok = 1;
+	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
+		ok &= strlen(line) <= 60;
+	free(t);
+	CHECK(ok);
+	t = render(MTAN_TABLE, "60", site);
+	CHECK(strstr(t, "x... ") && strstr(t, "14.8 MiB") && strstr(t, "1,234,567"));
+	free(t);
+	/* off a terminal and without $COLUMNS: 100 */
+	t = render(MTAN_TABLE, NULL, site);
+	CHECK(t);
+	char *nl = strchr(t, '\n');
+	CHECK(nl && nl - t == 100);
+	free(t);
+}
+
+static void csv_quoted_by_libcsv(void)
+{
+	char *t = render(MTAN_CSV, NULL, "a \"b\", c\nd");
+	CHECK(t);
+	int ok = !strcmp(t, "\"site\",\"bytes\",\"blocks\",\"device\",\"address\"\n"
+			    "\"a \"\"b\"\", c\nd\",15518924,1234567,-1,0x7f00\n"
+			    "\"b\",512,2,3,\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t);
+	free(t);
+	CHECK(ok);
+}
+
+static void json_typed(void)
+{
+	char *t = render(MTAN_JSON, NULL, "tab\there");
+	CHECK(t);
+	int ok = !strcmp(t, "[{\"site\": \"tab\\there\", \"bytes\": 15518924, \"blocks\": 1234567, "
+			    "\"device\": -1, \"address\": \"0x7f00\"},\n"
+			    " {\"site\": \"b\", \"bytes\": 512, \"blocks\": 2, \"device\": 3, \"address\": null}]\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t);
+	free(t);
+	CHECK(ok);
+}
+
+static void empty_results(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct mtan_rows *r = mtan_rows_new(cols, 5, MTAN_JSON, f);
+	CHECK(r);
+	mtan_rows_end(r);
+	mtan_rows_free(r);
+	fclose(f);
+	int ok = !strcmp(buf, "[]\n");
+	free(buf);
+	CHECK(ok);
+}
+
+static void sizes_and_counts(void)
+{
+	char b[32];
+	CHECK(!strcmp(mtan_size(b, 15518924), "14.8 MiB"));
+	CHECK(!strcmp(mtan_size(b, 1023), "1023 B"));
+	CHECK(!strcmp(mtan_size(b, 1024 * 1024 - 1), "1.0 MiB"));
+	CHECK(!strcmp(mtan_count(b, 1234567), "1,234,567"));
+	CHECK(!strcmp(mtan_count(b, 0), "0"));
+}
+
+int main(void)
+{
+	RUN(table_for_people);
+	RUN(table_fits_the_width);
+	RUN(csv_quoted_by_libcsv);
+	RUN(json_typed);
+	RUN(empty_results);
+	RUN(sizes_and_counts);
+	UNIT_EXIT();
+}
