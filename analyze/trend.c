@@ -302,8 +302,9 @@ int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v)
 	if (grows && s->blocks) {
 		if (trend_of(gt + w, gb + w, n, &tn))
 			goto out;
-		double first = tb.intercept + tb.slope * gt[w], last = tb.intercept + tb.slope * gt[e];
-		grows = rises(&tn, aspan) || (first > 0 ? last >= BYTES_ONLY * first : last > 0);
+		/* the bytes' fitted line at the window's two ends (not `last` above: the data's) */
+		double fit0 = tb.intercept + tb.slope * gt[w], fit1 = tb.intercept + tb.slope * gt[e];
+		grows = rises(&tn, aspan) || (fit0 > 0 ? fit1 >= BYTES_ONLY * fit0 : fit1 > 0);
 	}
 	if (grows) {
 		v->verdict = MTAN_GROWTH;
