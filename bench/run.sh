@@ -334,30 +334,61 @@ REPORT=$TMP/report.md
 	done
 } >"$TMP/table.md"
 
-# extra ns/event of TOOL on WL (median wall against the median native wall)
-extra() { calc '(b - a) / c * 1e9' "$(med "$1" native 4)" "$(med "$1" "$2" 4)" "${EVENTS[$1]:-NA}"; }
+# extra ns/event of TOOL on WL: median wall (COL=4) or CPU time (COL=5) against native's
+COL=4
+extra() { calc '(b - a) / c * 1e9' "$(med "$1" native $COL)" "$(med "$1" "$2" $COL)" "${EVENTS[$1]:-NA}"; }
 verdict() { # OK-EXPRESSION VALUES... -> PASS/FAIL/n/a
 	local r
 	r=$(calc "($1) ? \"PASS\" : \"FAIL\"" "${@:2}")
 	[ "$r" = NA ] && r="n/a (not measured)"
 	echo "$r"
 }
+# "measured | result" of the time targets, by the current COL
+vs_heaptrack() { # WL DIVISOR
+	local m h
+	m=$(extra "$1" mtrec) h=$(extra "$1" heaptrack)
+	echo "$(fmt %.0f "$m") vs $(fmt %.0f "$h") ns/event (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict "a <= b / $2" "$m" "$h")"
+}
+no_stacks_ns() { # WL LIMIT
+	local m
+	m=$(extra "$1" mtrec-ns)
+	echo "$(fmt %.1f "$m") ns/event | $(verdict "a <= $2" "$m")"
+}
+no_stacks_slowdown() { # WL
+	local s
+	s=$(calc 'b / a' "$(med "$1" native $COL)" "$(med "$1" mtrec-ns $COL)")
+	echo "$(fmt %.1f%% "$(calc '(a - 1) * 100' "$s")") | $(verdict 'a < 1.10' "$s")"
+}
+linear() {
+	local wl m prev=NA lin="" ok=NA
+	for wl in $SCALING; do
+		[ -n "${EVENTS[$wl]:-}" ] || continue
+		m=$(extra "$wl" mtrec)
+		[ "$m" = NA ] && continue
+		lin="${lin:+$lin, }$wl $(fmt %.0f "$m")"
+		if [ "$prev" != NA ] && [ "$ok" != 0 ]; then ok=$(calc 'b <= a * 1.25' "$prev" "$m"); fi
+		prev=$m
+	done
+	case $ok in 1) ok=PASS ;; 0) ok=FAIL ;; *) ok="n/a (fewer than two sizes)" ;; esac
+	echo "${lin:--} ns/event | $ok"
+}
+both() { # FUNCTION ARGS...: its wall and CPU columns
+	local w c
+	w=$(COL=4; "$@") c=$(COL=5; "$@")
+	echo "$w | $c"
+}
 {
-	echo "| target | measured | result |"
-	echo "|---|---|---|"
-	m=$(extra c1-10M mtrec) h=$(extra c1-10M heaptrack)
-	echo "| churn T=1: mtrec extra time/event <= 1/3 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a <= b / 3' "$m" "$h") |"
-	m=$(extra c2-10M mtrec) h=$(extra c2-10M heaptrack)
-	echo "| churn T=2: mtrec extra time/event <= 1/4 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a <= b / 4' "$m" "$h") |"
-	m=$(extra c1-10M mtrec-ns)
-	echo "| churn T=1: mtrec --no-stacks extra time/event <= 15 ns | $(fmt %.1f "$m") ns | $(verdict 'a <= 15' "$m") |"
+	echo "| target | by median wall time | result | by median CPU time (cross-check) | result |"
+	echo "|---|---|---|---|---|"
+	echo "| churn T=1: mtrec extra time/event <= 1/3 of heaptrack's | $(both vs_heaptrack c1-10M 3) |"
+	echo "| churn T=2: mtrec extra time/event <= 1/4 of heaptrack's | $(both vs_heaptrack c2-10M 4) |"
+	echo "| churn T=1: mtrec --no-stacks extra time/event <= 15 ns | $(both no_stacks_ns c1-10M 15) |"
 	for wl in sqlite perl; do
 		[ -n "${EVENTS[$wl]:-}" ] || continue
-		s=$(calc 'b / a' "$(med $wl native 4)" "$(med $wl mtrec-ns 4)")
-		echo "| $wl: mtrec --no-stacks slowdown < 10% | $(fmt %.1f%% "$(calc '(a - 1) * 100' "$s")") | $(verdict 'a < 1.10' "$s") |"
-		m=$(extra $wl mtrec) h=$(extra $wl heaptrack)
-		echo "| $wl: mtrec extra time < 1/3 of heaptrack's | $(fmt %.0f "$m") vs $(fmt %.0f "$h") ns/event (ratio $(fmt %.2f "$(calc 'a / b' "$m" "$h")")) | $(verdict 'a < b / 3' "$m" "$h") |"
+		echo "| $wl: mtrec --no-stacks slowdown < 10% | $(both no_stacks_slowdown $wl) |"
+		echo "| $wl: mtrec extra time < 1/3 of heaptrack's | $(both vs_heaptrack $wl 3) |"
 	done
+	echo "| mtrec cost linear in events: extra ns/event grows by at most 25% from one size to the next | $(both linear) |"
 	worst=NA
 	for wl in c1-1M c1-10M c1-100M c2-10M r1-10M; do
 		[ -n "${EVENTS[$wl]:-}" ] || continue
@@ -365,30 +396,14 @@ verdict() { # OK-EXPRESSION VALUES... -> PASS/FAIL/n/a
 		[ "$b" = NA ] && continue
 		if [ "$worst" = NA ]; then worst=$b; else worst=$(calc '(b > a) ? b : a' "$worst" "$b"); fi
 	done
-	echo "| churn: mtrec trace <= 3.5 bytes/event (worst churn run) | $(fmt %.2f "$worst") bytes/event | $(verdict 'a <= 3.5' "$worst") |"
+	echo "| churn: mtrec trace <= 3.5 bytes/event (worst churn run) | $(fmt %.2f "$worst") bytes/event | $(verdict 'a <= 3.5' "$worst") | | |"
 	lw=NA
 	for wl in c1-100M c1-10M c1-1M; do
 		[ -n "${EVENTS[$wl]:-}" ] && [ "$(lmed "$wl" mtan 4)" != NA ] && { lw=$wl; break; }
 	done
 	r=NA
 	[ $lw != NA ] && r=$(calc 'b / a' "$(lmed "$lw" mtan 4)" "${EVENTS[$lw]}")
-	echo "| mtan load >= 3 M events/s (largest churn trace, $lw) | $(fmt %.2f "$(calc 'a / 1e6' "$r")") M events/s | $(verdict 'a >= 3e6' "$r") |"
-	prev=NA lin="" linok=NA
-	for wl in $SCALING; do
-		[ -n "${EVENTS[$wl]:-}" ] || continue
-		m=$(extra "$wl" mtrec)
-		[ "$m" = NA ] && continue
-		lin="${lin:+$lin, }$wl $(fmt %.0f "$m")"
-		if [ "$prev" != NA ]; then
-			ok=$(calc 'b <= a * 1.25' "$prev" "$m")
-			if [ "$linok" = NA ] || [ "$linok" = 1 ]; then linok=$ok; fi
-		fi
-		prev=$m
-	done
-	lr="n/a (fewer than two sizes)"
-	[ "$linok" = 1 ] && lr=PASS
-	[ "$linok" = 0 ] && lr=FAIL
-	echo "| mtrec cost linear in events: extra ns/event does not grow by more than 25% from one size to the next | ${lin:--} ns/event | $lr |"
+	echo "| mtan load >= 3 M events/s (largest churn trace, $lw) | $(fmt %.2f "$(calc 'a / 1e6' "$r")") M events/s | $(verdict 'a >= 3e6' "$r") | | |"
 } >"$TMP/targets.md"
 
 {
@@ -405,15 +420,15 @@ verdict() { # OK-EXPRESSION VALUES... -> PASS/FAIL/n/a
 } >"$TMP/loads.md"
 
 {
-	echo "| size | events | mtrec ns/event | mtrec --no-stacks ns/event | heaptrack ns/event | mtrec marginal ns/event |"
-	echo "|---|--:|--:|--:|--:|--:|"
+	echo "| size | events | mtrec ns/event | mtrec --no-stacks ns/event | heaptrack ns/event | mtrec marginal ns/event | mtrec CPU ns/event |"
+	echo "|---|--:|--:|--:|--:|--:|--:|"
 	pe=NA pw=NA
 	for wl in $SCALING; do
 		[ -n "${EVENTS[$wl]:-}" ] || continue
 		ev=${EVENTS[$wl]}
 		w=$(calc 'b - a' "$(med "$wl" native 4)" "$(med "$wl" mtrec 4)")
 		marg=$(calc '(b - a) / (d - c) * 1e9' "$pw" "$w" "$pe" "$ev")
-		echo "| $wl | $ev | $(fmt %.0f "$(extra "$wl" mtrec)") | $(fmt %.0f "$(extra "$wl" mtrec-ns)") | $(fmt %.0f "$(extra "$wl" heaptrack)") | $(fmt %.0f "$marg") |"
+		echo "| $wl | $ev | $(fmt %.0f "$(extra "$wl" mtrec)") | $(fmt %.0f "$(extra "$wl" mtrec-ns)") | $(fmt %.0f "$(extra "$wl" heaptrack)") | $(fmt %.0f "$marg") | $(fmt %.0f "$(COL=5 extra "$wl" mtrec)") |"
 		pe=$ev pw=$w
 	done
 } >"$TMP/scaling.md"
@@ -428,6 +443,8 @@ verdict() { # OK-EXPRESSION VALUES... -> PASS/FAIL/n/a
 	done
 } >"$TMP/counts.md"
 
+# contention: wall / CPU time of the native single-threaded runs long enough to measure
+contention=$(awk '$2 == "native" && $1 != "c2-10M" && $4 != "NA" && $5 >= 0.2 { print $4 / $5 }' "$RUNS" | median)
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commit (with uncommitted changes in record/ or formats/)"
@@ -438,7 +455,8 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo
 	echo "- date: $START, $(calc '(b - a) / 60' "$T_START" "$T_END" | xargs printf '%.1f') minutes"
 	echo "- machine: $(nproc) CPUs, $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
-	echo "- load average at start $LOAD_START, at end $LOAD_END (the machine is shared: other jobs blur wall times)"
+	echo "- load average at start $LOAD_START, at end $LOAD_END (other jobs share this machine)"
+	[ "$contention" != NA ] && echo "- contention: native single-threaded runs took $(fmt %.2f "$contention") times their CPU time in wall time (median; about 1.0 on an idle machine)"
 	echo "- mtrec commit $commit; $(ldd --version 2>&1 | head -n 1)"
 	echo "- competitors: $(heaptrack --version 2>/dev/null | head -n 1 || echo 'heaptrack absent'); $(valgrind --version 2>/dev/null || echo 'valgrind absent'); mtrace via ${MALLOC_DEBUG:-absent} + mtrace-on.so"
 	echo "- $REPS repetitions of every run, tools alternating within a repetition, and $((FAST_REPS - REPS)) more of"
@@ -448,7 +466,9 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo "one free and one allocation. Extra ns/event = (tool's median wall time - native's) /"
 	echo "events; the wall time is the whole command's (mtrec's includes its collector"
 	echo "finishing the file, heaptrack's its interpreter). CPU is user + system of the command"
-	echo "and its children. Trace bytes: mtrec's .zst, heaptrack's .zst, mtrace's text file."
+	echo "and its children (mtrec's collector, heaptrack's interpreter): total work, which is"
+	echo "steadier than wall time when other jobs share the machine, and is given as a cross-check."
+	echo "Trace bytes: mtrec's .zst, heaptrack's .zst, mtrace's text file."
 	echo
 	echo "## Targets"
 	echo
@@ -476,6 +496,13 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo "## Workloads"
 	echo
 	for wl in $WORKLOADS; do echo "- $wl: ${W_DESC[$wl]}"; done
+	echo
+	echo "<details><summary>Every run (workload, tool, repetition, wall s, CPU s, max RSS KiB, trace bytes)</summary>"
+	echo
+	echo '```'
+	cat "$RUNS"
+	echo '```'
+	echo "</details>"
 } >"$REPORT"
 
 mkdir -p "$(dirname "$RESULTS")" && cp "$REPORT" "$RESULTS" || die "cannot write '$RESULTS'"
