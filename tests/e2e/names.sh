@@ -31,6 +31,6 @@ check_eq "JSON: the space name exact" "$(json_get "$OUT" '[s["space"] for s in d
 check_eq "JSON: its leak" "$(json_get "$OUT" '[[s["leaked_blocks"], s["leaked_bytes"]] for s in d["spaces"] if s["device"] == 7]')" "[[1, 256]]"
 check_rc "leaks --format json" 0 "$MTAN" leaks n.zst --format json
 check_eq "leaks: keep_one's 64 bytes" "$(json_get "$OUT" '[s["bytes"] for s in d if s["frames"] and s["frames"][0]["function"] == "keep_one"]')" "[64]"
-check_rc "summary (table)" 0 "$MTAN" summary n.zst
+check_rc "summary (table)" 0 env COLUMNS=200 "$MTAN" summary n.zst
 check_match "table: the name's newline is escaped, the row stays one line" \
 	"^7 +pool'\); DROP TABLE spaces; --\\\\n\"x\" +1 +0 " "$(cat "$OUT")"
