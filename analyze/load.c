@@ -1795,6 +1795,87 @@ out:
 	return ret;
 }
 
+/* Allocation sites over the whole trace, counted from the lifetimes in memory: what
+ * `mtan top` and the view alloc_sites read without going over every lifetime again. */
+struct site_row {
+	uint32_t pool, stack;
+	uint64_t allocs, bytes, frees, temps, temp_bytes, leaked, leaked_bytes;
+};
+#define TEMPORARY_NS 1000000 /* sites.temporaries: freed within 1 ms */
+
+static int write_sites(struct loader *L)
+{
+	struct map m = {0};
+	VEC(struct site_row) rows = {0};
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	uint32_t last_pool = NONE, last_stack = 0, last = 0;
+	if (mtan_prepare(L->db, "load", "site", &st))
+		goto out;
+	for (size_t k = 0; k < L->lts.n; k++) {
+		const struct lifetime *l = &L->lts.p[k];
+		if (l->flags & LT_INHERITED)
+			continue;
+		if (l->pool != last_pool || l->alloc_stack != last_stack) {
+			int isnew;
+			uint32_t *v = map_at(&m, l->pool, l->alloc_stack, &isnew);
+			if (!v)
+				goto nomem;
+			if (isnew) {
+				struct site_row *r = VEC_PUSH(rows);
+				if (!r)
+					goto nomem;
+				r->pool = l->pool;
+				r->stack = l->alloc_stack;
+				*v = (uint32_t)(rows.n - 1);
+			}
+			last = *v;
+			last_pool = l->pool;
+			last_stack = l->alloc_stack;
+		}
+		struct site_row *r = &rows.p[last];
+		r->allocs++;
+		r->bytes += l->size;
+		if (l->reason == R_FREE || l->reason == R_FREE_LATE) {
+			r->frees++;
+			if (l->end_ns - l->alloc_ns < TEMPORARY_NS && l->end_ns >= l->alloc_ns) {
+				r->temps++;
+				r->temp_bytes += l->size;
+			}
+		} else if (l->reason == R_LIVE) {
+			r->leaked++;
+			r->leaked_bytes += l->size;
+		}
+	}
+	for (size_t k = 0; k < rows.n; k++) {
+		const struct site_row *r = &rows.p[k];
+		const struct pool *p = &L->pools.p[r->pool];
+		sqlite3_bind_int64(st, 1, p->pid);
+		sqlite3_bind_int64(st, 2, device_sql(p->device));
+		sqlite3_bind_int64(st, 3, p->space);
+		bind_opt(st, 4, r->stack != 0, r->stack);
+		sqlite3_bind_int64(st, 5, (int64_t)r->allocs);
+		sqlite3_bind_int64(st, 6, (int64_t)r->bytes);
+		sqlite3_bind_int64(st, 7, (int64_t)r->frees);
+		sqlite3_bind_int64(st, 8, (int64_t)r->temps);
+		sqlite3_bind_int64(st, 9, (int64_t)r->temp_bytes);
+		sqlite3_bind_int64(st, 10, (int64_t)r->leaked);
+		sqlite3_bind_int64(st, 11, (int64_t)r->leaked_bytes);
+		if (step(L, st))
+			goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("'%s': out of memory", L->trace);
+	L->reported = 1;
+out:
+	sqlite3_finalize(st);
+	free(rows.p);
+	map_release(&m);
+	return ret;
+}
+
 static int write_stats(struct loader *L)
 {
 	sqlite3_stmt *st = NULL, *pk = NULL;
@@ -2130,7 +2211,7 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 #define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, (x))
 	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
 	    write_timeline(&L) || write_processes(&L) ||
-	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_frames(&L)) ||
+	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_sites(&L)) || PHASE(write_frames(&L)) ||
 	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_meta(&L, &tst)))
 		goto out;
 	st->seconds = now() - t0;

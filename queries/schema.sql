@@ -28,6 +28,10 @@ CREATE INDEX lifetimes_leaks ON lifetimes(pid, device, space, alloc_stack)
 	WHERE end_reason IS NULL AND inherited = 0;
 CREATE INDEX lifetimes_released ON lifetimes(pid, device, space, alloc_stack)
 	WHERE end_reason = 'device_close';
+-- the blocks that lived long (more than 65536 seqs) or never ended: with them, the blocks
+-- live at a seq S are these plus the short ones allocated after S - 65536 (one id range)
+CREATE INDEX lifetimes_long ON lifetimes(pid, device, space, alloc_seq)
+	WHERE end_seq IS NULL OR end_seq - alloc_seq > 65536;
 
 CREATE TABLE anomalies (
 	id INTEGER PRIMARY KEY,
@@ -89,6 +93,13 @@ CREATE TABLE timeline (
 	max_bytes INTEGER NOT NULL,    -- the most live bytes within the bucket
 	allocs INTEGER NOT NULL, frees INTEGER NOT NULL, -- blocks that came and went in the bucket
 	bytes_allocated INTEGER NOT NULL, bytes_freed INTEGER NOT NULL);
+
+-- Allocation sites over the whole trace, counted by the loader.
+CREATE TABLE sites (
+	pid INTEGER NOT NULL, device INTEGER NOT NULL, space INTEGER NOT NULL, stack INTEGER,
+	allocs INTEGER NOT NULL, bytes INTEGER NOT NULL, frees INTEGER NOT NULL,
+	temporaries INTEGER NOT NULL, temporary_bytes INTEGER NOT NULL, -- freed within 1 ms
+	leaked_blocks INTEGER NOT NULL, leaked_bytes INTEGER NOT NULL);
 
 -- Every alloc and free event, in no particular order (ORDER BY seq).
 CREATE VIEW events AS
@@ -160,10 +171,8 @@ CREATE VIEW fragmentation AS
 		SELECT p.*, coalesce(u.blocks, 0) AS blocks, coalesce(u.live_bytes, 0) AS live_bytes,
 			coalesce(u.inner_holes, 0) AS inner_holes, coalesce(u.inner_free, 0) AS inner_free,
 			coalesce(u.inner_largest, 0) AS inner_largest,
-			CASE WHEN p.capacity IS NULL THEN 0
-			     ELSE max(coalesce(u.lo, p.min_address + p.capacity) - p.min_address, 0) END AS head,
-			CASE WHEN p.capacity IS NULL THEN 0
-			     ELSE max(p.min_address + p.capacity - coalesce(u.hi, p.min_address + p.capacity), 0) END AS tail,
+			CASE WHEN p.capacity IS NULL OR u.lo IS NULL THEN 0 ELSE max(u.lo - p.min_address, 0) END AS head,
+			CASE WHEN p.capacity IS NULL OR u.lo IS NULL THEN 0 ELSE max(p.min_address + p.capacity - u.hi, 0) END AS tail,
 			CASE WHEN u.lo IS NULL AND p.capacity IS NOT NULL THEN p.capacity ELSE 0 END AS empty
 		FROM pools p LEFT JOIN sums u ON u.pid = p.pid AND u.device = p.device AND u.space = p.space)
 	SELECT pid, device, space, name, seq, time_ns, capacity, blocks, live_bytes,
@@ -175,13 +184,8 @@ CREATE VIEW fragmentation AS
 		     ELSE 0.0 END AS external_fragmentation
 	FROM edges;
 
--- `mtan top` over the whole trace: allocations per site, temporaries freed within 1 ms.
-CREATE VIEW alloc_sites AS
-	SELECT pid, device, space, alloc_stack AS stack, count(*) AS allocs, sum(size) AS bytes,
-		sum(end_reason = 'free' AND end_ns - alloc_ns < 1000000) AS temporaries,
-		sum(CASE WHEN end_reason = 'free' AND end_ns - alloc_ns < 1000000 THEN size ELSE 0 END) AS temporary_bytes
-	FROM lifetimes WHERE inherited = 0
-	GROUP BY pid, device, space, alloc_stack;
+-- `mtan top` over the whole trace: allocations per site (the table sites).
+CREATE VIEW alloc_sites AS SELECT * FROM sites;
 
 -- Each stack's frames, innermost (level 0) first, symbolized.
 CREATE VIEW stack_symbols AS
