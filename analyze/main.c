@@ -14,6 +14,7 @@ static const struct command {
 	const char *usage;
 	const char *summary;
 } commands[] = {
+	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit (with suppressions) or anomalies"},
 	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},

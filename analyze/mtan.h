@@ -120,6 +120,31 @@ void mtan_rows_column(struct mtan_rows *r, sqlite3_stmt *st, int i);
 int mtan_rows_end(struct mtan_rows *r);
 void mtan_rows_free(struct mtan_rows *r);
 
+/* ---- suppress.c: LeakSanitizer-style leak suppressions (mtan check) ---- */
+struct mtan_supp_entry {
+	char *pattern;        /* the PATTERN of leak:PATTERN */
+	const char *from;     /* the file it came from (borrowed), NULL: built in */
+	long long sites, blocks, bytes; /* what it suppressed */
+};
+struct mtan_supp {
+	struct mtan_supp_entry *v;
+	size_t n, cap;
+};
+/* The built-in patterns, NULL-terminated (glibc's stdio buffers and such). */
+extern const char *const mtan_default_suppressions[];
+/* LeakSanitizer's TemplateMatch: '*' any run, '^' and '$' anchors, else a substring. */
+int mtan_template_match(const char *templ, const char *str);
+/* Adds pattern[0..len) (from: borrowed, NULL for built in). 0 or -1 (no memory). */
+int mtan_supp_add(struct mtan_supp *s, const char *pattern, size_t len, const char *from);
+/* Reads a suppressions file: "leak:PATTERN" lines, '#' comments, blank lines. 0 or -1
+ * after reporting the file, the line and what is wrong with it. */
+int mtan_supp_load(struct mtan_supp *s, const char *path);
+/* The index of the first pattern that matches the function, module or file (any may be
+ * NULL), or -1. */
+int mtan_supp_match(const struct mtan_supp *s, const char *function, const char *module,
+		    const char *file);
+void mtan_supp_release(struct mtan_supp *s);
+
 /* ---- sql.c: the embedded SQL of queries/NAME.sql (build/gen/queries.c) ---- */
 /* The text of one statement: file is a queries/<file>.sql name, section the name after a
  * "-- name: " line in it, or NULL for the whole file. NULL (and an error message) if
@@ -254,6 +279,7 @@ void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct m
 	int cmd_##name(int argc, char **argv); \
 	extern const char cmd_##name##_usage[]
 MTAN_CMD(load);
+MTAN_CMD(check);
 MTAN_CMD(leaks);
 MTAN_CMD(summary);
 #undef MTAN_CMD

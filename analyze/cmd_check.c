@@ -1,0 +1,285 @@
+/* cmd_check.c: `mtan check`: one verdict for a CI job. Fails (exit 1) on leaked bytes over
+ * --max-leaked that no suppression (LeakSanitizer's format) covers, and on anomalies
+ * (unmatched and double frees, allocations over live blocks, address-reuse races); prints
+ * one line per failed check, or "ok". */
+#include "mtan.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char cmd_check_usage[] =
+	"check [options] TRACE|DB\n\n"
+	"Exits 1 when the trace shows what a CI job should fail on, printing one line per\n"
+	"failed check; prints 'ok' and exits 0 when it shows none. The checks:\n"
+	"  leaks            leaked bytes (blocks never freed) over --max-leaked (default 0),\n"
+	"                   leaving out the sites a suppression matches\n"
+	"  unmatched_free   frees of addresses that were not live\n"
+	"  double_free      second frees of a block\n"
+	"  alloc_over_live  allocations at an address still live (a free was not seen)\n"
+	"  reuse_race       address-reuse races (an allocator numbered events outside its lock)\n"
+	"Suppressions are LeakSanitizer's: lines 'leak:PATTERN' ('#' starts a comment); a leak\n"
+	"is suppressed when PATTERN matches the function, the module path or the source file\n"
+	"of any frame of its stack (a frame without a function: its name as 'module+0xoffset').\n"
+	"PATTERN matches as a substring; '*' matches anything, '^' and '$' anchor it. Built in\n"
+	"(unless --no-default-suppressions): glibc's buffers that live as long as the process,\n"
+	"which LeakSanitizer does not report either: leak:_IO_file_doallocate (stdio),\n"
+	"leak:_dl_allocate_tls (threads' TLS vectors, kept with glibc's cached stacks), and\n"
+	"LeakSanitizer's own leak:*pthread_exit*, leak:*_dl_map_object_deps* and\n"
+	"leak:*tls_get_addr*. What each suppression matched is noted on stderr (not with -q).\n"
+	"--format csv or json lists every check: check, failed (0 or 1; json: true or false),\n"
+	"value (bytes for leaks, else a count), limit and message.";
+
+#define MAX_SUPP_FILES 16
+static const char *supp_files[MAX_SUPP_FILES];
+static int nsupp_files, no_defaults;
+static long long max_leaked;
+
+/* BYTES, or with a binary unit: 512, 64K, 1.5MiB, 2G (K, KB and KiB alike, any case).
+ * -1 when it is none of those. */
+static long long parse_bytes(const char *s)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || !(v >= 0) || *s == '-' || *s == '+' || *s == ' ')
+		return -1;
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (u) {
+		for (long i = 0; i <= u - units; i++)
+			v *= 1024;
+		end++;
+		if (!strcasecmp(end, "iB"))
+			end += 2;
+	}
+	if (*end && strcasecmp(end, "B"))
+		return -1;
+	return v > 9e18 ? -1 : (long long)v;
+}
+
+static int take_max(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	return (max_leaked = parse_bytes(arg)) < 0 ? -1 : 0;
+}
+
+static int take_supp(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	if (nsupp_files == MAX_SUPP_FILES)
+		return -1;
+	supp_files[nsupp_files++] = arg;
+	return 0;
+}
+
+static int take_no_defaults(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	no_defaults = 1;
+	return 0;
+}
+
+static const struct mtan_extra extra[] = {
+	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
+	{{"suppressions", required_argument, NULL, 257}, "  --suppressions FILE   leak suppressions in LeakSanitizer's format (repeatable)", take_supp},
+	{{"no-default-suppressions", no_argument, NULL, 258}, "  --no-default-suppressions  do not suppress glibc's process-long buffers", take_no_defaults},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+/* The suppression (index) that covers a stack's frames, innermost first, or -1. */
+static int suppressed(sqlite3_stmt *fr, const struct mtan_supp *s, int *rc)
+{
+	int hit = -1;
+	while ((*rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		const char *fn = (const char *)sqlite3_column_text(fr, 0);
+		const char *mod = (const char *)sqlite3_column_text(fr, 1);
+		const char *file = (const char *)sqlite3_column_text(fr, 2);
+		char name[4096];
+		if (!fn && mod) { /* the name mtan shows for it: module+0xoffset */
+			const char *base = strrchr(mod, '/');
+			snprintf(name, sizeof name, "%s+0x%" PRIx64, base ? base + 1 : mod,
+				 (uint64_t)sqlite3_column_int64(fr, 3));
+			fn = name;
+		}
+		if ((hit = mtan_supp_match(s, fn, mod, file)) >= 0)
+			break;
+	}
+	if (*rc == SQLITE_ROW)
+		*rc = SQLITE_DONE;
+	return hit;
+}
+
+struct verdict {
+	long long sites, blocks, bytes;  /* leaks not suppressed */
+	long long anomalies[8];
+};
+
+static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, struct verdict *v)
+{
+	sqlite3_stmt *st = NULL, *fr = NULL;
+	int ret = -1, rc;
+	if (mtan_prepare(db, "check", "sites", &st) || mtan_prepare(db, "check", "frames", &fr))
+		goto out;
+	mtan_bind_common(st, o);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long blocks = sqlite3_column_int64(st, 1), bytes = sqlite3_column_int64(st, 2);
+		int hit = -1;
+		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+			sqlite3_reset(fr);
+			sqlite3_bind_int64(fr, 1, sqlite3_column_int64(st, 0));
+			hit = suppressed(fr, s, &rc);
+			if (rc != SQLITE_DONE)
+				goto sqlerr;
+		}
+		if (hit >= 0) {
+			s->v[hit].sites++;
+			s->v[hit].blocks += blocks;
+			s->v[hit].bytes += bytes;
+		} else {
+			v->sites++;
+			v->blocks += blocks;
+			v->bytes += bytes;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	sqlite3_finalize(st);
+	if (mtan_prepare(db, "check", "anomalies", &st))
+		goto out;
+	mtan_bind_common(st, o);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *kind = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; i < 8 && mtan_anomaly_kinds[i]; i++)
+			if (kind && !strcmp(kind, mtan_anomaly_kinds[i]))
+				v->anomalies[i] = sqlite3_column_int64(st, 1);
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	ret = 0;
+	goto out;
+sqlerr:
+	mtan_sqlerr(db, "cannot read the database");
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(fr);
+	return ret;
+}
+
+/* What each anomaly kind is, in the line of a failed check. */
+static const char *anomaly_what(const char *kind, long long n)
+{
+	if (!strcmp(kind, "unmatched_free"))
+		return n == 1 ? "free of an address that was not live" : "frees of addresses that were not live";
+	if (!strcmp(kind, "double_free"))
+		return n == 1 ? "second free of a block" : "second frees of blocks";
+	if (!strcmp(kind, "alloc_over_live"))
+		return n == 1 ? "allocation at a live address" : "allocations at live addresses";
+	if (!strcmp(kind, "reuse_race"))
+		return n == 1 ? "address-reuse race" : "address-reuse races";
+	return "anomalies";
+}
+
+static void note_suppressions(const struct mtan_supp *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct mtan_supp_entry *e = &s->v[i];
+		char a[32], b[32];
+		if (!e->sites)
+			continue;
+		mtan_note("suppressed by 'leak:%s' (%s%s%s): %s bytes in %s %s at %lld %s", e->pattern,
+			  e->from ? "'" : "", e->from ? e->from : "built in", e->from ? "'" : "",
+			  mtan_count(a, (uint64_t)e->bytes),
+			  mtan_count(b, (uint64_t)e->blocks), e->blocks == 1 ? "block" : "blocks", e->sites,
+			  e->sites == 1 ? "site" : "sites");
+	}
+}
+
+static int report(const struct mtan_opts *o, const struct verdict *v)
+{
+	static const struct mtan_col cols[] = {
+		{"check", NULL, MTAN_K_TEXT}, {"failed", NULL, MTAN_K_INT}, {"value", NULL, MTAN_K_INT},
+		{"limit", NULL, MTAN_K_INT}, {"message", NULL, MTAN_K_TEXT},
+	};
+	struct mtan_rows *r = NULL;
+	int failed = 0;
+	if (o->format != MTAN_TABLE && !(r = mtan_rows_new(cols, 5, o->format, stdout))) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	char msg[256], a[32], b[32], c[32];
+	int leak_fail = v->bytes > max_leaked;
+	snprintf(msg, sizeof msg, "%s bytes in %s %s at %s %s%s%lld", mtan_count(a, (uint64_t)v->bytes),
+		 mtan_count(b, (uint64_t)v->blocks), v->blocks == 1 ? "block" : "blocks",
+		 mtan_count(c, (uint64_t)v->sites), v->sites == 1 ? "site" : "sites",
+		 leak_fail ? ", over --max-leaked " : ", within --max-leaked ", max_leaked);
+	failed += leak_fail;
+	if (r) {
+		mtan_rows_text(r, "leaks");
+		mtan_rows_int(r, leak_fail);
+		mtan_rows_int(r, v->bytes);
+		mtan_rows_int(r, max_leaked);
+		mtan_rows_text(r, msg);
+	} else if (leak_fail) {
+		printf("leaks: %s\n", msg);
+	}
+	for (int i = 0; i < 8 && mtan_anomaly_kinds[i]; i++) {
+		long long n = v->anomalies[i];
+		snprintf(msg, sizeof msg, "%s %s", mtan_count(a, (uint64_t)n), anomaly_what(mtan_anomaly_kinds[i], n));
+		failed += n > 0;
+		if (r) {
+			mtan_rows_text(r, mtan_anomaly_kinds[i]);
+			mtan_rows_int(r, n > 0);
+			mtan_rows_int(r, n);
+			mtan_rows_int(r, 0);
+			mtan_rows_text(r, msg);
+		} else if (n) {
+			printf("%s: %s\n", mtan_anomaly_kinds[i], msg);
+		}
+	}
+	if (r) {
+		int rc = mtan_rows_end(r);
+		mtan_rows_free(r);
+		if (rc)
+			return -1;
+	} else if (!failed) {
+		puts("ok");
+	}
+	return failed;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct mtan_opts o;
+	struct mtan_supp supp = {0};
+	struct verdict v = {0};
+	sqlite3 *db = NULL;
+	nsupp_files = no_defaults = 0;
+	max_leaked = 0;
+	int ret = mtan_parse(argc, argv, "check", cmd_check_usage, extra, &o);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	for (int i = 0; !no_defaults && mtan_default_suppressions[i]; i++)
+		if (mtan_supp_add(&supp, mtan_default_suppressions[i], strlen(mtan_default_suppressions[i]), NULL)) {
+			mtan_err("out of memory");
+			goto out;
+		}
+	for (int i = 0; i < nsupp_files; i++)
+		if (mtan_supp_load(&supp, supp_files[i]))
+			goto out;
+	if (mtan_open(&o, &db, NULL, NULL) || judge(db, &o, &supp, &v))
+		goto out;
+	if (!o.quiet)
+		note_suppressions(&supp);
+	int failed = report(&o, &v);
+	ret = failed != 0; /* findings and errors alike: 1 */
+out:
+	mtan_supp_release(&supp);
+	sqlite3_close(db);
+	return ret;
+}

@@ -1,0 +1,84 @@
+# mtan check, the CI verdict: exit codes and lines on the leaky and clean samples with and
+# without suppressions (LeakSanitizer's format), --max-leaked, anomalies on a synthetic
+# trace and address-reuse races on racyalloc.
+. "$TOP/tests/e2e/lib.bash"
+
+"$MTREC" -q -o leaky.zst "$SAMPLES/leaky" >/dev/null
+"$MTREC" -q -o clean.zst "$SAMPLES/clean" >/dev/null
+
+# ---- the clean program passes (glibc's stdio buffer is suppressed by default)
+check_rc "clean: exit 0" 0 "$MTAN" check clean.zst
+check_eq "clean: ok" "$(cat "$OUT")" "ok"
+check_eq "clean: the built-in suppression is noted" "$(cat "$ERR")" \
+	"mtan: note: suppressed by 'leak:_IO_file_doallocate' (built in): 4,096 bytes in 1 block at 1 site"
+check_rc "clean -q: exit 0" 0 "$MTAN" check -q clean.zst
+check_eq "clean -q: nothing on stderr" "$(cat "$ERR")" ""
+check_rc "clean --no-default-suppressions: exit 1" 1 "$MTAN" check clean.zst --no-default-suppressions
+check_eq "clean --no-default-suppressions: stdio's buffer counts" "$(cat "$OUT")" \
+	"leaks: 4,096 bytes in 1 block at 1 site, over --max-leaked 0"
+
+# ---- the leaky program fails, with its planted leaks exactly
+check_rc "leaky: exit 1" 1 "$MTAN" check -q leaky.zst
+check_eq "leaky: one line for the leaks" "$(cat "$OUT")" "leaks: 3,240 bytes in 8 blocks at 2 sites, over --max-leaked 0"
+printf '# the planted leaks\nleak:leak_buffers\n\n  leak:leak_config  \n' >both.supp
+check_rc "leaky with both sites suppressed: exit 0" 0 "$MTAN" check leaky.zst --suppressions both.supp
+check_eq "leaky with both suppressed: ok" "$(cat "$OUT")" "ok"
+check_match "leaky: each suppression's share is noted" \
+	"^mtan: note: suppressed by 'leak:leak_buffers' \('both.supp'\): 3,000 bytes in 3 blocks at 1 site$" "$(cat "$ERR")"
+check_match "leaky: the other's too" \
+	"^mtan: note: suppressed by 'leak:leak_config' \('both.supp'\): 240 bytes in 5 blocks at 1 site$" "$(cat "$ERR")"
+echo 'leak:leak_buffers' >one.supp
+check_rc "leaky with one site suppressed: exit 1" 1 "$MTAN" check -q leaky.zst --suppressions one.supp
+check_eq "leaky with one suppressed: the other remains" "$(cat "$OUT")" "leaks: 240 bytes in 5 blocks at 1 site, over --max-leaked 0"
+echo 'leak:leak_config' >two.supp
+check_rc "two suppression files add up: exit 0" 0 "$MTAN" check -q leaky.zst --suppressions one.supp --suppressions two.supp
+echo 'leak:leak_*' >glob.supp
+check_rc "a glob over function names: exit 0" 0 "$MTAN" check -q leaky.zst --suppressions glob.supp
+echo 'leak:^leak_b' >anchor.supp
+check_rc "an anchored pattern suppresses one site: exit 1" 1 "$MTAN" check -q leaky.zst --suppressions anchor.supp
+check_eq "an anchored pattern: leak_config remains" "$(cat "$OUT")" "leaks: 240 bytes in 5 blocks at 1 site, over --max-leaked 0"
+echo 'leak:leaky.c' >file.supp
+check_rc "a pattern over source files: exit 0" 0 "$MTAN" check -q leaky.zst --suppressions file.supp
+echo 'leak:/leaky' >module.supp
+check_rc "a pattern over module paths: exit 0" 0 "$MTAN" check -q leaky.zst --suppressions module.supp
+echo 'leak:leak_nothing' >none.supp
+check_rc "a pattern that matches nothing: exit 1" 1 "$MTAN" check -q leaky.zst --suppressions none.supp
+
+# ---- --max-leaked
+check_rc "--max-leaked 3240 (the leaks exactly): exit 0" 0 "$MTAN" check -q leaky.zst --max-leaked 3240
+check_rc "--max-leaked 3239: exit 1" 1 "$MTAN" check -q leaky.zst --max-leaked 3239
+check_eq "--max-leaked 3239: the line says so" "$(cat "$OUT")" "leaks: 3,240 bytes in 8 blocks at 2 sites, over --max-leaked 3239"
+check_rc "--max-leaked 4K: exit 0" 0 "$MTAN" check -q leaky.zst --max-leaked 4K
+check_rc "--max-leaked 3KiB: exit 1" 1 "$MTAN" check -q leaky.zst --max-leaked 3KiB
+check_rc "--max-leaked with one suppressed: exit 0" 0 "$MTAN" check -q leaky.zst --suppressions one.supp --max-leaked 240
+check_rc "--max-leaked nonsense: exit 2" 2 "$MTAN" check leaky.zst --max-leaked lots
+
+# ---- bad suppression files: exit 1, the file and line named
+printf 'leak:ok\nrace:foo\n' >bad.supp
+check_rc "an unknown suppression type: exit 1" 1 "$MTAN" check leaky.zst --suppressions bad.supp
+check_eq "an unknown suppression type: the message" "$(cat "$ERR")" \
+	"mtan: 'bad.supp' line 2: unknown suppression type 'race' (only leak: suppresses leaks)"
+check_rc "a missing suppression file: exit 1" 1 "$MTAN" check leaky.zst --suppressions nope.supp
+check_eq "a missing suppression file: the message" "$(cat "$ERR")" "mtan: cannot open 'nope.supp': No such file or directory"
+
+# ---- anomalies: one line per kind that occurred
+"$TOP/build/mktrace" basic basic.zst
+check_rc "unmatched and double frees: exit 1" 1 "$MTAN" check -q basic.zst --max-leaked 1M
+check_eq "unmatched and double frees: a line each" "$(cat "$OUT")" \
+	"unmatched_free: 1 free of an address that was not live
+double_free: 1 second free of a block"
+check_rc "check --format json" 1 "$MTAN" check -q basic.zst --format json
+check_eq "json: every check, failed or not" \
+	"$(json_get "$OUT" '[[c["check"], c["failed"], c["value"], c["limit"]] for c in d]')" \
+	'[["leaks", 1, 2330, 0], ["unmatched_free", 1, 1, 0], ["double_free", 1, 1, 0], ["alloc_over_live", 0, 0, 0], ["reuse_race", 0, 0, 0]]'
+check_rc "check --format csv" 1 "$MTAN" check -q basic.zst --format csv
+check_eq "csv: a head and a row per check" "$(head -2 "$OUT")" \
+	'"check","failed","value","limit","message"
+"leaks",1,2330,0,"2,330 bytes in 4 blocks at 3 sites, over --max-leaked 0"'
+
+"$MTREC" -q -o racy.zst "$SAMPLES/racyalloc" >/dev/null
+check_rc "racyalloc: exit 1" 1 "$MTAN" check -q racy.zst
+check_eq "racyalloc: its 10 races, nothing else" "$(cat "$OUT")" "reuse_race: 10 address-reuse races"
+"$MTREC" -q -o racyf.zst "$SAMPLES/racyalloc" --fixed >/dev/null
+check_rc "racyalloc --fixed: exit 0" 0 "$MTAN" check -q racyf.zst
+check_eq "racyalloc --fixed: ok" "$(cat "$OUT")" "ok"
