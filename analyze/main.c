@@ -18,6 +18,7 @@ static const struct command {
 	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
+	{"sql", cmd_sql, cmd_sql_usage, "run an SQL query of your own over the trace's database (read-only)"},
 	{"summary", cmd_summary, cmd_summary_usage, "events, bytes, peak, leaks and anomalies in totals"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -279,6 +279,7 @@ void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct m
 	int cmd_##name(int argc, char **argv); \
 	extern const char cmd_##name##_usage[]
 MTAN_CMD(load);
+MTAN_CMD(sql);
 MTAN_CMD(check);
 MTAN_CMD(leaks);
 MTAN_CMD(summary);
