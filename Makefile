@@ -88,6 +88,10 @@ $(B)/samples/leaky-fp: samples/leaky.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fno-omit-frame-pointer -o $@ $<
 $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fomit-frame-pointer -o $@ $<
+# inlined calls are what it is about: -O2, as a release build
+$(B)/samples/inlined: samples/inlined.c | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
 samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.

@@ -1,6 +1,7 @@
 /* The symbolizer (analyze/symbols.c) on this test program's own module map: functions,
- * files and lines of return addresses; module+offset when the file is missing; the latest
- * load where two overlap; nothing for an address no module holds. */
+ * files and lines of return addresses; inlined calls, each with its line; module+offset
+ * when the file is missing; the latest load where two overlap; nothing for an address no
+ * module holds. */
 #include "mtan.h"
 #include "unit.h"
 
@@ -10,6 +11,29 @@
 #include <unistd.h>
 
 __attribute__((noinline, used)) void symbols_probe(void) { __asm__ volatile(""); }
+
+/* A return address inside code inlined twice: where() is called from inner(), inlined
+ * into middle(), inlined into outer(). Each call shares its line with a store of
+ * __LINE__, which also keeps it from being a tail call (the return address must stay in
+ * outer). */
+static volatile uint64_t sink;
+static volatile int inner_line, middle_line, outer_line;
+__attribute__((noinline)) static uint64_t where(void)
+{
+	return (uint64_t)(uintptr_t)__builtin_return_address(0);
+}
+static inline __attribute__((always_inline)) void inner(void)
+{
+	sink = where(); inner_line = __LINE__;
+}
+static inline __attribute__((always_inline)) void middle(void)
+{
+	inner(); middle_line = __LINE__;
+}
+__attribute__((noinline)) static void outer(void)
+{
+	middle(); outer_line = __LINE__;
+}
 
 static struct mtan_module self;
 static char self_path[4096];
@@ -31,7 +55,7 @@ static int self_cb(struct dl_phdr_info *info, size_t sz, void *arg)
 
 static void own_function(void)
 {
-	struct mtan_symbolizer *s = mtan_symbolizer_new(&self, 1);
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&self, 1, NULL);
 	struct mtan_sym sym;
 	CHECK(s);
 	/* a return address just past the function's first byte: looked up at the byte */
@@ -46,10 +70,47 @@ static void own_function(void)
 	CHECK(ok);
 }
 
+static void inlined(void)
+{
+	outer();
+	uint64_t ret = sink;
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&self, 1, NULL);
+	struct mtan_sym sym;
+	CHECK(s);
+	mtan_symbolize(s, ret, 1, &sym);
+	int ok = sym.ninlined == 2 && sym.inlined[0].function && !strcmp(sym.inlined[0].function, "inner") &&
+		 sym.inlined[0].line == inner_line && sym.inlined[1].function &&
+		 !strcmp(sym.inlined[1].function, "middle") && sym.inlined[1].line == middle_line &&
+		 sym.function && !strcmp(sym.function, "outer") && sym.line == outer_line &&
+		 sym.file && strstr(sym.file, "test_symbols.c") && sym.inlined[0].file &&
+		 strstr(sym.inlined[0].file, "test_symbols.c");
+	if (!ok) {
+		for (size_t i = 0; i < sym.ninlined; i++)
+			fprintf(stderr, "  inlined %s %s:%d\n", sym.inlined[i].function ? sym.inlined[i].function : "?",
+				sym.inlined[i].file ? sym.inlined[i].file : "?", sym.inlined[i].line);
+		fprintf(stderr, "  in %s %s:%d\n", sym.function ? sym.function : "?", sym.file ? sym.file : "?", sym.line);
+	}
+	mtan_sym_release(&sym);
+	mtan_symbolizer_free(s);
+	CHECK(ok);
+}
+
+/* A function that is not inlined anywhere has no inlined entries. */
+static void not_inlined(void)
+{
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&self, 1, NULL);
+	struct mtan_sym sym;
+	CHECK(s);
+	mtan_symbolize(s, (uint64_t)(uintptr_t)symbols_probe + 1, 1, &sym);
+	CHECK(sym.ninlined == 0 && !sym.inlined);
+	mtan_sym_release(&sym);
+	mtan_symbolizer_free(s);
+}
+
 static void missing_file(void)
 {
 	struct mtan_module m = {1, 0x7f0000000000ull, 0x10000, 0, "/nonexistent/libgone.so", ""};
-	struct mtan_symbolizer *s = mtan_symbolizer_new(&m, 1);
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&m, 1, NULL);
 	struct mtan_sym sym;
 	CHECK(s);
 	mtan_symbolize(s, 0x7f0000001234ull, 1, &sym);
@@ -71,7 +132,7 @@ static void overlap_latest(void)
 		{1, 0x7f0000000000ull, 0x10000, 0, "/nonexistent/first.so", ""},
 		{5, 0x7f0000008000ull, 0x10000, 0, "/nonexistent/second.so", ""},
 	};
-	struct mtan_symbolizer *s = mtan_symbolizer_new(m, 2);
+	struct mtan_symbolizer *s = mtan_symbolizer_new(m, 2, NULL);
 	struct mtan_sym sym;
 	CHECK(s);
 	mtan_symbolize(s, 0x7f0000009000ull, 1, &sym);
@@ -85,7 +146,7 @@ static void other_build(void)
 {
 	struct mtan_module m = self;
 	m.build_id = "00112233445566778899aabbccddeeff00112233";
-	struct mtan_symbolizer *s = mtan_symbolizer_new(&m, 1);
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&m, 1, NULL);
 	struct mtan_sym sym;
 	CHECK(s);
 	mtan_symbolize(s, (uint64_t)(uintptr_t)symbols_probe + 1, 1, &sym);
@@ -102,6 +163,8 @@ int main(void)
 	self.path = self_path;
 	self.build_id = "";
 	RUN(own_function);
+	RUN(inlined);
+	RUN(not_inlined);
 	RUN(missing_file);
 	RUN(overlap_latest);
 	RUN(other_build);

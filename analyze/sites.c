@@ -1,0 +1,264 @@
+/* sites.c: where a stack's allocation site is. The innermost frames of an allocation are
+ * the allocator's and the runtime's (malloc, operator new, libc's stdio, std::vector's
+ * growth); a report starts at the first frame that is the program's, and prints stacks
+ * for site reports the same way in every command. */
+#include "mtan.h"
+
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Modules, by file name: the C and C++ runtimes, the dynamic loader, the recorder, and
+ * the allocators a program may link instead of glibc's. */
+static const char *const runtime_modules[] = {
+	"libc.so*", "libc-*.so", "libpthread.so*", "libpthread-*.so", "ld-linux*", "ld-musl*",
+	"libstdc++.so*", "libc++.so*", "libc++abi.so*", "libgcc_s.so*", "libmtrec.so",
+	"libjemalloc*", "libtcmalloc*", "libmimalloc*", NULL,
+};
+
+/* Functions, demangled: the allocation API and operator new wherever they are (a static
+ * link, a program's own wrapper of the same name). Brackets are escaped for fnmatch. */
+static const char *const runtime_functions[] = {
+	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+	"memalign", "valloc", "pvalloc", "operator new(*", "operator new\\[\\](*", NULL,
+};
+
+/* Files: the C++ standard library's headers (libstdc++'s /usr/include/c++/12/...,
+ * libc++'s .../c++/v1/...): std::vector's growth, std::string's buffer, allocators,
+ * inlined or not, are the runtime's code even when compiled into the program. */
+static const char *const runtime_files[] = {"*/include/c++/*", NULL};
+
+static const char *file_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return base ? base + 1 : path;
+}
+
+/* A module glob with a '/' matches the whole path, else the file name. */
+static int module_matches(const char *glob, const char *module)
+{
+	return !fnmatch(glob, strchr(glob, '/') ? module : file_name(module), 0);
+}
+
+static int any(const char *const *globs, int n, const char *s, int is_module)
+{
+	if (!s)
+		return 0;
+	for (int i = 0; n < 0 ? globs[i] != NULL : i < n; i++)
+		if (is_module ? module_matches(globs[i], s) : !fnmatch(globs[i], s, 0))
+			return 1;
+	return 0;
+}
+
+int mtan_runtime_frame(const char *module, const char *function, const char *file)
+{
+	return any(runtime_modules, -1, module, 1) || any(runtime_functions, -1, function, 0) ||
+	       any(runtime_files, -1, file, 0);
+}
+
+int mtan_skipped_frame(const struct mtan_skip *skip, const char *module, const char *function)
+{
+	return any(skip->modules, skip->nmodules, module, 1) ||
+	       any(skip->functions, skip->nfunctions, function, 0);
+}
+
+int mtan_site_of(const unsigned char *flags, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!(flags[i] & MTAN_FRAME_SKIP))
+			return i;
+	/* all of it is the runtime's (stdio's buffer, a library's start-up): where the
+	 * program's own code comes in, if anywhere */
+	for (int i = 0; i < n; i++)
+		if (flags[i] & MTAN_FRAME_EXE)
+			return i;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ options */
+
+static int take_all(struct mtan_opts *o, const char *arg)
+{
+	(void)arg;
+	o->skip.all = 1;
+	return 0;
+}
+
+static int take_module(struct mtan_opts *o, const char *arg)
+{
+	if (o->skip.nmodules >= MTAN_MAX_GLOBS || !*arg)
+		return -1;
+	o->skip.modules[o->skip.nmodules++] = arg;
+	return 0;
+}
+
+static int take_function(struct mtan_opts *o, const char *arg)
+{
+	if (o->skip.nfunctions >= MTAN_MAX_GLOBS || !*arg)
+		return -1;
+	o->skip.functions[o->skip.nfunctions++] = arg;
+	return 0;
+}
+
+enum { OPT_ALL_FRAMES = 1100, OPT_SKIP_MODULE, OPT_SKIP_FUNCTION };
+
+const struct mtan_extra mtan_skip_options[] = {
+	{{"all-frames", no_argument, NULL, OPT_ALL_FRAMES},
+	 "  --all-frames          tables: show every frame, the allocator's and the runtime's too", take_all},
+	{{"skip-module", required_argument, NULL, OPT_SKIP_MODULE},
+	 "  --skip-module GLOB    a site starts past frames of these modules too (a file name\n"
+	 "                        glob, or a path glob with a '/'; repeatable)", take_module},
+	{{"skip-function", required_argument, NULL, OPT_SKIP_FUNCTION},
+	 "  --skip-function GLOB  ... and past these functions (demangled; repeatable)", take_function},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------ printing */
+
+/* A stack's frames as the "stack" query of frames.sql gives them. */
+struct frame_row {
+	long long level, line, offset;
+	uint64_t address;
+	char *function, *file, *module;
+	int has_line, has_offset, inlined;
+};
+
+/* The columns of one row, copied. */
+static int read_row(sqlite3_stmt *st, struct frame_row *f, unsigned char *flags, const struct mtan_skip *skip)
+{
+	const char *fn = (const char *)sqlite3_column_text(st, 1);
+	const char *file = (const char *)sqlite3_column_text(st, 2);
+	const char *mod = (const char *)sqlite3_column_text(st, 4);
+	memset(f, 0, sizeof(*f));
+	f->level = sqlite3_column_int64(st, 0);
+	f->has_line = sqlite3_column_type(st, 3) != SQLITE_NULL;
+	f->line = sqlite3_column_int64(st, 3);
+	f->has_offset = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	f->offset = sqlite3_column_int64(st, 5);
+	f->address = (uint64_t)sqlite3_column_int64(st, 6);
+	f->inlined = sqlite3_column_int(st, 7);
+	if ((fn && !(f->function = strdup(fn))) || (file && !(f->file = strdup(file))) ||
+	    (mod && !(f->module = strdup(mod))))
+		return -1;
+	*flags = 0;
+	if (sqlite3_column_int(st, 8) || mtan_skipped_frame(skip, mod, fn))
+		*flags |= MTAN_FRAME_SKIP;
+	if (sqlite3_column_int(st, 9))
+		*flags |= MTAN_FRAME_EXE;
+	return 0;
+}
+
+/* The name a frame shows: its function, else module+offset, else the bare address. */
+static const char *frame_name(char *buf, size_t size, const struct frame_row *f)
+{
+	if (f->function)
+		return f->function;
+	if (f->module)
+		snprintf(buf, size, "%s+0x%llx", file_name(f->module), (unsigned long long)f->offset);
+	else
+		snprintf(buf, size, "0x%" PRIx64, f->address);
+	return buf;
+}
+
+static void json_frames(const struct frame_row *fr, int n, int site)
+{
+	char buf[4096];
+	fputs("\"frames\": [", stdout);
+	for (int i = 0; i < n; i++) {
+		const struct frame_row *f = &fr[i];
+		fputs(i ? ", {\"function\": " : "{\"function\": ", stdout);
+		mtan_json_str(stdout, frame_name(buf, sizeof buf, f));
+		fputs(", \"file\": ", stdout);
+		mtan_json_str(stdout, f->file);
+		if (f->has_line)
+			printf(", \"line\": %lld", f->line);
+		else
+			fputs(", \"line\": null", stdout);
+		fputs(", \"module\": ", stdout);
+		mtan_json_str(stdout, f->module ? f->module : "");
+		printf(", \"address\": \"0x%" PRIx64 "\"", f->address);
+		if (f->inlined)
+			fputs(", \"inlined\": true", stdout);
+		fputs("}", stdout);
+	}
+	if (n)
+		printf("], \"site\": %d", site);
+	else
+		fputs("], \"site\": null", stdout);
+}
+
+static void table_frames(const struct frame_row *fr, int n, int from)
+{
+	char buf[4096];
+	for (int i = from; i < n; i++) {
+		const struct frame_row *f = &fr[i];
+		printf("    #%lld %s", f->level, frame_name(buf, sizeof buf, f));
+		if (f->inlined)
+			fputs(" (inlined)", stdout);
+		if (f->file) {
+			if (f->has_line)
+				printf(" (%s:%lld)", file_name(f->file), f->line);
+			else
+				printf(" (%s)", file_name(f->file));
+		}
+		if (f->module && f->function)
+			printf(" in %s", file_name(f->module));
+		putchar('\n');
+	}
+}
+
+int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack)
+{
+	sqlite3_stmt *st = NULL;
+	struct frame_row *fr = NULL;
+	unsigned char *flags = NULL;
+	int n = 0, cap = 0, ret = -1, rc;
+	if (stack >= 0) {
+		if (mtan_prepare(db, "frames", "stack", &st))
+			return -1;
+		sqlite3_bind_int64(st, 1, stack);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				struct frame_row *p = realloc(fr, (size_t)cap * sizeof(*fr));
+				unsigned char *q = p ? realloc(flags, (size_t)cap) : NULL;
+				if (p)
+					fr = p;
+				if (!q)
+					goto nomem;
+				flags = q;
+			}
+			if (read_row(st, &fr[n], &flags[n], &o->skip)) {
+				n++;
+				goto nomem;
+			}
+			n++;
+		}
+		if (rc != SQLITE_DONE) {
+			mtan_sqlerr(db, "cannot read the database");
+			goto out;
+		}
+	}
+	int site = mtan_site_of(flags, n);
+	if (o->format == MTAN_JSON)
+		json_frames(fr, n, site);
+	else if (stack < 0)
+		printf("    (no stack recorded)\n");
+	else
+		table_frames(fr, n, o->skip.all ? 0 : site);
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory");
+out:
+	for (int i = 0; i < n; i++) {
+		free(fr[i].function);
+		free(fr[i].file);
+		free(fr[i].module);
+	}
+	free(fr);
+	free(flags);
+	sqlite3_finalize(st);
+	return ret;
+}
