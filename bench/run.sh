@@ -17,6 +17,9 @@
 # Needs: make all samples build/bench/churn build/bench/mtrace-on.so build/mtdump.
 set -u
 export LC_ALL=C
+# perl's hash seed is random per run, and with it the allocations its hashes make: fixed,
+# the perl workload makes the same calls under every tool (up to what %ENV holds)
+export PERL_HASH_SEED=0 PERL_PERTURB_KEYS=0
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 B=$ROOT/build
