@@ -15,7 +15,9 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit (with suppressions) or anomalies"},
+	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks for flame graphs"},
 	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
+	{"import", cmd_import, cmd_import_usage, "a CSV of events from another tracker -> a trace (see CSV.md)"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
 	{"sql", cmd_sql, cmd_sql_usage, "run an SQL query of your own over the trace's database (read-only)"},

@@ -1,0 +1,509 @@
+/* cmd_import.c: `mtan import FILE.csv -o run.zst`: a CSV of allocation events from another
+ * tracker (the format is analyze/CSV.md) becomes a trace, written with the formats/
+ * writer, that every command analyzes. Bad rows are told by line and skipped. */
+#include "mtan.h"
+#include "mtf.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+const char cmd_import_usage[] =
+	"import [options] FILE.csv [-o TRACE]\n\n"
+	"Reads allocation events from a CSV file (the columns seq, time_ns, op, device, space,\n"
+	"address, size, tid, and optionally pid and func: see CSV.md) and writes them as a\n"
+	"trace (default: FILE.zst) for the other commands. A bad row is reported with its\n"
+	"line number and skipped; exits 1 when no row was good.";
+
+static const char *output;
+
+static int take_output(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	output = arg;
+	return 0;
+}
+
+static const struct mtan_extra extra[] = {
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output TRACE    the trace to write (default: FILE.zst)", take_output},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+enum { C_SEQ, C_TIME, C_OP, C_DEVICE, C_SPACE, C_ADDRESS, C_SIZE, C_TID, C_PID, C_FUNC, NCOLS };
+static const char *const col_names[NCOLS] = {"seq", "time_ns", "op", "device", "space",
+					     "address", "size", "tid", "pid", "func"};
+#define NREQUIRED C_PID /* the columns before pid are required */
+
+struct row {
+	mtf_event ev;
+	uint32_t pid, tid;
+	long line;
+};
+
+struct space_name {
+	uint32_t pid, id;
+	char *name;
+};
+
+struct import {
+	const char *path;
+	int col[NCOLS]; /* the field index of each column, -1 when absent */
+	int have_head;
+	/* the record being parsed */
+	char **fields;
+	size_t nfields, cap;
+	long line, rec_line; /* the line being fed; the line the record's first field ended on */
+	/* what came out */
+	struct row *rows;
+	size_t nrows, rows_cap;
+	struct space_name *spaces;
+	size_t nspaces, spaces_cap;
+	long bad, total;
+	int failed; /* out of memory, or a bad head (told): stop */
+	int told;
+};
+
+static void bad_row(struct import *im, const char *fmt, const char *what)
+{
+	fprintf(stderr, "mtan: import: '%s' line %ld: ", im->path, im->rec_line);
+	fprintf(stderr, fmt, what);
+	fputc('\n', stderr);
+	im->bad++;
+}
+
+/* A whole decimal number within max, no sign. */
+static int whole(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_address(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!s[2] || s[2] == '-' || s[2] == '+' || s[2] == ' ')
+			return -1;
+		unsigned long long v = strtoull(s + 2, &end, 16);
+		if (errno || *end)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	if (*s == '-') {
+		long long v = strtoll(s, &end, 10);
+		if (errno || *end || end == s + 1)
+			return -1;
+		*out = (uint64_t)v;
+		return 0;
+	}
+	return whole(s, UINT64_MAX, out);
+}
+
+/* The id of space name in pid: heap is 0; other names get 1, 2, ... in order of use. */
+static int space_id(struct import *im, uint32_t pid, const char *name, uint32_t *id)
+{
+	uint32_t next = 1;
+	for (size_t i = 0; i < im->nspaces; i++) {
+		if (im->spaces[i].pid != pid)
+			continue;
+		if (!strcmp(im->spaces[i].name, name)) {
+			*id = im->spaces[i].id;
+			return 0;
+		}
+		if (im->spaces[i].id >= next)
+			next = im->spaces[i].id + 1;
+	}
+	if (im->nspaces == im->spaces_cap) {
+		size_t cap = im->spaces_cap ? im->spaces_cap * 2 : 16;
+		struct space_name *p = realloc(im->spaces, cap * sizeof(*p));
+		if (!p)
+			return -1;
+		im->spaces = p;
+		im->spaces_cap = cap;
+	}
+	struct space_name *s = &im->spaces[im->nspaces];
+	if (!(s->name = strdup(name)))
+		return -1;
+	s->pid = pid;
+	s->id = !strcmp(name, "heap") ? 0 : next;
+	im->nspaces++;
+	*id = s->id;
+	return 0;
+}
+
+static const char *field(struct import *im, int c)
+{
+	int i = im->col[c];
+	return i >= 0 && (size_t)i < im->nfields ? im->fields[i] : "";
+}
+
+static void head(struct import *im)
+{
+	for (int c = 0; c < NCOLS; c++)
+		im->col[c] = -1;
+	for (size_t i = 0; i < im->nfields; i++)
+		for (int c = 0; c < NCOLS; c++)
+			if (!strcmp(im->fields[i], col_names[c]) && im->col[c] < 0)
+				im->col[c] = (int)i;
+	for (int c = 0; c < NREQUIRED; c++)
+		if (im->col[c] < 0) {
+			mtan_err("import: '%s' line %ld: no column '%s' in the head line (see CSV.md)",
+				 im->path, im->rec_line, col_names[c]);
+			im->failed = im->told = 1;
+			return;
+		}
+	im->have_head = 1;
+}
+
+/* One data row: an event, or a bad row told. */
+static void row(struct import *im)
+{
+	struct row r;
+	uint64_t v;
+	const char *s;
+	memset(&r, 0, sizeof r);
+	r.line = im->rec_line;
+	im->total++;
+	if (whole(s = field(im, C_SEQ), UINT64_MAX, &r.ev.seq))
+		return bad_row(im, "bad seq '%s'", s);
+	if (whole(s = field(im, C_TIME), UINT64_MAX, &r.ev.time_ns))
+		return bad_row(im, "bad time_ns '%s'", s);
+	s = field(im, C_OP);
+	int kind = !strcmp(s, "alloc") ? MTF_ALLOC : !strcmp(s, "free") ? MTF_FREE : -1;
+	if (kind < 0)
+		return bad_row(im, "bad op '%s' (alloc or free)", s);
+	s = field(im, C_DEVICE);
+	if (!strcmp(s, "-1") || !strcmp(s, "host"))
+		r.ev.device = MTF_HOST;
+	else if (whole(s, MTF_HOST - 1, &v))
+		return bad_row(im, "bad device '%s'", s);
+	else
+		r.ev.device = (uint32_t)v;
+	if (parse_address(s = field(im, C_ADDRESS), &r.ev.addr))
+		return bad_row(im, "bad address '%s'", s);
+	if (kind == MTF_ALLOC && whole(s = field(im, C_SIZE), UINT64_MAX, &r.ev.size))
+		return bad_row(im, "bad size '%s'", s);
+	if (whole(s = field(im, C_TID), UINT32_MAX, &v))
+		return bad_row(im, "bad tid '%s'", s);
+	r.tid = (uint32_t)v;
+	r.pid = 1;
+	if (im->col[C_PID] >= 0) {
+		if (whole(s = field(im, C_PID), UINT32_MAX, &v))
+			return bad_row(im, "bad pid '%s'", s);
+		r.pid = (uint32_t)v;
+	}
+	int func = r.ev.device == MTF_HOST ? MTF_FN_MALLOC : MTF_FN_CLIENT;
+	s = field(im, C_FUNC);
+	if (*s) {
+		static const struct {
+			const char *name;
+			int kind, func;
+		} funcs[] = {
+			{"malloc", MTF_ALLOC, MTF_FN_MALLOC}, {"calloc", MTF_ALLOC, MTF_FN_CALLOC},
+			{"realloc", MTF_ALLOC, MTF_FN_REALLOC}, {"memalign", MTF_ALLOC, MTF_FN_MEMALIGN},
+			{"client", MTF_ALLOC, MTF_FN_CLIENT}, {"new", MTF_ALLOC, MTF_FN_NEW},
+			{"free", MTF_FREE, MTF_FN_MALLOC}, {"realloc", MTF_FREE, MTF_FN_REALLOC},
+			{"client", MTF_FREE, MTF_FN_CLIENT}, {"delete", MTF_FREE, MTF_FN_NEW},
+		};
+		func = -1;
+		for (size_t i = 0; i < sizeof funcs / sizeof funcs[0]; i++)
+			if (funcs[i].kind == kind && !strcmp(funcs[i].name, s))
+				func = funcs[i].func;
+		if (func < 0)
+			return bad_row(im, kind == MTF_ALLOC ? "bad func '%s' for an alloc" : "bad func '%s' for a free", s);
+	}
+	r.ev.op = MTF_OP_MAKE(kind, func);
+	s = field(im, C_SPACE);
+	if (!*s)
+		return bad_row(im, "no space name%s", "");
+	if (space_id(im, r.pid, s, &r.ev.space)) {
+		im->failed = 1;
+		return;
+	}
+	if (im->nrows == im->rows_cap) {
+		size_t cap = im->rows_cap ? im->rows_cap * 2 : 4096;
+		struct row *p = realloc(im->rows, cap * sizeof(*p));
+		if (!p) {
+			im->failed = 1;
+			return;
+		}
+		im->rows = p;
+		im->rows_cap = cap;
+	}
+	im->rows[im->nrows++] = r;
+}
+
+/* libcsv: the end of a field (NUL-terminated: CSV_APPEND_NULL). */
+static void on_field(void *s, size_t len, void *data)
+{
+	struct import *im = data;
+	if (im->failed)
+		return;
+	if (im->nfields == im->cap) {
+		size_t cap = im->cap ? im->cap * 2 : 16;
+		char **p = realloc(im->fields, cap * sizeof(*p));
+		if (!p) {
+			im->failed = 1;
+			return;
+		}
+		im->fields = p;
+		im->cap = cap;
+	}
+	if (!im->nfields)
+		im->rec_line = im->line;
+	if (!(im->fields[im->nfields] = strndup(s ? s : "", len))) {
+		im->failed = 1;
+		return;
+	}
+	im->nfields++;
+}
+
+/* libcsv: the end of a record. */
+static void on_record(int c, void *data)
+{
+	struct import *im = data;
+	(void)c;
+	if (!im->failed && im->nfields) {
+		if (!im->have_head)
+			head(im);
+		else
+			row(im);
+	}
+	for (size_t i = 0; i < im->nfields; i++)
+		free(im->fields[i]);
+	im->nfields = 0;
+}
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->ev.seq != y->ev.seq)
+		return x->ev.seq < y->ev.seq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int put_str(mtf_str *s, const char *text)
+{
+	s->s = text;
+	s->len = (uint32_t)strlen(text);
+	return 0;
+}
+
+/* Writes the rows (sorted, without duplicates) as a trace to fd. 0 or a status. */
+static int write_trace(struct import *im, int fd, const char *cmdline)
+{
+	mtf_writer *w = NULL;
+	mtf_record r;
+	int rc = mtf_writer_new(&w, fd, 3);
+	if (rc)
+		return rc;
+	memset(&r, 0, sizeof r);
+	r.type = MTF_HEADER;
+	put_str(&r.u.header.host, "imported CSV");
+	r.u.header.pid = im->nrows ? im->rows[0].pid : 1;
+	put_str(&r.u.header.cmdline, cmdline);
+	if ((rc = mtf_writer_put(w, &r)))
+		goto out;
+	for (size_t i = 0; i < im->nspaces; i++) {
+		memset(&r, 0, sizeof r);
+		r.type = MTF_SPACE;
+		r.u.space.pid = im->spaces[i].pid;
+		r.u.space.id = im->spaces[i].id;
+		put_str(&r.u.space.name, im->spaces[i].name);
+		if ((rc = mtf_writer_put(w, &r)))
+			goto out;
+	}
+	/* chunks of one thread's consecutive events, as the recorder writes them */
+	mtf_event chunk[4096];
+	uint64_t processes = 0, threads = 0;
+	for (size_t i = 0; i < im->nrows;) {
+		size_t n = 0;
+		uint32_t pid = im->rows[i].pid, tid = im->rows[i].tid;
+		while (i < im->nrows && n < 4096 && im->rows[i].pid == pid && im->rows[i].tid == tid)
+			chunk[n++] = im->rows[i++].ev;
+		if ((rc = mtf_writer_events(w, pid, tid, chunk, (uint32_t)n)))
+			goto out;
+	}
+	/* the END record's counts: distinct processes and threads */
+	uint64_t *keys = malloc((im->nrows ? im->nrows : 1) * sizeof(*keys));
+	if (!keys) {
+		rc = MTF_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < im->nrows; i++)
+		keys[i] = (uint64_t)im->rows[i].pid << 32 | im->rows[i].tid;
+	if (im->nrows)
+		qsort(keys, im->nrows, sizeof(*keys), by_key);
+	for (size_t i = 0; i < im->nrows; i++) {
+		threads += !i || keys[i] != keys[i - 1];
+		processes += !i || keys[i] >> 32 != keys[i - 1] >> 32;
+	}
+	free(keys);
+	memset(&r, 0, sizeof r);
+	r.type = MTF_END;
+	r.u.end.events = im->nrows;
+	r.u.end.processes = processes;
+	r.u.end.threads = threads;
+	if ((rc = mtf_writer_put(w, &r)))
+		goto out;
+	rc = mtf_writer_flush(w);
+out:
+	mtf_writer_free(w);
+	return rc;
+}
+
+int cmd_import(int argc, char **argv)
+{
+	static const char *const names[] = {"FILE.csv"};
+	struct mtan_opts o;
+	struct import im;
+	struct csv_parser p;
+	FILE *f = NULL;
+	char *line = NULL, *out = NULL, *tmp = NULL, *cmdline = NULL;
+	size_t cap = 0;
+	int fd = -1, parser = 0;
+	output = NULL;
+	memset(&im, 0, sizeof im);
+	int ret = mtan_parse_args(argc, argv, "import", cmd_import_usage, extra, &o, names, 1);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	im.path = o.input;
+	if (output) {
+		out = strdup(output);
+	} else {
+		/* FILE.csv -> FILE.zst */
+		size_t len = strlen(o.input);
+		if (len > 4 && !strcasecmp(o.input + len - 4, ".csv"))
+			len -= 4;
+		if (asprintf(&out, "%.*s.zst", (int)len, o.input) < 0)
+			out = NULL;
+	}
+	if (!out || asprintf(&cmdline, "mtan import %s", o.input) < 0) {
+		cmdline = NULL;
+		goto nomem;
+	}
+	if (!(f = fopen(o.input, "r"))) {
+		mtan_err("cannot open '%s': %s", o.input, strerror(errno));
+		goto out;
+	}
+	if (csv_init(&p, CSV_APPEND_NULL)) {
+		goto nomem;
+	}
+	parser = 1;
+	ssize_t n;
+	while (!im.failed && (n = getline(&line, &cap, f)) >= 0) {
+		im.line++;
+		if (csv_parse(&p, line, (size_t)n, on_field, on_record, &im) != (size_t)n) {
+			mtan_err("import: '%s' line %ld: %s", o.input, im.line, csv_strerror(csv_error(&p)));
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		mtan_err("cannot read '%s': %s", o.input, strerror(errno));
+		goto out;
+	}
+	if (!im.failed)
+		csv_fini(&p, on_field, on_record, &im);
+	if (im.failed) {
+		if (im.told)
+			goto out;
+		goto nomem;
+	}
+	if (!im.have_head) {
+		mtan_err("import: '%s': no head line (an empty file?)", o.input);
+		goto out;
+	}
+	/* seq order, and each seq once: a repeated one is a bad row (the later line) */
+	if (im.nrows)
+		qsort(im.rows, im.nrows, sizeof(*im.rows), by_seq);
+	size_t k = 0;
+	for (size_t i = 0; i < im.nrows; i++) {
+		if (k && im.rows[k - 1].ev.seq == im.rows[i].ev.seq) {
+			char what[64];
+			snprintf(what, sizeof what, "%llu", (unsigned long long)im.rows[i].ev.seq);
+			im.rec_line = im.rows[i].line;
+			fprintf(stderr, "mtan: import: '%s' line %ld: seq %s again (first on line %ld)\n",
+				o.input, im.rows[i].line, what, im.rows[k - 1].line);
+			im.bad++;
+			continue;
+		}
+		im.rows[k++] = im.rows[i];
+	}
+	im.nrows = k;
+	if (!im.nrows) {
+		mtan_err("import: '%s': no good row (%ld bad); nothing written", o.input, im.bad);
+		goto out;
+	}
+	/* written under a temporary name, renamed when whole */
+	if (asprintf(&tmp, "%s.tmp.%d", out, (int)getpid()) < 0) {
+		tmp = NULL;
+		goto nomem;
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		mtan_err("cannot create '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	int rc = write_trace(&im, fd, cmdline);
+	if (rc || close(fd)) {
+		fd = -1;
+		mtan_err("cannot write '%s': %s", tmp, rc ? mtf_strerror(rc) : strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, out) < 0) {
+		mtan_err("cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	if (im.bad)
+		fprintf(stderr, "mtan: import: '%s': %ld bad %s skipped, %zu events written to '%s'\n",
+			o.input, im.bad, im.bad == 1 ? "row" : "rows", im.nrows, out);
+	else if (!o.quiet)
+		fprintf(stderr, "mtan: import: '%s': %zu events written to '%s'\n", o.input, im.nrows, out);
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory");
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	if (parser)
+		csv_free(&p);
+	for (size_t i = 0; i < im.nfields; i++)
+		free(im.fields[i]);
+	free(im.fields);
+	for (size_t i = 0; i < im.nspaces; i++)
+		free(im.spaces[i].name);
+	free(im.spaces);
+	free(im.rows);
+	free(line);
+	free(out);
+	free(tmp);
+	free(cmdline);
+	if (f)
+		fclose(f);
+	return ret;
+}
