@@ -11,8 +11,12 @@ const char cmd_leaks_usage[] =
 	"leaks [options] TRACE|DB\n\n"
 	"Blocks never freed, grouped by allocation site (process, device, space, stack),\n"
 	"the most bytes first. --format json prints an array of sites, each with blocks,\n"
-	"bytes, pid, device (-1: host), space and frames (innermost first). Blocks that\n"
-	"were live when their device was closed are not leaks: the table lists them apart.\n"
+	"bytes, pid, device (-1: host), space, frames (innermost first, every one; inlined\n"
+	"calls are frames of their own, with \"inlined\": true) and site, the index of the\n"
+	"first frame that is the program's: past the allocator, libc, the C++ runtime and\n"
+	"the recorder (else the first in the executable, else 0). Tables start each site\n"
+	"there (--all-frames: at frame 0). Blocks that were live when their device was\n"
+	"closed are not leaks: the table lists them apart.\n"
 	"--format csv prints a row per site: bytes, blocks, pid, device, space, the innermost\n"
 	"frame's function, file and line, and frames (every frame's name, innermost first,\n"
 	"separated by ';').";
@@ -54,82 +58,32 @@ static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
 	return buf;
 }
 
-static int json_frames(sqlite3_stmt *fr)
-{
-	int rc, n = 0;
-	char buf[4096];
-	fputs("[", stdout);
-	while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
-		fputs(n++ ? ", {\"function\": " : "{\"function\": ", stdout);
-		mtan_json_str(stdout, frame_name(buf, sizeof buf, fr));
-		fputs(", \"file\": ", stdout);
-		mtan_json_str(stdout, (const char *)sqlite3_column_text(fr, 2));
-		if (sqlite3_column_type(fr, 3) == SQLITE_NULL)
-			fputs(", \"line\": null", stdout);
-		else
-			printf(", \"line\": %lld", sqlite3_column_int64(fr, 3));
-		fputs(", \"module\": ", stdout);
-		mtan_json_str(stdout, sqlite3_column_text(fr, 4) ? (const char *)sqlite3_column_text(fr, 4) : "");
-		printf(", \"address\": \"0x%" PRIx64 "\"}", (uint64_t)sqlite3_column_int64(fr, 6));
-	}
-	fputs("]", stdout);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int table_frames(sqlite3_stmt *fr)
-{
-	int rc;
-	char buf[4096];
-	while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
-		printf("    #%d %s", sqlite3_column_int(fr, 0), frame_name(buf, sizeof buf, fr));
-		const char *file = (const char *)sqlite3_column_text(fr, 2);
-		if (file) {
-			const char *base = strrchr(file, '/');
-			if (sqlite3_column_type(fr, 3) != SQLITE_NULL)
-				printf(" (%s:%d)", base ? base + 1 : file, sqlite3_column_int(fr, 3));
-			else
-				printf(" (%s)", base ? base + 1 : file);
-		}
-		const char *mod = (const char *)sqlite3_column_text(fr, 4);
-		if (mod && sqlite3_column_text(fr, 1)) {
-			const char *base = strrchr(mod, '/');
-			printf(" in %s", base ? base + 1 : mod);
-		}
-		putchar('\n');
-	}
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Prints the sites of one section of leaks.sql ("sites" or "released"). */
 static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *section, const char *verb)
 {
-	sqlite3_stmt *st = NULL, *fr = NULL;
+	sqlite3_stmt *st = NULL;
 	int ret = -1, rc, n = 0;
-	if (mtan_prepare(db, "leaks", section, &st) || mtan_prepare(db, "leaks", "frames", &fr))
+	if (mtan_prepare(db, "leaks", section, &st))
 		goto out;
 	mtan_bind_common(st, o);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct site s = site_of(st);
 		char a[32], b[32], dev[16];
-		sqlite3_reset(fr);
-		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
 		if (o->format == MTAN_JSON) {
 			printf("%s{\"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
 			       n ? ",\n " : "", s.blocks, s.bytes, s.pid, s.device);
 			mtan_json_str(stdout, s.space_name);
-			fputs(", \"frames\": ", stdout);
-			if (json_frames(fr))
-				goto sqlerr;
+			fputs(", ", stdout);
+			if (mtan_print_frames(db, o, s.has_stack ? s.stack : -1))
+				goto out;
 			fputs("}", stdout);
 		} else {
 			printf("%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
 			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks),
 			       s.blocks == 1 ? "block" : "blocks", verb, s.pid, s.device == -1 ? "" : "device ",
 			       mtan_device_name(dev, s.device), s.space_name);
-			if (!s.has_stack)
-				printf("    (no stack recorded)\n");
-			else if (table_frames(fr))
-				goto sqlerr;
+			if (mtan_print_frames(db, o, s.has_stack ? s.stack : -1))
+				goto out;
 		}
 		n++;
 	}
@@ -141,7 +95,6 @@ sqlerr:
 	mtan_sqlerr(db, "cannot read the database");
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(fr);
 	return ret;
 }
 
@@ -240,7 +193,7 @@ int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
 	sqlite3 *db = NULL;
-	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, NULL, &o);
+	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, mtan_skip_options, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;

@@ -257,7 +257,8 @@ static int reserve(const char *tmp)
 
 /* Loads trace into dbpath by way of a temporary file. 0, or -1 reported. errno-style
  * refusal of the directory is returned as 1 (nothing reported) when quiet_dir. */
-static int build(const char *trace, const char *dbpath, struct mtan_load_stats *st, int quiet_dir)
+static int build(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		 struct mtan_load_stats *st, int quiet_dir)
 {
 	char *tmp = NULL;
 	int ret = -1, lock;
@@ -275,7 +276,7 @@ static int build(const char *trace, const char *dbpath, struct mtan_load_stats *
 		goto out;
 	}
 	guard(tmp);
-	if (mtan_load(trace, tmp, st)) {
+	if (mtan_load_with(trace, tmp, sym, st)) {
 		unlink(tmp);
 		goto out;
 	}
@@ -293,6 +294,36 @@ out:
 	return ret;
 }
 
+static int same_text(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
+}
+
+/* Whether the database at path was symbolized where o says: --sysroot and --debug-dir,
+ * when given, must be what its meta keeps (as a whole: one given alone means none of the
+ * other); a command without them takes the database as it was loaded. */
+static int same_symbols(const struct mtan_opts *o, const char *path)
+{
+	char *root = NULL, *dirs = NULL, *had_root = NULL, *had_dirs = NULL;
+	sqlite3 *db = NULL;
+	int same = 0;
+	if (!o->sym.sysroot && !o->sym.ndebug_dirs)
+		return 1;
+	if (mtan_symopts_keys(&o->sym, &root, &dirs) ||
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto out;
+	had_root = mtan_meta_text(db, "sysroot");
+	had_dirs = mtan_meta_text(db, "debug_dirs");
+	same = same_text(root, had_root) && same_text(dirs, had_dirs);
+out:
+	sqlite3_close(db);
+	free(root);
+	free(dirs);
+	free(had_root);
+	free(had_dirs);
+	return same;
+}
+
 /* Whether the database at path can serve (0: yes; 1: build it; -1: refused, reported). */
 static int usable(const struct mtan_opts *o, const struct stat *tst, const char *path)
 {
@@ -302,7 +333,7 @@ static int usable(const struct mtan_opts *o, const struct stat *tst, const char 
 			 kind == DB_FOREIGN ? "is not an mtan database" : "is a damaged database");
 		return -1;
 	}
-	return kind == DB_OURS && !o->force ? 0 : 1;
+	return kind == DB_OURS && !o->force && same_symbols(o, path) ? 0 : 1;
 }
 
 /* Builds or reuses the database of trace at *dbpath (which may move to $TMPDIR). */
@@ -312,7 +343,7 @@ static int cache(const struct mtan_opts *o, const struct stat *tst, char **dbpat
 	int rc = usable(o, tst, *dbpath);
 	if (rc <= 0)
 		return rc;
-	if ((rc = build(o->input, *dbpath, st, !o->db)) <= 0)
+	if ((rc = build(o->input, *dbpath, &o->sym, st, !o->db)) <= 0)
 		return rc;
 	/* the trace's directory is not writable: keep the cache in $TMPDIR */
 	char *alt = fallback_path(o->input);
@@ -326,7 +357,7 @@ static int cache(const struct mtan_opts *o, const struct stat *tst, char **dbpat
 		return rc;
 	if (!o->quiet)
 		mtan_note("cannot write beside '%s'; its database is '%s'", o->input, alt);
-	return build(o->input, alt, st, 0);
+	return build(o->input, alt, &o->sym, st, 0);
 }
 
 /* Serializes the loads of one trace: a command that finds the database missing or stale

@@ -158,6 +158,13 @@ struct frame {
 	uint64_t addr;
 };
 
+/* A STACK record, kept until its frames are symbolized: the rows of stacks and
+ * stack_frames need the inlined calls at each address and where the site is. */
+struct stackrec {
+	uint32_t pid, trace_id, n;
+	size_t first; /* its frames: L->stack_refs.p[first .. first + n), frames index + 1 */
+};
+
 struct pmodule {
 	uint32_t pid;
 	struct mtan_module m;
@@ -202,6 +209,9 @@ struct loader {
 	VEC(struct thread) threads;
 	VEC(struct devrow) devs;
 	VEC(struct frame) frames;
+	VEC(struct stackrec) stacks;   /* stacks.id - 1 */
+	VEC(uint32_t) stack_refs;
+	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
 	VEC(struct pmodule) mods;
 	VEC(char *) names;
 	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
@@ -666,13 +676,14 @@ static int read_stack(struct loader *L, const mtf_record *r)
 		return -1;
 	if (!isnew)
 		return 0; /* the same id twice: the first one stands */
-	uint32_t id = *v = ++L->nstacks;
-	sqlite3_bind_int64(L->st_stack, 1, id);
-	sqlite3_bind_int64(L->st_stack, 2, r->u.stack.pid);
-	sqlite3_bind_int64(L->st_stack, 3, r->u.stack.id);
-	sqlite3_bind_int64(L->st_stack, 4, r->u.stack.n);
-	if (step(L, L->st_stack))
+	struct stackrec *sr = VEC_PUSH(L->stacks);
+	if (!sr)
 		return -1;
+	*v = ++L->nstacks;
+	sr->pid = r->u.stack.pid;
+	sr->trace_id = r->u.stack.id;
+	sr->n = r->u.stack.n;
+	sr->first = L->stack_refs.n;
 	for (uint32_t i = 0; i < r->u.stack.n; i++) {
 		/* every recorded frame is a return address (FORMAT.md: the recorder skips its own
 		 * frames, so even the innermost is where the allocating call returns to) */
@@ -688,13 +699,12 @@ static int read_stack(struct loader *L, const mtf_record *r)
 			fr->pid = r->u.stack.pid;
 			fr->ret = ret;
 			fr->addr = addr;
-			*f = (uint32_t)L->frames.n; /* frames.id: index + 1 */
+			*f = (uint32_t)L->frames.n; /* index + 1 */
 		}
-		sqlite3_bind_int64(L->st_stack_frame, 1, id);
-		sqlite3_bind_int64(L->st_stack_frame, 2, i);
-		sqlite3_bind_int64(L->st_stack_frame, 3, *f);
-		if (step(L, L->st_stack_frame))
+		uint32_t *ref = VEC_PUSH(L->stack_refs);
+		if (!ref)
 			return -1;
+		*ref = *f;
 	}
 	return 0;
 }
@@ -1963,13 +1973,134 @@ static int by_owner(const void *a, const void *b)
 	return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* Symbolizes each distinct frame once, with one libdwfl session per module map. */
+/* The symbolized entries of a recorded frame: frames rows first .. first + n - 1 (the
+ * inlined functions innermost first, then the function that holds the code). */
+struct frame_rows {
+	uint32_t first, n;
+};
+
+static int by_pid_exe(const void *a, const void *b)
+{
+	const struct prow *x = *(const struct prow *const *)a, *y = *(const struct prow *const *)b;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Whether module is an executable pid ran (a processes row's exe): where a site falls
+ * back to when every frame is the runtime's. exes: the rows with an exe, by pid. */
+static int is_exe(struct prow *const *exes, size_t n, uint32_t pid, const char *module)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (exes[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && exes[lo]->pid == pid; lo++)
+		if (module && !strcmp(exes[lo]->exe, module))
+			return 1;
+	return 0;
+}
+
+static int bind_frame(struct loader *L, sqlite3_stmt *st, uint32_t id, const struct frame *f,
+		      const struct mtan_sym *s, const char *function, const char *file, int line,
+		      int inlined, unsigned char *flags, struct prow *const *exes, size_t nexes)
+{
+	int runtime = mtan_runtime_frame(s->module, function, file);
+	*flags = (unsigned char)((runtime ? MTAN_FRAME_SKIP : 0) |
+				 (is_exe(exes, nexes, f->pid, s->module) ? MTAN_FRAME_EXE : 0));
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, f->pid);
+	sqlite3_bind_int64(st, 3, (int64_t)f->addr);
+	sqlite3_bind_int64(st, 4, f->ret);
+	if (s->module) {
+		sqlite3_bind_text(st, 5, s->module, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, (int64_t)s->offset);
+	} else {
+		sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+	}
+	if (function)
+		sqlite3_bind_text(st, 7, function, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 7);
+	if (file)
+		sqlite3_bind_text(st, 8, file, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_opt(st, 9, line > 0, line);
+	sqlite3_bind_int64(st, 10, inlined);
+	sqlite3_bind_int64(st, 11, runtime);
+	return step(L, st);
+}
+
+/* The rows of stacks and stack_frames: each recorded frame expanded into its entries
+ * (inlined calls first), and the level where the site starts (mtan_site_of). */
+static int write_stacks(struct loader *L, const struct frame_rows *rows, const unsigned char *flags)
+{
+	unsigned char *fl = NULL;
+	size_t cap = 0;
+	for (size_t k = 0; k < L->stacks.n; k++) {
+		const struct stackrec *sr = &L->stacks.p[k];
+		const uint32_t *refs = L->stack_refs.p + sr->first;
+		size_t n = 0;
+		for (uint32_t i = 0; i < sr->n; i++)
+			n += rows[refs[i] - 1].n;
+		if (n > cap) {
+			unsigned char *p = realloc(fl, n);
+			if (!p) {
+				free(fl);
+				return -1;
+			}
+			fl = p;
+			cap = n;
+		}
+		n = 0;
+		for (uint32_t i = 0; i < sr->n; i++)
+			for (uint32_t j = 0; j < rows[refs[i] - 1].n; j++)
+				fl[n++] = flags[rows[refs[i] - 1].first + j - 1];
+		sqlite3_bind_int64(L->st_stack, 1, (int64_t)k + 1);
+		sqlite3_bind_int64(L->st_stack, 2, sr->pid);
+		sqlite3_bind_int64(L->st_stack, 3, sr->trace_id);
+		sqlite3_bind_int64(L->st_stack, 4, sr->n);
+		sqlite3_bind_int64(L->st_stack, 5, mtan_site_of(fl, (int)n));
+		if (step(L, L->st_stack))
+			goto fail;
+		int64_t level = 0;
+		for (uint32_t i = 0; i < sr->n; i++) {
+			const struct frame_rows *r = &rows[refs[i] - 1];
+			for (uint32_t j = 0; j < r->n; j++) {
+				sqlite3_bind_int64(L->st_stack_frame, 1, (int64_t)k + 1);
+				sqlite3_bind_int64(L->st_stack_frame, 2, level++);
+				sqlite3_bind_int64(L->st_stack_frame, 3, r->first + j);
+				sqlite3_bind_int64(L->st_stack_frame, 4, i);
+				if (step(L, L->st_stack_frame))
+					goto fail;
+			}
+		}
+	}
+	free(fl);
+	return 0;
+fail:
+	free(fl);
+	return -1;
+}
+
+/* Symbolizes each distinct frame once, with one libdwfl session per module map; a frame
+ * in inlined code becomes a row per inlined function and one for the function holding
+ * it. Then the stacks, which refer to those rows. */
 static int write_frames(struct loader *L)
 {
 	sqlite3_stmt *st = NULL;
 	struct frame_ref *refs = NULL;
 	struct mtan_module *mods = NULL;
 	struct mtan_symbolizer *sym = NULL;
+	struct frame_rows *rows = NULL;
+	unsigned char *flags = NULL;
+	struct prow **exes = NULL;
+	size_t nflags = 0, capflags = 0, nexes = 0;
+	uint32_t id = 0;
 	int ret = -1;
 	if (mtan_prepare(L->db, "load", "frame", &st))
 		goto out;
@@ -1977,8 +2108,15 @@ static int write_frames(struct loader *L)
 		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
 	refs = malloc((L->frames.n + 1) * sizeof(*refs));
 	mods = malloc((L->mods.n + 1) * sizeof(*mods));
-	if (!refs || !mods)
-		goto out;
+	rows = calloc(L->frames.n + 1, sizeof(*rows));
+	exes = malloc((L->prows.n + 1) * sizeof(*exes));
+	if (!refs || !mods || !rows || !exes)
+		goto nomem;
+	for (size_t k = 0; k < L->prows.n; k++)
+		if (L->prows.p[k].exe)
+			exes[nexes++] = &L->prows.p[k];
+	if (nexes)
+		qsort(exes, nexes, sizeof(*exes), by_pid_exe);
 	for (size_t k = 0; k < L->frames.n; k++) {
 		refs[k].owner = module_owner(L, L->frames.p[k].pid);
 		refs[k].index = (uint32_t)k;
@@ -1992,44 +2130,67 @@ static int write_frames(struct loader *L)
 			for (size_t j = 0; j < L->mods.n; j++)
 				if (L->mods.p[j].pid == refs[k].owner)
 					mods[n++] = L->mods.p[j].m;
-			if (!(sym = mtan_symbolizer_new(mods, n)))
-				goto out;
+			if (!(sym = mtan_symbolizer_new(mods, n, L->sym)))
+				goto nomem;
 		}
 		const struct frame *f = &L->frames.p[refs[k].index];
 		struct mtan_sym s;
 		mtan_symbolize(sym, f->addr, f->ret, &s);
-		sqlite3_bind_int64(st, 1, refs[k].index + 1);
-		sqlite3_bind_int64(st, 2, f->pid);
-		sqlite3_bind_int64(st, 3, (int64_t)f->addr);
-		sqlite3_bind_int64(st, 4, f->ret);
-		if (s.module) {
-			sqlite3_bind_text(st, 5, s.module, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 6, (int64_t)s.offset);
-		} else {
-			sqlite3_bind_null(st, 5);
-			sqlite3_bind_null(st, 6);
+		if (nflags + s.ninlined + 1 > capflags) {
+			size_t c = capflags ? capflags * 2 : 4096;
+			while (c < nflags + s.ninlined + 1)
+				c *= 2;
+			unsigned char *p = realloc(flags, c);
+			if (!p) {
+				mtan_sym_release(&s);
+				goto nomem;
+			}
+			flags = p;
+			capflags = c;
 		}
-		if (s.function)
-			sqlite3_bind_text(st, 7, s.function, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(st, 7);
-		if (s.file)
-			sqlite3_bind_text(st, 8, s.file, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(st, 8);
-		bind_opt(st, 9, s.line > 0, s.line);
+		rows[refs[k].index].first = id + 1;
+		rows[refs[k].index].n = (uint32_t)s.ninlined + 1;
+		int rc = 0;
+		for (size_t j = 0; j < s.ninlined && !rc; j++)
+			rc = bind_frame(L, st, ++id, f, &s, s.inlined[j].function, s.inlined[j].file,
+					s.inlined[j].line, 1, &flags[nflags++], exes, nexes);
+		if (!rc)
+			rc = bind_frame(L, st, ++id, f, &s, s.function, s.file, s.line, 0, &flags[nflags++],
+					exes, nexes);
 		mtan_sym_release(&s);
-		if (step(L, st))
+		if (rc)
 			goto out;
 	}
+	if (write_stacks(L, rows, flags))
+		goto out;
 	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory while symbolizing");
+	L->reported = 1;
 out:
-	if (ret && !st)
-		mtan_err("out of memory while symbolizing");
 	mtan_symbolizer_free(sym);
 	free(refs);
 	free(mods);
+	free(rows);
+	free(flags);
+	free(exes);
 	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Where symbols were looked for (meta sysroot, debug_dirs): a later command that asks
+ * for other places loads again (db.c). */
+static int write_symopts(struct loader *L)
+{
+	char *root = NULL, *dirs = NULL;
+	int ret = -1;
+	if (mtan_symopts_keys(L->sym, &root, &dirs))
+		goto out;
+	ret = meta_text(L, "sysroot", root, -1) || meta_text(L, "debug_dirs", dirs, -1) ? -1 : 0;
+out:
+	free(root);
+	free(dirs);
 	return ret;
 }
 
@@ -2056,7 +2217,7 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    meta_int(L, "races", (long long)L->races.n) ||
 	    meta_int(L, "leaks", (long long)L->leaks) ||
 	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
-	    meta_int(L, "loaded_at", (long long)time(NULL)))
+	    meta_int(L, "loaded_at", (long long)time(NULL)) || write_symopts(L))
 		goto out;
 	ret = 0;
 out:
@@ -2135,6 +2296,8 @@ static void loader_release(struct loader *L)
 	free(L->threads.p);
 	free(L->devs.p);
 	free(L->frames.p);
+	free(L->stacks.p);
+	free(L->stack_refs.p);
 	free(L->mods.p);
 	free(L->names.p);
 	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
@@ -2166,6 +2329,12 @@ void mtan_trace_error(const char *trace, int err, long long offset)
 
 int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 {
+	return mtan_load_with(trace, dbpath, NULL, st);
+}
+
+int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		   struct mtan_load_stats *st)
+{
 	struct loader L = {0};
 	mtf_reader *r = NULL;
 	mtf_record rec;
@@ -2173,6 +2342,7 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 	double t0 = now();
 	int ret = -1, rc;
 	L.trace = trace;
+	L.sym = sym;
 	memset(st, 0, sizeof(*st));
 	if (stat(trace, &tst) < 0) {
 		mtan_err("cannot open '%s': %s", trace, strerror(errno));

@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 3
+#define MTAN_SCHEMA_VERSION 4
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -27,6 +27,25 @@ struct mtan_scope {
 	const char *since, *until;
 };
 
+#define MTAN_MAX_DIRS 8
+#define MTAN_MAX_GLOBS 16
+
+/* Where symbols come from (--sysroot, --debug-dir; every command, as every command may
+ * load): they shape a load. The strings are borrowed (argv). */
+struct mtan_symopts {
+	const char *sysroot;                   /* module files are looked up under it first */
+	const char *debug_dirs[MTAN_MAX_DIRS]; /* searched for debug files before the standard places */
+	int ndebug_dirs;
+};
+
+/* Which frames a site report starts at (--all-frames, --skip-module, --skip-function). */
+struct mtan_skip {
+	int all;                               /* --all-frames: start at frame 0 */
+	const char *modules[MTAN_MAX_GLOBS];   /* globs over module paths (the file name unless a '/') */
+	const char *functions[MTAN_MAX_GLOBS]; /* globs over demangled function names */
+	int nmodules, nfunctions;
+};
+
 /* The options every command takes, plus the few one command adds. */
 struct mtan_opts {
 	const char *input; /* TRACE or DB, the first operand */
@@ -37,6 +56,8 @@ struct mtan_opts {
 	long long pid;     /* --pid, -1 for all */
 	int quiet;
 	int force;         /* load --force: rebuild even when fresh */
+	struct mtan_symopts sym; /* --sysroot, --debug-dir */
+	struct mtan_skip skip;   /* site reports' own options (MTAN_SKIP_OPTIONS) */
 	struct mtan_scope scope; /* --device, --space, --since, --until (scope.c) */
 };
 
@@ -170,6 +191,13 @@ struct mtan_load_stats {
  * A damaged tail is not an error: what came before it is loaded and the facts go to
  * meta. Returns 0 or -1 after reporting the error. */
 int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st);
+/* The same with symbols looked for where sym (may be NULL) says; its settings go to meta
+ * (sysroot, debug_dirs). */
+int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		   struct mtan_load_stats *st);
+/* sym's directories as absolute paths, as meta keeps them: the sysroot (NULL none) and the
+ * debug directories joined by ':' (NULL none). Caller frees both. 0, or -1 on no memory. */
+int mtan_symopts_keys(const struct mtan_symopts *sym, char **sysroot, char **debug_dirs);
 /* Every kind of anomaly the loader finds, NULL-terminated, as in anomalies.kind. */
 extern const char *const mtan_anomaly_kinds[];
 /* Registers the loader's virtual tables on db (loader: the load in progress, or NULL for
@@ -204,16 +232,29 @@ struct mtan_module {
 	char *path;
 	char *build_id; /* hex, "" if none */
 };
+/* A function inlined at an address: its name and the line that is running in it. */
+struct mtan_inlined {
+	char *function; /* malloc'd, demangled; NULL when unknown */
+	char *file;     /* malloc'd; NULL when unknown */
+	int line;       /* 0 when unknown */
+};
 struct mtan_sym {
 	const char *module; /* borrowed from the module list, NULL when no module holds it */
 	uint64_t offset;    /* address - module base */
+	/* the function that holds the code at the address (its symbol), and its line: where
+	 * the outermost inlined call is made when the code is inlined */
 	char *function;     /* malloc'd, demangled; NULL when unknown */
 	char *file;         /* malloc'd; NULL when unknown */
 	int line;           /* 0 when unknown */
+	struct mtan_inlined *inlined; /* innermost first, each inlined into the next (the last
+				       * into function); malloc'd, NULL when none */
+	size_t ninlined;
 };
 struct mtan_symbolizer;
-/* One process's module map (borrowed until mtan_symbolizer_free). NULL on no memory. */
-struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size_t n);
+/* One process's module map (borrowed until mtan_symbolizer_free); opts (may be NULL) is
+ * read at once. NULL on no memory. */
+struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size_t n,
+					    const struct mtan_symopts *opts);
 /* Resolves address; is_return: a return address (look up address - 1). The strings in
  * out are the caller's to free (mtan_sym_release). */
 void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out);
@@ -273,6 +314,26 @@ struct mtan_window {
 int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
+
+/* ---- sites.c: where a stack's site is, past the allocator and the runtime ---- */
+/* 1 when a frame is the allocator's or the C/C++ runtime's by the default list (module
+ * libc.so*, libstdc++.so*, ld-linux*, libmtrec.so, libjemalloc*, ...; function malloc,
+ * operator new, ...; file in a C++ standard library header): frames.runtime. Any of
+ * module, function and file may be NULL. */
+int mtan_runtime_frame(const char *module, const char *function, const char *file);
+/* 1 when a frame matches one of skip's globs (--skip-module, --skip-function). */
+int mtan_skipped_frame(const struct mtan_skip *skip, const char *module, const char *function);
+enum { MTAN_FRAME_SKIP = 1, MTAN_FRAME_EXE = 2 };
+/* The site among n frames with MTAN_FRAME_* flags: the first frame not skipped, else
+ * the first in the executable, else 0. */
+int mtan_site_of(const unsigned char *flags, int n);
+/* The options of site reports (--all-frames, --skip-module, --skip-function): entries
+ * for a command's mtan_extra table, ended by an empty one. */
+extern const struct mtan_extra mtan_skip_options[];
+/* Prints a stack's frames for a site report: JSON ("frames": [...], "site": N, all frames,
+ * each with "inlined": true where it is) or table lines from the site on (every frame with
+ * --all-frames). stack < 0: no stack. 0, or -1 (reported). */
+int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack);
 
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \

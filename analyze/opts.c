@@ -5,14 +5,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-enum { OPT_DB = 1000, OPT_FORMAT, OPT_LIMIT, OPT_PID };
+enum { OPT_DB = 1000, OPT_FORMAT, OPT_LIMIT, OPT_PID, OPT_SYSROOT, OPT_DEBUG_DIR };
 
 static const struct option common[] = {
 	{"db", required_argument, NULL, OPT_DB},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"pid", required_argument, NULL, OPT_PID},
+	{"sysroot", required_argument, NULL, OPT_SYSROOT},
+	{"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
 	{"quiet", no_argument, NULL, 'q'},
 	{"help", no_argument, NULL, 'h'},
 };
@@ -24,6 +27,12 @@ static const char common_help[] =
 	"  --format F            output format: table, csv or json (default: table)\n"
 	"  --limit N             show at most N entries\n"
 	"  --pid PID             only process PID\n"
+	"  --sysroot DIR         look for the trace's modules under DIR first (a trace\n"
+	"                        from another machine; a file of another build is refused)\n"
+	"  --debug-dir DIR       look for separate debug files in DIR too (DIR/.build-id/\n"
+	"                        xx/yyyy.debug, or by name; repeatable). These two are kept\n"
+	"                        with the database: one that was loaded otherwise is loaded\n"
+	"                        again when they are given, and reused when they are not\n"
 	"  -q, --quiet           no notes on stderr\n"
 	"  -h, --help            show this help\n";
 
@@ -34,6 +43,18 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
 		fprintf(f, "%s\n", e->help);
 	fputs(common_help, f);
+}
+
+/* A directory for --sysroot or --debug-dir: one that exists, and without ':' (which
+ * separates libdwfl's search path). 0, or the usage error's message. */
+static const char *dir_arg(const char *dir)
+{
+	struct stat st;
+	if (strchr(dir, ':'))
+		return "'%s': a directory with ':' in its path is not supported";
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return "'%s' is not a directory";
+	return NULL;
 }
 
 static int usage_error(const char *cmd, const char *fmt, const char *what)
@@ -114,6 +135,19 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			if ((o->pid = number(optarg, 0)) < 0 || o->pid > UINT32_MAX)
 				return usage_error(cmd, "invalid --pid '%s'", optarg);
 			break;
+		case OPT_SYSROOT:
+		case OPT_DEBUG_DIR: {
+			const char *bad = dir_arg(optarg);
+			if (bad)
+				return usage_error(cmd, bad, optarg);
+			if (c == OPT_SYSROOT)
+				o->sym.sysroot = optarg;
+			else if (o->sym.ndebug_dirs < MTAN_MAX_DIRS)
+				o->sym.debug_dirs[o->sym.ndebug_dirs++] = optarg;
+			else
+				return usage_error(cmd, "more than %s --debug-dir options", "8");
+			break;
+		}
 		case 'q':
 			o->quiet = 1;
 			break;

@@ -40,14 +40,22 @@ CREATE TABLE anomalies (
 	seq INTEGER, time_ns INTEGER, tid INTEGER, func TEXT, size INTEGER, stack INTEGER,
 	lifetime_id INTEGER);
 
-CREATE TABLE stacks (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, trace_id INTEGER NOT NULL, depth INTEGER NOT NULL);
+CREATE TABLE stacks (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, trace_id INTEGER NOT NULL,
+	depth INTEGER NOT NULL,          -- recorded frames (stack_frames has a row more per inlined call)
+	site INTEGER NOT NULL);          -- the level of its first frame that is not frames.runtime
+-- A stack's frames, innermost first, with a row for each function inlined at an address
+-- before the row of the function that holds the code.
 CREATE TABLE stack_frames (
 	stack_id INTEGER NOT NULL, level INTEGER NOT NULL, frame_id INTEGER NOT NULL,
+	frame_level INTEGER NOT NULL,    -- the recorded frame (0 innermost) the row belongs to
 	PRIMARY KEY (stack_id, level)) WITHOUT ROWID;
+-- One row per distinct (pid, address) and function there: inlined functions first.
 CREATE TABLE frames (
 	id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, address INTEGER NOT NULL,
 	return_address INTEGER NOT NULL, -- 1: looked up at address - 1 (a caller's frame)
-	module TEXT, offset INTEGER, function TEXT, file TEXT, line INTEGER);
+	module TEXT, offset INTEGER, function TEXT, file TEXT, line INTEGER,
+	inlined INTEGER NOT NULL,        -- 1: function is inlined there into the next row's
+	runtime INTEGER NOT NULL);       -- 1: the allocator's or the runtime's (mtan's default list)
 
 CREATE TABLE modules (pid INTEGER NOT NULL, seq INTEGER, unload INTEGER NOT NULL, base INTEGER, size INTEGER, path TEXT, build_id TEXT);
 CREATE TABLE devices (pid INTEGER NOT NULL, device INTEGER NOT NULL, name TEXT, capacity INTEGER,
@@ -122,6 +130,14 @@ CREATE VIEW leak_sites AS
 	SELECT pid, device, space, alloc_stack AS stack, count(*) AS blocks, sum(size) AS bytes
 	FROM leaks GROUP BY pid, device, space, alloc_stack;
 
+-- leak_sites with the frame each starts at: the program's, past the allocator and runtime.
+CREATE VIEW leak_sites_program AS
+	SELECT l.pid, l.device, l.space, l.stack, l.blocks, l.bytes, s.site AS level,
+		y.function, y.file, y.line, y.module, y.offset, y.address, y.inlined
+	FROM leak_sites l
+	LEFT JOIN stacks s ON s.id = l.stack
+	LEFT JOIN stack_symbols y ON y.stack_id = l.stack AND y.level = s.site;
+
 -- Still live when their device was closed: released with it, not leaked.
 CREATE VIEW device_released AS
 	SELECT * FROM lifetimes WHERE end_reason = 'device_close';
@@ -187,7 +203,8 @@ CREATE VIEW fragmentation AS
 -- `mtan top` over the whole trace: allocations per site (the table sites).
 CREATE VIEW alloc_sites AS SELECT * FROM sites;
 
--- Each stack's frames, innermost (level 0) first, symbolized.
+-- Each stack's frames, innermost (level 0) first, symbolized, inlined calls included.
 CREATE VIEW stack_symbols AS
-	SELECT sf.stack_id, sf.level, f.function, f.file, f.line, f.module, f.offset, f.address
+	SELECT sf.stack_id, sf.level, f.function, f.file, f.line, f.module, f.offset, f.address,
+		f.inlined, f.runtime, sf.frame_level
 	FROM stack_frames sf JOIN frames f ON f.id = sf.frame_id;
