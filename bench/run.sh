@@ -129,8 +129,9 @@ SCALING="c1-1M c1-10M c1-100M"
 LOADS="c1-1M c1-10M c1-100M sqlite perl"
 
 # --- running one tool once ----------------------------------------------------------------
-# Every run appends "workload tool rep wall_s cpu_s maxrss_kb trace_bytes" to runs.tsv
-# (NA where it failed) and keeps the program's output to compare with the native run's.
+# Every run appends "workload tool rep wall_s cpu_s maxrss_kb trace_bytes collector_cpu_s" to
+# runs.tsv (NA where it failed or does not apply) and compares the program's output with the
+# native run's.
 RUNS=$TMP/runs.tsv
 : >"$RUNS"
 declare -A COUNTS EVENTS KEEP_TRACE KEEP_HT
@@ -174,8 +175,9 @@ run_tool() { # TOOL WL REP
 	eval "app=(${W_ARGS[$wl]})"
 	case $tool in
 	native) cmd=("${app[@]}") ;;
-	mtrec) cmd=("$B/mtrec" -q -o "$out.zst" -- "${app[@]}") ;;
-	mtrec-ns) cmd=("$B/mtrec" -q --no-stacks -o "$out.zst" -- "${app[@]}") ;;
+	# MTREC_DEBUG=1: mtrec's last line splits its CPU time into the collector's and the program's
+	mtrec) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q -o "$out.zst" -- "${app[@]}") ;;
+	mtrec-ns) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --no-stacks -o "$out.zst" -- "${app[@]}") ;;
 	heaptrack) cmd=(heaptrack -o "$out.ht" "${app[@]}") ;;
 	massif) cmd=(valgrind -q --tool=massif --massif-out-file="$out.massif" "${app[@]}") ;;
 	memcheck) cmd=(valgrind --tool=memcheck --log-file="$out.vg" "${app[@]}") ;;
@@ -208,11 +210,13 @@ run_tool() { # TOOL WL REP
 		trace_size "$tool" "$wl" "$rep" "$out"
 		size=$SIZE
 		read -r u s rss < <(tail -n 1 "$out.time")
+		local coll
+		coll=$(sed -n 's/^mtrec: collector cpu \([0-9.]*\) s.*/\1/p' "$out.err" | tail -n 1)
 		echo "$wl $tool $rep $(awk -v a="$t0" -v b="$t1" -v u="$u" -v s="$s" -v r="$rss" -v z="$size" \
-			'BEGIN { printf "%.4f %.2f %d %s", b - a, u + s, r, z }')" >>"$RUNS"
+			'BEGIN { printf "%.4f %.2f %d %s", b - a, u + s, r, z }') ${coll:-NA}" >>"$RUNS"
 	else
 		rm -f "$out".zst "$out".ht.* "$out.massif" "$out.mtrace" "$out.vg"
-		echo "$wl $tool $rep NA NA NA NA" >>"$RUNS"
+		echo "$wl $tool $rep NA NA NA NA NA" >>"$RUNS"
 	fi
 	rm -f "$out.out" "$out.err" "$out.time"
 	return 0
@@ -448,6 +452,19 @@ both() { # FUNCTION ARGS...: its wall and CPU columns
 
 # contention: wall / CPU time of the native single-threaded runs long enough to measure
 contention=$(awk '$2 == "native" && $1 != "c2-10M" && $4 != "NA" && $5 >= 0.2 { print $4 / $5 }' "$RUNS" | median)
+{
+	echo "| workload | tool | extra CPU ns/event in the program | collector CPU ns/event |"
+	echo "|---|---|--:|--:|"
+	for wl in $WORKLOADS; do
+		for t in mtrec mtrec-ns; do
+			[[ " ${W_TOOLS[$wl]} " == *" $t "* ]] || continue
+			col=$(med "$wl" "$t" 8) all=$(med "$wl" "$t" 5)
+			app=$(calc '(b - d - a) / c * 1e9' "$(med "$wl" native 5)" "$all" "${EVENTS[$wl]}" "$col")
+			echo "| $wl | ${LABEL[$t]} | $(fmt %.0f "$app") | $(fmt %.0f "$(calc 'a / b * 1e9' "$col" "${EVENTS[$wl]}")") |"
+		done
+	done
+} >"$TMP/split.md"
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commit (with uncommitted changes in record/ or formats/)"
@@ -481,6 +498,14 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo
 	cat "$TMP/table.md"
 	echo
+	echo "## mtrec's CPU: in the program against in the collector"
+	echo
+	echo "The program's share is what slows it down on an idle machine (the collector has a core"
+	echo "of its own there); on a busy one both count. From \`MTREC_DEBUG=1\` (medians; CPU times"
+	echo "are counted in 10 ms ticks, so short runs are coarse)."
+	echo
+	cat "$TMP/split.md"
+	echo
 	echo "## Scaling (churn, 1 thread): extra ns per event by size"
 	echo
 	cat "$TMP/scaling.md"
@@ -500,7 +525,7 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo
 	for wl in $WORKLOADS; do echo "- $wl: ${W_DESC[$wl]}"; done
 	echo
-	echo "<details><summary>Every run (workload, tool, repetition, wall s, CPU s, max RSS KiB, trace bytes)</summary>"
+	echo "<details><summary>Every run (workload, tool, repetition, wall s, CPU s, max RSS KiB, trace bytes, mtrec collector CPU s)</summary>"
 	echo
 	echo '```'
 	cat "$RUNS"
