@@ -1938,6 +1938,71 @@ out:
 	return ret;
 }
 
+/* The growth analysis of the whole trace (growth.c), kept for users' queries: one row per
+ * (device, space) over all processes in growth, its growing sites in growth_sites. */
+struct growth_store {
+	struct loader *L;
+	sqlite3_stmt *g, *s;
+};
+
+static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
+{
+	struct growth_store *gs = ctx;
+	sqlite3_stmt *st = gs->g;
+	sqlite3_bind_int64(st, 1, g->device);
+	sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, mtan_verdict_name(g->v.verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)g->v.rate);
+	bind_opt(st, 5, g->v.plateau_t == g->v.plateau_t, (int64_t)g->v.plateau_t);
+	sqlite3_bind_int64(st, 6, (int64_t)g->v.start_t);
+	sqlite3_bind_int64(st, 7, (int64_t)g->v.end_t);
+	sqlite3_bind_double(st, 8, g->v.z);
+	sqlite3_bind_int64(st, 9, g->start_bytes);
+	sqlite3_bind_int64(st, 10, g->end_bytes);
+	if (step(gs->L, st))
+		return -1;
+	int rc, rank = 0;
+	while ((rc = sqlite3_step(sites)) == SQLITE_ROW) {
+		st = gs->s;
+		sqlite3_bind_int64(st, 1, g->device);
+		sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, ++rank);
+		sqlite3_bind_int64(st, 4, sqlite3_column_int64(sites, 0));
+		if (sqlite3_column_type(sites, 1) == SQLITE_NULL)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5, sqlite3_column_int64(sites, 1));
+		sqlite3_bind_int64(st, 6, sqlite3_column_int64(sites, 2));
+		sqlite3_bind_int64(st, 7, sqlite3_column_int64(sites, 3));
+		sqlite3_bind_int64(st, 8, sqlite3_column_int64(sites, 4));
+		if (step(gs->L, st))
+			return -1;
+	}
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(gs->L->db, "cannot read the database");
+}
+
+static int write_growth(struct loader *L)
+{
+	struct mtan_opts o;
+	struct mtan_window w;
+	struct growth_store gs = {L, NULL, NULL};
+	int ret = -1;
+	memset(&o, 0, sizeof o);
+	memset(&w, 0, sizeof w);
+	o.pid = -1;
+	o.limit = -1;
+	w.until = INT64_MAX;
+	if (mtan_prepare(L->db, "load", "growth", &gs.g) || mtan_prepare(L->db, "load", "growth_site", &gs.s))
+		goto out;
+	ret = mtan_growth(L->db, &o, &w, store_growth, &gs);
+	if (ret)
+		L->reported = 1;
+out:
+	sqlite3_finalize(gs.g);
+	sqlite3_finalize(gs.s);
+	return ret;
+}
+
 static int by_pid(const void *a, const void *b)
 {
 	const struct pmodule *x = a, *y = b;
@@ -2382,7 +2447,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
 	    write_timeline(&L) || write_processes(&L) ||
 	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_sites(&L)) || PHASE(write_frames(&L)) ||
-	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_meta(&L, &tst)))
+	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_growth(&L)) || PHASE(write_meta(&L, &tst)))
 		goto out;
 	st->seconds = now() - t0;
 	{

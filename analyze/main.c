@@ -16,12 +16,18 @@ static const struct command {
 } commands[] = {
 	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit (with suppressions) or anomalies"},
 	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks for flame graphs"},
+	{"frag", cmd_frag, cmd_frag_usage, "fragmentation per device and space: holes, largest free block"},
+	{"frees", cmd_frees, cmd_frees_usage, "unmatched and double frees, with the nearest earlier block"},
+	{"growth", cmd_growth, cmd_growth_usage, "plateau, growth or sawtooth per device and space, growing sites"},
 	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
 	{"import", cmd_import, cmd_import_usage, "a CSV of events from another tracker -> a trace (see CSV.md)"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
+	{"races", cmd_races, cmd_races_usage, "address-reuse races: the tracked order contradicts the allocator's"},
 	{"sql", cmd_sql, cmd_sql_usage, "run an SQL query of your own over the trace's database (read-only)"},
 	{"summary", cmd_summary, cmd_summary_usage, "events, bytes, peak, leaks and anomalies in totals"},
+	{"timeline", cmd_timeline, cmd_timeline_usage, "live bytes and blocks over time per device and space (chart, csv, json)"},
+	{"top", cmd_top, cmd_top_usage, "allocation sites by bytes, by count and by short-lived temporaries"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

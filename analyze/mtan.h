@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 4
+#define MTAN_SCHEMA_VERSION 5
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -312,6 +312,9 @@ struct mtan_window {
  * seq at or after it (since) or the last before the next allocation after it (until),
  * by the allocations' times; a mark label the first mark's seq. 0, or -1 (reported). */
 int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
+/* The lifetime ids [*id_lo, *id_hi] that hold every allocation with since <= seq <= until
+ * (a superset). 0, or -1 (reported). */
+int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
 
@@ -335,6 +338,21 @@ extern const struct mtan_extra mtan_skip_options[];
  * --all-frames). stack < 0: no stack. 0, or -1 (reported). */
 int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack);
 
+/* ---- growth.c: the growth analysis (mtan growth, and the loader's growth table) ---- */
+struct mtan_growth {
+	long long device, pid;      /* pid -1: all processes */
+	const char *space;          /* borrowed until the callback returns */
+	struct mtan_verdict v;
+	long long start_seq, end_seq, start_bytes, end_bytes; /* the judged part's ends */
+};
+/* Called per (device, space) with its verdict and the statement of its growing sites
+ * (growth.sql/sites, bound; the callee steps it): pid, stack, bytes, blocks, live_bytes.
+ * 0, or -1 to stop (reported). */
+typedef int (*mtan_growth_fn)(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites);
+/* Judges every (device, space) of o's scope (--pid, --device, --space; o->limit sites
+ * each, 10 when -1) in window w. 0, or -1 (reported). */
+int mtan_growth(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, mtan_growth_fn fn, void *ctx);
+
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \
 	int cmd_##name(int argc, char **argv); \
@@ -346,6 +364,12 @@ MTAN_CMD(sql);
 MTAN_CMD(check);
 MTAN_CMD(leaks);
 MTAN_CMD(summary);
+MTAN_CMD(frag);
+MTAN_CMD(frees);
+MTAN_CMD(growth);
+MTAN_CMD(races);
+MTAN_CMD(timeline);
+MTAN_CMD(top);
 #undef MTAN_CMD
 
 #endif

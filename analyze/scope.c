@@ -224,6 +224,28 @@ out:
 	return ret;
 }
 
+int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi)
+{
+	struct finder f = {db, NULL, 0};
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	if (mtan_prepare(db, "window", "max_id", &st) || mtan_prepare(db, "window", "at", &f.at))
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		mtan_sqlerr(db, "cannot read the database");
+		goto out;
+	}
+	f.max_id = sqlite3_column_int64(st, 0);
+	*id_lo = since > 0 ? first_after(&f, since, 0, 1) : 1;
+	*id_hi = until < INT64_MAX ? first_after(&f, until, 0, 0) - 1 : f.max_id;
+	if (*id_lo >= 0 && *id_hi >= -1)
+		ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(f.at);
+	return ret;
+}
+
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w)
 {
 	int i;

@@ -109,6 +109,16 @@ CREATE TABLE sites (
 	temporaries INTEGER NOT NULL, temporary_bytes INTEGER NOT NULL, -- freed within 1 ms
 	leaked_blocks INTEGER NOT NULL, leaked_bytes INTEGER NOT NULL);
 
+-- `mtan growth` over the whole trace, all processes, judged at load (analyze/growth.c).
+CREATE TABLE growth (
+	device INTEGER NOT NULL, space TEXT NOT NULL,
+	verdict TEXT NOT NULL,         -- 'plateau', 'growth' or 'sawtooth'
+	rate_bytes_per_s INTEGER, plateau_ns INTEGER, start_ns INTEGER, end_ns INTEGER, z REAL,
+	start_bytes INTEGER, end_bytes INTEGER);
+CREATE TABLE growth_sites (
+	device INTEGER NOT NULL, space TEXT NOT NULL, rank INTEGER NOT NULL, pid INTEGER NOT NULL,
+	stack INTEGER, growth_bytes INTEGER NOT NULL, growth_blocks INTEGER NOT NULL, live_bytes INTEGER NOT NULL);
+
 -- Every alloc and free event, in no particular order (ORDER BY seq).
 CREATE VIEW events AS
 	SELECT alloc_seq AS seq, alloc_ns AS time_ns, pid, tid, 'alloc' AS op, alloc_func AS func,

@@ -1,0 +1,195 @@
+/* cmd_growth.c: `mtan growth`: does memory plateau, grow or saw up and down? Per device
+ * and space, the live bytes and blocks over time (the timeline table) are judged by
+ * trend.c after warm-up and before any teardown, and the allocation sites whose own live
+ * bytes grew over that part are ranked. */
+#include "mtan.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_growth_usage[] =
+	"growth [options] TRACE|DB\n\n"
+	"Plateau, growth or sawtooth of the live bytes of each device and space (over all\n"
+	"processes, or --pid's), after warm-up (the first 10% of the time) and before a\n"
+	"teardown (a final drop of at least a quarter of the range): memory that grows all run\n"
+	"long and is freed at shutdown is growth. Growth is a significant (Mann-Kendall,\n"
+	"p < 0.01) and material upward trend (Theil-Sen slope) of live bytes and of live\n"
+	"blocks (or bytes at least tripling); sawtooth, repeated drops of half the range back\n"
+	"to a floor that does not rise. The sites ranked are those whose own live bytes grew\n"
+	"between the start and the end of the judged part (--limit: how many, default 10).\n"
+	"--format json prints an array of objects: device (-1: host), space, pid (null: all\n"
+	"processes), verdict (plateau, growth or sawtooth), rate_bytes_per_s, plateau_ns\n"
+	"(when the plateau was reached; null if none), start_ns and end_ns (the judged part),\n"
+	"z, start_bytes, end_bytes, and sites (growth_bytes, growth_blocks, live_bytes, pid,\n"
+	"frames as in leaks). --format csv: a row per device and space, without the sites.";
+
+static const struct mtan_extra none[] = {{{0, 0, 0, 0}, NULL, NULL}};
+
+static void print_ns(char *buf, size_t size, double ns)
+{
+	if (ns < 1e6)
+		snprintf(buf, size, "%.0f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, size, "%.0f ms", ns / 1e6);
+	else
+		snprintf(buf, size, "%.2f s", ns / 1e9);
+}
+
+/* The sites of one scope, as JSON members or table lines. */
+static int print_sites(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *st)
+{
+	int rc, n = 0;
+	if (o->format == MTAN_JSON)
+		fputs(", \"sites\": [", stdout);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long stack = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		if (o->format == MTAN_JSON) {
+			printf("%s{\"growth_bytes\": %lld, \"growth_blocks\": %lld, \"live_bytes\": %lld, \"pid\": %lld, ",
+			       n ? ", " : "", sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 0));
+			if (mtan_print_frames(db, o, stack))
+				return -1;
+			fputs("}", stdout);
+		} else {
+			char a[32], b[32];
+			if (!n)
+				printf("  growing sites:\n");
+			long long blocks = sqlite3_column_int64(st, 3);
+			printf("  %s bytes in %s more %s (pid %lld)\n", mtan_count(a, (uint64_t)sqlite3_column_int64(st, 2)),
+			       mtan_count(b, (uint64_t)(blocks > 0 ? blocks : 0)), blocks == 1 ? "block" : "blocks",
+			       sqlite3_column_int64(st, 0));
+			if (mtan_print_frames(db, o, stack))
+				return -1;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	if (o->format == MTAN_JSON)
+		fputs("]", stdout);
+	return 0;
+}
+
+static const struct mtan_col csv_cols[] = {
+	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"pid", NULL, MTAN_K_INT},
+	{"verdict", NULL, MTAN_K_TEXT}, {"rate_bytes_per_s", NULL, MTAN_K_INT},
+	{"plateau_ns", NULL, MTAN_K_INT}, {"start_ns", NULL, MTAN_K_INT}, {"end_ns", NULL, MTAN_K_INT},
+	{"z", NULL, MTAN_K_ANY}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
+};
+#define NCSV (int)(sizeof(csv_cols) / sizeof(csv_cols[0]))
+
+struct printer {
+	sqlite3 *db;
+	const struct mtan_opts *o;
+	struct mtan_rows *rows;
+	int n;
+};
+
+static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
+{
+	struct printer *p = ctx;
+	const struct mtan_opts *o = p->o;
+	const struct mtan_verdict *v = &g->v;
+	const char *verdict = mtan_verdict_name(v->verdict);
+	if (p->rows) {
+		struct mtan_rows *r = p->rows;
+		mtan_rows_int(r, g->device);
+		mtan_rows_text(r, g->space);
+		if (g->pid >= 0)
+			mtan_rows_int(r, g->pid);
+		else
+			mtan_rows_null(r);
+		mtan_rows_text(r, verdict);
+		mtan_rows_int(r, (long long)v->rate);
+		if (isnan(v->plateau_t))
+			mtan_rows_null(r);
+		else
+			mtan_rows_int(r, (long long)v->plateau_t);
+		mtan_rows_int(r, (long long)v->start_t);
+		mtan_rows_int(r, (long long)v->end_t);
+		mtan_rows_real(r, v->z);
+		mtan_rows_int(r, g->start_bytes);
+		mtan_rows_int(r, g->end_bytes);
+		p->n++;
+		return 0;
+	}
+	if (o->format == MTAN_JSON) {
+		printf("%s{\"device\": %lld, \"space\": ", p->n ? ",\n " : "", g->device);
+		mtan_json_str(stdout, g->space);
+		if (g->pid >= 0)
+			printf(", \"pid\": %lld", g->pid);
+		else
+			fputs(", \"pid\": null", stdout);
+		printf(", \"verdict\": \"%s\", \"rate_bytes_per_s\": %.0f, \"plateau_ns\": ", verdict, v->rate);
+		if (isnan(v->plateau_t))
+			fputs("null", stdout);
+		else
+			printf("%.0f", v->plateau_t);
+		printf(", \"start_ns\": %.0f, \"end_ns\": %.0f, \"z\": %.2f, \"start_bytes\": %lld, \"end_bytes\": %lld",
+		       v->start_t, v->end_t, v->z, g->start_bytes, g->end_bytes);
+	} else {
+		char dev[16], r[32], t0[32], t1[32], tp[32];
+		mtan_size(r, (uint64_t)fabs(v->rate));
+		print_ns(t0, sizeof t0, v->start_t);
+		print_ns(t1, sizeof t1, v->end_t);
+		printf("%s%s%s %s: %s", p->n ? "\n" : "", g->device == -1 ? "" : "device ",
+		       mtan_device_name(dev, g->device), g->space, verdict);
+		if (v->verdict == MTAN_PLATEAU && !isnan(v->plateau_t)) {
+			print_ns(tp, sizeof tp, v->plateau_t);
+			printf(", reached at %s", tp);
+		}
+		printf(" (%s%s/s; judged %s to %s", v->rate < 0 ? "-" : "", r, t0, t1);
+		if (v->verdict == MTAN_SAWTOOTH)
+			printf(", %d drops", v->resets);
+		printf(")\n");
+	}
+	if (print_sites(p->db, o, sites))
+		return -1;
+	if (o->format == MTAN_JSON)
+		fputs("}", stdout);
+	p->n++;
+	return 0;
+}
+
+int cmd_growth(int argc, char **argv)
+{
+	struct mtan_opts o;
+	struct mtan_window w;
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {none, mtan_scope_options, mtan_window_options, mtan_skip_options, NULL};
+	struct printer p = {0};
+	sqlite3 *db = NULL;
+	int ret;
+	mtan_join_options(extra, 15, lists);
+	ret = mtan_parse(argc, argv, "growth", cmd_growth_usage, extra, &o);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w))
+		goto out;
+	p.db = db;
+	p.o = &o;
+	if (o.format == MTAN_JSON)
+		fputs("[", stdout);
+	else if (o.format == MTAN_CSV && !(p.rows = mtan_rows_new(csv_cols, NCSV, MTAN_CSV, stdout))) {
+		mtan_err("out of memory");
+		goto out;
+	}
+	if (mtan_growth(db, &o, &w, print_one, &p))
+		goto out;
+	if (p.rows) {
+		if (mtan_rows_end(p.rows))
+			goto out;
+	} else if (o.format == MTAN_JSON) {
+		fputs("]\n", stdout);
+	} else if (!p.n) {
+		printf("no allocations in the window\n");
+	}
+	ret = 0;
+out:
+	mtan_rows_free(p.rows);
+	sqlite3_close(db);
+	return ret;
+}

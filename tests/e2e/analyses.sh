@@ -1,0 +1,276 @@
+# The analyses on the samples whose incidents are planted with exact figures (each
+# sample's header states them): races (racyalloc), device close (meshdev), frag
+# (fragpool), growth (bufpool, peers), frees (badfree), timeline and top, windows by seq,
+# time and mark, and the views users query themselves. The fixed variants find nothing.
+. "$TOP/tests/e2e/lib.bash"
+
+# sql DB QUERY: the rows as JSON (python's sqlite3, no shell needed)
+sql() {
+	python3 -c 'import json,sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(json.dumps(c.execute(sys.argv[2]).fetchall()))' "$1" "$2"
+}
+# csv_get FILE EXPR: EXPR over rows = the CSV's rows as dicts
+csv_get() {
+	python3 -c 'import csv,json,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=""))); r=eval(sys.argv[2]); print(json.dumps(r))' "$1" "$2"
+}
+record() { # NAME SAMPLE [ARGS]
+	local name=$1; shift
+	if ! "$MTREC" -q -o "$name.zst" "$SAMPLES/$@" >/dev/null 2>"$name.err"; then
+		fail "mtrec records $*" "$(head -c 600 "$name.err")"
+		return 1
+	fi
+}
+# the frame a site report starts at (the program's, past the allocator and mtrec.h)
+SITE='[f["function"] for f in s["frames"] if f["file"] and not f["file"].endswith("mtrec.h")][0]'
+
+# ---------------------------------------------------------------- races (racyalloc)
+record racy racyalloc && record racyfix racyalloc --fixed
+check_rc "races --format json" 0 "$MTAN" races racy.zst --format json
+cp "$OUT" races.json
+check_eq "racyalloc: exactly 10 races, at 0x1000 .. 0xA000" "$(json_get races.json '[r["address"] for r in d]')" \
+	'["0x1000", "0x2000", "0x3000", "0x4000", "0x5000", "0x6000", "0x7000", "0x8000", "0x9000", "0xa000"]'
+check_eq "racyalloc: every race a late free, on device 0 DRAM" \
+	"$(json_get races.json 'sorted(set((r["form"], r["device"], r["space"]) for r in d))')" '[["late_free", 0, "DRAM"]]'
+check_eq "racyalloc: thread A frees, thread B reuses, the same two threads each time" \
+	"$(json_get races.json 'len(set(r["free_tid"] for r in d)) == 1 and len(set(r["alloc_tid"] for r in d)) == 1 and d[0]["free_tid"] != d[0]["alloc_tid"] and all(r["tids"] == [r["free_tid"], r["alloc_tid"]] for r in d)')" true
+check_eq "racyalloc: B's allocation was numbered before A's free" \
+	"$(json_get races.json 'all(r["alloc_seq"] < r["free_seq"] and r["seq"] == r["alloc_seq"] and r["tid"] == r["alloc_tid"] and r["seqs"] == [r["alloc_seq"], r["free_seq"]] for r in d)')" true
+check_eq "racyalloc: a time window per race" "$(json_get races.json 'all(isinstance(r["window_ns"], int) and r["window_ns"] >= 0 for r in d)')" true
+check_rc "summary --format json" 0 "$MTAN" summary racy.zst --format json
+check_eq "racyalloc: repaired: no double free, no alloc over live, 10 reuse races" \
+	"$(json_get "$OUT" 'd["anomalies"]')" '{"unmatched_free": 0, "double_free": 0, "alloc_over_live": 0, "reuse_race": 10}'
+check_rc "leaks --format json" 0 "$MTAN" leaks racy.zst --format json
+check_eq "racyalloc: no leak on the device" "$(json_get "$OUT" '[s for s in d if s["device"] != -1]')" "[]"
+check_eq "racyalloc: each address holds generations 1 (A's) and 2 (B's)" \
+	"$(sql racy.zst.db 'SELECT generation, count(*) FROM lifetimes WHERE device = 0 GROUP BY generation')" '[[1, 10], [2, 10]]'
+check_eq "racyalloc: A's block ends where B's begins, freed by A's free" \
+	"$(sql racy.zst.db 'SELECT count(*) FROM races r JOIN lifetimes a ON a.id = r.freed_lifetime_id JOIN lifetimes b ON b.id = r.reuse_lifetime_id WHERE a.end_seq = b.alloc_seq AND a.free_seq = r.free_seq AND a.free_tid = r.free_tid AND a.end_reason = '"'free'"' AND b.free_tid = b.tid AND b.end_reason = '"'free'"'')" '[[10]]'
+check_eq "racyalloc: the view reuse_races" "$(sql racy.zst.db 'SELECT count(*), min(space_name) FROM reuse_races')" '[[10, "DRAM"]]'
+check_rc "races (table)" 0 "$MTAN" races racy.zst
+check_match "races table: a line per race" "^late_free +[0-9]+ +0 +DRAM +0x1000 " "$(cat "$OUT")"
+check_match "races table: the advice" "^10 address-reuse races, repaired" "$(cat "$OUT")"
+check_rc "races --fixed" 0 "$MTAN" races racyfix.zst --format json
+check_eq "racyalloc --fixed: no race" "$(cat "$OUT")" "[]"
+"$MTAN" summary racyfix.zst --format json >sum.json
+check_eq "racyalloc --fixed: no anomaly" "$(json_get sum.json 'sum(d["anomalies"].values())')" 0
+"$MTAN" leaks racyfix.zst --format json >leaks.json
+check_eq "racyalloc --fixed: no leak on the device" "$(json_get leaks.json '[s for s in d if s["device"] != -1]')" "[]"
+check_rc "races (table) with none" 0 "$MTAN" races racyfix.zst
+check_eq "races table: says there are none" "$(cat "$OUT")" "no address-reuse races"
+
+# ---------------------------------------------------------------- device close (meshdev)
+record mesh meshdev && record meshfix meshdev --fixed
+"$MTAN" leaks mesh.zst --format json >leaks.json
+check_eq "meshdev: no leak on any device" "$(json_get leaks.json '[s for s in d if s["device"] != -1]')" "[]"
+"$MTAN" summary mesh.zst --format json >sum.json
+check_eq "meshdev: released by device close, per device and space" \
+	"$(json_get sum.json '[[s["device"], s["space"], s["released_blocks"], s["released_bytes"], s["leaked_blocks"]] for s in d["spaces"] if s["device"] != -1]')" \
+	'[[0, "DRAM", 16, 15466496, 0], [0, "L1", 2, 22528, 0], [1, "DRAM", 10, 15462400, 0], [2, "DRAM", 10, 15462400, 0], [3, "DRAM", 10, 15462400, 0], [4, "DRAM", 10, 15462400, 0], [5, "DRAM", 10, 15462400, 0], [6, "DRAM", 10, 15462400, 0], [7, "DRAM", 10, 15462400, 0]]'
+check_eq "meshdev: the view device_released, per device" \
+	"$(sql mesh.zst.db 'SELECT device, count(*), sum(size) FROM device_released GROUP BY device ORDER BY device')" \
+	'[[0, 18, 15489024], [1, 10, 15462400], [2, 10, 15462400], [3, 10, 15462400], [4, 10, 15462400], [5, 10, 15462400], [6, 10, 15462400], [7, 10, 15462400]]'
+check_rc "leaks (table)" 0 "$MTAN" leaks mesh.zst
+check_match "meshdev: the table lists them apart" "^released by device close \(not leaks\)" "$(cat "$OUT")"
+check_match "meshdev: device 0's DRAM buffers" "^15,466,496 bytes in 16 blocks released \(pid [0-9]+, device 0 DRAM\)" "$(cat "$OUT")"
+"$MTAN" summary meshfix.zst --format json >sum.json
+check_eq "meshdev --fixed: nothing released by close, nothing leaked on a device" \
+	"$(json_get sum.json '[d["released_blocks"], sum(s["leaked_blocks"] for s in d["spaces"] if s["device"] != -1)]')" "[0, 0]"
+
+# ---------------------------------------------------------------- frag (fragpool)
+record frag fragpool && record fragc fragpool --compact
+check_rc "frag --until holes" 0 "$MTAN" frag frag.zst --until holes --device 0 --format json
+cp "$OUT" frag.json
+check_eq "fragpool at mark holes: the planted figures" \
+	"$(json_get frag.json '[[f[k] for k in ("device", "space", "capacity", "live_bytes", "live_blocks", "free_bytes", "holes", "largest_free", "external_fragmentation", "at")] for f in d]')" \
+	'[[0, "DRAM", 1048576, 524288, 8, 524288, 8, 65536, 0.875, "until"]]'
+check_rc "frag --compact --until holes" 0 "$MTAN" frag fragc.zst --until holes --device 0 --format json
+check_eq "fragpool --compact: one hole, no external fragmentation" \
+	"$(json_get "$OUT" '[[f[k] for k in ("live_bytes", "free_bytes", "holes", "largest_free", "external_fragmentation")] for f in d]')" \
+	'[[524288, 524288, 1, 524288, 0]]'
+mark=$(sql frag.zst.db "SELECT seq FROM marks WHERE label = 'holes'" | tr -d '[]')
+check_rc "frag --until SEQ" 0 "$MTAN" frag frag.zst --until "$mark" --device 0 --format json
+check_eq "the mark's seq gives the mark's state" "$(cat "$OUT")" "$(cat frag.json)"
+check_rc "frag --until mark:holes" 0 "$MTAN" frag frag.zst --until mark:holes --device 0 --format json
+check_eq "mark:LABEL is the same" "$(cat "$OUT")" "$(cat frag.json)"
+check_rc "frag at the peak (default)" 0 "$MTAN" frag frag.zst --device 0 --space DRAM --format json
+check_eq "fragpool at its peak: full, no hole" \
+	"$(json_get "$OUT" '[[f[k] for k in ("at", "live_bytes", "free_bytes", "holes", "external_fragmentation")] for f in d]')" \
+	'[["peak", 1048576, 0, 0, 0]]'
+check_eq "the view fragmentation says the same at the peak" \
+	"$(sql frag.zst.db 'SELECT live_bytes, free_bytes, holes, largest_free, external_fragmentation FROM fragmentation WHERE device = 0')" \
+	"$(json_get "$OUT" '[[f["live_bytes"], f["free_bytes"], f["holes"], f["largest_free"], float(f["external_fragmentation"])] for f in d]')"
+check_rc "frag --at end" 0 "$MTAN" frag frag.zst --at end --device 0 --format json
+check_eq "fragpool at the end: closed, all free in one hole" \
+	"$(json_get "$OUT" '[[f[k] for k in ("at", "live_bytes", "free_bytes", "holes")] for f in d]')" '[["end", 0, 1048576, 1]]'
+check_rc "frag --format csv" 0 "$MTAN" frag frag.zst --until holes --format csv
+check_eq "frag csv: the device's row" "$(csv_get "$OUT" '[[r["holes"], r["external_fragmentation"]] for r in rows if r["device"] == "0"]')" '[["8", "0.875"]]'
+check_rc "frag (table)" 0 "$MTAN" frag frag.zst --until holes
+check_match "frag table: sizes and the ratio" " DRAM +until +[0-9]+ .* 512\.0 KiB +8 +512\.0 KiB +8 +64\.0 KiB +0\.875" "$(cat "$OUT")"
+check_rc "frag --no mark: an error" 1 "$MTAN" frag frag.zst --until nosuchmark
+check_eq "frag: an unknown mark says so" "$(cat "$ERR")" "mtan: no mark 'nosuchmark' in the trace (--until)"
+check_rc "frag --since: a usage error" 2 "$MTAN" frag frag.zst --since holes
+
+# ---------------------------------------------------------------- growth (bufpool, peers)
+record buf bufpool && record buffix bufpool --fixed
+check_rc "growth --format json" 0 "$MTAN" growth buf.zst --format json
+cp "$OUT" growth.json
+check_eq "bufpool: growth on device 0 pool:instances" \
+	"$(json_get growth.json '[[g["device"], g["space"], g["verdict"], g["plateau_ns"]] for g in d if g["device"] == 0]')" \
+	'[[0, "pool:instances", "growth", null]]'
+check_eq "growth: the contract's fields" \
+	"$(json_get growth.json 'all({"device", "space", "verdict", "rate_bytes_per_s", "plateau_ns", "sites"} <= set(g) for g in d)')" true
+check_eq "bufpool: a positive rate and a growing site" \
+	"$(json_get growth.json '[g["rate_bytes_per_s"] > 0 and g["sites"][0]["growth_bytes"] > 0 and g["sites"][0]["frames"] != [] for g in d if g["device"] == 0]')" '[true]'
+"$MTAN" leaks buf.zst --format json >leaks.json
+check_eq "bufpool: 19 abandoned buffers leaked, 1,945,600 bytes" \
+	"$(json_get leaks.json '[sum(s["blocks"] for s in d if s["device"] == 0), sum(s["bytes"] for s in d if s["device"] == 0)]')" "[19, 1945600]"
+"$MTAN" growth buffix.zst --device 0 --format json >growth.json
+check_eq "bufpool --fixed: plateau, reached at a time" \
+	"$(json_get growth.json '[[g["space"], g["verdict"], isinstance(g["plateau_ns"], int)] for g in d]')" '[["pool:instances", "plateau", true]]'
+check_eq "the table growth (judged at load) says the same" \
+	"$(sql buffix.zst.db "SELECT device, space, verdict FROM growth WHERE device = 0")" '[[0, "pool:instances", "plateau"]]'
+check_eq "the table growth for the leaky pool" \
+	"$(sql buf.zst.db "SELECT verdict, plateau_ns IS NULL, rate_bytes_per_s > 0 FROM growth WHERE device = 0")" '[["growth", 1, 1]]'
+"$MTAN" leaks buffix.zst --format json >leaks.json
+check_eq "bufpool --fixed: no leak on the device" "$(json_get leaks.json '[s for s in d if s["device"] != -1]')" "[]"
+
+record peers peers && record peersfix peers --fixed
+check_rc "growth peers --device host" 0 "$MTAN" growth peers.zst --device host --space heap --format json
+cp "$OUT" growth.json
+check_eq "peers: growth on the host heap though all is freed at shutdown" \
+	"$(json_get growth.json '[[g["device"], g["space"], g["verdict"]] for g in d]')" '[[-1, "heap", "growth"]]'
+check_eq "peers: peer_entry_new and peer_name_new grow most" \
+	"$(json_get growth.json "[[$SITE for s in g['sites'][:2]] for g in d]")" '[["peer_entry_new", "peer_name_new"]]'
+check_eq "peers: entries grew by 256 bytes a block, names by 64" \
+	"$(json_get growth.json '[[s["growth_bytes"] == 256 * s["growth_blocks"] for s in g["sites"][:1]] + [g["sites"][1]["growth_bytes"] == 64 * g["sites"][1]["growth_blocks"]] for g in d]')" '[[true, true]]'
+check_eq "the tables growth and growth_sites for peers" \
+	"$(sql peers.zst.db "SELECT g.verdict, s.rank, y.function FROM growth g JOIN growth_sites s ON s.device = g.device AND s.space = g.space JOIN stack_symbols y ON y.stack_id = s.stack AND y.level = 0 WHERE g.device = -1 AND s.rank <= 2 ORDER BY s.rank")" \
+	'[["growth", 1, "peer_entry_new"], ["growth", 2, "peer_name_new"]]'
+"$MTAN" leaks peers.zst --format json >leaks.json
+check_eq "peers: nothing leaked from its code" \
+	"$(json_get leaks.json '[s for s in d if s["frames"] and s["frames"][0]["module"].endswith("/peers")]')" "[]"
+"$MTAN" growth peersfix.zst --device host --space heap --format json >growth.json
+check_eq "peers --fixed: plateau" "$(json_get growth.json '[g["verdict"] for g in d]')" '["plateau"]'
+check_rc "growth (table)" 0 "$MTAN" growth peers.zst --device host --limit 1
+check_match "growth table: the verdict and the rate" "^host heap: growth \([0-9.]+ [KM]iB/s; judged [0-9]+ ms to [0-9]+ ms\)$" "$(cat "$OUT")"
+check_match "growth table: the growing site" "peer_entry_new \(peers\.c:[0-9]+\)" "$(cat "$OUT")"
+check_rc "growth --format csv" 0 "$MTAN" growth peers.zst --format csv
+check_eq "growth csv: a row per space" "$(csv_get "$OUT" '[[r["device"], r["space"], r["verdict"]] for r in rows]')" '[["-1", "heap", "growth"]]'
+
+# ---------------------------------------------------------------- frees (badfree)
+record bad badfree && record badfix badfree --fixed
+check_rc "frees --format json" 0 "$MTAN" frees bad.zst --format json
+cp "$OUT" frees.json
+check_eq "badfree: 3 unmatched then 2 double frees, in seq order" \
+	"$(json_get frees.json '[[f["kind"], f["address"], f["device"], f["space"]] for f in d]')" \
+	'[["unmatched_free", "0xdead0000", 0, "DRAM"], ["unmatched_free", "0xdead1000", 0, "DRAM"], ["unmatched_free", "0xdead2000", 0, "DRAM"], ["double_free", "0x1000", 0, "DRAM"], ["double_free", "0x2000", 0, "DRAM"]]'
+check_eq "badfree: seqs rise, tids are the program's" "$(json_get frees.json '[f["seq"] for f in d] == sorted(f["seq"] for f in d) and len(set(f["tid"] for f in d)) == 1')" true
+check_eq "badfree: the stack of each free" "$(json_get frees.json "[$SITE for s in d]")" \
+	'["release_unknown", "release_unknown", "release_unknown", "release_twice", "release_twice"]'
+check_eq "badfree: no earlier block at the unknown addresses" "$(json_get frees.json '[f["nearest"] for f in d[:3]]')" "[null, null, null]"
+check_eq "badfree: the nearest earlier block of a double free" \
+	"$(json_get frees.json '[[f["nearest"][k] for k in ("generation", "size", "end_reason")] for f in d[3:]]')" '[[1, 256, "free"], [1, 512, "free"]]'
+check_eq "badfree: freed once before the second free" \
+	"$(json_get frees.json 'all(f["nearest"]["free_seq"] < f["seq"] and f["nearest"]["alloc_seq"] < f["nearest"]["free_seq"] for f in d[3:])')" true
+check_eq "badfree: the nearest block's allocation stack" "$(json_get frees.json "[$SITE for s in [f['nearest'] for f in d[3:]]]")" '["acquire", "acquire"]'
+check_eq "badfree: the view bad_frees" "$(sql bad.zst.db 'SELECT kind, count(*) FROM bad_frees GROUP BY kind ORDER BY kind')" '[["double_free", 2], ["unmatched_free", 3]]'
+"$MTAN" summary bad.zst --format json >sum.json
+check_eq "badfree: no other anomaly, no device leak" \
+	"$(json_get sum.json '[d["anomalies"], sum(s["leaked_blocks"] for s in d["spaces"] if s["device"] != -1)]')" \
+	'[{"unmatched_free": 3, "double_free": 2, "alloc_over_live": 0, "reuse_race": 0}, 0]'
+check_rc "frees (table)" 0 "$MTAN" frees bad.zst
+check_match "frees table: a heading per finding" "^double free of 0x1000 \(pid [0-9]+, device 0 DRAM\) at seq [0-9]+, thread [0-9]+$" "$(cat "$OUT")"
+check_match "frees table: the nearest block" "^  nearest earlier block: generation 1, 256 bytes, allocated at seq [0-9]+ by thread [0-9]+, freed at seq [0-9]+" "$(cat "$OUT")"
+check_match "frees table: totals" "^frees: 3 unmatched, 2 double$" "$(cat "$OUT")"
+first_double=$(json_get frees.json 'd[3]["seq"]')
+check_rc "frees --until SEQ" 0 "$MTAN" frees bad.zst --until $((first_double - 1)) --format json
+check_eq "a seq window: the unmatched frees only" "$(json_get "$OUT" '[f["kind"] for f in d]')" '["unmatched_free", "unmatched_free", "unmatched_free"]'
+check_rc "frees --since SEQ" 0 "$MTAN" frees bad.zst --since "$first_double" --format csv
+check_eq "--since SEQ, csv: the double frees" "$(csv_get "$OUT" '[[r["kind"], r["address"], r["nearest_size"]] for r in rows]')" \
+	'[["double_free", "0x1000", "256"], ["double_free", "0x2000", "512"]]'
+check_rc "frees --fixed" 0 "$MTAN" frees badfix.zst --format json
+check_eq "badfree --fixed: no findings" "$(cat "$OUT")" "[]"
+check_rc "frees (table) with none" 0 "$MTAN" frees badfix.zst
+check_eq "frees table: says there are none" "$(cat "$OUT")" "no unmatched or double frees"
+
+# ---------------------------------------------------------------- timeline
+check_rc "timeline --format csv" 0 "$MTAN" timeline buf.zst --device 0 --space pool:instances --format csv
+cp "$OUT" tl.csv
+check_eq "timeline csv: the header" "$(head -1 tl.csv)" \
+	'"time_ns","seq","pid","device","space","live_bytes","live_blocks","max_bytes","allocs","frees","bytes_allocated","bytes_freed","rss_bytes"'
+check_eq "timeline csv: a row per allocation (20) and the last free, seqs rising" \
+	"$(csv_get tl.csv '[len(rows), all(int(a["seq"]) < int(b["seq"]) for a, b in zip(rows, rows[1:])), all(int(a["time_ns"]) <= int(b["time_ns"]) for a, b in zip(rows, rows[1:]))]')" \
+	'[21, true, true]'
+check_eq "timeline csv: at the end the 19 abandoned buffers" "$(csv_get tl.csv '[rows[-1]["live_bytes"], rows[-1]["live_blocks"], rows[-1]["device"], rows[-1]["space"]]')" \
+	'["1945600", "19", "0", "pool:instances"]'
+check_eq "timeline csv: the peak before the last free" "$(csv_get tl.csv 'max(int(r["max_bytes"]) for r in rows)')" 2088960
+check_eq "timeline csv: no RSS beside a device" "$(csv_get tl.csv 'sorted(set(r["rss_bytes"] for r in rows))')" '[""]'
+check_rc "timeline host heap" 0 "$MTAN" timeline peers.zst --device host --format csv
+check_eq "timeline: the sampled RSS beside the host heap" "$(csv_get "$OUT" 'sum(1 for r in rows if r["rss_bytes"] != "") > 10 and all(int(r["rss_bytes"]) > 0 for r in rows if r["rss_bytes"])')" true
+check_eq "timeline: the same rows as the table timeline" "$(csv_get "$OUT" 'len(rows)')" \
+	"$(sql peers.zst.db "SELECT count(*) FROM timeline WHERE pid IS NULL AND device = -1 AND space = 'heap'" | tr -d '[]')"
+check_rc "timeline --format json" 0 "$MTAN" timeline buf.zst --device 0 --format json
+check_eq "timeline json: the same rows" "$(json_get "$OUT" '[len(d), d[-1]["live_bytes"], d[-1]["pid"]]')" '[21, 1945600, null]'
+check_rc "timeline (chart)" 0 "$MTAN" timeline buf.zst --device 0 --width 60 --height 8
+check_match "timeline chart: a heading with the peak and the end" "^device 0 pool:instances: live bytes, peak 2\.0 MiB, at the end 1\.9 MiB$" "$(cat "$OUT")"
+check_eq "timeline chart: 8 lines of bars, an axis, the times" "$(grep -c '|' "$OUT") $(grep -c '^ *0 +-' "$OUT") $(grep -cE '^ +[0-9.]+ s +[0-9.]+ s$' "$OUT")" "8 1 1"
+check_eq "timeline chart: bars rise to the top" "$(sed -n 2p "$OUT" | grep -c '#')" 1
+check_rc "timeline chart with RSS" 0 "$MTAN" timeline peers.zst
+check_match "timeline chart: RSS marked beside the heap" "^host heap: live bytes, peak [0-9.]+ KiB, at the end [0-9.]+ KiB; '\.' RSS$" "$(cat "$OUT")"
+# windows by time: exactly the rows in the window
+full=$(csv_get tl.csv '[[r["seq"], int(r["time_ns"])] for r in rows]')
+check_rc "timeline --until 100ms" 0 "$MTAN" timeline buf.zst --device 0 --until 100ms --format csv
+check_eq "--until 100ms: the rows up to 100 ms" "$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
+	"$(python3 -c "import json; print(json.dumps([s for s, t in $full if t <= 100000000]))")"
+check_rc "timeline --since 0.2s" 0 "$MTAN" timeline buf.zst --device 0 --since 0.2s --format csv
+check_eq "--since 0.2s: the rows from 200 ms" "$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
+	"$(python3 -c "import json; print(json.dumps([s for s, t in $full if t >= 200000000]))")"
+check_rc "timeline --since 200000us --until 300ms" 0 "$MTAN" timeline buf.zst --device 0 --since 200000us --until 300ms --format csv
+check_eq "--since and --until: the rows between" "$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
+	"$(python3 -c "import json; print(json.dumps([s for s, t in $full if 200000000 <= t <= 300000000]))")"
+
+# ---------------------------------------------------------------- top (leaky, meshdev)
+record leaky leaky
+check_rc "top --format json" 0 "$MTAN" top leaky.zst --format json
+cp "$OUT" top.json
+check_eq "top: the three rankings" "$(json_get top.json 'sorted(d)')" '["by_bytes", "by_count", "by_temporaries"]'
+check_eq "leaky: churn's 100 temporaries allocate most often" \
+	"$(json_get top.json "[[$SITE, s['allocs'], s['bytes'], s['temporaries']] for s in d['by_count'][:1]]")" '[["churn", 100, 6550, 100]]'
+check_eq "leaky: the leaking sites are listed by bytes" \
+	"$(json_get top.json "sorted([$SITE, s['allocs'], s['bytes']] for s in d['by_bytes'] if $SITE.startswith('leak_'))")" \
+	'[["leak_buffers", 3, 3000], ["leak_config", 5, 240]]'
+check_eq "leaky: temporaries are churn's (mallocs and reallocs)" "$(json_get top.json "[[$SITE, s['temporaries']] for s in d['by_temporaries']]")" '[["churn", 100], ["churn", 10]]'
+check_eq "the view alloc_sites counts the same" \
+	"$(sql leaky.zst.db 'SELECT allocs, bytes, temporaries FROM alloc_sites ORDER BY allocs DESC LIMIT 1')" '[[100, 6550, 100]]'
+check_rc "top --temporary 0ns" 0 "$MTAN" top leaky.zst --temporary 0ns --format json
+check_eq "--temporary 0ns: nothing lives that short" "$(json_get "$OUT" '[d["by_temporaries"], d["by_count"][0]["allocs"]]')" "[[], 100]"
+check_rc "top (table)" 0 "$MTAN" top leaky.zst --limit 2
+check_match "top table: a site line" "^6,550 bytes in 100 allocations, 100 temporary \(pid [0-9]+, host heap\)$" "$(cat "$OUT")"
+check_match "top table: the rankings' titles" "^by temporaries \(freed within 1 ms\)$" "$(cat "$OUT")"
+check_rc "top --format csv" 0 "$MTAN" top leaky.zst --limit 1 --format csv
+check_eq "top csv: a row per ranking" "$(csv_get "$OUT" '[[r["by"], r["rank"], r["allocs"]] for r in rows]')" \
+	'[["bytes", "1", "100"], ["count", "1", "100"], ["temporaries", "1", "100"]]'
+# windows by mark: meshdev's workload runs between the marks "work" and "close"
+check_rc "top --since work --until close" 0 "$MTAN" top mesh.zst --since work --until close --format json
+check_eq "between the marks: 8 devices x 50 rounds x 4 buffers of 64 KiB" \
+	"$(json_get "$OUT" '[[s["device"], s["allocs"], s["bytes"]] for s in d["by_count"]]')" \
+	'[[0, 200, 13107200], [1, 200, 13107200], [2, 200, 13107200], [3, 200, 13107200], [4, 200, 13107200], [5, 200, 13107200], [6, 200, 13107200], [7, 200, 13107200]]'
+check_rc "top --until work" 0 "$MTAN" top mesh.zst --until work --device 0 --format json
+check_eq "up to the mark: only the system buffers" "$(json_get "$OUT" '[[s["space"], s["allocs"], s["bytes"]] for s in d["by_bytes"]]')" \
+	'[["DRAM", 16, 15466496], ["L1", 2, 22528]]'
+
+# ---------------------------------------------------------------- the clean program
+record clean clean
+for c in frees races; do
+	check_rc "clean: $c" 0 "$MTAN" $c clean.zst --format json
+	check_eq "clean: no $c" "$(cat "$OUT")" "[]"
+done
+check_rc "clean: growth" 0 "$MTAN" growth clean.zst --format json
+check_eq "clean: no growth" "$(json_get "$OUT" '[g["verdict"] for g in d]')" '["plateau"]'
+
+# ---------------------------------------------------------------- usage
+check_rc "help lists the analyses" 0 "$MTAN" help
+check_eq "help: every analysis" "$(grep -cE '^  (frag|frees|growth|races|timeline|top) ' "$OUT")" 6
+check_rc "frag --help" 0 "$MTAN" frag --help
+check_match "--help documents --since and --until" "--until WHEN +up to and including WHEN" "$(cat "$OUT")"
+check_rc "a bad --device" 2 "$MTAN" frag frag.zst --device gpu
+check_rc "a bad --at" 2 "$MTAN" frag frag.zst --at middle
