@@ -517,7 +517,9 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo "## Event counts seen by each tool"
 	echo
 	echo "memcheck frees what glibc keeps until exit (\`__libc_freeres\`), so it can count a few"
-	echo "more frees than the program made; heaptrack counts allocations only."
+	echo "more frees than the program made; heaptrack counts allocations only. perl copies its"
+	echo "environment into %ENV, so each tool's own variables (LD_PRELOAD, MTREC_SHM, MTREC_DEBUG,"
+	echo "MALLOC_TRACE; heaptrack removes its own) move its counts by a few allocations."
 	echo
 	cat "$TMP/counts.md"
 	echo
