@@ -12,7 +12,9 @@
 #define MTR_SHM_MAGIC 0x314d485352544dULL /* "MTRSHM1" */
 #define MTR_SHM_VERSION 1
 #define MTR_NRINGS 2048
-#define MTR_RING_BYTES (2u << 20) /* per thread; a power of two */
+#define MTR_RING_BYTES (4u << 20) /* per thread, a power of two: ~87,000 events of slack
+				   * while the collector is off the CPU (pages are
+				   * touched only as a thread fills its ring) */
 #define MTR_MAX_DEPTH 256
 #define MTR_MAX_STR 4096 /* longest string a ring record carries (longer is cut) */
 

@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 		p[off] = (uint8_t)rand();
 	}
 	for (int i = 0; i < 20000; i++) {
-		size_t off = (len - ((size_t)2048 << 21)) + (size_t)rand() % ((size_t)8 << 21);
+		size_t off = (len - ((size_t)2048 << 22)) + (size_t)rand() % ((size_t)8 << 22);
 		if (off < len)
 			p[off] = (uint8_t)rand();
 	}
