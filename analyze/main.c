@@ -15,6 +15,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit (with suppressions) or anomalies"},
+	{"diff", cmd_diff, cmd_diff_usage, "leak sites that changed between two runs: new, fixed, grown, shrunk"},
 	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks for flame graphs"},
 	{"frag", cmd_frag, cmd_frag_usage, "fragmentation per device and space: holes, largest free block"},
 	{"frees", cmd_frees, cmd_frees_usage, "unmatched and double frees, with the nearest earlier block"},

@@ -1,0 +1,384 @@
+/* cmd_diff.c: `mtan diff A B`: which leak sites changed between two runs (before and after
+ * a fix, or two versions). Sites are matched by their symbolized frames, function names
+ * (else module+offset), never addresses: ASLR moves those from run to run. */
+#include "mtan.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char cmd_diff_usage[] =
+	"diff [options] BEFORE AFTER\n\n"
+	"Compares the leaks of two traces (or databases) site by site: a site is a device, a\n"
+	"space and a stack, matched between the runs by its frames' function names (a frame\n"
+	"without one: module+0xoffset), so the same code matches whatever addresses it had.\n"
+	"Each site is new (leaks only AFTER), fixed (only BEFORE), grown, shrunk or unchanged;\n"
+	"new and fixed sites come first, then the biggest changes. The table shows each site\n"
+	"from its first frame past the allocator and runtime, callers after '<'. --pid applies\n"
+	"to both traces. --format csv: status, device, space, bytes_before, bytes_after,\n"
+	"blocks_before, blocks_after, site, frames (every frame, innermost first, ';'\n"
+	"between); --format json: an array of objects with status, device, space, before and\n"
+	"after ({blocks, bytes}), site (the index of the site's frame) and frames (names).";
+
+enum { NEW, FIXED, GROWN, SHRUNK, UNCHANGED };
+static const char *const status_name[] = {"new", "fixed", "grown", "shrunk", "unchanged"};
+
+struct dsite {
+	char *key;    /* device, space and frame names: what matches between runs */
+	long long device;
+	char *space;
+	char **names; /* frame names, innermost first */
+	int n, site;
+	long long blocks[2], bytes[2];
+	int status;
+};
+
+struct dsites {
+	struct dsite *v;
+	size_t n, cap;
+};
+
+static void dsite_release(struct dsite *s)
+{
+	free(s->key);
+	free(s->space);
+	for (int i = 0; i < s->n; i++)
+		free(s->names[i]);
+	free(s->names);
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct dsite *)a)->key, ((const struct dsite *)b)->key);
+}
+
+/* A frame's name: its function, else module+0xoffset, else its address. malloc'd. */
+static char *frame_name(sqlite3_stmt *fr)
+{
+	const char *fn = (const char *)sqlite3_column_text(fr, 0);
+	const char *mod = (const char *)sqlite3_column_text(fr, 1);
+	char *out = NULL;
+	if (fn)
+		return strdup(fn);
+	if (mod) {
+		const char *base = strrchr(mod, '/');
+		if (asprintf(&out, "%s+0x%" PRIx64, base ? base + 1 : mod, (uint64_t)sqlite3_column_int64(fr, 2)) < 0)
+			out = NULL;
+	} else if (asprintf(&out, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3)) < 0) {
+		out = NULL;
+	}
+	return out;
+}
+
+/* The sites of one trace (side 0: before, 1: after), one entry per key. */
+static int gather(sqlite3 *db, const struct mtan_opts *o, int side, struct dsites *out)
+{
+	sqlite3_stmt *st = NULL, *fr = NULL;
+	int ret = -1, rc;
+	char *key = NULL;
+	size_t klen = 0;
+	if (mtan_prepare(db, "diff", "sites", &st) || mtan_prepare(db, "diff", "frames", &fr))
+		goto out;
+	mtan_bind_common(st, o);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 64;
+			struct dsite *p = realloc(out->v, cap * sizeof(*p));
+			if (!p)
+				goto nomem;
+			out->v = p;
+			out->cap = cap;
+		}
+		struct dsite *s = &out->v[out->n];
+		memset(s, 0, sizeof(*s));
+		out->n++;
+		s->device = sqlite3_column_int64(st, 0);
+		s->space = strdup((const char *)sqlite3_column_text(st, 1));
+		s->blocks[side] = sqlite3_column_int64(st, 3);
+		s->bytes[side] = sqlite3_column_int64(st, 4);
+		s->site = sqlite3_column_int(st, 5);
+		FILE *m = open_memstream(&key, &klen);
+		if (!s->space || !m)
+			goto nomem;
+		fprintf(m, "%lld\037%s\037", s->device, s->space);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			sqlite3_reset(fr);
+			sqlite3_bind_int64(fr, 1, sqlite3_column_int64(st, 2));
+			while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
+				char **p = realloc(s->names, (size_t)(s->n + 1) * sizeof(*p));
+				char *name = frame_name(fr);
+				if (p)
+					s->names = p;
+				if (!p || !name) {
+					free(name);
+					fclose(m);
+					goto nomem;
+				}
+				s->names[s->n++] = name;
+				fprintf(m, "%s;", name);
+			}
+			if (rc != SQLITE_DONE) {
+				fclose(m);
+				goto sqlerr;
+			}
+		}
+		if (fclose(m) || !key)
+			goto nomem;
+		s->key = key;
+		key = NULL;
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	/* stacks that read the same (other processes, or frames without a name) are one site */
+	qsort(out->v, out->n, sizeof(*out->v), by_key);
+	size_t k = 0;
+	for (size_t i = 0; i < out->n; i++) {
+		if (k && !strcmp(out->v[k - 1].key, out->v[i].key)) {
+			out->v[k - 1].blocks[side] += out->v[i].blocks[side];
+			out->v[k - 1].bytes[side] += out->v[i].bytes[side];
+			dsite_release(&out->v[i]);
+			continue;
+		}
+		out->v[k++] = out->v[i];
+	}
+	out->n = k;
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory");
+	goto out;
+sqlerr:
+	mtan_sqlerr(db, "cannot read the database");
+out:
+	free(key);
+	sqlite3_finalize(st);
+	sqlite3_finalize(fr);
+	return ret;
+}
+
+static long long delta(const struct dsite *s)
+{
+	long long d = s->bytes[1] - s->bytes[0];
+	return d < 0 ? -d : d;
+}
+
+static int by_change(const void *a, const void *b)
+{
+	const struct dsite *x = a, *y = b;
+	if (x->status != y->status)
+		return x->status - y->status;
+	if (delta(x) != delta(y))
+		return delta(x) > delta(y) ? -1 : 1;
+	long long bx = x->bytes[0] > x->bytes[1] ? x->bytes[0] : x->bytes[1];
+	long long by = y->bytes[0] > y->bytes[1] ? y->bytes[0] : y->bytes[1];
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* Merges the two sides (each sorted by key) into out, moving the entries. */
+static int merge(struct dsites *a, struct dsites *b, struct dsites *out)
+{
+	size_t i = 0, j = 0;
+	out->cap = a->n + b->n;
+	out->n = 0;
+	if (!(out->v = calloc(out->cap ? out->cap : 1, sizeof(*out->v))))
+		return -1;
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i].key, b->v[j].key);
+		struct dsite *s = &out->v[out->n++];
+		if (c < 0) {
+			*s = a->v[i++];
+		} else if (c > 0) {
+			*s = b->v[j++];
+		} else {
+			*s = b->v[j++]; /* after's frames and site; before's numbers */
+			s->blocks[0] = a->v[i].blocks[0];
+			s->bytes[0] = a->v[i].bytes[0];
+			dsite_release(&a->v[i++]);
+		}
+		if (!s->bytes[0] && !s->blocks[0])
+			s->status = NEW;
+		else if (!s->bytes[1] && !s->blocks[1])
+			s->status = FIXED;
+		else if (s->bytes[1] > s->bytes[0] || (s->bytes[1] == s->bytes[0] && s->blocks[1] > s->blocks[0]))
+			s->status = GROWN;
+		else if (s->bytes[1] < s->bytes[0] || s->blocks[1] < s->blocks[0])
+			s->status = SHRUNK;
+		else
+			s->status = UNCHANGED;
+	}
+	a->n = b->n = 0;
+	qsort(out->v, out->n, sizeof(*out->v), by_change);
+	return 0;
+}
+
+/* names[from..n) joined with sep, malloc'd ("" for none). */
+static char *joined(const struct dsite *s, int from, const char *sep)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return NULL;
+	for (int i = from; i < s->n; i++)
+		fprintf(m, "%s%s", i > from ? sep : "", s->names[i]);
+	if (fclose(m)) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+static void print_json(const struct dsites *d, long long limit)
+{
+	fputs("[", stdout);
+	for (size_t i = 0; i < d->n && (limit < 0 || (long long)i < limit); i++) {
+		const struct dsite *s = &d->v[i];
+		printf("%s{\"status\": \"%s\", \"device\": %lld, \"space\": ", i ? ",\n " : "",
+		       status_name[s->status], s->device);
+		mtan_json_str(stdout, s->space);
+		printf(", \"before\": {\"blocks\": %lld, \"bytes\": %lld}, \"after\": {\"blocks\": %lld, "
+		       "\"bytes\": %lld}, \"site\": %d, \"frames\": [",
+		       s->blocks[0], s->bytes[0], s->blocks[1], s->bytes[1], s->site < s->n ? s->site : 0);
+		for (int k = 0; k < s->n; k++) {
+			if (k)
+				fputs(", ", stdout);
+			mtan_json_str(stdout, s->names[k]);
+		}
+		fputs("]}", stdout);
+	}
+	fputs("]\n", stdout);
+}
+
+static int print_rows(const struct dsites *d, const struct mtan_opts *o)
+{
+	static const struct mtan_col table_cols[] = {
+		{"status", NULL, MTAN_K_TEXT}, {"bytes_before", "before", MTAN_K_SIZE},
+		{"bytes_after", "after", MTAN_K_SIZE}, {"blocks_before", "blocks before", MTAN_K_COUNT},
+		{"blocks_after", "blocks after", MTAN_K_COUNT}, {"device", NULL, MTAN_K_DEVICE},
+		{"space", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_TEXT},
+	};
+	static const struct mtan_col csv_cols[] = {
+		{"status", NULL, MTAN_K_TEXT}, {"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
+		{"bytes_before", NULL, MTAN_K_INT}, {"bytes_after", NULL, MTAN_K_INT},
+		{"blocks_before", NULL, MTAN_K_INT}, {"blocks_after", NULL, MTAN_K_INT},
+		{"site", NULL, MTAN_K_TEXT}, {"frames", NULL, MTAN_K_TEXT},
+	};
+	int csv = o->format == MTAN_CSV;
+	struct mtan_rows *r = mtan_rows_new(csv ? csv_cols : table_cols, csv ? 9 : 8, o->format, stdout);
+	if (!r)
+		goto nomem;
+	for (size_t i = 0; i < d->n && (o->limit < 0 || (long long)i < o->limit); i++) {
+		const struct dsite *s = &d->v[i];
+		char *site = joined(s, s->site < s->n ? s->site : 0, csv ? ";" : " < ");
+		char *frames = csv ? joined(s, 0, ";") : NULL;
+		if (!site || (csv && !frames)) {
+			free(site);
+			free(frames);
+			goto nomem;
+		}
+		if (!s->n) {
+			free(site);
+			site = strdup(csv ? "" : "(no stack recorded)");
+		}
+		mtan_rows_text(r, status_name[s->status]);
+		if (csv) {
+			mtan_rows_int(r, s->device);
+			mtan_rows_text(r, s->space);
+		}
+		mtan_rows_int(r, s->bytes[0]);
+		mtan_rows_int(r, s->bytes[1]);
+		mtan_rows_int(r, s->blocks[0]);
+		mtan_rows_int(r, s->blocks[1]);
+		if (!csv) {
+			mtan_rows_int(r, s->device);
+			mtan_rows_text(r, s->space);
+		}
+		mtan_rows_text(r, site ? site : "");
+		if (csv)
+			mtan_rows_text(r, frames);
+		free(site);
+		free(frames);
+	}
+	int ret = mtan_rows_end(r);
+	mtan_rows_free(r);
+	return ret;
+nomem:
+	mtan_rows_free(r);
+	mtan_err("out of memory");
+	return -1;
+}
+
+/* The totals under the table: each side's leaks, and how many sites of each status. */
+static void print_totals(const struct dsites *d)
+{
+	long long bytes[2] = {0}, blocks[2] = {0}, sites[2] = {0}, count[5] = {0};
+	char a[32], b[32];
+	for (size_t i = 0; i < d->n; i++) {
+		for (int k = 0; k < 2; k++) {
+			bytes[k] += d->v[i].bytes[k];
+			blocks[k] += d->v[i].blocks[k];
+			sites[k] += d->v[i].bytes[k] || d->v[i].blocks[k];
+		}
+		count[d->v[i].status]++;
+	}
+	printf("\n");
+	for (int k = 0; k < 2; k++)
+		printf("%s %s bytes in %s %s at %lld %s\n", k ? "after: " : "before:", mtan_count(a, (uint64_t)bytes[k]),
+		       mtan_count(b, (uint64_t)blocks[k]), blocks[k] == 1 ? "block" : "blocks", sites[k],
+		       sites[k] == 1 ? "site" : "sites");
+	printf("sites:  ");
+	for (int s = 0; s < 5; s++)
+		printf("%s%lld %s", s ? ", " : "", count[s], status_name[s]);
+	printf("\n");
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	static const char *const names[] = {"BEFORE (a trace or database)", "AFTER (a trace or database)"};
+	struct mtan_opts o;
+	struct dsites side[2] = {{0}}, all = {0};
+	sqlite3 *db = NULL;
+	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, NULL, &o, names, 2);
+	if (ret != MTAN_GO)
+		return ret;
+	if (o.db) {
+		fprintf(stderr, "mtan: diff: --db names one database; give the two databases instead\n"
+				"mtan: try 'mtan diff --help'\n");
+		return 2;
+	}
+	ret = 1;
+	for (int k = 0; k < 2; k++) {
+		o.input = o.args[k];
+		if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, k, &side[k]))
+			goto out;
+		sqlite3_close(db);
+		db = NULL;
+	}
+	o.input = o.args[0];
+	if (merge(&side[0], &side[1], &all)) {
+		mtan_err("out of memory");
+		goto out;
+	}
+	if (o.format == MTAN_JSON) {
+		print_json(&all, o.limit);
+	} else {
+		if (print_rows(&all, &o))
+			goto out;
+		if (o.format == MTAN_TABLE)
+			print_totals(&all);
+	}
+	ret = 0;
+out:
+	sqlite3_close(db);
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < side[k].n; i++)
+			dsite_release(&side[k].v[i]);
+		free(side[k].v);
+	}
+	for (size_t i = 0; i < all.n; i++)
+		dsite_release(&all.v[i]);
+	free(all.v);
+	return ret;
+}

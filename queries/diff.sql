@@ -1,0 +1,12 @@
+-- diff.sql: `mtan diff`: leaked bytes and blocks per allocation stack of one trace, matched
+-- against another's by the stacks' symbolized frames (function names: ASLR moves addresses).
+-- name: sites
+SELECT l.device, coalesce(s.name, 'space ' || l.space), l.stack, sum(l.blocks), sum(l.bytes),
+	coalesce(st.site, 0)
+FROM leak_sites l
+LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+LEFT JOIN stacks st ON st.id = l.stack
+WHERE :pid IS NULL OR l.pid = :pid
+GROUP BY l.device, 2, l.stack;
+-- name: frames
+SELECT function, module, offset, address FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
