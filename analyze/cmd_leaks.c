@@ -16,10 +16,14 @@ const char cmd_leaks_usage[] =
 	"first frame that is the program's: past the allocator, libc, the C++ runtime and\n"
 	"the recorder (else the first in the executable, else 0). Tables start each site\n"
 	"there (--all-frames: at frame 0). Blocks that were live when their device was\n"
-	"closed are not leaks: the table lists them apart.\n"
+	"closed are not leaks: the table lists them apart. --since/--until keep the blocks\n"
+	"allocated in the window, --device and --space those of a device or space.\n"
 	"--format csv prints a row per site: bytes, blocks, pid, device, space, the innermost\n"
 	"frame's function, file and line, and frames (every frame's name, innermost first,\n"
 	"separated by ';').";
+
+/* --since/--until: the blocks allocated in the window (all of them without one) */
+static struct mtan_window win;
 
 struct site {
 	long long pid, device, space, blocks, bytes;
@@ -65,7 +69,7 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 	int ret = -1, rc, n = 0;
 	if (mtan_prepare(db, "leaks", section, &st))
 		goto out;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, &win);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct site s = site_of(st);
 		char a[32], b[32], dev[16];
@@ -118,7 +122,7 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		mtan_err("out of memory");
 		goto out;
 	}
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, &win);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct site s = site_of(st);
 		mtan_rows_int(r, s.bytes);
@@ -181,7 +185,7 @@ static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
 	sqlite3_stmt *st;
 	if (mtan_prepare(db, "leaks", "totals", &st))
 		return -1;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, &win);
 	int rc = sqlite3_step(st);
 	for (int i = 0; i < 4; i++)
 		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
@@ -192,12 +196,15 @@ static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
 int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {mtan_skip_options, mtan_scope_options, mtan_window_options, NULL};
 	sqlite3 *db = NULL;
-	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, mtan_skip_options, &o);
+	mtan_join_options(extra, 15, lists);
+	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win))
 		goto out;
 	if (o.format == MTAN_CSV) {
 		if (csv_sites(db, &o))

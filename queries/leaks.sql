@@ -1,17 +1,27 @@
 -- leaks.sql: `mtan leaks`: leaked blocks grouped by allocation site (process, device,
--- space, stack), the most bytes first; blocks released by a device close, apart.
+-- space, stack), the most bytes first; blocks released by a device close, apart. With a
+-- window, the blocks allocated in it (the partial index lifetimes_leaks holds them all).
 -- name: sites
-SELECT l.pid, l.device, l.space, coalesce(s.name, 'space ' || l.space), l.stack, l.blocks, l.bytes
-FROM leak_sites l
+SELECT l.pid, l.device, l.space, coalesce(s.name, 'space ' || l.space), l.alloc_stack AS stack,
+	count(*) AS blocks, sum(l.size) AS bytes
+FROM leaks l
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-WHERE :pid IS NULL OR l.pid = :pid
-ORDER BY l.bytes DESC, l.blocks DESC, l.stack, l.pid, l.device, l.space
+WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
+GROUP BY l.pid, l.device, l.space, l.alloc_stack
+ORDER BY bytes DESC, blocks DESC, stack, l.pid, l.device, l.space
 LIMIT :limit;
 -- name: totals
-SELECT count(*), coalesce(sum(size), 0),
-	count(DISTINCT pid || ',' || device || ',' || space || ',' || coalesce(alloc_stack, '')),
-	(SELECT count(*) FROM device_released WHERE :pid IS NULL OR pid = :pid)
-FROM leaks WHERE :pid IS NULL OR pid = :pid;
+SELECT count(*), coalesce(sum(l.size), 0),
+	count(DISTINCT l.pid || ',' || l.device || ',' || l.space || ',' || coalesce(l.alloc_stack, '')),
+	(SELECT count(*) FROM device_released r
+		LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
+		WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+			AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until)
+FROM leaks l
+LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until;
 -- name: frames
 SELECT level, function, file, line, module, offset, address
 FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
@@ -20,7 +30,8 @@ SELECT r.pid, r.device, r.space, coalesce(s.name, 'space ' || r.space), r.alloc_
 	count(*) AS blocks, sum(r.size) AS bytes
 FROM device_released r
 LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
-WHERE :pid IS NULL OR r.pid = :pid
+WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until
 GROUP BY r.pid, r.device, r.space, r.alloc_stack
 ORDER BY bytes DESC, blocks DESC, r.alloc_stack, r.pid, r.device, r.space
 LIMIT :limit;

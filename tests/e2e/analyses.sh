@@ -228,6 +228,20 @@ check_rc "timeline --since 200000us --until 300ms" 0 "$MTAN" timeline buf.zst --
 check_eq "--since and --until: the rows between" "$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
 	"$(python3 -c "import json; print(json.dumps([s for s, t in $full if 200000000 <= t <= 300000000]))")"
 
+# leaks honour the window too: the abandoned buffers allocated in it
+fifth=$(csv_get tl.csv 'rows[4]["seq"]' | tr -d '"')
+check_rc "leaks --until SEQ" 0 "$MTAN" leaks buf.zst --device 0 --until "$fifth" --format json
+check_eq "leaks up to the 5th buffer: the first 5 abandoned" "$(json_get "$OUT" '[sum(s["blocks"] for s in d), sum(s["bytes"] for s in d)]')" \
+	"[5, $((65536 + 69632 + 73728 + 77824 + 81920))]"
+check_rc "leaks --since SEQ" 0 "$MTAN" leaks buf.zst --device 0 --since $((fifth + 1)) --format json
+check_eq "leaks after it: the other 14" "$(json_get "$OUT" 'sum(s["blocks"] for s in d)')" 14
+check_rc "leaks --device host" 0 "$MTAN" leaks buf.zst --device host --format json
+check_eq "leaks --device host: no device's" "$(json_get "$OUT" 'sorted(set(s["device"] for s in d))')" "[-1]"
+check_rc "leaks --until work (table)" 0 "$MTAN" leaks mesh.zst --until work --device 0
+check_match "released blocks allocated before the mark" "^15,466,496 bytes in 16 blocks released" "$(cat "$OUT")"
+check_rc "leaks --since work" 0 "$MTAN" leaks mesh.zst --since work --device 0
+check_nomatch "none of the workload's blocks is released by close" "released by device close" "$(cat "$OUT")"
+
 # ---------------------------------------------------------------- top (leaky, meshdev)
 record leaky leaky
 check_rc "top --format json" 0 "$MTAN" top leaky.zst --format json
