@@ -459,6 +459,9 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 			refuse(path, kind);
 			goto out;
 		}
+		if ((o->sym.sysroot || o->sym.ndebug_dirs) && !o->quiet)
+			mtan_note("'%s' is a database: --sysroot and --debug-dir apply when a trace is "
+				  "loaded (give the trace)", path);
 	} else {
 		if (o->db)
 			path = strdup(o->db);

@@ -136,6 +136,9 @@ check_eq "--debug-dir: function, file and line from DIR/.build-id/xx/yyyy.debug"
 	"[[\"leak_buffers\", \"leaky.c\", $(line_of leaky.c 'malloc(1000)')], [\"leak_config\", \"leaky.c\", $(line_of leaky.c 'malloc(48)')]]"
 check_eq "--debug-dir: kept in meta" "$(sql stripped.zst.db "SELECT value FROM meta WHERE key = 'debug_dirs'")" "$PWD/dbg"
 check_rc "--debug-dir with ':' in it" 2 "$MTAN" leaks stripped.zst --debug-dir a:b
+check_rc "--debug-dir on a database" 0 "$MTAN" leaks stripped.zst.db --format json --debug-dir dbg
+check_eq "... a note: it applies to loading a trace" "$(cat "$ERR")" \
+	"mtan: note: 'stripped.zst.db' is a database: --sysroot and --debug-dir apply when a trace is loaded (give the trace)"
 
 # ---- /usr/lib/debug: libc's separate debug file, found by its build id
 libc=$(sql leaky.zst.db "SELECT path || ' ' || build_id FROM modules WHERE path LIKE '%/libc.so%' LIMIT 1")
