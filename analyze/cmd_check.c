@@ -1,7 +1,7 @@
 /* cmd_check.c: `mtan check`: one verdict for a CI job. Fails (exit 1) on leaked bytes over
  * --max-leaked that no suppression (LeakSanitizer's format) covers, and on anomalies
- * (unmatched and double frees, allocations over live blocks, address-reuse races); prints
- * one line per failed check, or "ok". */
+ * (unmatched and double frees, allocations over live blocks, address-reuse races), and on
+ * live memory that grows (growth.c's verdict); prints one line per failed check, or "ok". */
 #include "mtan.h"
 
 #include <ctype.h>
@@ -21,6 +21,8 @@ const char cmd_check_usage[] =
 	"  double_free      second frees of a block\n"
 	"  alloc_over_live  allocations at an address still live (a free was not seen)\n"
 	"  reuse_race       address-reuse races (an allocator numbered events outside its lock)\n"
+	"  growth           devices and spaces whose live bytes grow (mtan growth's verdict:\n"
+	"                   growth, not plateau or sawtooth; --no-growth leaves it out)\n"
 	"Suppressions are LeakSanitizer's: lines 'leak:PATTERN' ('#' starts a comment); a leak\n"
 	"is suppressed when PATTERN matches the function, the module path or the source file\n"
 	"of any frame of its stack (a frame without a function: its name as 'module+0xoffset').\n"
@@ -35,7 +37,7 @@ const char cmd_check_usage[] =
 
 #define MAX_SUPP_FILES 16
 static const char *supp_files[MAX_SUPP_FILES];
-static int nsupp_files, no_defaults;
+static int nsupp_files, no_defaults, no_growth;
 static long long max_leaked;
 
 /* BYTES, or with a binary unit: 512, 64K, 1.5MiB, 2G (K, KB and KiB alike, any case).
@@ -84,10 +86,19 @@ static int take_no_defaults(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
+static int take_no_growth(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	no_growth = 1;
+	return 0;
+}
+
 static const struct mtan_extra extra[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
 	{{"suppressions", required_argument, NULL, 257}, "  --suppressions FILE   leak suppressions in LeakSanitizer's format (repeatable)", take_supp},
 	{{"no-default-suppressions", no_argument, NULL, 258}, "  --no-default-suppressions  do not suppress glibc's process-long buffers", take_no_defaults},
+	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -117,7 +128,25 @@ static int suppressed(sqlite3_stmt *fr, const struct mtan_supp *s, int *rc)
 struct verdict {
 	long long sites, blocks, bytes;  /* leaks not suppressed */
 	long long anomalies[8];
+	long long growing;               /* devices and spaces whose live bytes grow */
+	char growth[512];                /* which, and how fast */
 };
+
+/* mtan_growth's callback: notes each device and space judged growth. */
+static int on_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
+{
+	struct verdict *v = ctx;
+	char dev[16], rate[32];
+	(void)sites;
+	if (g->v.verdict != MTAN_GROWTH)
+		return 0;
+	size_t len = strlen(v->growth);
+	snprintf(v->growth + len, sizeof v->growth - len, "%s%s%s %s grows at %s/s", len ? "; " : "",
+		 g->device == -1 ? "" : "device ", mtan_device_name(dev, g->device), g->space ? g->space : "?",
+		 mtan_size(rate, g->v.rate > 0 ? (uint64_t)g->v.rate : 0));
+	v->growing++;
+	return 0;
+}
 
 static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, struct verdict *v)
 {
@@ -211,7 +240,7 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 		mtan_err("out of memory");
 		return -1;
 	}
-	char msg[256], a[32], b[32], c[32];
+	char msg[600], a[32], b[32], c[32];
 	int leak_fail = v->bytes > max_leaked;
 	snprintf(msg, sizeof msg, "%s bytes in %s %s at %s %s%s%lld", mtan_count(a, (uint64_t)v->bytes),
 		 mtan_count(b, (uint64_t)v->blocks), v->blocks == 1 ? "block" : "blocks",
@@ -241,6 +270,22 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 			printf("%s: %s\n", mtan_anomaly_kinds[i], msg);
 		}
 	}
+	if (!no_growth) {
+		if (v->growing)
+			snprintf(msg, sizeof msg, "%s", v->growth);
+		else
+			snprintf(msg, sizeof msg, "no device or space grows");
+		failed += v->growing > 0;
+		if (r) {
+			mtan_rows_text(r, "growth");
+			mtan_rows_int(r, v->growing > 0);
+			mtan_rows_int(r, v->growing);
+			mtan_rows_int(r, 0);
+			mtan_rows_text(r, msg);
+		} else if (v->growing) {
+			printf("growth: %s\n", msg);
+		}
+	}
 	if (r) {
 		int rc = mtan_rows_end(r);
 		mtan_rows_free(r);
@@ -258,7 +303,7 @@ int cmd_check(int argc, char **argv)
 	struct mtan_supp supp = {0};
 	struct verdict v = {0};
 	sqlite3 *db = NULL;
-	nsupp_files = no_defaults = 0;
+	nsupp_files = no_defaults = no_growth = 0;
 	max_leaked = 0;
 	int ret = mtan_parse(argc, argv, "check", cmd_check_usage, extra, &o);
 	if (ret != MTAN_GO)
@@ -273,6 +318,9 @@ int cmd_check(int argc, char **argv)
 		if (mtan_supp_load(&supp, supp_files[i]))
 			goto out;
 	if (mtan_open(&o, &db, NULL, NULL) || judge(db, &o, &supp, &v))
+		goto out;
+	struct mtan_window w;
+	if (!no_growth && (mtan_window(db, &o, &w) || mtan_growth(db, &o, &w, on_growth, &v)))
 		goto out;
 	if (!o.quiet)
 		note_suppressions(&supp);
