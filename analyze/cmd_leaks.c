@@ -18,9 +18,9 @@ const char cmd_leaks_usage[] =
 	"there (--all-frames: at frame 0). Blocks that were live when their device was\n"
 	"closed are not leaks: the table lists them apart. --since/--until keep the blocks\n"
 	"allocated in the window, --device and --space those of a device or space.\n"
-	"--format csv prints a row per site: bytes, blocks, pid, device, space, the innermost\n"
-	"frame's function, file and line, and frames (every frame's name, innermost first,\n"
-	"separated by ';').";
+	"--format csv prints a row per site: bytes, blocks, pid, device, space, the function,\n"
+	"file and line of the site's frame (where the table starts), and frames (every\n"
+	"frame's name, innermost first, separated by ';').";
 
 /* --since/--until: the blocks allocated in the window (all of them without one) */
 static struct mtan_window win;
@@ -102,7 +102,8 @@ out:
 	return ret;
 }
 
-/* The leak sites as CSV rows: the innermost frame apart, then every frame's name. */
+/* The leak sites as CSV rows: the site's frame apart (the first past the allocator and the
+ * runtime, where the table starts), then every frame's name. */
 static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 {
 	static const struct mtan_col cols[] = {
@@ -133,23 +134,27 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		sqlite3_reset(fr);
 		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
 		size_t len = 0;
-		int level = 0;
+		int level = 0, site_line = -1;
+		char *site_fn = NULL, *site_file = NULL;
 		while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
 			char buf[4096];
 			const char *name = frame_name(buf, sizeof buf, fr);
-			if (level++ == 0) {
-				mtan_rows_text(r, name);
-				mtan_rows_text(r, (const char *)sqlite3_column_text(fr, 2));
-				if (sqlite3_column_type(fr, 3) == SQLITE_NULL)
-					mtan_rows_null(r);
-				else
-					mtan_rows_int(r, sqlite3_column_int64(fr, 3));
+			/* the site's frame; the innermost until it is met */
+			if (level++ == 0 || sqlite3_column_int(fr, 7)) {
+				const char *file = (const char *)sqlite3_column_text(fr, 2);
+				free(site_fn);
+				free(site_file);
+				site_fn = strdup(name);
+				site_file = file ? strdup(file) : NULL;
+				site_line = sqlite3_column_type(fr, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(fr, 3);
 			}
 			size_t need = len + strlen(name) + 2;
 			if (need > cap) {
 				char *p = realloc(frames, need * 2);
 				if (!p) {
 					mtan_err("out of memory");
+					free(site_fn);
+					free(site_file);
 					goto out;
 				}
 				frames = p;
@@ -157,13 +162,16 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 			}
 			len += (size_t)sprintf(frames + len, "%s%s", len ? ";" : "", name);
 		}
+		mtan_rows_text(r, site_fn);
+		mtan_rows_text(r, site_file);
+		if (site_line < 0)
+			mtan_rows_null(r);
+		else
+			mtan_rows_int(r, site_line);
+		free(site_fn);
+		free(site_file);
 		if (rc != SQLITE_DONE)
 			goto sqlerr;
-		if (!level) {
-			mtan_rows_null(r);
-			mtan_rows_null(r);
-			mtan_rows_null(r);
-		}
 		mtan_rows_text(r, len ? frames : NULL);
 	}
 	if (rc != SQLITE_DONE)

@@ -35,3 +35,9 @@ check_eq "leaks csv --limit 1: one row under the head" "$(wc -l <"$OUT")" 2
 
 check_rc "a bad --format: exit 2" 2 "$MTAN" summary run.zst --format xml
 check_eq "a bad --format: the message" "$(head -1 "$ERR")" "mtan: summary: unknown format 'xml' (table, csv or json)"
+
+# leaks csv names the site's frame (past the allocator and libc), as the table starts there
+"$MTREC" -q -o clean.zst "$SAMPLES/clean" >/dev/null
+check_rc "leaks csv of the clean sample" 0 "$MTAN" leaks clean.zst --format csv
+check_eq "leaks csv: stdio's buffer is main's, in clean.c" "$(csv_get "$OUT" '[[r["function"], r["file"].rsplit("/", 1)[-1], r["frames"].split(";")[0]] for r in rows]')" \
+	'[["main", "clean.c", "_IO_file_doallocate"]]'
