@@ -25,6 +25,7 @@ static const struct command {
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
 	{"races", cmd_races, cmd_races_usage, "address-reuse races: the tracked order contradicts the allocator's"},
+	{"report", cmd_report, cmd_report_usage, "one self-contained HTML page: summary, charts over time, leaks, anomalies"},
 	{"sql", cmd_sql, cmd_sql_usage, "run an SQL query of your own over the trace's database (read-only)"},
 	{"summary", cmd_summary, cmd_summary_usage, "events, bytes, peak, leaks and anomalies in totals"},
 	{"timeline", cmd_timeline, cmd_timeline_usage, "live bytes and blocks over time per device and space (chart, csv, json)"},

@@ -358,6 +358,7 @@ int mtan_growth(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window
 	int cmd_##name(int argc, char **argv); \
 	extern const char cmd_##name##_usage[]
 MTAN_CMD(load);
+MTAN_CMD(report);
 MTAN_CMD(diff);
 MTAN_CMD(import);
 MTAN_CMD(export);

@@ -1,0 +1,891 @@
+/* cmd_report.c: `mtan report`: the whole trace on one self-contained HTML page (inline CSS
+ * and SVG, nothing fetched): summary, live memory over time per device and space with the
+ * marks, growth, leak sites with their stacks, anomalies, races, fragmentation, top sites. */
+#include "mtan.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char cmd_report_usage[] =
+	"report [options] TRACE|DB [-o FILE]\n\n"
+	"Writes one HTML file (default: TRACE.html; '-o -': stdout) that needs nothing else:\n"
+	"the summary; a chart of live bytes over time for each device and space, with the\n"
+	"marks on the time axis (by event order when the trace's events share one time);\n"
+	"growth verdicts; the leak sites with their stacks; blocks released by device close;\n"
+	"anomalies; address-reuse races; fragmentation at each space's peak; the top\n"
+	"allocation sites. --limit N: the entries of each list (default 20).";
+
+static const char *output;
+
+static int take_output(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	output = arg;
+	return 0;
+}
+
+static const struct mtan_extra extra[] = {
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the HTML file (default: TRACE.html; -: stdout)", take_output},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+static const char style[] =
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1100px;"
+	"padding:0 16px;color:#1d2330;background:#fff}\n"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #dde1e8;"
+	"padding-bottom:4px}h3{font-size:14px;margin:16px 0 4px}\n"
+	".meta{color:#5b6474;margin:0 0 12px}code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}\n"
+	"table{border-collapse:collapse;margin:6px 0}td,th{padding:3px 10px;text-align:left;vertical-align:top}"
+	"th{background:#f2f4f7;font-weight:600}tr:nth-child(even) td{background:#fafbfc}td.n,th.n{text-align:right;"
+	"font-variant-numeric:tabular-nums}\n"
+	".kv td:first-child{color:#5b6474}.bad{color:#b42318;font-weight:600}.ok{color:#067647;font-weight:600}\n"
+	"figure{margin:10px 0 18px}figcaption{font-weight:600;margin-bottom:2px}svg text{font:11px system-ui,sans-serif;"
+	"fill:#5b6474}\n"
+	".site{border:1px solid #dde1e8;border-radius:6px;padding:6px 10px;margin:8px 0}.site summary{cursor:pointer;"
+	"font-weight:600}\n"
+	"ol.stack{margin:4px 0 2px;padding-left:28px}ol.stack li{font-family:ui-monospace,Menlo,Consolas,monospace;"
+	"font-size:12.5px}ol.stack li.rt{color:#8a93a3}.where{color:#5b6474}\n"
+	"footer{margin-top:32px;color:#8a93a3;font-size:12px}\n";
+
+/* Writes s with HTML's special characters escaped (NULL writes nothing). */
+static void html(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (*p < 0x20 && *p != '\n' && *p != '\t')
+				fputc('?', f); /* no control characters in the page */
+			else
+				fputc(*p, f);
+		}
+	}
+}
+
+static void td_text(FILE *f, const char *s)
+{
+	fputs("<td>", f);
+	html(f, s);
+	fputs("</td>", f);
+}
+
+static void td_count(FILE *f, long long v)
+{
+	char b[32];
+	fprintf(f, "<td class=n>%s</td>", mtan_count(b, (uint64_t)(v < 0 ? 0 : v)));
+}
+
+static void td_size(FILE *f, long long v)
+{
+	char b[32];
+	fprintf(f, "<td class=n title=\"%lld bytes\">%s</td>", v, mtan_size(b, (uint64_t)(v < 0 ? 0 : v)));
+}
+
+static const char *dev_name(char *buf, long long device)
+{
+	if (device == -1)
+		return "host";
+	snprintf(buf, 24, "device %lld", device);
+	return buf;
+}
+
+/* A time in ns for people: 1.25 s, 340 ms, 12 us. */
+static char *when(char *buf, double ns)
+{
+	if (ns >= 1e9)
+		snprintf(buf, 32, "%.3g s", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, 32, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, 32, "%.3g us", ns / 1e3);
+	else if (ns > 0)
+		snprintf(buf, 32, "%.0f ns", ns);
+	else
+		snprintf(buf, 32, "0");
+	return buf;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+struct report {
+	sqlite3 *db;
+	const struct mtan_opts *o;
+	FILE *f;
+	long long limit;
+	/* the charts' x axis: time (ns) or, when every event has one time, seq */
+	int by_seq;
+	double x0, x1;
+	long long seq0, seq1;
+	/* marks */
+	struct mark {
+		double x;
+		char *label;
+	} *marks;
+	size_t nmarks;
+};
+
+static int sqlerr(struct report *r)
+{
+	return mtan_sqlerr(r->db, "cannot read the database");
+}
+
+/* ------------------------------------------------------------------ summary */
+
+static int summary(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	char a[32];
+	if (mtan_prepare(r->db, "report", "totals", &st))
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return sqlerr(r);
+	}
+	long long v[10];
+	for (int i = 0; i < 10; i++)
+		v[i] = sqlite3_column_int64(st, i);
+	sqlite3_finalize(st);
+	fputs("<section id=summary><h2>Summary</h2><table class=kv>\n", f);
+	fprintf(f, "<tr><td>events</td><td>%s (", mtan_count(a, (uint64_t)(v[0] + v[1])));
+	fprintf(f, "%s allocations, ", mtan_count(a, (uint64_t)v[0]));
+	fprintf(f, "%s frees)</td></tr>\n", mtan_count(a, (uint64_t)v[1]));
+	fprintf(f, "<tr><td>allocated</td><td>%s", mtan_size(a, (uint64_t)v[2]));
+	fprintf(f, " (%s bytes)</td></tr>\n", mtan_count(a, (uint64_t)v[2]));
+	fprintf(f, "<tr><td>peak live</td><td>%s</td></tr>\n", mtan_size(a, (uint64_t)v[7]));
+	fprintf(f, "<tr><td>leaked</td><td class=%s>%s", v[4] ? "bad" : "ok", mtan_size(a, (uint64_t)v[4]));
+	fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[3]), v[3] == 1 ? "block" : "blocks");
+	if (v[5]) {
+		fprintf(f, "<tr><td>released by device close</td><td>%s", mtan_size(a, (uint64_t)v[6]));
+		fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[5]), v[5] == 1 ? "block" : "blocks");
+	}
+	fprintf(f, "<tr><td>processes</td><td>%lld</td></tr>\n<tr><td>threads</td><td>%lld</td></tr>\n", v[8], v[9]);
+	/* anomalies by kind */
+	if (mtan_prepare(r->db, "report", "anomaly_counts", &st))
+		return -1;
+	fputs("<tr><td>anomalies</td><td>", f);
+	int rc, n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		fprintf(f, "%s<span class=bad>%s ", n++ ? ", " : "", mtan_count(a, (uint64_t)sqlite3_column_int64(st, 1)));
+		html(f, col_text(st, 0));
+		fputs("</span>", f);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fprintf(f, "%s</td></tr>\n</table>\n", n ? "" : "<span class=ok>none</span>");
+
+	if (mtan_prepare(r->db, "report", "spaces", &st))
+		return -1;
+	fputs("<table><tr><th>device</th><th>space</th><th class=n>allocations</th><th class=n>frees</th>"
+	      "<th class=n>allocated</th><th class=n>peak</th><th class=n>capacity</th><th class=n>leaked</th>"
+	      "<th class=n>leaked blocks</th><th class=n>released at close</th></tr>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24];
+		fputs("<tr>", f);
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 0)));
+		td_text(f, col_text(st, 1));
+		td_count(f, sqlite3_column_int64(st, 2));
+		td_count(f, sqlite3_column_int64(st, 3));
+		td_size(f, sqlite3_column_int64(st, 4));
+		td_size(f, sqlite3_column_int64(st, 5));
+		if (sqlite3_column_type(st, 10) == SQLITE_NULL)
+			fputs("<td class=n></td>", f);
+		else
+			td_size(f, sqlite3_column_int64(st, 10));
+		td_size(f, sqlite3_column_int64(st, 7));
+		td_count(f, sqlite3_column_int64(st, 6));
+		td_size(f, sqlite3_column_int64(st, 9));
+		fputs("</tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fputs("</table></section>\n", f);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ charts */
+
+#define CW 960.0 /* the chart's size in SVG units */
+#define CH 190.0
+#define ML 72.0 /* margins: left (sizes), right, top, bottom (times) */
+#define MR 12.0
+#define MT 10.0
+#define MB 26.0
+
+static double sx(const struct report *r, double x)
+{
+	double span = r->x1 > r->x0 ? r->x1 - r->x0 : 1;
+	return ML + (x - r->x0) / span * (CW - ML - MR);
+}
+
+static double sy(double v, double top)
+{
+	return MT + (CH - MT - MB) * (1 - (top > 0 ? v / top : 0));
+}
+
+static void x_label(const struct report *r, char *buf, double x)
+{
+	if (r->by_seq)
+		snprintf(buf, 32, "seq %.0f", x);
+	else
+		when(buf, x);
+}
+
+static int load_marks(struct report *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(r->db, "report", "marks", &st))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct mark *m = realloc(r->marks, (r->nmarks + 1) * sizeof(*m));
+		if (!m) {
+			sqlite3_finalize(st);
+			mtan_err("out of memory");
+			return -1;
+		}
+		r->marks = m;
+		m = &r->marks[r->nmarks];
+		m->x = (double)sqlite3_column_int64(st, r->by_seq ? 0 : 1);
+		if (!(m->label = strdup(col_text(st, 3) ? col_text(st, 3) : ""))) {
+			sqlite3_finalize(st);
+			mtan_err("out of memory");
+			return -1;
+		}
+		r->nmarks++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(r);
+}
+
+struct point {
+	double x0, x, live, max; /* a step (bucket) from x0 to x: the most live within, live after */
+};
+
+/* The series of one device and space: by time from the timeline, or by seq. */
+static int series(struct report *r, long long device, const char *space, struct point **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	if (mtan_prepare(r->db, "report", r->by_seq ? "seq_series" : "time_series", &st))
+		return -1;
+	sqlite3_bind_int64(st, 1, device);
+	sqlite3_bind_text(st, 2, space, -1, SQLITE_STATIC);
+	if (r->by_seq) {
+		sqlite3_bind_int64(st, 3, 1000);
+		sqlite3_bind_int64(st, 4, r->seq0);
+		sqlite3_bind_int64(st, 5, r->seq1);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct point *p = realloc(*out, cap * sizeof(*p));
+			if (!p) {
+				sqlite3_finalize(st);
+				mtan_err("out of memory");
+				return -1;
+			}
+			*out = p;
+		}
+		struct point *p = &(*out)[(*n)++];
+		double prev = *n > 1 ? p[-1].x : r->x0;
+		if (r->by_seq) {
+			p->x = (double)sqlite3_column_int64(st, 0);
+			p->live = (double)sqlite3_column_int64(st, 1);
+			p->max = (double)sqlite3_column_int64(st, 2);
+			/* bucket b of 1000 over the seqs */
+			double start = (double)r->seq0 + (double)sqlite3_column_int64(st, 3) * (double)(r->seq1 - r->seq0) / 1000.0;
+			p->x0 = start > prev ? start : prev;
+			if (p->x0 > p->x)
+				p->x0 = p->x;
+		} else {
+			p->x = (double)sqlite3_column_int64(st, 0);
+			p->live = (double)sqlite3_column_int64(st, 2);
+			p->max = (double)sqlite3_column_int64(st, 3);
+			/* a time bucket: 1/4096 of the span; the step starts at the bucket's start */
+			double start = (double)sqlite3_column_int64(st, 1) * (r->x1 / 4096.0);
+			p->x0 = start > prev ? start : prev;
+			if (p->x0 > p->x)
+				p->x0 = p->x;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(r);
+}
+
+/* One chart: the most live within each step (light) and live bytes after it (a line),
+ * stepping from zero at the start; the marks as dashed lines with their labels. */
+static void chart(struct report *r, const char *title, const struct point *p, size_t n, double peak)
+{
+	FILE *f = r->f;
+	char a[32], b[32];
+	double top = peak;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].max > top)
+			top = p[i].max;
+	fputs("<figure><figcaption>", f);
+	html(f, title);
+	fprintf(f, " <span class=where>peak %s</span></figcaption>\n", mtan_size(a, (uint64_t)peak));
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\">"
+		   "<title>", CW, CH);
+	html(f, title);
+	fputs(": live bytes</title>\n", f);
+	/* grid and axes: 0, half and the top; start, middle, end */
+	for (int i = 0; i <= 2; i++) {
+		double v = top * i / 2, y = sy(v, top);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e9ee\"/>", ML, y, CW - MR, y);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, y + 4,
+			mtan_size(a, (uint64_t)v));
+	}
+	for (int i = 0; i <= 2; i++) {
+		double x = r->x0 + (r->x1 - r->x0) * i / 2;
+		x_label(r, b, x);
+		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>", sx(r, x), CH - 8,
+			i == 0 ? "start" : i == 1 ? "middle" : "end", b);
+	}
+	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa3b2\"/>\n", ML, sy(0, top),
+		CW - MR, sy(0, top));
+	if (n) {
+		/* the most live within each step, filled */
+		fprintf(f, "<path fill=\"#c7d7fe\" stroke=\"none\" d=\"M%.1f %.1f", sx(r, r->x0), sy(0, top));
+		/* between steps live stays where the last one left it; within a step the most is
+		 * its own most or what was live as it began */
+		double live = 0;
+		for (size_t i = 0; i < n; i++) {
+			double most = p[i].max > live ? p[i].max : live;
+			fprintf(f, "H%.1fV%.1fH%.1f", sx(r, p[i].x0), sy(most, top), sx(r, p[i].x));
+			live = p[i].live;
+			fprintf(f, "V%.1f", sy(live, top));
+		}
+		fprintf(f, "H%.1fV%.1fZ\"/>\n", sx(r, r->x1), sy(0, top));
+		/* live bytes after each step */
+		fprintf(f, "<path fill=\"none\" stroke=\"#3e63dd\" stroke-width=\"1.5\" d=\"M%.1f %.1f", sx(r, r->x0),
+			sy(0, top));
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "H%.1fV%.1f", sx(r, p[i].x), sy(p[i].live, top));
+		fprintf(f, "H%.1f\"/>\n", sx(r, r->x1));
+	}
+	for (size_t i = 0; i < r->nmarks; i++) {
+		double x = sx(r, r->marks[i].x);
+		fprintf(f, "<g><title>mark ");
+		html(f, r->marks[i].label);
+		x_label(r, b, r->marks[i].x);
+		fprintf(f, " at %s</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5484d\" "
+			   "stroke-dasharray=\"4 3\"/>", b, x, MT, x, CH - MB);
+		if (r->nmarks <= 24) {
+			int left = x > CW - 120; /* near the right edge: the label goes left of the line */
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" style=\"fill:#e5484d\">",
+				left ? x - 3 : x + 3, MT + 10 + (double)(i % 3) * 12, left ? "end" : "start");
+			html(f, r->marks[i].label);
+			fputs("</text>", f);
+		}
+		fputs("</g>\n", f);
+	}
+	fputs("</svg></figure>\n", f);
+}
+
+static int charts(struct report *r)
+{
+	sqlite3_stmt *st;
+	int rc, ret = -1;
+	if (mtan_prepare(r->db, "report", "span", &st))
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return sqlerr(r);
+	}
+	double t1 = (double)sqlite3_column_int64(st, 0);
+	r->seq0 = sqlite3_column_int64(st, 1);
+	r->seq1 = sqlite3_column_int64(st, 2);
+	long long buckets = sqlite3_column_int64(st, 3), lifetimes = sqlite3_column_int64(st, 4);
+	sqlite3_finalize(st);
+	/* a run short for the recorder's coarse clock (~1 ms) puts its events in a few time
+	 * buckets: such a chart says little, event order says more */
+	r->by_seq = t1 <= 0 || (buckets < 32 && lifetimes > buckets);
+	r->x0 = r->by_seq ? (double)r->seq0 : 0;
+	r->x1 = r->by_seq ? (double)r->seq1 : t1;
+	if (load_marks(r))
+		return -1;
+	fputs("<section id=timeline><h2>Live memory over time</h2>\n", r->f);
+	if (r->by_seq)
+		fputs("<p class=meta>This run was short for the recorder's clock (its events have few distinct "
+		      "times): the charts go by event order (seq) instead of time.</p>\n", r->f);
+	fputs("<p class=meta>The line: live bytes after each step; the shade: the most live within it. "
+	      "Dashed: marks.</p>\n", r->f);
+	if (mtan_prepare(r->db, "report", "spaces", &st))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long device = sqlite3_column_int64(st, 0);
+		const char *space = col_text(st, 1);
+		char d[24], *title = NULL;
+		struct point *p = NULL;
+		size_t n = 0;
+		if (asprintf(&title, "%s %s", dev_name(d, device), space ? space : "") < 0) {
+			mtan_err("out of memory");
+			goto out;
+		}
+		if (series(r, device, space, &p, &n)) {
+			free(title);
+			goto out;
+		}
+		chart(r, title, p, n, (double)sqlite3_column_int64(st, 5));
+		free(title);
+		free(p);
+	}
+	if (rc != SQLITE_DONE) {
+		sqlerr(r);
+		goto out;
+	}
+	if (r->nmarks) {
+		fputs("<h3>Marks</h3><table><tr><th>label</th><th class=n>at</th></tr>\n", r->f);
+		for (size_t i = 0; i < r->nmarks && (long long)i < r->limit * 5; i++) {
+			char b[32];
+			fputs("<tr>", r->f);
+			td_text(r->f, r->marks[i].label);
+			x_label(r, b, r->marks[i].x);
+			fprintf(r->f, "<td class=n>%s</td></tr>\n", b);
+		}
+		fputs("</table>\n", r->f);
+	}
+	fputs("</section>\n", r->f);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ------------------------------------------------------------------ stacks */
+
+/* A stack as an ordered list, innermost first; frames before the site (the allocator and
+ * runtime) greyed. */
+static int stack_list(struct report *r, long long stack)
+{
+	sqlite3_stmt *fr;
+	int rc, n = 0;
+	FILE *f = r->f;
+	if (stack < 0) {
+		fputs("<p class=where>(no stack recorded)</p>\n", f);
+		return 0;
+	}
+	if (mtan_prepare(r->db, "report", "frames", &fr))
+		return -1;
+	sqlite3_bind_int64(fr, 1, stack);
+	fputs("<ol class=stack start=0>\n", f);
+	while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		const char *fn = col_text(fr, 1), *file = col_text(fr, 2), *mod = col_text(fr, 4);
+		const char *mbase = mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
+		fprintf(f, "<li%s>", sqlite3_column_int(fr, 7) ? "" : " class=rt");
+		if (fn) {
+			html(f, fn);
+		} else if (mod) {
+			html(f, mbase);
+			fprintf(f, "+0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 5));
+		} else {
+			fprintf(f, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 6));
+		}
+		if (file) {
+			const char *fbase = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+			fputs(" <span class=where>", f);
+			html(f, fbase);
+			if (sqlite3_column_type(fr, 3) != SQLITE_NULL)
+				fprintf(f, ":%d", sqlite3_column_int(fr, 3));
+			fputs("</span>", f);
+		}
+		if (fn && mod) {
+			fputs(" <span class=where>in ", f);
+			html(f, mbase);
+			fputs("</span>", f);
+		}
+		fputs("</li>\n", f);
+		n++;
+	}
+	sqlite3_finalize(fr);
+	fputs("</ol>\n", f);
+	return rc == SQLITE_DONE ? 0 : sqlerr(r);
+}
+
+/* ------------------------------------------------------------------ sections */
+
+static int growth(struct report *r)
+{
+	sqlite3_stmt *st, *sites = NULL;
+	FILE *f = r->f;
+	int rc, ret = -1;
+	if (mtan_prepare(r->db, "report", "growth", &st) || mtan_prepare(r->db, "report", "growth_sites", &sites))
+		goto out;
+	fputs("<section id=growth><h2>Growth</h2>\n<p class=meta>Plateau, growth or sawtooth of each device's "
+	      "and space's live bytes after warm-up and before a teardown (as <code>mtan growth</code>).</p>\n"
+	      "<table><tr><th>device</th><th>space</th><th>verdict</th><th class=n>rate</th>"
+	      "<th class=n>judged from</th><th class=n>to</th><th class=n>live then</th><th class=n>and at its end</th></tr>\n", f);
+	int growing = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24], a[32], b[32];
+		const char *verdict = col_text(st, 2);
+		int grows = verdict && !strcmp(verdict, "growth");
+		growing += grows;
+		fputs("<tr>", f);
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 0)));
+		td_text(f, col_text(st, 1));
+		fprintf(f, "<td class=%s>", grows ? "bad" : "ok");
+		html(f, verdict);
+		double rate = sqlite3_column_double(st, 3);
+		fprintf(f, "</td><td class=n>%s%s/s</td>", rate < 0 ? "-" : "", mtan_size(a, (uint64_t)fabs(rate)));
+		fprintf(f, "<td class=n>%s</td>", when(a, (double)sqlite3_column_int64(st, 5)));
+		fprintf(f, "<td class=n>%s</td>", when(b, (double)sqlite3_column_int64(st, 6)));
+		td_size(f, sqlite3_column_int64(st, 7));
+		td_size(f, sqlite3_column_int64(st, 8));
+		fputs("</tr>\n", f);
+	}
+	if (rc != SQLITE_DONE) {
+		sqlerr(r);
+		goto out;
+	}
+	fputs("</table>\n", f);
+	/* the growing sites of what grows */
+	sqlite3_reset(st);
+	while (growing && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *verdict = col_text(st, 2);
+		if (!verdict || strcmp(verdict, "growth"))
+			continue;
+		char d[24], a[32], b[32];
+		fprintf(f, "<h3>Growing sites: %s ", dev_name(d, sqlite3_column_int64(st, 0)));
+		html(f, col_text(st, 1));
+		fputs("</h3>\n", f);
+		sqlite3_reset(sites);
+		sqlite3_bind_int64(sites, 1, sqlite3_column_int64(st, 0));
+		sqlite3_bind_text(sites, 2, col_text(st, 1), -1, SQLITE_TRANSIENT);
+		while ((rc = sqlite3_step(sites)) == SQLITE_ROW) {
+			fprintf(f, "<details class=site open><summary>+%s in %s more blocks (pid %lld)</summary>\n",
+				mtan_size(a, (uint64_t)sqlite3_column_int64(sites, 2)),
+				mtan_count(b, (uint64_t)sqlite3_column_int64(sites, 3)), sqlite3_column_int64(sites, 0));
+			if (stack_list(r, sqlite3_column_type(sites, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(sites, 1)))
+				goto out;
+			fputs("</details>\n", f);
+		}
+		if (rc != SQLITE_DONE) {
+			sqlerr(r);
+			goto out;
+		}
+	}
+	fputs("</section>\n", f);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(sites);
+	return ret;
+}
+
+static int leaks(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	int rc, n = 0;
+	if (mtan_prepare(r->db, "report", "leak_sites", &st))
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	fputs("<section id=leaks><h2>Leaks</h2>\n<p class=meta>Blocks never freed, by allocation site, the most "
+	      "bytes first. Greyed frames are the allocator's and the runtime's.</p>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char a[32], b[32], d[24];
+		long long blocks = sqlite3_column_int64(st, 4);
+		fprintf(f, "<details class=site open><summary>%s bytes in %s %s (pid %lld, %s ",
+			mtan_count(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)blocks),
+			blocks == 1 ? "block" : "blocks", sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
+		html(f, col_text(st, 2));
+		fputs(")</summary>\n", f);
+		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		fputs("</details>\n", f);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	if (!n)
+		fputs("<p class=ok>No leaks.</p>\n", f);
+	/* released by device close: not leaks */
+	if (mtan_prepare(r->db, "report", "released", &st))
+		return -1;
+	n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24];
+		if (!n++)
+			fputs("<h3>Released by device close (not leaks)</h3><table><tr><th class=n>pid</th><th>device</th>"
+			      "<th>space</th><th class=n>blocks</th><th class=n>bytes</th></tr>\n", f);
+		fprintf(f, "<tr><td class=n>%lld</td>", sqlite3_column_int64(st, 0));
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 1)));
+		td_text(f, col_text(st, 2));
+		td_count(f, sqlite3_column_int64(st, 3));
+		td_size(f, sqlite3_column_int64(st, 4));
+		fputs("</tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fprintf(f, "%s</section>\n", n ? "</table>" : "");
+	return 0;
+}
+
+static int anomalies(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	int rc, n = 0;
+	if (mtan_prepare(r->db, "report", "anomalies", &st))
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	fputs("<section id=anomalies><h2>Anomalies</h2>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24];
+		if (!n++)
+			fputs("<table><tr><th>kind</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
+			      "<th class=n>seq</th><th class=n>thread</th><th>function</th><th class=n>size</th></tr>\n", f);
+		fputs("<tr>", f);
+		td_text(f, col_text(st, 0));
+		fprintf(f, "<td class=n>%lld</td>", sqlite3_column_int64(st, 1));
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 2)));
+		td_text(f, col_text(st, 3));
+		fprintf(f, "<td class=mono>0x%" PRIx64 "</td>", (uint64_t)sqlite3_column_int64(st, 4));
+		fprintf(f, "<td class=n>%lld</td><td class=n>%lld</td>", sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 7));
+		td_text(f, col_text(st, 8));
+		if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+			fputs("<td class=n></td>", f);
+		else
+			td_size(f, sqlite3_column_int64(st, 9));
+		fputs("</tr>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fprintf(f, "%s</section>\n", n ? "</table>" : "<p class=ok>None: every free matched a live block.</p>");
+	return 0;
+}
+
+static int races(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	int rc, n = 0;
+	if (mtan_prepare(r->db, "report", "races", &st))
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	fputs("<section id=races><h2>Address-reuse races</h2>\n<p class=meta>The tracked order contradicts the "
+	      "allocator's: an allocator reported an event after releasing its lock (repaired in the "
+	      "lifetimes; see <code>mtan races</code>).</p>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24], a[32];
+		if (!n++)
+			fputs("<table><tr><th>form</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
+			      "<th class=n>free (seq, thread)</th><th class=n>reuse (seq, thread)</th>"
+			      "<th class=n>late alloc (seq, thread)</th><th class=n>window</th></tr>\n", f);
+		fputs("<tr>", f);
+		td_text(f, col_text(st, 0));
+		fprintf(f, "<td class=n>%lld</td>", sqlite3_column_int64(st, 1));
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 2)));
+		td_text(f, col_text(st, 3));
+		fprintf(f, "<td class=mono>0x%" PRIx64 "</td>", (uint64_t)sqlite3_column_int64(st, 4));
+		fprintf(f, "<td class=n>%lld, %lld</td><td class=n>%lld, %lld</td>", sqlite3_column_int64(st, 5),
+			sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8));
+		if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+			fputs("<td class=n></td>", f);
+		else
+			fprintf(f, "<td class=n>%lld, %lld</td>", sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
+		fprintf(f, "<td class=n>%s</td></tr>\n", when(a, (double)sqlite3_column_int64(st, 11)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fprintf(f, "%s</section>\n", n ? "</table>" : "<p class=ok>None.</p>");
+	return 0;
+}
+
+static int fragmentation(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	int rc;
+	if (mtan_prepare(r->db, "report", "fragmentation", &st))
+		return -1;
+	fputs("<section id=frag><h2>Fragmentation at each space's peak</h2>\n<table><tr><th class=n>pid</th>"
+	      "<th>device</th><th>space</th><th class=n>at</th><th class=n>capacity</th><th class=n>live blocks</th>"
+	      "<th class=n>live</th><th class=n>free</th><th class=n>holes</th><th class=n>largest free</th>"
+	      "<th class=n>external fragmentation</th></tr>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char d[24], a[32];
+		fprintf(f, "<tr><td class=n>%lld</td>", sqlite3_column_int64(st, 0));
+		td_text(f, dev_name(d, sqlite3_column_int64(st, 1)));
+		td_text(f, col_text(st, 2));
+		fprintf(f, "<td class=n>%s</td>", when(a, (double)sqlite3_column_int64(st, 3)));
+		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+			fputs("<td class=n></td>", f);
+		else
+			td_size(f, sqlite3_column_int64(st, 4));
+		td_count(f, sqlite3_column_int64(st, 5));
+		td_size(f, sqlite3_column_int64(st, 6));
+		td_size(f, sqlite3_column_int64(st, 7));
+		td_count(f, sqlite3_column_int64(st, 8));
+		td_size(f, sqlite3_column_int64(st, 9));
+		fprintf(f, "<td class=n>%.1f%%</td></tr>\n", 100 * sqlite3_column_double(st, 10));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fputs("</table></section>\n", f);
+	return 0;
+}
+
+static int top_sites(struct report *r)
+{
+	sqlite3_stmt *st;
+	FILE *f = r->f;
+	int rc;
+	if (mtan_prepare(r->db, "report", "top", &st))
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	fputs("<section id=top><h2>Top allocation sites</h2>\n<p class=meta>By bytes allocated over the run "
+	      "(as <code>mtan top</code>); temporaries: blocks freed within 1 ms.</p>\n", f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char a[32], b[32], c[32], e[32], d[24];
+		fprintf(f, "<details class=site><summary>%s in %s allocations, %s temporaries, %s leaked (pid %lld, %s ",
+			mtan_size(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)sqlite3_column_int64(st, 4)),
+			mtan_count(c, (uint64_t)sqlite3_column_int64(st, 6)), mtan_size(e, (uint64_t)sqlite3_column_int64(st, 7)),
+			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
+		html(f, col_text(st, 2));
+		fputs(")</summary>\n", f);
+		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+		fputs("</details>\n", f);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(r);
+	fputs("</section>\n", f);
+	return 0;
+}
+
+static int page(struct report *r, const char *name)
+{
+	FILE *f = r->f;
+	char *cmdline = mtan_meta_text(r->db, "cmdline"), *host = mtan_meta_text(r->db, "host");
+	long long realtime = mtan_meta_int(r->db, "realtime_ns", 0);
+	int complete = mtan_meta_int(r->db, "complete", 0) != 0, ret = -1;
+	fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+	      "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>mtan report: ", f);
+	html(f, name);
+	fprintf(f, "</title>\n<style>\n%s</style></head><body>\n<h1>Memory report: <code>", style);
+	html(f, name);
+	fputs("</code></h1>\n<p class=meta>", f);
+	if (cmdline) {
+		fputs("<code>", f);
+		html(f, cmdline);
+		fputs("</code>", f);
+	}
+	if (host) {
+		fputs(" on ", f);
+		html(f, host);
+	}
+	if (realtime > 0) {
+		time_t t = (time_t)(realtime / 1000000000);
+		struct tm tm;
+		char when_s[64];
+		if (gmtime_r(&t, &tm) && strftime(when_s, sizeof when_s, "%Y-%m-%d %H:%M:%S UTC", &tm))
+			fprintf(f, ", recorded %s", when_s);
+	}
+	fprintf(f, "; %s</p>\n", complete ? "complete" : "<span class=bad>incomplete (the recording stopped early)</span>");
+	if (summary(r) || charts(r) || growth(r) || leaks(r) || anomalies(r) || races(r) || fragmentation(r) || top_sites(r))
+		goto out;
+	fprintf(f, "<footer>mtan %s, schema %d</footer>\n</body></html>\n", MTAN_VERSION, MTAN_SCHEMA_VERSION);
+	ret = 0;
+out:
+	free(cmdline);
+	free(host);
+	return ret;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct mtan_opts o;
+	struct report r;
+	sqlite3 *db = NULL;
+	char *path = NULL, *tmp = NULL;
+	FILE *f = NULL;
+	output = NULL;
+	memset(&r, 0, sizeof r);
+	int ret = mtan_parse(argc, argv, "report", cmd_report_usage, extra, &o);
+	if (ret != MTAN_GO)
+		return ret;
+	ret = 1;
+	if (mtan_open(&o, &db, NULL, NULL))
+		goto out;
+	int to_stdout = output && !strcmp(output, "-");
+	if (!to_stdout) {
+		if (output)
+			path = strdup(output);
+		else if (asprintf(&path, "%s.html", o.input) < 0)
+			path = NULL;
+		if (!path || asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
+			tmp = NULL;
+			mtan_err("out of memory");
+			goto out;
+		}
+		if (!(f = fopen(tmp, "w"))) {
+			mtan_err("cannot create '%s': %s", tmp, strerror(errno));
+			goto out;
+		}
+	}
+	r.db = db;
+	r.o = &o;
+	r.f = to_stdout ? stdout : f;
+	r.limit = o.limit >= 0 ? o.limit : 20;
+	const char *name = strrchr(o.input, '/') ? strrchr(o.input, '/') + 1 : o.input;
+	if (page(&r, name))
+		goto out;
+	if (fflush(r.f) || ferror(r.f)) {
+		mtan_err("cannot write '%s': %s", to_stdout ? "stdout" : tmp, strerror(errno));
+		goto out;
+	}
+	if (f) {
+		int rc = fclose(f);
+		f = NULL;
+		if (rc || rename(tmp, path) < 0) {
+			mtan_err("cannot write '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (!o.quiet)
+			mtan_note("report written to '%s'", path);
+	}
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	if (ret && tmp)
+		unlink(tmp);
+	for (size_t i = 0; i < r.nmarks; i++)
+		free(r.marks[i].label);
+	free(r.marks);
+	free(path);
+	free(tmp);
+	sqlite3_close(db);
+	return ret;
+}
