@@ -2392,6 +2392,22 @@ void mtan_trace_error(const char *trace, int err, long long offset)
 		mtan_err("'%s': %s at offset %lld", trace, mtf_strerror(err), offset);
 }
 
+/* What the progress line says for a PHASE() of the load. */
+static const char *progress_phase(const char *call)
+{
+	static const struct {
+		const char *prefix, *phase;
+	} phases[] = {
+		{"pair", "pairing"}, {"write_lifetimes", "writing lifetimes"}, {"write_sites", "counting sites"},
+		{"write_frames", "symbolizing"}, {"mtan_exec", "indexing"}, {"write_growth", "judging growth"},
+		{"write_meta", "finishing"},
+	};
+	for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
+		if (!strncmp(call, phases[i].prefix, strlen(phases[i].prefix)))
+			return phases[i].phase;
+	return "writing";
+}
+
 int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 {
 	return mtan_load_with(trace, dbpath, NULL, st);
@@ -2424,12 +2440,17 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	}
 	if (open_db(&L, dbpath))
 		goto out;
+	mtan_progress_start(trace);
+	uint64_t records = 0;
 	do {
 		if (read_record(&L, &rec)) {
 			if (!L.reported)
 				mtan_err("'%s': out of memory", trace);
 			goto out;
 		}
+		if (++records % 64 == 0)
+			mtan_progress("reading", (double)mtf_reader_good_offset(r) / (double)(mtf_reader_file_size(r) + 1),
+				      L.events);
 	} while ((rc = mtf_reader_next(r, &rec)) == 1);
 	L.good_off = mtf_reader_good_offset(r);
 	L.file_bytes = mtf_reader_file_size(r);
@@ -2443,7 +2464,8 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	}
 	mtf_reader_free(r);
 	r = NULL;
-#define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, (x))
+#define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, \
+		  mtan_progress(progress_phase(#x), -1, L.events), (x))
 	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
 	    write_timeline(&L) || write_processes(&L) ||
 	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_sites(&L)) || PHASE(write_frames(&L)) ||
@@ -2469,6 +2491,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	st->damaged = *L.err != 0;
 	ret = 0;
 out:
+	mtan_progress_end();
 	mtf_reader_free(r);
 	loader_release(&L);
 	return ret;

@@ -141,6 +141,17 @@ void mtan_rows_column(struct mtan_rows *r, sqlite3_stmt *st, int i);
 int mtan_rows_end(struct mtan_rows *r);
 void mtan_rows_free(struct mtan_rows *r);
 
+/* ---- progress.c: how a load is getting on, on stderr when it is a terminal ---- */
+/* -q turns it off (mtan_parse calls this). */
+void mtan_progress_quiet(int quiet);
+/* A load of trace starts; nothing shows before it has taken 0.5 s. */
+void mtan_progress_start(const char *trace);
+/* Where it is: a phase ("reading", "pairing", ...), the fraction done (< 0: unknown) and
+ * the events read so far (0: leave out). Cheap when nothing is to be drawn. */
+void mtan_progress(const char *phase, double fraction, uint64_t events);
+/* The load ended: the line, if one was drawn, is cleared. */
+void mtan_progress_end(void);
+
 /* ---- suppress.c: LeakSanitizer-style leak suppressions (mtan check) ---- */
 struct mtan_supp_entry {
 	char *pattern;        /* the PATTERN of leak:PATTERN */

@@ -181,5 +181,6 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	if (optind + nargs < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind + nargs]);
 	o->input = o->args[0];
+	mtan_progress_quiet(o->quiet);
 	return MTAN_GO;
 }
