@@ -5,8 +5,9 @@ CC ?= gcc
 B := build
 
 # chromium: tests/e2e/report.sh renders mtan's HTML report headless (apt-get install took 32 s
-# with the package lists updated, ~290 MB installed)
-DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium
+# with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
+# the manual pages
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
@@ -26,7 +27,7 @@ SAMPLE_CXX := $(wildcard samples/*.cpp)
 ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
 MTAN_DEPS := $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(wildcard analyze/*.h formats/*.h)
 
-.PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds
+.PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds man
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
 
 deps: $(B)/.deps
@@ -163,12 +164,21 @@ install: all
 	install -m 755 $(B)/mtrec $(B)/mtan $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 $(B)/libmtrec.so $(DESTDIR)$(PREFIX)/lib/mtrec/
 	install -m 644 record/mtrec.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 formats/FORMAT.md analyze/SCHEMA.md $(DESTDIR)$(PREFIX)/share/doc/mtrec/
+	install -m 644 formats/FORMAT.md analyze/SCHEMA.md analyze/CSV.md $(DESTDIR)$(PREFIX)/share/doc/mtrec/
 	for m in doc/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 644 doc/mtan.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mtrec $(DESTDIR)$(PREFIX)/bin/mtan $(DESTDIR)$(PREFIX)/include/mtrec.h
 	rm -rf $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/share/doc/mtrec
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/mtrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtan.1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
+
+# doc/mtan.1 is written by mtan from its command table and usage texts (tests/e2e/docs.sh
+# fails when it is out of date): `make man` after changing a command's usage.
+man: $(B)/mtan
+	$(B)/mtan help --man >doc/mtan.1
 
 clean:
 	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c \

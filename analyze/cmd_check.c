@@ -32,7 +32,7 @@ const char cmd_check_usage[] =
 	"leak:_dl_allocate_tls (threads' TLS vectors, kept with glibc's cached stacks), and\n"
 	"LeakSanitizer's own leak:*pthread_exit*, leak:*_dl_map_object_deps* and\n"
 	"leak:*tls_get_addr*. What each suppression matched is noted on stderr (not with -q).\n"
-	"--format csv or json lists every check: check, failed (0 or 1; json: true or false),\n"
+	"--format csv or json lists every check: check, failed (0 or 1),\n"
 	"value (bytes for leaks, else a count), limit and message.";
 
 #define MAX_SUPP_FILES 16

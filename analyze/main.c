@@ -2,10 +2,16 @@
  * and `mtan --help`; each command lives in its own cmd_<name>.c with its own options. */
 #include "mtan.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmd_help(int argc, char **argv);
-static const char cmd_help_usage[] = "help [COMMAND]\n\nShows the commands, or one command's options.";
+static const char cmd_help_usage[] =
+	"help [COMMAND]\n       help --man\n\n"
+	"Shows the commands, or one command's options. --man writes mtan's manual page (roff,\n"
+	"as doc/mtan.1 holds it) from the same table and usage texts.";
 
 /* Sorted by name; adding a command is one file and one row here. */
 static const struct command {
@@ -14,7 +20,7 @@ static const struct command {
 	const char *usage;
 	const char *summary;
 } commands[] = {
-	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit (with suppressions) or anomalies"},
+	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit, anomalies or growth"},
 	{"diff", cmd_diff, cmd_diff_usage, "leak sites that changed between two runs: new, fixed, grown, shrunk"},
 	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks for flame graphs"},
 	{"frag", cmd_frag, cmd_frag_usage, "fragmentation per device and space: holes, largest free block"},
@@ -52,10 +58,120 @@ static const struct command *find(const char *name)
 	return NULL;
 }
 
+/* Writes text as roff lines: backslashes and hyphens escaped, no line starting with a
+ * control character. */
+static void roff(FILE *f, const char *text, size_t len)
+{
+	int bol = 1;
+	for (size_t i = 0; i < len; i++) {
+		char c = text[i];
+		if (bol && (c == '.' || c == '\''))
+			fputs("\\&", f);
+		if (c == '\\')
+			fputs("\\e", f);
+		else if (c == '-')
+			fputs("\\-", f);
+		else
+			fputc(c, f);
+		bol = c == '\n';
+	}
+	if (len && text[len - 1] != '\n')
+		fputc('\n', f);
+}
+
+/* A command's --help, as it prints it, into a string (caller frees); NULL on failure. */
+static char *help_text(const struct command *c, size_t *len)
+{
+	char *args[] = {(char *)c->name, "--help", NULL}, *text = NULL;
+	FILE *tmp = tmpfile();
+	int saved = -1;
+	fflush(stdout);
+	if (!tmp || (saved = dup(STDOUT_FILENO)) < 0 || dup2(fileno(tmp), STDOUT_FILENO) < 0)
+		goto out;
+	if (c->fn == cmd_help)
+		printf("usage: mtan %s\n", c->usage);
+	else
+		c->fn(2, args);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	long n = ftell(tmp);
+	if (n < 0 || !(text = malloc((size_t)n + 1)))
+		goto out;
+	rewind(tmp);
+	*len = fread(text, 1, (size_t)n, tmp);
+	text[*len] = 0;
+out:
+	if (saved >= 0)
+		close(saved);
+	if (tmp)
+		fclose(tmp);
+	return text;
+}
+
+/* mtan's manual page: the commands and every command's usage from the table. */
+static int man_page(FILE *f)
+{
+	fprintf(f, ".\\\" doc/mtan.1: written by 'mtan help --man' (make man) from the command table; do not edit\n"
+		   ".TH MTAN 1 \"\" \"mtan %s\" \"User Commands\"\n", MTAN_VERSION);
+	fputs(".SH NAME\nmtan \\- find leaks, growth and other trouble in memory traces recorded by mtrec\n"
+	      ".SH SYNOPSIS\n.B mtan\n[\\fB\\-\\-version\\fR] [\\fB\\-\\-help\\fR]\n.I COMMAND\n"
+	      "[\\fIoptions\\fR] \\fITRACE\\fR|\\fIDB\\fR\n"
+	      ".SH DESCRIPTION\n"
+	      "\\fBmtan\\fR loads a trace written by \\fBmtrec\\fR(1) into an SQLite database once\n"
+	      "(\\fITRACE\\fB.db\\fR beside it, rebuilt when the trace changes; or \\fB\\-\\-db\\fR \\fIPATH\\fR) and answers\n"
+	      "each command with SQL over it. A command takes the trace or such a database. The schema is\n"
+	      "documented in SCHEMA.md (share/doc/mtrec), for queries of your own with \\fBmtan sql\\fR or\n"
+	      "\\fBsqlite3\\fR(1); the CSV that \\fBmtan import\\fR reads and \\fBmtan export\\fR writes, in CSV.md.\n"
+	      ".PP\nReports come as a table for people (sizes like 14.8 MiB, fitted to the terminal's width),\n"
+	      "as CSV (\\fB\\-\\-format csv\\fR) or as JSON (\\fB\\-\\-format json\\fR). Loads that take more\n"
+	      "than a moment show their progress on stderr when it is a terminal.\n"
+	      ".SH COMMANDS\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		fprintf(f, ".TP\n.B %s\n", commands[i].name);
+		roff(f, commands[i].summary, strlen(commands[i].summary));
+	}
+	fputs(".SH \"COMMANDS IN DETAIL\"\nEach command's usage and options, as \\fBmtan\\fR \\fICOMMAND\\fR "
+	      "\\fB\\-\\-help\\fR shows them.\n", f);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		size_t len = 0;
+		char *text = help_text(&commands[i], &len);
+		if (!text) {
+			mtan_err("help: cannot write the manual page: %s", strerror(errno));
+			return 1;
+		}
+		const char *body = text;
+		if (!strncmp(body, "usage: ", 7))
+			body += 7;
+		fprintf(f, ".SS %s\n.nf\n", commands[i].name);
+		roff(f, body, len - (size_t)(body - text));
+		fputs(".fi\n", f);
+		free(text);
+	}
+	fputs(".SH ENVIRONMENT\n"
+	      ".TP\n.B COLUMNS\nThe width tables fit (else the terminal's, else 100).\n"
+	      ".TP\n.B TMPDIR\nWhere a trace's database goes when the trace's directory is not writable\n"
+	      "(\\fI$TMPDIR\\fB/mtan\\-\\fIUID\\fR).\n"
+	      ".TP\n.B MTAN_PROGRESS_AFTER_MS\nHow long a load runs before its progress shows (default 500; for tests).\n"
+	      ".SH \"EXIT STATUS\"\n0 done; 1 an error, or findings for \\fBcheck\\fR; 2 a usage error.\n"
+	      ".SH EXAMPLES\n.nf\nmtrec \\-o run.zst ./myapp\nmtan summary run.zst\nmtan leaks run.zst\n"
+	      "mtan check run.zst \\-\\-suppressions lsan.supp \\-\\-max\\-leaked 64K\n"
+	      "mtan sql run.zst \"SELECT * FROM leak_sites ORDER BY bytes DESC LIMIT 5\"\n"
+	      "mtan export run.zst \\-\\-folded | flamegraph.pl > leaks.svg\n"
+	      "mtan diff before.zst after.zst\nmtan report run.zst \\-o report.html\n.fi\n"
+	      ".SH \"SEE ALSO\"\n\\fBmtrec\\fR(1), \\fBsqlite3\\fR(1)\n", f);
+	return fflush(f) || ferror(f) ? 1 : 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--man"))
+		return man_page(stdout);
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("usage: mtan %s\n", cmd_help_usage);
 		return 0;
 	}
 	const struct command *c = find(argv[1]);

@@ -59,7 +59,7 @@ check_eq "clean: nothing leaked but stdio's buffer" "$(json_get clean.json '[s["
 # make install honours PREFIX and DESTDIR, and the installed mtrec finds its library
 check_rc "make install PREFIX=/opt/mt DESTDIR=stage" 0 make -s -C "$TOP" install PREFIX=/opt/mt DESTDIR="$PWD/stage"
 check_eq "make install: the files" "$(cd stage && find . -type f | sort | tr '\n' ' ')" \
-	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md "
+	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/bash-completion/completions/mtan ./opt/mt/share/doc/mtrec/CSV.md ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md ./opt/mt/share/man/man1/mtan.1 ./opt/mt/share/man/man1/mtrec.1 "
 check_rc "the installed mtrec records" 0 stage/opt/mt/bin/mtrec -q -o inst.zst "$SAMPLES/leaky"
 check_rc "the installed mtan reads it" 0 stage/opt/mt/bin/mtan leaks inst.zst --format json
 check_eq "the installed pair finds the same leaks" "$(json_get "$OUT" 'sorted(s["bytes"] for s in d)')" "[240, 3000, 4096]"
