@@ -7,7 +7,7 @@ B := build
 # chromium: tests/e2e/report.sh renders mtan's HTML report headless (apt-get install took 32 s
 # with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
 # the manual pages
-DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats

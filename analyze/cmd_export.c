@@ -117,108 +117,13 @@ out:
 	return ret;
 }
 
-struct line {
-	char *stack;
-	long long bytes;
-};
-
-static int by_stack(const void *a, const void *b)
-{
-	return strcmp(((const struct line *)a)->stack, ((const struct line *)b)->stack);
-}
-
-/* Appends a frame's name to the folded stack: its function, else module+0xoffset, else
- * its address; ';' (the separator) and control characters would break the line. */
-static void put_frame(FILE *m, sqlite3_stmt *fr, int first)
-{
-	const char *fn = (const char *)sqlite3_column_text(fr, 0);
-	const char *mod = (const char *)sqlite3_column_text(fr, 1);
-	char buf[64];
-	if (!first)
-		fputc(';', m);
-	if (!fn && mod) {
-		const char *base = strrchr(mod, '/');
-		for (const char *p = base ? base + 1 : mod; *p; p++)
-			fputc(*p == ';' || (unsigned char)*p < 0x20 ? '_' : *p, m);
-		snprintf(buf, sizeof buf, "+0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 2));
-		fn = buf;
-	} else if (!fn) {
-		snprintf(buf, sizeof buf, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3));
-		fn = buf;
-	}
-	for (const char *p = fn; *p; p++)
-		fputc(*p == ';' || (unsigned char)*p < 0x20 ? '_' : *p, m);
-}
-
 static int write_folded(sqlite3 *db, const struct mtan_opts *o, FILE *f)
 {
-	sqlite3_stmt *st = NULL, *fr = NULL;
-	struct line *v = NULL;
-	size_t n = 0, cap = 0;
-	int ret = -1, rc;
-	if (mtan_prepare(db, "export", of ? of : "leaked", &st) || mtan_prepare(db, "export", "frames", &fr))
-		goto out;
-	mtan_bind_common(st, o);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long bytes = sqlite3_column_int64(st, 1);
-		if (bytes <= 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct line *p = realloc(v, cap * sizeof(*p));
-			if (!p)
-				goto nomem;
-			v = p;
-		}
-		char *text = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&text, &len);
-		if (!m)
-			goto nomem;
-		int frames = 0;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			sqlite3_reset(fr);
-			sqlite3_bind_int64(fr, 1, sqlite3_column_int64(st, 0));
-			while ((rc = sqlite3_step(fr)) == SQLITE_ROW)
-				put_frame(m, fr, !frames++);
-			if (rc != SQLITE_DONE) {
-				fclose(m);
-				free(text);
-				goto sqlerr;
-			}
-		}
-		if (!frames)
-			fputs("[no stack]", m);
-		if (fclose(m) || !text)
-			goto nomem;
-		v[n].stack = text;
-		v[n++].bytes = bytes;
-	}
-	if (rc != SQLITE_DONE)
-		goto sqlerr;
-	/* stacks of different processes (or ids) that read the same are one line */
-	qsort(v, n, sizeof(*v), by_stack);
-	for (size_t i = 0; i < n;) {
-		size_t j = i + 1;
-		long long bytes = v[i].bytes;
-		while (j < n && !strcmp(v[j].stack, v[i].stack))
-			bytes += v[j++].bytes;
-		fprintf(f, "%s %lld\n", v[i].stack, bytes);
-		i = j;
-	}
-	ret = 0;
-	goto out;
-nomem:
-	mtan_err("out of memory");
-	goto out;
-sqlerr:
-	mtan_sqlerr(db, "cannot read the database");
-out:
-	for (size_t i = 0; i < n; i++)
-		free(v[i].stack);
-	free(v);
-	sqlite3_finalize(st);
-	sqlite3_finalize(fr);
+	struct mtan_flame fl;
+	if (mtan_flame_build(db, of ? of : "leaked", o, &fl))
+		return -1;
+	int ret = mtan_flame_folded(&fl, f);
+	mtan_flame_free(&fl);
 	return ret;
 }
 

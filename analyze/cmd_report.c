@@ -16,7 +16,8 @@ const char cmd_report_usage[] =
 	"Writes one HTML file (default: TRACE.html; '-o -': stdout) that needs nothing else:\n"
 	"the summary; a chart of live bytes over time for each device and space, with the\n"
 	"marks on the time axis (by event order when the trace's events share one time);\n"
-	"growth verdicts; the leak sites with their stacks; blocks released by device close;\n"
+	"growth verdicts; the leak sites with their stacks; flame graphs of the bytes leaked\n"
+	"and of those live at the peak, by stack; blocks released by device close;\n"
 	"anomalies; address-reuse races; fragmentation at each space's peak; the top\n"
 	"allocation sites. --limit N: the entries of each list (default 20).";
 
@@ -50,7 +51,9 @@ static const char style[] =
 	"font-weight:600}\n"
 	"ol.stack{margin:4px 0 2px;padding-left:28px}ol.stack li{font-family:ui-monospace,Menlo,Consolas,monospace;"
 	"font-size:12.5px}ol.stack li.rt{color:#8a93a3}.where{color:#5b6474}\n"
-	"footer{margin-top:32px;color:#8a93a3;font-size:12px}\n";
+	"footer{margin-top:32px;color:#8a93a3;font-size:12px}\n"
+	"svg.flame text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1d2330}svg.flame g:hover rect{"
+	"stroke:#1d2330;stroke-width:.8}\n";
 
 /* Writes s with HTML's special characters escaped (NULL writes nothing). */
 static void html(FILE *f, const char *s)
@@ -645,6 +648,125 @@ static int leaks(struct report *r)
 	return 0;
 }
 
+/* ------------------------------------------------------------------ flame graphs */
+
+#define FW 1068.0  /* a flame graph's width in SVG units */
+#define FROW 17.0  /* a frame's row */
+#define FMIN 0.5   /* narrower frames are left out; their bytes stay in their parent's box */
+#define FCHAR 6.7  /* a character of the frames' 11-unit monospace font, wide enough for most */
+
+/* The deepest frame wide enough to draw under node i. */
+static int flame_top(const struct mtan_flame *fl, size_t i, double scale)
+{
+	int d = fl->v[i].depth;
+	for (size_t c = fl->v[i].child; c; c = fl->v[c].next) {
+		if ((double)fl->v[c].bytes * scale < FMIN)
+			continue;
+		int k = flame_top(fl, c, scale);
+		if (k > d)
+			d = k;
+	}
+	return d;
+}
+
+/* Writes at most room characters of s (UTF-8), escaped; a longer s is cut to room - 2 and "..". */
+static void html_fit(FILE *f, const char *s, int room)
+{
+	size_t chars = 0, cut = 0;
+	for (size_t i = 0; s[i]; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == (size_t)(room - 2))
+			cut = i;
+	if (chars <= (size_t)room) {
+		html(f, s);
+		return;
+	}
+	char *head = strndup(s, cut);
+	html(f, head ? head : "");
+	fputs("..", f);
+	free(head);
+}
+
+/* Frame i at x and those above it: a box as wide as its bytes, named where it has room,
+ * every number in its tooltip. Colours stay with the name from run to run: warm for the
+ * program's frames, grey for the allocator's and the runtime's. */
+static void flame_frame(FILE *f, const struct mtan_flame *fl, size_t i, double x, double scale, int top)
+{
+	const struct mtan_flame_node *n = &fl->v[i];
+	double w = (double)n->bytes * scale, y = (double)(top - n->depth) * FROW;
+	uint64_t h = 1469598103934665603ull;
+	char a[32], b[32];
+	for (const unsigned char *p = (const unsigned char *)n->name; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	h ^= h >> 31;
+	int red = 205 + (int)(h % 50), green = (int)((h >> 8) % 200), blue = (int)((h >> 16) % 55);
+	if (!n->depth)
+		red = green = blue = 214;
+	else if (n->runtime)
+		red = green = 196 + (int)(h % 26), blue = red + 8;
+	fputs("<g><title>", f);
+	html(f, n->name);
+	fprintf(f, ": %s (%s bytes), %.1f%%</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" "
+		   "rx=\"2\" fill=\"rgb(%d,%d,%d)\"/>", mtan_size(a, (uint64_t)n->bytes), mtan_count(b, (uint64_t)n->bytes),
+		100.0 * (double)n->bytes / (double)fl->v[0].bytes, x, y, w, FROW - 1, red, green, blue);
+	int room = (int)((w - 6) / FCHAR);
+	if (room >= 3) {
+		fprintf(f, "<text x=\"%.2f\" y=\"%.0f\">", x + 3, y + 12);
+		html_fit(f, n->name, room);
+		fputs("</text>", f);
+	}
+	fputs("</g>\n", f);
+	for (size_t c = n->child; c; c = fl->v[c].next) {
+		if ((double)fl->v[c].bytes * scale >= FMIN)
+			flame_frame(f, fl, c, x, scale, top);
+		x += (double)fl->v[c].bytes * scale;
+	}
+}
+
+/* One flame graph of flame.sql's bytes of (leaked, peak), or what says there are none. */
+static int flame_graph(struct report *r, const char *of, const char *title, const char *none)
+{
+	struct mtan_flame fl;
+	FILE *f = r->f;
+	char a[32];
+	if (mtan_flame_build(r->db, of, r->o, &fl))
+		return -1;
+	long long total = fl.v[0].bytes;
+	fputs("<figure class=flame><figcaption>", f);
+	html(f, title);
+	fprintf(f, " <span class=where>%s</span></figcaption>\n", mtan_size(a, (uint64_t)total));
+	if (total <= 0) {
+		fprintf(f, "<p class=ok>%s</p></figure>\n", none);
+		mtan_flame_free(&fl);
+		return 0;
+	}
+	double scale = FW / (double)total;
+	int top = flame_top(&fl, 0, scale);
+	fprintf(f, "<svg class=\"flame\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
+		   "role=\"img\"><title>", FW, (double)(top + 1) * FROW);
+	html(f, title);
+	fputs("</title>\n", f);
+	flame_frame(f, &fl, 0, 0, scale, top);
+	fputs("</svg></figure>\n", f);
+	mtan_flame_free(&fl);
+	return 0;
+}
+
+static int flames(struct report *r)
+{
+	fputs("<section id=flame><h2>Flame graphs</h2>\n<p class=meta>Each box is a frame, as wide as the bytes "
+	      "of the stacks through it; the outermost frames at the bottom, the allocation at the top; grey "
+	      "frames are the allocator's and the runtime's. Hover over a box for its bytes. Boxes narrower "
+	      "than half a unit are left out (their bytes stay in the box below). "
+	      "<code>mtan export --folded --of leaked|peak</code> writes the same for other flame graph "
+	      "tools.</p>\n", r->f);
+	if (flame_graph(r, "leaked", "Leaked bytes by stack", "Nothing leaked.") ||
+	    flame_graph(r, "peak", "Bytes live at the peak by stack (every process, device and space)",
+			"Nothing was live at any time."))
+		return -1;
+	fputs("</section>\n", r->f);
+	return 0;
+}
+
 static int anomalies(struct report *r)
 {
 	sqlite3_stmt *st;
@@ -813,7 +935,7 @@ static int page(struct report *r, const char *name)
 			fprintf(f, ", recorded %s", when_s);
 	}
 	fprintf(f, "; %s</p>\n", complete ? "complete" : "<span class=bad>incomplete (the recording stopped early)</span>");
-	if (summary(r) || charts(r) || growth(r) || leaks(r) || anomalies(r) || races(r) || fragmentation(r) || top_sites(r))
+	if (summary(r) || charts(r) || growth(r) || leaks(r) || flames(r) || anomalies(r) || races(r) || fragmentation(r) || top_sites(r))
 		goto out;
 	fprintf(f, "<footer>mtan %s, schema %d</footer>\n</body></html>\n", MTAN_VERSION, MTAN_SCHEMA_VERSION);
 	ret = 0;

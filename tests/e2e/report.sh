@@ -1,8 +1,60 @@
 # mtan report: one self-contained HTML page. Its content on samples whose findings are
 # known (leaky's sites and numbers, meshdev's marks and devices, racyalloc's races, the
 # synthetic trace's anomalies), names escaped, nothing fetched, the SVG charts well-formed
-# XML, and the page rendered by headless chromium into a non-trivial PNG.
+# XML, the flame graphs read back into the stacks and bytes they draw, and the page
+# rendered by headless chromium into a non-trivial PNG.
 . "$TOP/tests/e2e/lib.bash"
+
+# flames HTML: each flame graph of the page read back from its boxes, one per line:
+# "CAPTION|ROOT_BYTES|BAD|FOLDED" where BAD counts boxes whose width is not their share of
+# the root's (1068 units), that do not sit on one box at least as wide, or that overlap the
+# next box of their row, and FOLDED is the
+# stacks the boxes make (each box's bytes not in the boxes on it), ';'-joined, sorted, '^'
+# between stacks.
+flames() {
+	python3 - "$1" <<'PY'
+import html, re, sys
+page = open(sys.argv[1]).read()
+for fig in re.findall(r"<figure class=flame><figcaption>(.*?)</figure>", page, re.S):
+	m = re.search(r'<svg class="flame" .*?</svg>', fig, re.S)
+	if not m:
+		continue
+	caption = html.unescape(re.sub(r" <span.*", "", fig.split("</figcaption>")[0]))
+	boxes = []
+	for name, b, x, y, w in re.findall(r'<g><title>(.*): [^:]* \(([\d,]+) bytes\), [\d.]+%</title>'
+			r'<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"', m.group(0)):
+		boxes.append([html.unescape(name), int(b.replace(",", "")), float(x), int(y), float(w), None, 0])
+	root = max(boxes, key=lambda b: b[3])
+	bad = 0
+	for b in boxes:
+		if abs(b[4] - b[1] * 1068.0 / root[1]) > 0.011:
+			bad += 1
+		if b is root:
+			continue
+		under = [p for p in boxes if p[3] == b[3] + 17 and p[2] - 0.011 <= b[2] and b[2] + b[4] <= p[2] + p[4] + 0.011]
+		if len(under) != 1:
+			bad += 1
+			continue
+		b[5] = under[0]
+		under[0][6] += b[1]
+	for y in set(b[3] for b in boxes):
+		row = sorted((b for b in boxes if b[3] == y), key=lambda b: b[2])
+		bad += sum(1 for a, c in zip(row, row[1:]) if a[2] + a[4] > c[2] + 0.011)
+	lines = []
+	for b in boxes:
+		if b is root or b[1] - b[6] <= 0:
+			continue
+		path, p = [], b
+		while p is not root and p is not None:
+			path.append(p[0])
+			p = p[5]
+		lines.append(";".join(reversed(path)) + " " + str(b[1] - b[6]))
+	print("%s|%d|%d|%s" % (caption, root[1], bad, "^".join(sorted(lines))))
+PY
+}
+folded_of() { # TRACE OF: mtan export --folded's lines the way flames() writes them
+	"$MTAN" export -q "$1" --folded --of "$2" | sort | paste -sd '^'
+}
 
 "$MTREC" -q -o leaky.zst "$SAMPLES/leaky" >/dev/null
 check_rc "report -o report.html" 0 "$MTAN" report leaky.zst -o report.html
@@ -11,7 +63,7 @@ check_eq "report: nothing on stdout" "$(cat "$OUT")" ""
 R=$(cat report.html)
 check_match "an HTML5 page" "^<!DOCTYPE html>" "$R"
 check_match "the trace named in the title" "<title>mtan report: leaky\.zst</title>" "$R"
-for s in summary timeline growth leaks anomalies races frag top; do
+for s in summary timeline growth leaks flame anomalies races frag top; do
 	check_match "section $s" "<section id=$s>" "$R"
 done
 check_match "summary: the events" "<td>events</td><td>229 \(119 allocations, 110 frees\)</td>" "$R"
@@ -30,7 +82,24 @@ check_eq "the SVG charts are well-formed XML" "$(python3 -c '
 import re, sys, xml.etree.ElementTree as ET
 svgs = re.findall(r"<svg .*?</svg>", open("report.html").read(), re.S)
 for s in svgs: ET.fromstring(s)
-print(len(svgs))')" 1
+print(len(svgs))')" 3
+
+# the flame graphs: leaked and live at the peak, each adding up to the summary's total,
+# every box as wide as its bytes, and the same stacks as mtan export --folded
+"$MTAN" summary leaky.zst --format json >sum.json
+flames report.html >flames.txt
+check_eq "flame graphs: two on leaky" "$(cut -d'|' -f1 flames.txt)" "Leaked bytes by stack
+Bytes live at the peak by stack (every process, device and space)"
+check_eq "flame graph of leaks: its root is the leaked bytes" "$(sed -n 1p flames.txt | cut -d'|' -f2)" \
+	"$(json_get sum.json 'd["leaked_bytes"]')"
+check_eq "flame graph of the peak: its root is the peak" "$(sed -n 2p flames.txt | cut -d'|' -f2)" \
+	"$(json_get sum.json 'd["peak_bytes"]')"
+check_eq "flame graphs: every box as wide as its share, on the box below" "$(cut -d'|' -f3 flames.txt | paste -sd' ')" "0 0"
+check_eq "flame graph of leaks: the stacks of export --folded" "$(sed -n 1p flames.txt | cut -d'|' -f4)" "$(folded_of leaky.zst leaked)"
+check_eq "flame graph of the peak: the stacks of export --folded --of peak" "$(sed -n 2p flames.txt | cut -d'|' -f4)" "$(folded_of leaky.zst peak)"
+check_match "flame graph: leak_buffers' box and its bytes" "<g><title>leak_buffers: 2\.9 KiB \(3,000 bytes\), 40\.9%</title><rect [^>]*fill=\"rgb\(2[0-9][0-9],[0-9]+,[0-9]+\)\"/><text [^>]*>leak_buffers</text></g>" "$R"
+check_match "flame graph: leak_config's box, too narrow for its name, cut" "<g><title>leak_config: 240 B \(240 bytes\), 3\.3%</title><rect [^>]*/><text [^>]*>le\.\.</text></g>" "$R"
+check_match "flame graph: libc's stdio frames grey" "<g><title>_IO_file_doallocate: 4\.0 KiB \(4,096 bytes\), 55\.8%</title><rect [^>]*fill=\"rgb\(([0-9]+),\1,[0-9]+\)\"/>" "$R"
 
 check_rc "report -o -: to stdout" 0 "$MTAN" report -q leaky.zst -o -
 check_eq "report -o -: the same page" "$(cat "$OUT")" "$R"
@@ -52,6 +121,20 @@ check_match "meshdev: device 0's capacity" "<td>device 0</td><td>DRAM</td>(<td c
 check_match "meshdev: released by device close, not leaks" "<h3>Released by device close \(not leaks\)</h3>" "$M"
 check_match "meshdev: device 0's released DRAM" "<td>device 0</td><td>DRAM</td><td class=n>16</td><td class=n title=\"15466496 bytes\">" "$M"
 
+check_eq "meshdev: the flame graph of the peak holds the peak, device memory included" \
+	"$(flames mesh.html | sed -n 2p | cut -d'|' -f2-3)" "$("$MTAN" summary mesh.zst --format json >mesh.json && json_get mesh.json 'd["peak_bytes"]')|0"
+
+# a real program with hundreds of stacks: boxes too narrow to draw are left out, their
+# bytes kept in the box below (every stack's bytes still add up to the root)
+"$MTREC" -q -o sq.zst sqlite3 :memory: "create table t(a); insert into t select value from generate_series(1, 20000); select count(*) from t;" >/dev/null
+"$MTAN" report -q sq.zst -o sq.html
+flames sq.html >sq.txt
+check_eq "sqlite3: the peak's flame graph, boxes as wide as their bytes" "$(sed -n 2p sq.txt | cut -d'|' -f3)" 0
+check_eq "sqlite3: the peak's flame graph adds up to the peak" "$(sed -n 2p sq.txt | cut -d'|' -f4 | tr '^' '\n' | awk '{s += $NF} END {print s}')" \
+	"$("$MTAN" summary sq.zst --format json >sq.json && json_get sq.json 'd["peak_bytes"]')"
+check_ge "sqlite3: more stacks at the peak than boxes drawn (narrow ones left out)" \
+	"$("$MTAN" export sq.zst --folded --of peak | wc -l)" "$(($(sed -n 2p sq.txt | cut -d'|' -f4 | tr '^' '\n' | wc -l) + 1))"
+
 # racyalloc: its ten races
 "$MTREC" -q -o racy.zst "$SAMPLES/racyalloc" >/dev/null
 "$MTAN" report -q racy.zst -o racy.html
@@ -63,6 +146,16 @@ check_match "racyalloc: the reuse_race anomalies counted" "<span class=bad>10 re
 "$MTAN" report -q basic.zst -o basic.html
 check_match "basic: the unmatched free" "<tr><td>unmatched_free</td><td class=n>100</td><td>host</td><td>heap</td><td class=mono>0x9000</td>" "$(cat basic.html)"
 check_match "basic: the double free" "<tr><td>double_free</td>" "$(cat basic.html)"
+check_eq "basic: the flame graph of leaks, stacks and none" "$(flames basic.html | sed -n 1p)" \
+	"Leaked bytes by stack|2330|0|[no stack] 30^site_beta 2000^site_caller;site_alpha 300"
+check_match "basic: a stack that was not recorded is one grey box" '<g><title>\[no stack\]: 30 B \(30 bytes\), 1\.3%</title><rect [^>]*fill="rgb\(([0-9]+),\1,[0-9]+\)"/>' "$(cat basic.html)"
+printf 'seq,time_ns,op,device,space,address,size,tid\n1,0,alloc,host,heap,0x10,64,1\n2,5,alloc,host,heap,0x90,36,1\n3,9,free,host,heap,0x10,,1\n4,9,free,host,heap,0x90,,1\n' >noleak.csv
+"$MTAN" import -q noleak.csv
+"$MTAN" report -q noleak.zst -o noleak.html
+check_match "no leaks: the flame graph says so" '<figure class=flame><figcaption>Leaked bytes by stack <span class=where>0 B</span></figcaption>
+<p class=ok>Nothing leaked\.</p></figure>' "$(cat noleak.html)"
+check_eq "no leaks: the peak's flame graph still drawn (100 bytes, no stacks)" "$(flames noleak.html)" \
+	"Bytes live at the peak by stack (every process, device and space)|100|0|[no stack] 100"
 printf 'seq,time_ns,op,device,space,address,size,tid\n1,0,alloc,0,"<b>&""x""</b>",0x10,64,1\n' >names.csv
 "$MTAN" import -q names.csv
 check_rc "report on a space named with markup" 0 "$MTAN" report -q names.zst -o names.html
