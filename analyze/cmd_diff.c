@@ -343,11 +343,6 @@ int cmd_diff(int argc, char **argv)
 	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, NULL, &o, names, 2);
 	if (ret != MTAN_GO)
 		return ret;
-	if (o.db) {
-		fprintf(stderr, "mtan: diff: --db names one database; give the two databases instead\n"
-				"mtan: try 'mtan diff --help'\n");
-		return 2;
-	}
 	ret = 1;
 	for (int k = 0; k < 2; k++) {
 		o.input = o.args[k];

@@ -22,26 +22,63 @@ static const struct option common[] = {
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
 #define MAX_EXTRA 16
 
-static const char common_help[] =
-	"  --db PATH             database of the trace (default: TRACE.db beside it)\n"
-	"  --format F            output format: table, csv or json (default: table)\n"
-	"  --limit N             show at most N entries\n"
-	"  --pid PID             only process PID\n"
+/* The common options a command has no use for: left out of its help and refused, so
+ * neither promises what the command would ignore. */
+enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16 };
+static const struct {
+	const char *cmd;
+	int unused;
+} unused[] = {
+	{"diff", NO_DB},                           /* two traces or databases */
+	{"import", NO_FORMAT | NO_LIMIT | NO_PID | NO_DB | NO_SYM}, /* it writes a trace */
+	{"load", NO_FORMAT | NO_LIMIT | NO_PID},   /* it loads every process */
+	{"report", NO_FORMAT | NO_PID},            /* HTML of the whole trace */
+	{"summary", NO_LIMIT},                     /* totals and every space */
+};
+
+static int unused_of(const char *cmd)
+{
+	for (size_t i = 0; i < sizeof unused / sizeof unused[0]; i++)
+		if (!strcmp(unused[i].cmd, cmd))
+			return unused[i].unused;
+	return 0;
+}
+
+static const char db_help[] =
+	"  --db PATH             database of the trace (default: TRACE.db beside it)\n";
+static const char format_help[] =
+	"  --format F            output format: table, csv or json (default: table)\n";
+static const char limit_help[] =
+	"  --limit N             show at most N entries\n";
+static const char pid_help[] =
+	"  --pid PID             only process PID\n";
+static const char sym_help[] =
 	"  --sysroot DIR         look for the trace's modules under DIR first (a trace\n"
 	"                        from another machine; a file of another build is refused)\n"
 	"  --debug-dir DIR       look for separate debug files in DIR too (DIR/.build-id/\n"
 	"                        xx/yyyy.debug, or by name; repeatable). These two are kept\n"
 	"                        with the database: one that was loaded otherwise is loaded\n"
-	"                        again when they are given, and reused when they are not\n"
+	"                        again when they are given, and reused when they are not\n";
+static const char common_help[] =
 	"  -q, --quiet           no notes on stderr\n"
 	"  -h, --help            show this help\n";
 
 void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_extra *extra)
 {
-	(void)cmd;
 	fprintf(f, "usage: mtan %s\n\noptions:\n", usage);
+	int no = unused_of(cmd);
 	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
 		fprintf(f, "%s\n", e->help);
+	if (!(no & NO_DB))
+		fputs(db_help, f);
+	if (!(no & NO_FORMAT))
+		fputs(format_help, f);
+	if (!(no & NO_LIMIT))
+		fputs(limit_help, f);
+	if (!(no & NO_PID))
+		fputs(pid_help, f);
+	if (!(no & NO_SYM))
+		fputs(sym_help, f);
 	fputs(common_help, f);
 }
 
@@ -111,8 +148,16 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 
 	optind = 0; /* a fresh scan: the top level already used getopt on the full argv */
 	opterr = 0;
-	int c;
+	int c, no = unused_of(cmd);
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
+		const char *name = c == OPT_FORMAT && (no & NO_FORMAT) ? "--format"
+			: c == OPT_LIMIT && (no & NO_LIMIT) ? "--limit"
+			: c == OPT_PID && (no & NO_PID) ? "--pid"
+			: c == OPT_DB && (no & NO_DB) ? "--db"
+			: c == OPT_SYSROOT && (no & NO_SYM) ? "--sysroot"
+			: c == OPT_DEBUG_DIR && (no & NO_SYM) ? "--debug-dir" : NULL;
+		if (name)
+			return usage_error(cmd, "'%s' does not apply to this command", name);
 		switch (c) {
 		case OPT_DB:
 			o->db = optarg;
