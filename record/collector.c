@@ -10,6 +10,7 @@
 #include <x86intrin.h>
 #endif
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -126,6 +127,35 @@ static void calibrate(struct mtr_collector *c)
 #endif
 }
 
+/* Removes the shared memory files this user's recorders left in dir when they were killed
+ * (SIGKILL, OOM) before they could: the name says whose and which recorder's, and a file
+ * is removed only when that recorder's process is gone. Each holds what its rings used in
+ * tmpfs, that is memory, until the next reboot otherwise. */
+static void sweep_stale(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		unsigned uid;
+		int pid, end = 0;
+		unsigned long tag;
+		char path[sizeof(((struct mtr_collector *)0)->shm_path)];
+		struct stat st;
+		if (sscanf(e->d_name, "mtrec-%u-%d-%8lx%n", &uid, &pid, &tag, &end) != 3 || e->d_name[end] ||
+		    uid != (unsigned)getuid() || pid <= 0 || pid == (int)getpid())
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue; /* that recorder runs (or a process has its pid now: leave it) */
+		if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+			continue;
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == getuid())
+			unlink(path);
+	}
+	closedir(d);
+}
+
 struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opts *o, int *err)
 {
 	struct mtr_collector *c = calloc(1, sizeof(*c));
@@ -140,6 +170,7 @@ struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opt
 	const char *dir = "/dev/shm";
 	if (access(dir, W_OK) != 0)
 		dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	sweep_stale(dir);
 	for (int tries = 0; tries < 100 && fd < 0; tries++) {
 		snprintf(c->shm_path, sizeof c->shm_path, "%s/mtrec-%u-%d-%08lx", dir, (unsigned)getuid(),
 			 (int)getpid(), (unsigned long)(mono_ns() * 2654435761u) & 0xffffffffu);

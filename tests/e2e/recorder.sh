@@ -163,6 +163,7 @@ check_eq "libmtrec.so exports only the hooks and the client API" "$exports" ""
 
 # --- the writer itself killed: the trace loads up to its last complete frame, with a warning
 setsid "$MTREC" -q -o killed.zst sh -c '"$0" 2 400000; sleep 30' "$SAMPLES/stress" >/dev/null 2>&1 &
+killed_pid=$!
 for i in $(seq 50); do [ "$(stat -c %s killed.zst 2>/dev/null || echo 0)" -gt 100000 ] && break; sleep 0.1; done
 sleep 0.4
 kill -KILL -- -$! 2>/dev/null
@@ -172,6 +173,20 @@ check_rc "killed writer: mtan loads what is there" 0 "$MTAN" summary killed.zst 
 check_match "killed writer: mtan says how much it recovered" "warning: 'killed.zst': .*loaded [0-9]+ events" "$(cat "$ERR")"
 check_ge "killed writer: the events are there" "$(json_get "$OUT" 'd["events"]')" 10000
 check_eq "killed writer: the summary says incomplete" "$(json_get "$OUT" 'd["complete"]')" false
+# its shared memory (tmpfs: memory) stays until the next mtrec, which removes the files of
+# this user's recorders that are gone and nothing else
+shm_of() { ls -d /dev/shm/mtrec-"$(id -u)"-"$1"-* 2>/dev/null | wc -l; }
+check_eq "killed writer: its shared memory file is left" "$(shm_of "$killed_pid")" 1
+dead=$(sh -c 'echo $$')
+touch /dev/shm/mtrec-"$(id -u)"-"$dead"-0000beef /dev/shm/mtrec-"$(id -u)"-$$-0000beef
+ln -s /dev/shm/mtrec-"$(id -u)"-$$-0000beef /dev/shm/mtrec-"$(id -u)"-"$dead"-0000cafe
+touch /dev/shm/mtrec-"$(id -u)"-"$dead"-0000beef.keep
+"$MTREC" -q -o next.zst true
+check_eq "the next mtrec removes the killed recorder's file" "$(shm_of "$killed_pid")" 0
+check_eq "... and another gone recorder's file, not its symlink or a name not its own" \
+	"$(ls /dev/shm/ | grep -E "^mtrec-$(id -u)-$dead-" | sort | paste -sd' ')" "mtrec-$(id -u)-$dead-0000beef.keep mtrec-$(id -u)-$dead-0000cafe"
+check_eq "... and not the file of a recorder that runs" "$(shm_of $$)" 1
+rm -f /dev/shm/mtrec-"$(id -u)"-"$dead"-0000* /dev/shm/mtrec-"$(id -u)"-$$-0000beef
 
 # --- the whole C allocation API, failures included (valgrind 3.19 aborts on pvalloc, so
 # the sample's stated expectations are the oracle here)
