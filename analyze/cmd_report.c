@@ -421,7 +421,10 @@ static int charts(struct report *r)
 	sqlite3_finalize(st);
 	/* a run short for the recorder's coarse clock (~1 ms) puts its events in a few time
 	 * buckets: such a chart says little, event order says more */
-	r->by_seq = t1 <= 0 || (buckets < 32 && lifetimes > buckets);
+	int short_run = mtan_short_run(r->db, r->o);
+	if (short_run < 0)
+		return -1;
+	r->by_seq = t1 <= 0 || (short_run && lifetimes > buckets);
 	r->x0 = r->by_seq ? (double)r->seq0 : 0;
 	r->x1 = r->by_seq ? (double)r->seq1 : t1;
 	if (load_marks(r))

@@ -15,7 +15,8 @@ const char cmd_timeline_usage[] =
 	"pid (empty/null: all processes), device (-1: host), space, live_bytes, live_blocks,\n"
 	"max_bytes (the most within the bucket), allocs, frees, bytes_allocated, bytes_freed,\n"
 	"and rss_bytes (the process's resident set size beside the host heap; empty/null\n"
-	"elsewhere or before the first sample).";
+	"elsewhere or before the first sample). A run short for the recorder's clock (its\n"
+	"events share a few times) is charted by event order (seq) instead.";
 
 static int width_opt = 72, height_opt = 12;
 
@@ -95,7 +96,7 @@ static int by_scope(const void *a, const void *b)
 
 /* One chart: a column per 1/width of the time span, '#' up to the most live bytes in it,
  * '.' where the sampled RSS is (host heap); live bytes carry over columns without events. */
-static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int height, long long pid)
+static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int height, long long pid, int by_seq)
 {
 	int64_t *top = calloc((size_t)width, sizeof(*top)), *rss = calloc((size_t)width, sizeof(*rss));
 	char dev[16], a[32], b[32], c2[32];
@@ -129,8 +130,9 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 	printf("%s%s %s", c->device == -1 ? "" : "device ", mtan_device_name(dev, c->device), c->space);
 	if (pid >= 0)
 		printf(" (pid %lld)", pid);
-	printf(": live bytes, peak %s, at the end %s%s\n", mtan_size(a, (uint64_t)peak),
-	       mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)), has_rss ? "; '.' RSS" : "");
+	printf(": live bytes%s, peak %s, at the end %s%s\n", by_seq ? " by event order (seq)" : "",
+	       mtan_size(a, (uint64_t)peak), mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)),
+	       has_rss ? "; '.' RSS" : "");
 	mtan_size(c2, (uint64_t)hi);
 	int label = (int)strlen(c2);
 	for (int row = height; row >= 1; row--) {
@@ -152,8 +154,13 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 		putchar('\n');
 	}
 	char l0[32], l1[32];
-	snprintf(l0, sizeof l0, "%.3f s", (double)t0 / 1e9);
-	snprintf(l1, sizeof l1, "%.3f s", (double)t1 / 1e9);
+	if (by_seq) {
+		snprintf(l0, sizeof l0, "seq %lld", (long long)t0);
+		snprintf(l1, sizeof l1, "seq %lld", (long long)t1);
+	} else {
+		snprintf(l0, sizeof l0, "%.3f s", (double)t0 / 1e9);
+		snprintf(l1, sizeof l1, "%.3f s", (double)t1 / 1e9);
+	}
 	printf("%*s +", label, "0");
 	for (int col = 0; col < width; col++)
 		putchar('-');
@@ -161,6 +168,84 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 	free(top);
 	free(rss);
 	return 0;
+}
+
+/* The devices and spaces in scope, each with no points yet. */
+static int seq_scopes(sqlite3 *db, const struct mtan_opts *o, struct scope **s, size_t *n)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(db, "timeline", "spaces", &st))
+		return -1;
+	mtan_bind_scope(st, o, NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!scope_of(s, n, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1))) {
+			sqlite3_finalize(st);
+			mtan_err("out of memory");
+			return -1;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* Each scope's points again, one per event in seq order (t: the seq); the axis to *t0, *t1. */
+static int seq_points(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct scope *s,
+		      size_t n, int64_t *t0, int64_t *t1)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+	if (mtan_prepare(db, "timeline", "by_seq", &st))
+		return -1;
+	*t0 = INT64_MAX;
+	*t1 = 0;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		struct scope *c = &s[i];
+		c->n = 0;
+		sqlite3_reset(st);
+		mtan_bind_common(st, o);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":d"), c->device);
+		sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":s"), c->space, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), w->since);
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), w->until);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (c->n == c->cap) {
+				size_t cap = c->cap ? c->cap * 2 : 256;
+				struct point *p = realloc(c->p, cap * sizeof(*p));
+				if (!p) {
+					sqlite3_finalize(st);
+					mtan_err("out of memory");
+					return -1;
+				}
+				c->p = p;
+				c->cap = cap;
+			}
+			struct point *p = &c->p[c->n++];
+			memset(p, 0, sizeof(*p));
+			p->t = sqlite3_column_int64(st, 0);
+			p->live = p->max = sqlite3_column_int64(st, 1);
+			*t0 = p->t < *t0 ? p->t : *t0;
+			*t1 = p->t > *t1 ? p->t : *t1;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	return 0;
+}
+
+/* Drops the scopes with no points (nothing happened there in the window). */
+static void drop_empty(struct scope *s, size_t *n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (s[i].n)
+			s[k++] = s[i];
+		else {
+			free(s[i].space);
+			free(s[i].p);
+		}
+	}
+	*n = k;
 }
 
 int cmd_timeline(int argc, char **argv)
@@ -174,7 +259,7 @@ int cmd_timeline(int argc, char **argv)
 	struct scope *scopes = NULL;
 	struct mtan_rows *rows = NULL;
 	size_t nscopes = 0;
-	int ret, rc, n = 0;
+	int ret, rc = SQLITE_DONE, n = 0, by_seq = 0;
 	int64_t t0 = INT64_MAX, t1 = 0;
 	mtan_join_options(extra, 15, lists);
 	width_opt = 72;
@@ -183,12 +268,21 @@ int cmd_timeline(int argc, char **argv)
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) || mtan_prepare(db, "timeline", "rows", &st))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w))
 		goto out;
-	mtan_bind_scope(st, &o, &w);
+	if (o.format == MTAN_TABLE && (by_seq = mtan_short_run(db, &o)) < 0)
+		goto out;
+	if (by_seq) {
+		if (seq_scopes(db, &o, &scopes, &nscopes) || seq_points(db, &o, &w, scopes, nscopes, &t0, &t1))
+			goto out;
+		drop_empty(scopes, &nscopes);
+	} else if (mtan_prepare(db, "timeline", "rows", &st))
+		goto out;
+	else
+		mtan_bind_scope(st, &o, &w);
 	if (o.format != MTAN_TABLE && !(rows = mtan_rows_new(cols, NCOLS, o.format, stdout)))
 		goto nomem;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (rows) {
 			for (int i = 0; i < NCOLS; i++)
 				mtan_rows_column(rows, st, i);
@@ -218,7 +312,7 @@ int cmd_timeline(int argc, char **argv)
 		t1 = p->t > t1 ? p->t : t1;
 		n++;
 	}
-	if (rc != SQLITE_DONE) {
+	if (st && rc != SQLITE_DONE) {
 		mtan_sqlerr(db, "cannot read the database");
 		goto out;
 	}
@@ -228,12 +322,12 @@ int cmd_timeline(int argc, char **argv)
 	} else {
 		if (!nscopes)
 			printf("no allocations in the window\n");
-		/* the host first, then devices in order (the rows came in seq order) */
-		qsort(scopes, nscopes, sizeof(*scopes), by_scope);
+		else /* the host first, then devices in order (the rows came in seq order) */
+			qsort(scopes, nscopes, sizeof(*scopes), by_scope);
 		for (size_t i = 0; i < nscopes; i++) {
 			if (i)
 				putchar('\n');
-			if (chart(&scopes[i], t0, t1, width_opt, height_opt, o.pid))
+			if (chart(&scopes[i], t0, t1, width_opt, height_opt, o.pid, by_seq))
 				goto nomem;
 		}
 	}

@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 5
+#define MTAN_SCHEMA_VERSION 6
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -326,6 +326,9 @@ int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
 /* The lifetime ids [*id_lo, *id_hi] that hold every allocation with since <= seq <= until
  * (a superset). 0, or -1 (reported). */
 int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi);
+/* 1 when the run was short for the recorder's coarse clock (~1 ms): its events crowd into
+ * a few times, and charts go by event order instead (o: its --pid); -1 on an error. */
+int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
 

@@ -21,13 +21,16 @@ static const char *const runtime_modules[] = {
  * link, a program's own wrapper of the same name). Brackets are escaped for fnmatch. */
 static const char *const runtime_functions[] = {
 	"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
-	"memalign", "valloc", "pvalloc", "operator new(*", "operator new\\[\\](*", NULL,
+	"memalign", "valloc", "pvalloc", "operator new(*", "operator new\\[\\](*",
+	"mtrec_*", /* the client API's inline functions (mtrec.h), in the program itself */
+	NULL,
 };
 
 /* Files: the C++ standard library's headers (libstdc++'s /usr/include/c++/12/...,
  * libc++'s .../c++/v1/...): std::vector's growth, std::string's buffer, allocators,
- * inlined or not, are the runtime's code even when compiled into the program. */
-static const char *const runtime_files[] = {"*/include/c++/*", NULL};
+ * inlined or not, are the runtime's code even when compiled into the program; so is the
+ * client API's header. */
+static const char *const runtime_files[] = {"*/include/c++/*", "*/mtrec.h", "mtrec.h", NULL};
 
 static const char *file_name(const char *path)
 {

@@ -123,6 +123,13 @@ check_eq "bufpool: a positive rate and a growing site" \
 "$MTAN" leaks buf.zst --format json >leaks.json
 check_eq "bufpool: 19 abandoned buffers leaked, 1,945,600 bytes" \
 	"$(json_get leaks.json '[sum(s["blocks"] for s in d if s["device"] == 0), sum(s["bytes"] for s in d if s["device"] == 0)]')" "[19, 1945600]"
+check_eq "bufpool: the site starts past the client API's inline functions (mtrec.h), at main" \
+	"$(json_get leaks.json '[[s["frames"][s["site"]]["function"], s["frames"][s["site"]]["file"], [f["function"] for f in s["frames"][:s["site"]]]] for s in d if s["device"] == 0]')" \
+	'[["main", "samples/bufpool.c", ["mtrec_alloc_seq", "mtrec_alloc"]]]'
+check_rc "growth (table) of bufpool" 0 "$MTAN" growth buf.zst --device 0
+check_match "bufpool: the growing site printed from main" "growing sites:
+  [0-9,]+ bytes in [0-9]+ more blocks \(pid [0-9]+\)
+    #2 main \(bufpool\.c:[0-9]+\) in bufpool" "$(cat "$OUT")"
 "$MTAN" growth buffix.zst --device 0 --format json >growth.json
 check_eq "bufpool --fixed: plateau, reached at a time" \
 	"$(json_get growth.json '[[g["space"], g["verdict"], isinstance(g["plateau_ns"], int)] for g in d]')" '[["pool:instances", "plateau", true]]'
@@ -216,6 +223,18 @@ check_eq "timeline chart: 8 lines of bars, an axis, the times" "$(grep -c '|' "$
 check_eq "timeline chart: bars rise to the top" "$(sed -n 2p "$OUT" | grep -c '#')" 1
 check_rc "timeline chart with RSS" 0 "$MTAN" timeline peers.zst
 check_match "timeline chart: RSS marked beside the heap" "^host heap: live bytes, peak [0-9.]+ KiB, at the end [0-9.]+ KiB; '\.' RSS$" "$(cat "$OUT")"
+# a run short for the recorder's clock (meshdev: its events share a few times) is charted
+# by event order
+check_rc "timeline chart of a short run" 0 "$MTAN" timeline mesh.zst --device 0 --space DRAM --width 40 --height 4
+check_match "short run: by event order, with the peak and the end" "^device 0 DRAM: live bytes by event order \(seq\), peak 15\.0 MiB, at the end 0 B$" "$(cat "$OUT")"
+mesh_seqs=$(sql mesh.zst.db "SELECT min(l.alloc_seq), max(max(l.alloc_seq), coalesce(max(l.end_seq), 0)) FROM lifetimes l JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space WHERE l.device = 0 AND s.name = 'DRAM'" | tr -d '[] ' | sed 's/,/ /')
+set -- $mesh_seqs
+check_match "short run: the axis from the first to the last event's seq" "^ +seq $1 +seq $2$" "$(tail -1 "$OUT")"
+check_eq "short run: 4 lines of bars, full (held until the device closed)" "$(grep -c '|#\{40\}$' "$OUT")" 4
+check_rc "timeline chart of a short run, a window" 0 "$MTAN" timeline mesh.zst --device 0 --space DRAM --since $(($1 + 1)) --until $(($2 - 1)) --width 40 --height 4
+check_match "a window: its own axis" "^ +seq $(($1 + 1)) +seq [0-9]+$" "$(tail -1 "$OUT")"
+check_rc "timeline chart of a long run stays by time" 0 "$MTAN" timeline peers.zst --width 40 --height 4
+check_nomatch "a long run: not by event order" "by event order|seq [0-9]" "$(cat "$OUT")"
 # windows by time: exactly the rows in the window
 full=$(csv_get tl.csv '[[r["seq"], int(r["time_ns"])] for r in rows]')
 check_rc "timeline --until 100ms" 0 "$MTAN" timeline buf.zst --device 0 --until 100ms --format csv
