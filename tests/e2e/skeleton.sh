@@ -63,3 +63,18 @@ check_eq "make install: the files" "$(cd stage && find . -type f | sort | tr '\n
 check_rc "the installed mtrec records" 0 stage/opt/mt/bin/mtrec -q -o inst.zst "$SAMPLES/leaky"
 check_rc "the installed mtan reads it" 0 stage/opt/mt/bin/mtan leaks inst.zst --format json
 check_eq "the installed pair finds the same leaks" "$(json_get "$OUT" 'sorted(s["bytes"] for s in d)')" "[240, 3000, 4096]"
+
+# make demo: the README's first command shows the analyses on the samples
+check_rc "make demo" 0 make -s -C "$TOP" demo
+D=$(cat "$OUT")
+check_match "demo: leaky's planted sites" "3,000 bytes in 3 blocks leaked .*
+    #0 leak_buffers \(leaky\.c:[0-9]+\) in leaky" "$D"
+check_match "demo: the CI gate fails on them" "leaks: 3,240 bytes in 8 blocks at 2 sites, over --max-leaked 0
+\(exit 1\)" "$D"
+check_match "demo: bufpool's growth from its site" "device 0 pool:instances: growth \([0-9.]+ [KM]iB/s; judged .*
+  growing sites:
+  [0-9,]+ bytes in [0-9]+ more blocks \(pid [0-9]+\)
+    #2 main \(bufpool\.c:[0-9]+\)" "$D"
+check_match "demo: bufpool's chart over time" "device 0 pool:instances: live bytes, peak 2\.0 MiB, at the end 1\.9 MiB" "$D"
+check_match "demo: the report written" "report written to 'build/demo/pool\.html'" "$(cat "$ERR")"
+check_ge "demo: the report is a page (bytes)" "$(stat -c %s "$TOP/build/demo/pool.html")" 10000
