@@ -11,7 +11,9 @@ const char cmd_summary_usage[] =
 	"is one free and one allocation), bytes allocated, peak live bytes, leaks, processes,\n"
 	"threads and anomalies, then the same per device and memory space. --format json\n"
 	"prints one object; --format csv one row per device and space after a first row of\n"
-	"totals (device and space 'all').";
+	"totals (device and space 'all'). --device and --space narrow it all to a device, a\n"
+	"space, or one space of one device: processes and threads then count those that\n"
+	"allocated there.";
 
 struct totals {
 	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
@@ -32,7 +34,7 @@ static int row(sqlite3 *db, const struct mtan_opts *o, const char *section, long
 	sqlite3_stmt *st;
 	if (mtan_prepare(db, "summary", section, &st))
 		return -1;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, NULL);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		for (int i = 0; i < n; i++)
@@ -60,7 +62,7 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 	sqlite3_stmt *st;
 	if (mtan_prepare(db, "summary", "anomalies", &st))
 		return -1;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, NULL);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
@@ -84,7 +86,7 @@ static int spaces(sqlite3 *db, const struct mtan_opts *o, struct space_row **out
 	*n = 0;
 	if (mtan_prepare(db, "summary", "spaces", &st))
 		return -1;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, NULL);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
@@ -178,6 +180,12 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 	printf(")\n");
 	if (o->pid >= 0)
 		printf("process      %lld\n", o->pid);
+	if (o->scope.has_device || o->scope.space) {
+		char dev[16];
+		printf("scope        %s%s%s%s\n", o->scope.has_device && o->scope.device != -1 ? "device " : "",
+		       o->scope.has_device ? mtan_device_name(dev, o->scope.device) : "every device",
+		       o->scope.space ? ", space " : "", o->scope.space ? o->scope.space : "");
+	}
 	printf("events       %s (%s allocs, ", mtan_count(a, (uint64_t)(t->allocs + t->frees)),
 	       mtan_count(b, (uint64_t)t->allocs));
 	printf("%s frees)\n", mtan_count(a, (uint64_t)t->frees));
@@ -230,7 +238,7 @@ int cmd_summary(int argc, char **argv)
 	struct space_row *s = NULL;
 	size_t n = 0;
 	sqlite3 *db = NULL;
-	int ret = mtan_parse(argc, argv, "summary", cmd_summary_usage, NULL, &o);
+	int ret = mtan_parse(argc, argv, "summary", cmd_summary_usage, mtan_scope_options, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;

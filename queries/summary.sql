@@ -1,24 +1,57 @@
--- summary.sql: the numbers of `mtan summary`. :pid NULL means every process.
+-- summary.sql: the numbers of `mtan summary`. :pid NULL means every process; :device and
+-- :space (a name) NULL mean every device and space.
 -- name: totals
 SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_allocated), 0),
 	coalesce(sum(bytes_freed), 0), coalesce(sum(leaked_blocks), 0), coalesce(sum(leaked_bytes), 0),
 	coalesce(sum(released_blocks), 0), coalesce(sum(released_bytes), 0)
-FROM space_stats WHERE :pid IS NULL OR pid = :pid;
+FROM space_stats WHERE (:pid IS NULL OR pid = :pid) AND (:device IS NULL OR device = :device)
+	AND (:space IS NULL OR name = :space);
 -- name: peak
-SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS :pid AND device IS NULL AND space IS NULL;
+-- the most live at once: of the trace (or :pid's process), or of one device's space, from
+-- the loader's peaks; of a device's spaces together, or of a space name on every device,
+-- from the lifetimes in seq order (a forked child's copies count from the fork)
+WITH scoped AS (
+	SELECT l.* FROM lifetimes l JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+	WHERE (:device IS NULL) <> (:space IS NULL) AND (:pid IS NULL OR l.pid = :pid)
+		AND (:device IS NULL OR l.device = :device) AND (:space IS NULL OR s.name = :space)),
+ev AS (
+	SELECT CASE WHEN inherited
+		THEN (SELECT min(p.start_seq) FROM processes p WHERE p.pid = scoped.pid AND p.how = 'fork')
+		ELSE alloc_seq END AS seq, size AS d FROM scoped
+	UNION ALL
+	SELECT end_seq, -size FROM scoped WHERE end_seq IS NOT NULL)
+SELECT CASE
+	WHEN :device IS NULL AND :space IS NULL THEN
+		(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS :pid AND device IS NULL AND space IS NULL)
+	WHEN :device IS NOT NULL AND :space IS NOT NULL THEN
+		(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS :pid AND device = :device AND space = :space)
+	ELSE (SELECT coalesce(max(live), 0) FROM
+		(SELECT sum(d) OVER (ORDER BY seq, d DESC ROWS UNBOUNDED PRECEDING) AS live FROM ev WHERE seq IS NOT NULL))
+	END;
 -- name: processes
+-- the processes (all of them, or those with allocations in the device and space)
 SELECT count(DISTINCT pid) FROM (SELECT pid FROM processes UNION SELECT pid FROM threads)
-WHERE :pid IS NULL OR pid = :pid;
+WHERE (:pid IS NULL OR pid = :pid) AND ((:device IS NULL AND :space IS NULL) OR pid IN
+	(SELECT pid FROM space_stats WHERE (:device IS NULL OR device = :device) AND (:space IS NULL OR name = :space)));
 -- name: threads
-SELECT count(*) FROM (SELECT DISTINCT pid, tid FROM threads) WHERE :pid IS NULL OR pid = :pid;
+SELECT count(*) FROM (SELECT DISTINCT pid, tid FROM threads) t
+WHERE (:pid IS NULL OR pid = :pid) AND ((:device IS NULL AND :space IS NULL) OR EXISTS
+	(SELECT 1 FROM lifetimes l JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+	WHERE l.pid = t.pid AND l.tid = t.tid AND (:device IS NULL OR l.device = :device)
+		AND (:space IS NULL OR s.name = :space)));
 -- name: anomalies
-SELECT kind, count(*) FROM anomalies WHERE :pid IS NULL OR pid = :pid GROUP BY kind ORDER BY kind;
+SELECT a.kind, count(*) FROM anomalies a
+LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.device AND s.space = a.space
+WHERE (:pid IS NULL OR a.pid = :pid) AND (:device IS NULL OR a.device = :device)
+	AND (:space IS NULL OR s.name = :space)
+GROUP BY a.kind ORDER BY a.kind;
 -- name: spaces
 SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
 	coalesce(max(p.peak_bytes), 0), sum(s.leaked_blocks), sum(s.leaked_bytes),
 	sum(s.released_blocks), sum(s.released_bytes)
 FROM space_stats s
 LEFT JOIN peaks p ON p.pid IS :pid AND p.device = s.device AND p.space = s.name
-WHERE :pid IS NULL OR s.pid = :pid
+WHERE (:pid IS NULL OR s.pid = :pid) AND (:device IS NULL OR s.device = :device)
+	AND (:space IS NULL OR s.name = :space)
 GROUP BY s.device, s.name
 ORDER BY s.device = -1 DESC, s.device, s.name;

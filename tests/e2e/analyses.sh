@@ -71,6 +71,41 @@ check_eq "meshdev: the view device_released, per device" \
 check_rc "leaks (table)" 0 "$MTAN" leaks mesh.zst
 check_match "meshdev: the table lists them apart" "^released by device close \(not leaks\)" "$(cat "$OUT")"
 check_match "meshdev: device 0's DRAM buffers" "^15,466,496 bytes in 16 blocks released \(pid [0-9]+, device 0 DRAM\)" "$(cat "$OUT")"
+# summary narrowed to a device, a space name, or both; the peak of several spaces together
+# from an independent replay of the lifetimes
+"$MTAN" export mesh.zst --what lifetimes -o lt.csv
+peak_of() { # python condition over a lifetime row r: the most live at once of those rows
+	python3 - "$1" <<'PY'
+import csv, sys
+ev = []
+for r in csv.DictReader(open("lt.csv", newline="")):
+	if not eval(sys.argv[1]):
+		continue
+	ev.append((int(r["alloc_seq"]), 0, int(r["size"])))
+	if r["end_seq"]:
+		ev.append((int(r["end_seq"]), 1, -int(r["size"])))
+live = peak = 0
+for _, _, d in sorted(ev):
+	live += d
+	peak = max(peak, live)
+print(peak)
+PY
+}
+check_rc "summary --device 0" 0 "$MTAN" summary mesh.zst --device 0 --format json
+check_eq "summary --device 0: its two spaces, their counts and what close released" \
+	"$(json_get "$OUT" '[d["allocs"], d["frees"], d["released_blocks"], d["released_bytes"], [s["space"] for s in d["spaces"]], d["processes"]]')" \
+	'[218, 200, 18, 15489024, ["DRAM", "L1"], 1]'
+check_eq "summary --device 0: the peak of DRAM and L1 together" "$(json_get "$OUT" 'd["peak_bytes"]')" "$(peak_of 'r["device"] == "0"')"
+check_rc "summary --space DRAM" 0 "$MTAN" summary mesh.zst --space DRAM --format json
+check_eq "summary --space DRAM: eight devices, the peak of them together" \
+	"$(json_get "$OUT" '[len(d["spaces"]), d["released_blocks"], d["peak_bytes"]]')" "[8, 86, $(peak_of 'r["space"] == "DRAM"')]"
+check_rc "summary --device 3 --space DRAM" 0 "$MTAN" summary mesh.zst --device 3 --space DRAM --format csv
+check_eq "summary --device 3 --space DRAM: the space's own numbers, peak included" "$(sed -n 2p "$OUT")" \
+	"\"all\",\"all\",$(sql mesh.zst.db "SELECT allocs, frees, bytes_allocated FROM space_stats WHERE device = 3 AND name = 'DRAM'" | tr -d '[] '),$(peak_of 'r["device"] == "3" and r["space"] == "DRAM"'),0,0,10,15462400"
+check_rc "summary --device host (table)" 0 "$MTAN" summary mesh.zst --device host
+check_match "summary --device host: the scope said" "^scope        host$" "$(cat "$OUT")"
+check_rc "summary --device 99: nothing there" 0 "$MTAN" summary mesh.zst --device 99 --format json
+check_eq "summary --device 99: zeros, no process" "$(json_get "$OUT" '[d["events"], d["peak_bytes"], d["processes"], d["threads"], d["spaces"]]')" "[0, 0, 0, 0, []]"
 "$MTAN" summary meshfix.zst --format json >sum.json
 check_eq "meshdev --fixed: nothing released by close, nothing leaked on a device" \
 	"$(json_get sum.json '[d["released_blocks"], sum(s["leaked_blocks"] for s in d["spaces"] if s["device"] != -1)]')" "[0, 0]"
