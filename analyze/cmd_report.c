@@ -725,6 +725,41 @@ static void flame_frame(FILE *f, const struct mtan_flame *fl, size_t i, double x
 	}
 }
 
+/* Click a box to zoom to it (its stacks fill the width, the boxes below it stand for
+ * its callers, the rest steps aside); click the root to zoom out. The page works the
+ * same without it. */
+static const char flame_script[] =
+	"<script>\n"
+	"document.querySelectorAll('svg.flame').forEach(function (svg) {\n"
+	"  var W = svg.viewBox.baseVal.width, boxes = [];\n"
+	"  svg.querySelectorAll('g').forEach(function (g) {\n"
+	"    var r = g.querySelector('rect'), t = g.querySelector('text');\n"
+	"    var name = g.querySelector('title').textContent.replace(/: [^:]*$/, '');\n"
+	"    boxes.push({g: g, r: r, t: t, name: name, x: +r.getAttribute('x'), w: +r.getAttribute('width'),\n"
+	"                y: +r.getAttribute('y')});\n"
+	"    g.style.cursor = 'pointer';\n"
+	"  });\n"
+	"  function fit(b, x, w) {\n"
+	"    b.r.setAttribute('x', x.toFixed(2)); b.r.setAttribute('width', w.toFixed(2));\n"
+	"    var room = Math.floor((w - 6) / " "6.7" "), s = b.name;\n"
+	"    if (!b.t) { b.t = document.createElementNS(svg.namespaceURI, 'text'); b.g.appendChild(b.t); }\n"
+	"    b.t.setAttribute('x', (x + 3).toFixed(2)); b.t.setAttribute('y', b.y + 12);\n"
+	"    b.t.textContent = room < 3 ? '' : s.length <= room ? s : s.slice(0, room - 2) + '..';\n"
+	"  }\n"
+	"  function zoom(z) {\n"
+	"    boxes.forEach(function (b) {\n"
+	"      var inside = b.x >= z.x - 0.01 && b.x + b.w <= z.x + z.w + 0.01;\n"
+	"      var below = b.y > z.y && b.x <= z.x + 0.01 && b.x + b.w >= z.x + z.w - 0.01;\n"
+	"      if (b.y <= z.y && inside) { fit(b, (b.x - z.x) * W / z.w, b.w * W / z.w); b.g.style.display = ''; }\n"
+	"      else if (below) { fit(b, 0, W); b.g.style.display = ''; b.r.style.opacity = 0.6; }\n"
+	"      else b.g.style.display = 'none';\n"
+	"      if (!below) b.r.style.opacity = '';\n"
+	"    });\n"
+	"  }\n"
+	"  boxes.forEach(function (b) { b.g.addEventListener('click', function () { zoom(b); }); });\n"
+	"});\n"
+	"</script>\n";
+
 /* One flame graph of flame.sql's bytes of (leaked, peak), or what says there are none. */
 static int flame_graph(struct report *r, const char *of, const char *title, const char *none)
 {
@@ -758,7 +793,8 @@ static int flames(struct report *r)
 {
 	fputs("<section id=flame><h2>Flame graphs</h2>\n<p class=meta>Each box is a frame, as wide as the bytes "
 	      "of the stacks through it; the outermost frames at the bottom, the allocation at the top; grey "
-	      "frames are the allocator's and the runtime's. Hover over a box for its bytes. Boxes narrower "
+	      "frames are the allocator's and the runtime's. Hover over a box for its bytes; click it to "
+	      "zoom in, and the bottom box to zoom out. Boxes narrower "
 	      "than half a unit are left out (their bytes stay in the box below). "
 	      "<code>mtan export --folded --of leaked|peak</code> writes the same for other flame graph "
 	      "tools.</p>\n", r->f);
@@ -766,6 +802,7 @@ static int flames(struct report *r)
 	    flame_graph(r, "peak", "Bytes live at the peak by stack (every process, device and space)",
 			"Nothing was live at any time."))
 		return -1;
+	fputs(flame_script, r->f);
 	fputs("</section>\n", r->f);
 	return 0;
 }

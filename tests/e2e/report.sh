@@ -177,4 +177,39 @@ import struct, sys
 d = open("mesh.png", "rb").read()
 print(d[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", d[16:24]))' 2>&1)" "(1200, 2000)"
 	check_ge "the PNG is not a blank page (bytes)" "$(stat -c %s mesh.png 2>/dev/null)" 40000
+
+	# the flame graph's zoom, run by the browser: a click on leak_config (too narrow for its
+	# name) makes it the whole width with its name, its callers full width, the rest hidden;
+	# a click on the root puts every box back
+	zoom_dom() { # NAME...: the leak graph's boxes after clicks on the boxes named so
+		python3 - "$@" <<'PY'
+import json, sys
+s = open("report.html").read()
+click = "<script>var svg = document.querySelector('svg.flame'); %s.forEach(function (n) { Array.from(svg.querySelectorAll('g')).find(function (g) { return g.querySelector('title').textContent.indexOf(n + ': ') == 0; }).dispatchEvent(new Event('click')); });</script>" % json.dumps(sys.argv[1:])
+open("zoom.html", "w").write(s.replace("</body>", click + "</body>"))
+PY
+		profile=$(mktemp -d)
+		timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
+			--dump-dom "file://$PWD/zoom.html" 2>/dev/null | python3 -c '
+import re, sys
+svg = re.search(r"<svg class=\"flame\".*?</svg>", sys.stdin.read(), re.S).group(0)
+for g in re.findall(r"<g[^>]*>.*?</g>", svg, re.S):
+	name = re.search(r"<title>(.*?): ", g).group(1)
+	if "display: none" in g:
+		continue
+	x, w = re.search(r"<rect x=\"([0-9.]+)\" y=\"[0-9]+\" width=\"([0-9.]+)\"", g).groups()
+	text = re.search(r"<text[^>]*>(.*?)</text>", g)
+	print(name, x, w, text.group(1) if text else "")'
+		rm -rf "$profile"
+	}
+	check_eq "flame zoom: leak_config fills the width, named; its callers full width; the rest hidden" \
+		"$(zoom_dom leak_config)" "all 0.00 1068.00 all
+_start 0.00 1068.00 _start
+__libc_start_main 0.00 1068.00 __libc_start_main
+__libc_start_call_main 0.00 1068.00 __libc_start_call_main
+main 0.00 1068.00 main
+leak_config 0.00 1068.00 leak_config"
+	check_eq "flame zoom: the root zooms out to every box as it was" "$(zoom_dom leak_config all | md5sum)" "$(zoom_dom | md5sum)"
+	check_eq "flame zoom: unzoomed, every box drawn" "$(zoom_dom | wc -l)" 14
 fi
