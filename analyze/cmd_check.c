@@ -32,6 +32,7 @@ const char cmd_check_usage[] =
 	"leak:_dl_allocate_tls (threads' TLS vectors, kept with glibc's cached stacks), and\n"
 	"LeakSanitizer's own leak:*pthread_exit*, leak:*_dl_map_object_deps* and\n"
 	"leak:*tls_get_addr*. What each suppression matched is noted on stderr (not with -q).\n"
+	"--device and --space judge only that device or space (leaks, anomalies, growth).\n"
 	"--format csv or json lists every check: check, failed (0 or 1),\n"
 	"value (bytes for leaks, else a count), limit and message.";
 
@@ -94,7 +95,7 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
-static const struct mtan_extra extra[] = {
+static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
 	{{"suppressions", required_argument, NULL, 257}, "  --suppressions FILE   leak suppressions in LeakSanitizer's format (repeatable)", take_supp},
 	{{"no-default-suppressions", no_argument, NULL, 258}, "  --no-default-suppressions  do not suppress glibc's process-long buffers", take_no_defaults},
@@ -154,7 +155,7 @@ static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, st
 	int ret = -1, rc;
 	if (mtan_prepare(db, "check", "sites", &st) || mtan_prepare(db, "check", "frames", &fr))
 		goto out;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long blocks = sqlite3_column_int64(st, 1), bytes = sqlite3_column_int64(st, 2);
 		int hit = -1;
@@ -180,7 +181,7 @@ static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, st
 	sqlite3_finalize(st);
 	if (mtan_prepare(db, "check", "anomalies", &st))
 		goto out;
-	mtan_bind_common(st, o);
+	mtan_bind_scope(st, o, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
 		for (int i = 0; i < 8 && mtan_anomaly_kinds[i]; i++)
@@ -305,6 +306,9 @@ int cmd_check(int argc, char **argv)
 	sqlite3 *db = NULL;
 	nsupp_files = no_defaults = no_growth = 0;
 	max_leaked = 0;
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {own, mtan_scope_options, NULL};
+	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "check", cmd_check_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;

@@ -1,11 +1,18 @@
 -- check.sql: what `mtan check` judges: leaked bytes per allocation stack (suppressions are
--- matched against each stack's frames) and anomalies per kind. :pid NULL: every process.
+-- matched against each stack's frames) and anomalies per kind. :pid NULL: every process;
+-- :device and :space (a name) NULL: every device and space.
 -- name: sites
-SELECT alloc_stack, count(*), sum(size)
-FROM leaks WHERE :pid IS NULL OR pid = :pid
-GROUP BY alloc_stack ORDER BY sum(size) DESC, alloc_stack;
+SELECT l.alloc_stack, count(*), sum(l.size)
+FROM leaks l LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+	AND (:space IS NULL OR s.name = :space)
+GROUP BY l.alloc_stack ORDER BY sum(l.size) DESC, l.alloc_stack;
 -- name: frames
 SELECT function, module, file, offset, address
 FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
 -- name: anomalies
-SELECT kind, count(*) FROM anomalies WHERE :pid IS NULL OR pid = :pid GROUP BY kind;
+SELECT a.kind, count(*)
+FROM anomalies a LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.device AND s.space = a.space
+WHERE (:pid IS NULL OR a.pid = :pid) AND (:device IS NULL OR a.device = :device)
+	AND (:space IS NULL OR s.name = :space)
+GROUP BY a.kind;

@@ -94,3 +94,21 @@ check_eq "peers --no-growth: ok" "$(cat "$OUT")" "ok"
 "$MTREC" -q -o peersf.zst "$SAMPLES/peers" --fixed >/dev/null
 check_rc "peers --fixed: exit 0" 0 "$MTAN" check -q peersf.zst
 check_eq "peers --fixed: ok (a plateau)" "$(cat "$OUT")" "ok"
+
+# ---- --device and --space: judge one device or space only
+check_rc "racyalloc --device 0: exit 1" 1 "$MTAN" check -q racy.zst --no-growth --device 0
+check_eq "racyalloc --device 0: its races are on the device" "$(cat "$OUT")" "reuse_race: 10 address-reuse races"
+check_rc "racyalloc --device host: exit 0" 0 "$MTAN" check -q racy.zst --no-growth --device host
+check_eq "racyalloc --device host: ok" "$(cat "$OUT")" "ok"
+check_rc "racyalloc --space heap: exit 0" 0 "$MTAN" check -q racy.zst --no-growth --space heap
+"$MTREC" -q -o pool.zst "$SAMPLES/bufpool" >/dev/null
+check_rc "bufpool --device 0: exit 1" 1 "$MTAN" check -q pool.zst --device 0
+check_eq "bufpool --device 0: the pool's leak and growth" "$(cat "$OUT")" "leaks: 1,945,600 bytes in 19 blocks at 1 site, over --max-leaked 0
+growth: device 0 pool:instances grows at $(sed -n 's/.*grows at //p' "$OUT")"
+check_match "bufpool --device 0: growth at a rate" "^growth: device 0 pool:instances grows at [0-9.]+ [KM]iB/s$" "$(tail -1 "$OUT")"
+check_rc "bufpool --space pool:instances --format json" 1 "$MTAN" check -q pool.zst --space pool:instances --format json
+check_eq "bufpool --space pool:instances: leaks and growth failed, nothing else" \
+	"$(json_get "$OUT" '[[c["check"], c["value"]] for c in d if c["failed"] and c["check"] != "growth"] + [c["check"] for c in d if c["failed"] and c["check"] == "growth"]')" \
+	'[["leaks", 1945600], "growth"]'
+check_rc "bufpool --device host: exit 0 (the heap neither leaks past stdio nor grows)" 0 "$MTAN" check -q pool.zst --device host
+check_eq "bufpool --device host: ok" "$(cat "$OUT")" "ok"
