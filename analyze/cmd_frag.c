@@ -20,16 +20,15 @@ const char cmd_frag_usage[] =
 	"external_fragmentation (0..1), span (from the lowest live address to the end of the\n"
 	"highest block).";
 
-enum { AT_PEAK, AT_UNTIL, AT_END };
 static int at_opt = -1;
 
 static int take_at(struct mtan_opts *o, const char *arg)
 {
 	(void)o;
 	if (!strcmp(arg, "peak"))
-		at_opt = AT_PEAK;
+		at_opt = MTAN_AT_PEAK;
 	else if (!strcmp(arg, "end"))
-		at_opt = AT_END;
+		at_opt = MTAN_AT_END;
 	else
 		return -1;
 	return 0;
@@ -38,14 +37,6 @@ static int take_at(struct mtan_opts *o, const char *arg)
 static const struct mtan_extra own[] = {
 	{{"at", required_argument, NULL, 1300}, "  --at peak|end         the point: each space's peak (default) or the end of the trace", take_at},
 	{{0, 0, 0, 0}, NULL, NULL},
-};
-
-struct frag {
-	long long pid, device, space, seq, time_ns, blocks, live, free_bytes, holes, largest, span;
-	long long capacity;
-	int has_capacity, has_time;
-	double ext;
-	const char *name;
 };
 
 static const struct mtan_col cols[] = {
@@ -66,7 +57,7 @@ static const struct mtan_col cols[] = {
 };
 #define NCOLS (int)(sizeof(cols) / sizeof(cols[0]))
 
-static void put(struct mtan_rows *r, const struct frag *f, const char *at)
+static void put(struct mtan_rows *r, const struct mtan_frag *f, const char *at)
 {
 	mtan_rows_int(r, f->pid);
 	mtan_rows_int(r, f->device);
@@ -93,6 +84,22 @@ static void put(struct mtan_rows *r, const struct frag *f, const char *at)
 	mtan_rows_int(r, f->span);
 }
 
+struct each {
+	struct mtan_rows *rows;
+	const char *at;
+	long long limit, n;
+};
+
+static int one(void *ctx, const struct mtan_frag *f)
+{
+	struct each *e = ctx;
+	if (e->limit >= 0 && e->n >= e->limit)
+		return 1;
+	put(e->rows, f, e->at);
+	e->n++;
+	return 0;
+}
+
 int cmd_frag(int argc, char **argv)
 {
 	struct mtan_opts o;
@@ -100,9 +107,8 @@ int cmd_frag(int argc, char **argv)
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {own, mtan_scope_options, mtan_window_options, NULL};
 	sqlite3 *db = NULL;
-	sqlite3_stmt *pools = NULL, *state = NULL, *time_at = NULL;
 	struct mtan_rows *rows = NULL;
-	int ret, rc, n = 0;
+	int ret;
 	mtan_join_options(extra, 15, lists);
 	at_opt = -1;
 	ret = mtan_parse(argc, argv, "frag", cmd_frag_usage, extra, &o);
@@ -116,85 +122,20 @@ int cmd_frag(int argc, char **argv)
 		fprintf(stderr, "mtan: frag: --at and --until both choose the point: one of them\n");
 		return 2;
 	}
-	int at = o.scope.until ? AT_UNTIL : at_opt >= 0 ? at_opt : AT_PEAK;
-	const char *at_name = at == AT_UNTIL ? "until" : at == AT_END ? "end" : "peak";
+	int at = o.scope.until ? MTAN_AT_UNTIL : at_opt >= 0 ? at_opt : MTAN_AT_PEAK;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) ||
-	    mtan_prepare(db, "frag", "pools", &pools) || mtan_prepare(db, "frag", "state", &state) ||
-	    mtan_prepare(db, "frag", "time_at", &time_at))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w))
 		goto out;
-	if (!(rows = mtan_rows_new(cols, NCOLS, o.format, stdout)))
-		goto nomem;
-	mtan_bind_scope(pools, &o, &w);
-	while ((rc = sqlite3_step(pools)) == SQLITE_ROW) {
-		struct frag f;
-		memset(&f, 0, sizeof f);
-		f.pid = sqlite3_column_int64(pools, 0);
-		f.device = sqlite3_column_int64(pools, 1);
-		f.space = sqlite3_column_int64(pools, 2);
-		f.name = (const char *)sqlite3_column_text(pools, 3);
-		long long base = sqlite3_column_int64(pools, 4);
-		f.has_capacity = sqlite3_column_type(pools, 5) != SQLITE_NULL;
-		f.capacity = sqlite3_column_int64(pools, 5);
-		f.seq = at == AT_UNTIL ? w.until : at == AT_END ? INT64_MAX : sqlite3_column_int64(pools, 6);
-		if (at == AT_PEAK && sqlite3_column_type(pools, 6) == SQLITE_NULL)
-			f.seq = 0; /* never had a live byte */
-		sqlite3_reset(state);
-		sqlite3_bind_int64(state, 1, f.pid);
-		sqlite3_bind_int64(state, 2, f.device);
-		sqlite3_bind_int64(state, 3, f.space);
-		sqlite3_bind_int64(state, 4, f.seq);
-		int64_t short_lo, short_hi;
-		if (mtan_alloc_ids(db, f.seq > 65536 ? f.seq - 65536 : 0, f.seq, &short_lo, &short_hi))
-			goto out;
-		sqlite3_bind_int64(state, 5, short_hi);
-		sqlite3_bind_int64(state, 8, short_lo);
-		sqlite3_bind_int64(state, 6, base);
-		if (f.has_capacity)
-			sqlite3_bind_int64(state, 7, f.capacity);
-		else
-			sqlite3_bind_null(state, 7);
-		if (sqlite3_step(state) != SQLITE_ROW)
-			goto sqlerr;
-		f.blocks = sqlite3_column_int64(state, 0);
-		f.live = sqlite3_column_int64(state, 1);
-		f.free_bytes = sqlite3_column_int64(state, 2);
-		f.holes = sqlite3_column_int64(state, 3);
-		f.largest = sqlite3_column_int64(state, 4);
-		f.ext = sqlite3_column_double(state, 5);
-		f.span = sqlite3_column_int64(state, 6);
-		sqlite3_reset(time_at);
-		sqlite3_bind_int64(time_at, 1, f.pid);
-		sqlite3_bind_int64(time_at, 2, f.device);
-		sqlite3_bind_text(time_at, 3, f.name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(time_at, 4, f.seq);
-		if ((rc = sqlite3_step(time_at)) == SQLITE_ROW) {
-			f.has_time = 1;
-			f.time_ns = sqlite3_column_int64(time_at, 0);
-		} else if (rc != SQLITE_DONE) {
-			goto sqlerr;
-		}
-		if (o.limit >= 0 && n >= o.limit)
-			break;
-		put(rows, &f, at_name);
-		n++;
+	if (!(rows = mtan_rows_new(cols, NCOLS, o.format, stdout))) {
+		mtan_err("out of memory");
+		goto out;
 	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		goto sqlerr;
-	if (mtan_rows_end(rows))
+	struct each e = {rows, at == MTAN_AT_UNTIL ? "until" : at == MTAN_AT_END ? "end" : "peak", o.limit, 0};
+	if (mtan_frag_each(db, &o, &w, at, one, &e) || mtan_rows_end(rows))
 		goto out;
 	ret = 0;
-	goto out;
-nomem:
-	mtan_err("out of memory");
-	goto out;
-sqlerr:
-	mtan_sqlerr(db, "cannot read the database");
 out:
 	mtan_rows_free(rows);
-	sqlite3_finalize(pools);
-	sqlite3_finalize(state);
-	sqlite3_finalize(time_at);
 	sqlite3_close(db);
 	return ret;
 }

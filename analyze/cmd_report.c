@@ -880,38 +880,39 @@ static int races(struct report *r)
 	return 0;
 }
 
+static int frag_row(void *ctx, const struct mtan_frag *fr)
+{
+	FILE *f = ((struct report *)ctx)->f;
+	char d[24], a[32];
+	fprintf(f, "<tr><td class=n>%lld</td>", fr->pid);
+	td_text(f, dev_name(d, fr->device));
+	td_text(f, fr->name);
+	fprintf(f, "<td class=n>%s</td>", fr->has_time ? when(a, (double)fr->time_ns) : "");
+	if (fr->has_capacity)
+		td_size(f, fr->capacity);
+	else
+		fputs("<td class=n></td>", f);
+	td_count(f, fr->blocks);
+	td_size(f, fr->live);
+	td_size(f, fr->free_bytes);
+	td_count(f, fr->holes);
+	td_size(f, fr->largest);
+	fprintf(f, "<td class=n>%.1f%%</td></tr>\n", 100 * fr->ext);
+	return 0;
+}
+
+/* As mtan frag: each space at its peak (not the view fragmentation, which scans every
+ * lifetime for each space). */
 static int fragmentation(struct report *r)
 {
-	sqlite3_stmt *st;
-	FILE *f = r->f;
-	int rc;
-	if (mtan_prepare(r->db, "report", "fragmentation", &st))
-		return -1;
+	struct mtan_window w = {0, INT64_MAX, 1, INT64_MAX, 0, 0};
 	fputs("<section id=frag><h2>Fragmentation at each space's peak</h2>\n<table><tr><th class=n>pid</th>"
 	      "<th>device</th><th>space</th><th class=n>at</th><th class=n>capacity</th><th class=n>live blocks</th>"
 	      "<th class=n>live</th><th class=n>free</th><th class=n>holes</th><th class=n>largest free</th>"
-	      "<th class=n>external fragmentation</th></tr>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char d[24], a[32];
-		fprintf(f, "<tr><td class=n>%lld</td>", sqlite3_column_int64(st, 0));
-		td_text(f, dev_name(d, sqlite3_column_int64(st, 1)));
-		td_text(f, col_text(st, 2));
-		fprintf(f, "<td class=n>%s</td>", when(a, (double)sqlite3_column_int64(st, 3)));
-		if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-			fputs("<td class=n></td>", f);
-		else
-			td_size(f, sqlite3_column_int64(st, 4));
-		td_count(f, sqlite3_column_int64(st, 5));
-		td_size(f, sqlite3_column_int64(st, 6));
-		td_size(f, sqlite3_column_int64(st, 7));
-		td_count(f, sqlite3_column_int64(st, 8));
-		td_size(f, sqlite3_column_int64(st, 9));
-		fprintf(f, "<td class=n>%.1f%%</td></tr>\n", 100 * sqlite3_column_double(st, 10));
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlerr(r);
-	fputs("</table></section>\n", f);
+	      "<th class=n>external fragmentation</th></tr>\n", r->f);
+	if (mtan_frag_each(r->db, r->o, &w, MTAN_AT_PEAK, frag_row, r))
+		return -1;
+	fputs("</table></section>\n", r->f);
 	return 0;
 }
 

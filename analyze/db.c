@@ -490,6 +490,9 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 		mtan_err("cannot open '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
 	}
+	/* the default 2 MiB cache makes the analyses of a big trace read its pages again and
+	 * again and spill every sort to a temporary file: up to 256 MiB, taken as needed */
+	sqlite3_exec(db, "PRAGMA cache_size=-262144", NULL, NULL, NULL);
 	warn_recovery(db, o->input);
 	*out = db;
 	db = NULL;

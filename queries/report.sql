@@ -80,10 +80,6 @@ FROM growth ORDER BY device = -1 DESC, device, space;
 -- name: growth_sites
 SELECT pid, stack, growth_bytes, growth_blocks, live_bytes FROM growth_sites
 WHERE device = ?1 AND space = ?2 ORDER BY rank LIMIT 5;
--- name: fragmentation
-SELECT pid, device, name, time_ns, capacity, blocks, live_bytes, free_bytes, holes, largest_free,
-	external_fragmentation
-FROM fragmentation ORDER BY device = -1 DESC, device, name, pid;
 -- name: races
 SELECT form, pid, device, space_name, address, free_seq, free_tid, reuse_seq, reuse_tid,
 	late_seq, late_tid, window_ns
