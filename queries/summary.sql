@@ -7,13 +7,18 @@ SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_all
 FROM space_stats WHERE (:pid IS NULL OR pid = :pid) AND (:device IS NULL OR device = :device)
 	AND (:space IS NULL OR name = :space);
 -- name: peak
--- the most live at once: of the trace (or :pid's process), or of one device's space, from
--- the loader's peaks; of a device's spaces together, or of a space name on every device,
--- from the lifetimes in seq order (a forked child's copies count from the fork)
-WITH scoped AS (
+-- the most live at once: of the trace (or :pid's process), or of the one space in scope,
+-- from the loader's peaks; of several (a device's spaces together, or a space name on
+-- several devices) from their lifetimes in seq order (a forked child's copies count from
+-- the fork)
+WITH sel AS (
+	SELECT DISTINCT device, name FROM space_stats
+	WHERE (:pid IS NULL OR pid = :pid) AND (:device IS NULL OR device = :device)
+		AND (:space IS NULL OR name = :space)),
+scoped AS (
 	SELECT l.* FROM lifetimes l JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-	WHERE (:device IS NULL) <> (:space IS NULL) AND (:pid IS NULL OR l.pid = :pid)
-		AND (:device IS NULL OR l.device = :device) AND (:space IS NULL OR s.name = :space)),
+	WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+		AND (:space IS NULL OR s.name = :space)),
 ev AS (
 	SELECT CASE WHEN inherited
 		THEN (SELECT min(p.start_seq) FROM processes p WHERE p.pid = scoped.pid AND p.how = 'fork')
@@ -23,8 +28,9 @@ ev AS (
 SELECT CASE
 	WHEN :device IS NULL AND :space IS NULL THEN
 		(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS :pid AND device IS NULL AND space IS NULL)
-	WHEN :device IS NOT NULL AND :space IS NOT NULL THEN
-		(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS :pid AND device = :device AND space = :space)
+	WHEN (SELECT count(*) FROM sel) <= 1 THEN
+		(SELECT coalesce(max(p.peak_bytes), 0) FROM peaks p JOIN sel ON p.device = sel.device AND p.space = sel.name
+		WHERE p.pid IS :pid)
 	ELSE (SELECT coalesce(max(live), 0) FROM
 		(SELECT sum(d) OVER (ORDER BY seq, d DESC ROWS UNBOUNDED PRECEDING) AS live FROM ev WHERE seq IS NOT NULL))
 	END;
