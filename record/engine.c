@@ -43,6 +43,9 @@ static uint64_t g_t0;
 static uintptr_t self_lo, self_hi; /* libmtrec.so's own code: never part of a stack */
 static _Atomic int init_state;     /* 0 not yet, 1 running, 2 done */
 static uint64_t fork_seq;
+/* the forking process, taken before the fork: the child's getppid() names whoever
+ * adopted it once the parent has exited, and the child would inherit nothing */
+static pid_t fork_parent;
 static struct {
 	uint64_t hash;
 	uint32_t pid;
@@ -489,7 +492,7 @@ void mtr_thread_named(const char *name)
 
 /* ------------------------------------------------------------------ processes */
 
-static void register_process(struct mtr_tls *t, uint32_t how, uint64_t seq)
+static void register_process(struct mtr_tls *t, uint32_t how, uint64_t seq, pid_t ppid)
 {
 	if (!thread_start(t))
 		return;
@@ -502,7 +505,7 @@ static void register_process(struct mtr_tls *t, uint32_t how, uint64_t seq)
 	for (int i = 0; i < len; i++)
 		if (cmd[i] == 0)
 			cmd[i] = ' ';
-	emit_misc(t, MTR_R_PROCESS, seq, (uint64_t)getppid(), 0, how, 0, exe, strlen(exe), cmd, (size_t)len);
+	emit_misc(t, MTR_R_PROCESS, seq, (uint64_t)ppid, 0, how, 0, exe, strlen(exe), cmd, (size_t)len);
 	g_pid_registered = 1;
 	emit_own_name(t);
 	seen_adds = seen_subs = ~0ull;
@@ -512,6 +515,7 @@ static void register_process(struct mtr_tls *t, uint32_t how, uint64_t seq)
 static void at_prepare(void)
 {
 	fork_seq = mtr_on ? mtr_take_seq() : 0;
+	fork_parent = getpid();
 }
 
 static void at_child(void)
@@ -535,7 +539,7 @@ static void at_child(void)
 	nmodules = 0; /* the child reports its own module map */
 	int busy = t->busy;
 	t->busy = 1;
-	register_process(t, MTF_PROC_FORK, fork_seq);
+	register_process(t, MTF_PROC_FORK, fork_seq, fork_parent);
 	t->busy = busy;
 }
 
@@ -594,7 +598,7 @@ void mtr_init(void)
 	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
 	pthread_atfork(at_prepare, NULL, at_child);
 	mtr_on = 1;
-	register_process(t, MTF_PROC_EXEC, mtr_take_seq());
+	register_process(t, MTF_PROC_EXEC, mtr_take_seq(), getppid());
 	if (t->state == 1) {
 		/* an exec replaced the image that held these rings: none will write again */
 		for (uint32_t i = 0; i < MTR_NRINGS; i++) {

@@ -218,9 +218,14 @@ MTR_EXPORT int dlclose(void *h)
 	if (!enter(t))
 		return real_dlclose(h);
 	mtr_modules_rescan();
-	int ret = real_dlclose(h);
-	mtr_modules_rescan();
+	/* not busy across the call: the library's destructors and ld.so's own frees run
+	 * inside it and are the program's events like any other */
 	t->busy = 0;
+	int ret = real_dlclose(h);
+	if (enter(t)) {
+		mtr_modules_rescan();
+		t->busy = 0;
+	}
 	return ret;
 }
 
