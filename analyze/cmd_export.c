@@ -147,6 +147,8 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	ret = 1;
+	if (output && mtan_output_ok(output, o.input, 0))
+		goto out;
 	if (mtan_open(&o, &db, NULL, NULL))
 		goto out;
 	if (output && !(f = fopen(output, "w"))) {

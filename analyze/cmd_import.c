@@ -177,10 +177,11 @@ static void row(struct import *im)
 	memset(&r, 0, sizeof r);
 	r.line = im->rec_line;
 	im->total++;
-	if (whole(s = field(im, C_SEQ), UINT64_MAX, &r.ev.seq))
-		return bad_row(im, "bad seq '%s'", s);
-	if (whole(s = field(im, C_TIME), UINT64_MAX, &r.ev.time_ns))
-		return bad_row(im, "bad time_ns '%s'", s);
+	/* seq, time and size are SQLite integers once loaded: 2^63 and above would turn negative */
+	if (whole(s = field(im, C_SEQ), INT64_MAX, &r.ev.seq))
+		return bad_row(im, "bad seq '%s' (a whole number below 2^63)", s);
+	if (whole(s = field(im, C_TIME), INT64_MAX, &r.ev.time_ns))
+		return bad_row(im, "bad time_ns '%s' (a whole number below 2^63)", s);
 	s = field(im, C_OP);
 	int kind = !strcmp(s, "alloc") ? MTF_ALLOC : !strcmp(s, "free") ? MTF_FREE : -1;
 	if (kind < 0)
@@ -194,8 +195,8 @@ static void row(struct import *im)
 		r.ev.device = (uint32_t)v;
 	if (parse_address(s = field(im, C_ADDRESS), &r.ev.addr))
 		return bad_row(im, "bad address '%s'", s);
-	if (kind == MTF_ALLOC && whole(s = field(im, C_SIZE), UINT64_MAX, &r.ev.size))
-		return bad_row(im, "bad size '%s'", s);
+	if (kind == MTF_ALLOC && whole(s = field(im, C_SIZE), INT64_MAX, &r.ev.size))
+		return bad_row(im, "bad size '%s' (a whole number below 2^63)", s);
 	if (whole(s = field(im, C_TID), UINT32_MAX, &v))
 		return bad_row(im, "bad tid '%s'", s);
 	r.tid = (uint32_t)v;
@@ -406,6 +407,8 @@ int cmd_import(int argc, char **argv)
 		mtan_err("cannot open '%s': %s", o.input, strerror(errno));
 		goto out;
 	}
+	if (mtan_output_ok(out, o.input, 1))
+		goto out;
 	if (csv_init(&p, CSV_APPEND_NULL)) {
 		goto nomem;
 	}
@@ -413,7 +416,10 @@ int cmd_import(int argc, char **argv)
 	ssize_t n;
 	while (!im.failed && (n = getline(&line, &cap, f)) >= 0) {
 		im.line++;
-		if (csv_parse(&p, line, (size_t)n, on_field, on_record, &im) != (size_t)n) {
+		size_t skip = 0; /* a UTF-8 byte order mark, as spreadsheets write it */
+		if (im.line == 1 && n >= 3 && !memcmp(line, "\xef\xbb\xbf", 3))
+			skip = 3;
+		if (csv_parse(&p, line + skip, (size_t)n - skip, on_field, on_record, &im) != (size_t)n - skip) {
 			mtan_err("import: '%s' line %ld: %s", o.input, im.line, csv_strerror(csv_error(&p)));
 			goto out;
 		}
@@ -477,10 +483,12 @@ int cmd_import(int argc, char **argv)
 		goto out;
 	}
 	if (im.bad)
-		fprintf(stderr, "mtan: import: '%s': %ld bad %s skipped, %zu events written to '%s'\n",
-			o.input, im.bad, im.bad == 1 ? "row" : "rows", im.nrows, out);
+		fprintf(stderr, "mtan: import: '%s': %ld bad %s skipped, %zu %s written to '%s'\n",
+			o.input, im.bad, im.bad == 1 ? "row" : "rows", im.nrows,
+			im.nrows == 1 ? "event" : "events", out);
 	else if (!o.quiet)
-		fprintf(stderr, "mtan: import: '%s': %zu events written to '%s'\n", o.input, im.nrows, out);
+		fprintf(stderr, "mtan: import: '%s': %zu %s written to '%s'\n", o.input, im.nrows,
+			im.nrows == 1 ? "event" : "events", out);
 	ret = 0;
 	goto out;
 nomem:

@@ -1012,6 +1012,8 @@ int cmd_report(int argc, char **argv)
 			mtan_err("out of memory");
 			goto out;
 		}
+		if (mtan_output_ok(path, o.input, 1))
+			goto out;
 		if (!(f = fopen(tmp, "w"))) {
 			mtan_err("cannot create '%s': %s", tmp, strerror(errno));
 			goto out;

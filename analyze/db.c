@@ -72,14 +72,15 @@ char *mtan_meta_text(sqlite3 *db, const char *key)
 	return ret;
 }
 
-enum { DB_OURS, DB_STALE, DB_FOREIGN, DB_DAMAGED };
+enum { DB_OURS, DB_STALE, DB_FOREIGN, DB_DAMAGED, DB_NOTFILE };
 
 /* SQLite's word on the last database classify() found damaged. */
 static char damage[128];
 
 /* What an existing database at path is: ours and current, stale (another schema, an
  * unfinished load, another trace), damaged (SQLite's header, but SQLite cannot read it),
- * or not an mtan database at all. For a trace's cache, tst is the trace's stat; NULL
+ * not an mtan database at all, or not a file (a FIFO or a device such as /dev/null would be
+ * replaced by the rename that finishes a load: never). For a trace's cache, tst is the trace's stat; NULL
  * checks only the schema and completeness. */
 static int classify(const char *path, const struct stat *tst)
 {
@@ -89,6 +90,8 @@ static int classify(const char *path, const struct stat *tst)
 	struct stat dst;
 	if (stat(path, &dst) < 0)
 		return DB_STALE;
+	if (!S_ISREG(dst.st_mode))
+		return DB_NOTFILE;
 	if (dst.st_size == 0)
 		return DB_STALE; /* an empty file: what an interrupted create leaves */
 	if (mtan_is_sqlite(path) != 1)
@@ -328,9 +331,10 @@ out:
 static int usable(const struct mtan_opts *o, const struct stat *tst, const char *path)
 {
 	int kind = classify(path, tst);
-	if (kind == DB_FOREIGN || kind == DB_DAMAGED) {
+	if (kind == DB_FOREIGN || kind == DB_DAMAGED || kind == DB_NOTFILE) {
 		mtan_err("'%s': exists and %s (remove it or choose another --db)", path,
-			 kind == DB_FOREIGN ? "is not an mtan database" : "is a damaged database");
+			 kind == DB_FOREIGN ? "is not an mtan database" :
+			 kind == DB_DAMAGED ? "is a damaged database" : "is not a regular file");
 		return -1;
 	}
 	return kind == DB_OURS && !o->force && same_symbols(o, path) ? 0 : 1;
@@ -393,6 +397,10 @@ static void refuse(const char *path, int kind)
 	long long v = -1;
 	if (kind == DB_FOREIGN) {
 		mtan_err("'%s': not an mtan database", path);
+		return;
+	}
+	if (kind == DB_NOTFILE) {
+		mtan_err("'%s': not a regular file", path);
 		return;
 	}
 	if (kind == DB_DAMAGED) {

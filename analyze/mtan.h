@@ -95,6 +95,7 @@ char *mtan_count(char *buf, uint64_t n);
 char *mtan_size(char *buf, uint64_t n);
 /* Writes s as a JSON string with quotes; NULL writes null. */
 void mtan_json_str(FILE *f, const char *s);
+int mtan_output_ok(const char *out, const char *input, int renamed);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 

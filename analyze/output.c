@@ -3,6 +3,8 @@
  * and rows of typed columns written as a table, CSV or JSON. */
 #include "mtan.h"
 
+#include <sys/stat.h>
+
 #include <csv.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -82,6 +84,50 @@ char *mtan_size(char *buf, uint64_t n)
 	return buf;
 }
 
+/* Whether out may be written for a command reading input (0: yes; -1: refused, told). The
+ * input would be lost under any name that reaches it; a file written whole and renamed
+ * into place would replace a device (/dev/null) or a FIFO instead of writing to it. */
+int mtan_output_ok(const char *out, const char *input, int renamed)
+{
+	struct stat ost, ist;
+	if (stat(out, &ost) < 0)
+		return 0;
+	if (input && stat(input, &ist) == 0 && ist.st_dev == ost.st_dev && ist.st_ino == ost.st_ino) {
+		mtan_err("'%s' is the input itself (choose another -o)", out);
+		return -1;
+	}
+	if (renamed && !S_ISREG(ost.st_mode)) {
+		mtan_err("'%s' exists and is not a regular file (choose another -o)", out);
+		return -1;
+	}
+	return 0;
+}
+
+/* The length of the valid UTF-8 sequence at p (a lead byte >= 0x80), 0 if it is not one:
+ * overlong forms, surrogates and code points past U+10FFFF are not. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned cp;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 void mtan_json_str(FILE *f, const char *s)
 {
 	if (!s) {
@@ -99,11 +145,22 @@ void mtan_json_str(FILE *f, const char *s)
 		case '\b': fputs("\\b", f); break;
 		case '\f': fputs("\\f", f); break;
 		default:
-			/* bytes >= 0x80 pass through: trace strings are UTF-8 as the app gave them */
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				fputc(*p, f);
+			} else {
+				/* trace strings are bytes as the program gave them (file names, thread
+				 * names): valid UTF-8 passes, any other byte becomes U+FFFD, so the
+				 * output is always JSON */
+				size_t n = utf8_len(p);
+				if (n) {
+					fwrite(p, 1, n, f);
+					p += n - 1;
+				} else {
+					fputs("\\ufffd", f);
+				}
+			}
 		}
 	}
 	fputc('"', f);

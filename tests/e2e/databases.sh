@@ -103,6 +103,16 @@ for f in notes.txt mine.db cut.db; do
 	check_eq "--db $f: the message" "$(cat "$ERR")" "mtan: '$f': exists and $what (remove it or choose another --db)"
 	check_eq "--db $f: left as it was" "$(md5sum <$f)" "$sum"
 done
+# a FIFO, a directory or a device (/dev/null is not tried here: a failure would replace it)
+# would be replaced by the rename that ends a load
+mkfifo pipe.db
+mkdir dir.db
+for f in pipe.db dir.db; do
+	check_rc "--db $f: refused" 1 "$MTAN" summary t.zst --db $f
+	check_eq "--db $f: the message" "$(cat "$ERR")" "mtan: '$f': exists and is not a regular file (remove it or choose another --db)"
+done
+check_eq "--db: the FIFO and the directory are left" "$(test -p pipe.db && test -d dir.db && echo left)" left
+check_rc "load --db FIFO: refused" 1 "$MTAN" load t.zst --db pipe.db
 check_rc "a damaged database named directly: exit 1" 1 "$MTAN" summary cut.db
 check_match "... says it is damaged" "^mtan: 'cut.db': damaged database \(.+\)$" "$(cat "$ERR")"
 check_rc "another program's database named directly: exit 1" 1 "$MTAN" summary mine.db

@@ -76,7 +76,7 @@ check_rc "import: good and bad rows: exit 0" 0 "$MTAN" import tracker.csv -o tra
 check_eq "import: each bad row by line, then the count" "$(cat "$ERR")" \
 	"mtan: import: 'tracker.csv' line 6: bad address 'zz'
 mtan: import: 'tracker.csv' line 8: bad op 'allok' (alloc or free)
-mtan: import: 'tracker.csv' line 10: bad size ''
+mtan: import: 'tracker.csv' line 10: bad size '' (a whole number below 2^63)
 mtan: import: 'tracker.csv' line 12: bad device 'gpu'
 mtan: import: 'tracker.csv' line 9: seq 3 again (first on line 4)
 mtan: import: 'tracker.csv': 5 bad rows skipped, 8 events written to 'tracker.zst'"
@@ -107,6 +107,37 @@ printf 'seq,op,size\n' >head.csv
 check_rc "import: a head without the columns: exit 1" 1 "$MTAN" import head.csv
 check_eq "import: the missing column named" "$(cat "$ERR")" "mtan: import: 'head.csv' line 1: no column 'time_ns' in the head line (see CSV.md)"
 check_rc "import: a missing file: exit 1" 1 "$MTAN" import nope.csv
+# numbers that a database cannot hold (SQLite integers are signed 64-bit) are bad rows
+printf 'seq,time_ns,op,device,space,address,size,tid\n9223372036854775808,1,alloc,host,heap,0x10,8,1\n2,9223372036854775808,alloc,host,heap,0x20,8,1\n3,3,alloc,host,heap,0x30,9223372036854775808,1\n9223372036854775807,4,alloc,host,heap,0x40,9223372036854775807,1\n' >big.csv
+check_rc "import: numbers of 2^63 and more: exit 0 (one good row)" 0 "$MTAN" import big.csv -o big.zst
+check_eq "import: numbers of 2^63 and more told by line" "$(cat "$ERR")" \
+	"mtan: import: 'big.csv' line 2: bad seq '9223372036854775808' (a whole number below 2^63)
+mtan: import: 'big.csv' line 3: bad time_ns '9223372036854775808' (a whole number below 2^63)
+mtan: import: 'big.csv' line 4: bad size '9223372036854775808' (a whole number below 2^63)
+mtan: import: 'big.csv': 3 bad rows skipped, 1 event written to 'big.zst'"
+"$MTAN" export big.zst --what events -o big.back.csv
+check_eq "import: 2^63 - 1 is kept whole" "$(tail -1 big.back.csv | cut -d, -f1,10)" "9223372036854775807,9223372036854775807"
+# a spreadsheet's UTF-8 byte order mark before the head line
+printf '\357\273\277seq,time_ns,op,device,space,address,size,tid\n1,1,alloc,host,heap,0x10,8,1\n' >bom.csv
+check_rc "import: a byte order mark: exit 0" 0 "$MTAN" import -q bom.csv -o bom.zst
+check_eq "import: a byte order mark: the event" "$(json_get <("$MTAN" summary bom.zst --format json) '[d["allocs"], d["leaked_bytes"]]')" "[1, 8]"
+# the output never replaces the input or a device
+cp bom.csv same.csv
+check_rc "import -o INPUT: exit 1" 1 "$MTAN" import same.csv -o same.csv
+check_eq "import -o INPUT: the message" "$(cat "$ERR")" "mtan: 'same.csv' is the input itself (choose another -o)"
+check_eq "import -o INPUT: the input is kept" "$(cmp bom.csv same.csv && echo same)" same
+ln -s same.csv link.csv
+check_rc "import -o a link to the input: exit 1" 1 "$MTAN" import same.csv -o link.csv
+check_eq "import -o a link to the input: still a link" "$(readlink link.csv)" same.csv
+mkfifo fifo
+check_rc "import -o FIFO: exit 1" 1 "$MTAN" import same.csv -o fifo
+check_eq "import -o FIFO: the message" "$(cat "$ERR")" "mtan: 'fifo' exists and is not a regular file (choose another -o)"
+check_eq "import -o FIFO: still a FIFO" "$(test -p fifo && echo fifo)" fifo
+check_rc "export -o TRACE: exit 1" 1 "$MTAN" export bom.zst --what events -o bom.zst
+check_eq "export -o TRACE: the trace is kept" "$(json_get <("$MTAN" summary bom.zst --format json) 'd["allocs"]')" 1
+check_rc "report -o TRACE: exit 1" 1 "$MTAN" report bom.zst -o bom.zst
+check_rc "report -o FIFO: exit 1" 1 "$MTAN" report bom.zst -o fifo
+check_eq "report -o FIFO: still a FIFO" "$(test -p fifo && echo fifo)" fifo
 
 # ---- round trips keep the counts: leaky (heap) and racyalloc (a device, threads, races)
 "$MTREC" -q -o racy.zst "$SAMPLES/racyalloc" >/dev/null

@@ -110,6 +110,44 @@ static void json_typed(void)
 	CHECK(ok);
 }
 
+/* Writes s as a JSON string; returns the text. */
+static char *json_of(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	mtan_json_str(f, s);
+	fclose(f);
+	return buf;
+}
+
+/* Strings from a trace are bytes as the program gave them: valid UTF-8 passes whole, every
+ * other byte becomes U+FFFD, so JSON readers never choke. */
+static void json_utf8(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+		{"a\xff" "b", "\"a\\ufffdb\""},                 /* never a lead byte */
+		{"\xc3", "\"\\ufffd\""},                          /* cut at the end */
+		{"\xc3(", "\"\\ufffd(\""},                        /* bad continuation */
+		{"\xc0\xaf", "\"\\ufffd\\ufffd\""},               /* overlong '/' */
+		{"\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""},    /* overlong, 3 bytes */
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},    /* a surrogate */
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""}, /* past U+10FFFF */
+		{"\x01\x7f", "\"\\u0001\\u007f\""},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *t = json_of(cases[i].in);
+		int ok = t && !strcmp(t, cases[i].want);
+		if (!ok)
+			fprintf(stderr, "  case %zu got: %s\n", i, t ? t : "(null)");
+		free(t);
+		CHECK(ok);
+	}
+}
+
 static void empty_results(void)
 {
 	char *buf = NULL;
@@ -141,6 +179,7 @@ int main(void)
 	RUN(table_fits_the_width);
 	RUN(csv_quoted_by_libcsv);
 	RUN(json_typed);
+	RUN(json_utf8);
 	RUN(empty_results);
 	RUN(sizes_and_counts);
 	UNIT_EXIT();
