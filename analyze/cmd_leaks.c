@@ -102,8 +102,24 @@ out:
 	return ret;
 }
 
-/* The leak sites as CSV rows: the site's frame apart (the first past the allocator and the
- * runtime, where the table starts), then every frame's name. */
+/* A frame that may be the site's: its name, file and line, copied. */
+struct pick {
+	char *fn, *file;
+	int line, set;
+};
+
+static int keep_pick(struct pick *p, const char *name, sqlite3_stmt *fr)
+{
+	const char *file = (const char *)sqlite3_column_text(fr, 2);
+	p->set = 1;
+	p->fn = strdup(name);
+	p->file = file ? strdup(file) : NULL;
+	p->line = sqlite3_column_type(fr, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(fr, 3);
+	return !p->fn || (file && !p->file) ? -1 : 0;
+}
+
+/* The leak sites as CSV rows: the site's frame apart (JSON's "site": past the allocator
+ * and the runtime, and past --skip-module/--skip-function), then every frame's name. */
 static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 {
 	static const struct mtan_col cols[] = {
@@ -114,10 +130,12 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 	};
 	sqlite3_stmt *st = NULL, *fr = NULL;
 	struct mtan_rows *r = NULL;
+	struct pick picks[3]; /* the first frame not skipped, the program's first, frame 0 */
 	char *frames = NULL;
 	size_t cap = 0;
 	int ret = -1, rc;
-	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "leaks", "frames", &fr))
+	memset(picks, 0, sizeof picks);
+	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "frames", "stack", &fr))
 		goto out;
 	if (!(r = mtan_rows_new(cols, 9, MTAN_CSV, stdout))) {
 		mtan_err("out of memory");
@@ -134,45 +152,48 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		sqlite3_reset(fr);
 		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
 		size_t len = 0;
-		int level = 0, site_line = -1;
-		char *site_fn = NULL, *site_file = NULL;
 		while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
 			char buf[4096];
 			const char *name = frame_name(buf, sizeof buf, fr);
-			/* the site's frame; the innermost until it is met */
-			if (level++ == 0 || sqlite3_column_int(fr, 7)) {
-				const char *file = (const char *)sqlite3_column_text(fr, 2);
-				free(site_fn);
-				free(site_file);
-				site_fn = strdup(name);
-				site_file = file ? strdup(file) : NULL;
-				site_line = sqlite3_column_type(fr, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(fr, 3);
-			}
+			unsigned char flags = mtan_frame_flags(fr, &o->skip);
+			int err = 0;
+			if (!picks[0].set && !(flags & MTAN_FRAME_SKIP))
+				err |= keep_pick(&picks[0], name, fr);
+			if (!picks[1].set && (flags & MTAN_FRAME_EXE))
+				err |= keep_pick(&picks[1], name, fr);
+			if (!picks[2].set)
+				err |= keep_pick(&picks[2], name, fr);
 			size_t need = len + strlen(name) + 2;
-			if (need > cap) {
+			if (!err && need > cap) {
 				char *p = realloc(frames, need * 2);
-				if (!p) {
-					mtan_err("out of memory");
-					free(site_fn);
-					free(site_file);
-					goto out;
+				if (p) {
+					frames = p;
+					cap = need * 2;
 				}
-				frames = p;
-				cap = need * 2;
+			}
+			if (err || need > cap) {
+				mtan_err("out of memory");
+				goto out;
 			}
 			len += (size_t)sprintf(frames + len, "%s%s", len ? ";" : "", name);
 		}
-		mtan_rows_text(r, site_fn);
-		mtan_rows_text(r, site_file);
-		if (site_line < 0)
-			mtan_rows_null(r);
-		else
-			mtan_rows_int(r, site_line);
-		free(site_fn);
-		free(site_file);
 		if (rc != SQLITE_DONE)
 			goto sqlerr;
+		/* as mtan_site_of chooses: the first frame not skipped, else the program's first
+		 * (all of it the runtime's), else frame 0 */
+		const struct pick *site = picks[0].set ? &picks[0] : picks[1].set ? &picks[1] : &picks[2];
+		mtan_rows_text(r, site->fn);
+		mtan_rows_text(r, site->file);
+		if (site->line < 0 || !site->set)
+			mtan_rows_null(r);
+		else
+			mtan_rows_int(r, site->line);
 		mtan_rows_text(r, len ? frames : NULL);
+		for (int i = 0; i < 3; i++) {
+			free(picks[i].fn);
+			free(picks[i].file);
+		}
+		memset(picks, 0, sizeof picks);
 	}
 	if (rc != SQLITE_DONE)
 		goto sqlerr;
@@ -181,6 +202,10 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 sqlerr:
 	mtan_sqlerr(db, "cannot read the database");
 out:
+	for (int i = 0; i < 3; i++) {
+		free(picks[i].fn);
+		free(picks[i].file);
+	}
 	mtan_rows_free(r);
 	free(frames);
 	sqlite3_finalize(st);

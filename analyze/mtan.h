@@ -341,6 +341,8 @@ void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct m
 int mtan_runtime_frame(const char *module, const char *function, const char *file);
 /* 1 when a frame matches one of skip's globs (--skip-module, --skip-function). */
 int mtan_skipped_frame(const struct mtan_skip *skip, const char *module, const char *function);
+/* A row of frames.sql's "stack": MTAN_FRAME_SKIP (the runtime's, or --skip-*), MTAN_FRAME_EXE. */
+unsigned char mtan_frame_flags(sqlite3_stmt *st, const struct mtan_skip *skip);
 enum { MTAN_FRAME_SKIP = 1, MTAN_FRAME_EXE = 2 };
 /* The site among n frames with MTAN_FRAME_* flags: the first frame not skipped, else
  * the first in the executable, else 0. */

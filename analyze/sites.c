@@ -127,6 +127,18 @@ struct frame_row {
 	int has_line, has_offset, inlined;
 };
 
+unsigned char mtan_frame_flags(sqlite3_stmt *st, const struct mtan_skip *skip)
+{
+	const char *fn = (const char *)sqlite3_column_text(st, 1);
+	const char *mod = (const char *)sqlite3_column_text(st, 4);
+	unsigned char flags = 0;
+	if (sqlite3_column_int(st, 8) || mtan_skipped_frame(skip, mod, fn))
+		flags |= MTAN_FRAME_SKIP;
+	if (sqlite3_column_int(st, 9))
+		flags |= MTAN_FRAME_EXE;
+	return flags;
+}
+
 /* The columns of one row, copied. */
 static int read_row(sqlite3_stmt *st, struct frame_row *f, unsigned char *flags, const struct mtan_skip *skip)
 {
@@ -144,11 +156,7 @@ static int read_row(sqlite3_stmt *st, struct frame_row *f, unsigned char *flags,
 	if ((fn && !(f->function = strdup(fn))) || (file && !(f->file = strdup(file))) ||
 	    (mod && !(f->module = strdup(mod))))
 		return -1;
-	*flags = 0;
-	if (sqlite3_column_int(st, 8) || mtan_skipped_frame(skip, mod, fn))
-		*flags |= MTAN_FRAME_SKIP;
-	if (sqlite3_column_int(st, 9))
-		*flags |= MTAN_FRAME_EXE;
+	*flags = mtan_frame_flags(st, skip);
 	return 0;
 }
 

@@ -22,10 +22,6 @@ FROM leaks l
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
 	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until;
--- name: frames
-SELECT level, function, file, line, module, offset, address,
-	level = (SELECT site FROM stacks WHERE id = :stack) AS is_site
-FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
 -- name: released
 SELECT r.pid, r.device, r.space, coalesce(s.name, 'space ' || r.space), r.alloc_stack,
 	count(*) AS blocks, sum(r.size) AS bytes

@@ -86,6 +86,16 @@ check_eq "--skip-function: the same" \
 	"$(json_get "$OUT" '[s["frames"][s["site"]]["function"] for s in d if s["bytes"] == 369]')" '["main"]'
 check_rc "--skip-module: table" 0 "$MTAN" leaks dl.zst --skip-module plugin.so
 check_eq "--skip-module: the table starts there" "$(grep -A1 '^369 bytes' "$OUT" | tail -1 | sed 's/ (.*//')" "    #2 main"
+# CSV names the same site as JSON and the table, whatever the options
+for opts in "" "--skip-module plugin.so" "--skip-function plugin_*" "--all-frames"; do
+	"$MTAN" leaks dl.zst --format json $opts >sites.json
+	"$MTAN" leaks dl.zst --format csv $opts >sites.csv
+	check_eq "leaks csv ${opts:-(no options)}: each site's function as JSON's" \
+		"$(python3 -c 'import csv,sys; print(sorted((int(r["bytes"]), r["function"]) for r in csv.DictReader(open(sys.argv[1]))))' sites.csv)" \
+		"$(python3 -c 'import json,sys; print(sorted((s["bytes"], s["frames"][s["site"]]["function"] if s["frames"] else "") for s in json.load(open(sys.argv[1]))))' sites.json)"
+done
+check_eq "leaks csv --skip-function: the plugin's leak at main" \
+	"$("$MTAN" leaks dl.zst --format csv --skip-function 'plugin_*' | awk -F, '$1 == 369 {print $6}')" '"main"'
 check_rc "leaks --help lists the site options" 0 "$MTAN" leaks --help
 check_eq "... all three" "$(grep -cE '^  --(all-frames|skip-module|skip-function)' "$OUT")" 3
 
