@@ -58,11 +58,12 @@ int mtan_frag_each(sqlite3 *db, const struct mtan_opts *o, const struct mtan_win
 		sqlite3_bind_int64(time_at, 2, f.device);
 		sqlite3_bind_text(time_at, 3, f.name, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(time_at, 4, f.seq);
-		if ((rc = sqlite3_step(time_at)) == SQLITE_ROW) {
+		sqlite3_bind_int64(time_at, 5, short_hi);
+		if ((rc = sqlite3_step(time_at)) != SQLITE_ROW)
+			goto sqlerr;
+		if (sqlite3_column_type(time_at, 0) != SQLITE_NULL) {
 			f.has_time = 1;
 			f.time_ns = sqlite3_column_int64(time_at, 0);
-		} else if (rc != SQLITE_DONE) {
-			goto sqlerr;
 		}
 		if ((rc = fn(ctx, &f)) != 0) {
 			ret = rc < 0 ? -1 : 0; /* > 0: enough */

@@ -47,6 +47,10 @@ SELECT blocks, live_bytes, inner_free + head + tail + empty AS free_bytes,
 	coalesce(hi - lo, 0) AS span
 FROM edges;
 -- name: time_at
--- the time of the last event at or before seq ?4 in the space (?1 pid, ?2 device, ?3 name)
-SELECT time_ns FROM timeline WHERE device = ?2 AND space = ?3 AND pid = ?1 AND seq <= ?4
-ORDER BY seq DESC LIMIT 1;
+-- the time of seq ?4: the later of the space's last timeline row at or before it (a bucket
+-- ends at its last event) and the last allocation at or before it anywhere (lifetime ?5:
+-- ids follow alloc_seq), so a seq inside the first bucket has a time too; NULL for none
+SELECT nullif(max(
+	coalesce((SELECT time_ns FROM timeline WHERE device = ?2 AND space = ?3 AND pid = ?1 AND seq <= ?4
+		  ORDER BY seq DESC LIMIT 1), -1),
+	coalesce((SELECT alloc_ns FROM lifetimes WHERE id = ?5 AND alloc_seq <= ?4), -1)), -1);

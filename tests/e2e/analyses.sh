@@ -143,6 +143,23 @@ check_match "frag table: sizes and the ratio" " DRAM +until +[0-9]+ .* 512\.0 Ki
 check_rc "frag --no mark: an error" 1 "$MTAN" frag frag.zst --until nosuchmark
 check_eq "frag: an unknown mark says so" "$(cat "$ERR")" "mtan: no mark 'nosuchmark' in the trace (--until)"
 check_rc "frag --since: a usage error" 2 "$MTAN" frag frag.zst --since holes
+# every row has the time of its seq: the event's own time (a seq inside the first bucket
+# of the timeline too), at the end the last event's
+"$MTAN" export frag.zst --what events -o fragev.csv
+for at in peak "until holes" end; do
+	case $at in
+	peak) "$MTAN" frag frag.zst --format json >fat.json ;;
+	end) "$MTAN" frag frag.zst --at end --format json >fat.json ;;
+	*) "$MTAN" frag frag.zst --until holes --format json >fat.json ;;
+	esac
+	check_eq "frag at $at: each row's time_ns is its seq's (the last event at or before it)" \
+		"$(json_get fat.json '[[f["space"], f["time_ns"]] for f in d]')" \
+		"$(python3 -c '
+import csv, json
+ev = {int(r["seq"]): int(r["time_ns"]) for r in csv.DictReader(open("fragev.csv"))}
+at = lambda s: ev[max(k for k in ev if s is None or k <= s)]
+print(json.dumps([[f["space"], at(f["seq"])] for f in json.load(open("fat.json"))]))')"
+done
 
 # ---------------------------------------------------------------- growth (bufpool, peers)
 record buf bufpool && record buffix bufpool --fixed
