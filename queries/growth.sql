@@ -7,8 +7,11 @@ SELECT DISTINCT device, space FROM timeline
 WHERE pid IS :pid AND (:device IS NULL OR device = :device) AND (:space IS NULL OR space = :space)
 ORDER BY device = -1 DESC, device, space;
 -- name: series
-SELECT time_ns, seq, live_bytes, live_blocks FROM timeline
-WHERE device = ?1 AND space = ?2 AND pid IS ?3 AND seq BETWEEN ?4 AND ?5
+-- the buckets in seqs ?4..?5 by their last event, or the one that holds the whole window
+SELECT time_ns, seq, live_bytes, live_blocks FROM (
+	SELECT time_ns, seq, live_bytes, live_blocks, lag(seq) OVER (ORDER BY seq) AS prev_seq
+	FROM timeline WHERE device = ?1 AND space = ?2 AND pid IS ?3)
+WHERE seq BETWEEN ?4 AND ?5 OR (coalesce(prev_seq, -1) < ?4 AND seq > ?5)
 ORDER BY seq;
 -- name: sites
 -- each site's live bytes and blocks at seq ?5 minus at seq ?4 (device ?1, space name ?2,

@@ -12,9 +12,12 @@ SELECT t.time_ns, t.seq, t.pid, t.device, t.space, t.live_bytes, t.live_blocks, 
 			ORDER BY r.time_ns DESC LIMIT 1)
 		END
 	END AS rss_bytes
-FROM timeline t
-WHERE t.pid IS :pid AND (:device IS NULL OR t.device = :device) AND (:space IS NULL OR t.space = :space)
-	AND t.seq BETWEEN :since AND :until
+FROM (SELECT *, lag(seq) OVER (PARTITION BY device, space ORDER BY seq) AS prev_seq
+	FROM timeline
+	WHERE pid IS :pid AND (:device IS NULL OR device = :device) AND (:space IS NULL OR space = :space)) t
+-- a bucket is in the window by its last event; and the bucket that holds the whole window
+-- (a run short for the recorder's clock has a few) is its only row rather than none
+WHERE t.seq BETWEEN :since AND :until OR (coalesce(t.prev_seq, -1) < :since AND t.seq > :until)
 ORDER BY t.seq
 LIMIT :limit;
 -- name: by_seq

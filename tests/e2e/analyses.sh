@@ -285,6 +285,14 @@ check_match "short run: the axis from the first to the last event's seq" "^ +seq
 check_eq "short run: 4 lines of bars, full (held until the device closed)" "$(grep -c '|#\{40\}$' "$OUT")" 4
 check_rc "timeline chart of a short run, a window" 0 "$MTAN" timeline mesh.zst --device 0 --space DRAM --since $(($1 + 1)) --until $(($2 - 1)) --width 40 --height 4
 check_match "a window: its own axis" "^ +seq $(($1 + 1)) +seq [0-9]+$" "$(tail -1 "$OUT")"
+# rows of a short run: a window inside one bucket gives that bucket, not nothing
+"$MTAN" timeline mesh.zst --device 0 --space DRAM --format csv >mesh_all.csv
+check_rc "timeline csv of a short run, a window inside a bucket" 0 "$MTAN" timeline mesh.zst --device 0 --space DRAM --since $(($1 + 1)) --until $(($1 + 2)) --format csv
+check_eq "a window inside a bucket: the bucket that holds it" \
+	"$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
+	"$(csv_get mesh_all.csv "[r['seq'] for r in rows if int(r['seq']) > $1 + 2][:1]")"
+check_rc "growth of a short run, a window inside a bucket" 0 "$MTAN" growth mesh.zst --device 0 --space DRAM --since $(($1 + 1)) --until $(($1 + 2)) --format json
+check_eq "growth: the bucket's verdict, not none" "$(json_get "$OUT" '[g["verdict"] for g in d]')" '["plateau"]'
 check_rc "timeline chart of a long run stays by time" 0 "$MTAN" timeline peers.zst --width 40 --height 4
 check_nomatch "a long run: not by event order" "by event order|seq [0-9]" "$(cat "$OUT")"
 # windows by time: exactly the rows in the window
