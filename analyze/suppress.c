@@ -8,14 +8,20 @@
 #include <string.h>
 
 /* Glibc's allocations that live as long as the process by design, which LeakSanitizer
- * does not report either (they stay reachable): stdio's buffers, threads' TLS vectors, and
- * LSan's own standard suppressions that concern glibc. */
+ * does not report either (they stay reachable): stdio's buffers, threads' TLS vectors,
+ * LSan's own standard suppressions that concern glibc, and what the libraries' start-up
+ * constructors keep. */
 const char *const mtan_default_suppressions[] = {
 	"_IO_file_doallocate", /* a FILE's buffer, freed only by exit */
 	"_dl_allocate_tls",    /* a thread's TLS vector, kept with its stack in glibc's cache */
 	"*pthread_exit*",
 	"*_dl_map_object_deps*",
 	"*tls_get_addr*",
+	/* blocks the static constructors of the libraries loaded before main allocated (ld.so
+	 * starts them from _dl_start_user): objects that live as long as the process, as
+	 * libstdc++'s 72,704-byte emergency exception pool in every C++ program; those of a
+	 * library dlopen'ed later, and the program's own, are judged */
+	"_dl_start_user",
 	NULL,
 };
 

@@ -17,6 +17,66 @@ check_rc "clean --no-default-suppressions: exit 1" 1 "$MTAN" check clean.zst --n
 check_eq "clean --no-default-suppressions: stdio's buffer counts" "$(cat "$OUT")" \
 	"leaks: 4,096 bytes in 1 block at 1 site, over --max-leaked 0"
 
+# ---- C++: libstdc++'s emergency exception pool (allocated by its constructor before main,
+# kept for the whole process) is built in; the program's own leaks are judged
+cat >cxxclean.cpp <<'CXX'
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+int main()
+{
+	std::vector<std::string> v;
+	for (int i = 0; i < 100; i++)
+		v.push_back(std::string(40, 'a' + i % 26));
+	std::map<int, std::unique_ptr<int>> m;
+	for (int i = 0; i < 50; i++)
+		m[i] = std::make_unique<int>(i);
+	try {
+		throw std::runtime_error("thrown and caught");
+	} catch (const std::exception &) {
+	}
+	return v.size() == 100 ? 0 : 1;
+}
+CXX
+g++ -O1 -o cxxclean cxxclean.cpp
+"$MTREC" -q -o cxxclean.zst ./cxxclean
+check_rc "C++ clean: exit 0" 0 "$MTAN" check cxxclean.zst
+check_eq "C++ clean: the exception pool's suppression is noted" "$(grep _dl_start_user "$ERR")" \
+	"mtan: note: suppressed by 'leak:_dl_start_user' (built in): 72,704 bytes in 1 block at 1 site"
+check_rc "C++ clean --no-default-suppressions: exit 1" 1 "$MTAN" check -q cxxclean.zst --no-default-suppressions
+check_eq "C++ clean --no-default-suppressions: the pool counts" "$(cat "$OUT")" \
+	"leaks: 72,704 bytes in 1 block at 1 site, over --max-leaked 0"
+"$MTREC" -q -o cxxleak.zst "$SAMPLES/cxxleak" >/dev/null
+check_rc "cxxleak: exit 1" 1 "$MTAN" check -q cxxleak.zst
+check_eq "cxxleak: only its planted leaks (4 x 64 and 2 x 40 bytes)" "$(cat "$OUT")" \
+	"leaks: 336 bytes in 6 blocks at 2 sites, over --max-leaked 0"
+# a library's constructor keeping a block: built in when the library is loaded before
+# main; judged when it is dlopen'ed
+cat >keeper.c <<'C'
+#include <stdlib.h>
+void *kept;
+__attribute__((constructor)) static void keep(void) { kept = malloc(777); }
+C
+cat >loads.c <<'C'
+#include <dlfcn.h>
+int main(int argc, char **argv) { return argc > 1 && !dlopen(argv[1], RTLD_NOW); }
+C
+gcc -shared -fPIC -o libkeeper.so keeper.c
+gcc -o linked loads.c -L. -lkeeper -Wl,-rpath,"$PWD" -Wl,--no-as-needed -ldl
+gcc -o opener loads.c -ldl
+"$MTREC" -q -o linked.zst ./linked
+check_rc "a linked library's constructor block: exit 0" 0 "$MTAN" check -q linked.zst
+"$MTREC" -q -o opener.zst ./opener "$PWD/libkeeper.so"
+check_rc "a dlopen'ed library's constructor block: exit 1" 1 "$MTAN" check -q opener.zst --format json
+# (ld.so's own blocks for the library count too: the program never dlcloses it)
+leaked=$(json_get "$OUT" '[c["value"] for c in d if c["check"] == "leaks"][0]')
+printf 'leak:keep\n' >keep.supp
+"$MTAN" check -q opener.zst --format json --suppressions keep.supp >keep.json
+check_eq "... the block counts (777 bytes fewer when suppressed by name)" \
+	"$((leaked - $(json_get keep.json '[c["value"] for c in d if c["check"] == "leaks"][0]')))" 777
+
 # ---- the leaky program fails, with its planted leaks exactly
 check_rc "leaky: exit 1" 1 "$MTAN" check -q leaky.zst
 check_eq "leaky: one line for the leaks" "$(cat "$OUT")" "leaks: 3,240 bytes in 8 blocks at 2 sites, over --max-leaked 0"
