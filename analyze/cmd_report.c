@@ -469,6 +469,9 @@ static int charts(struct report *r)
 			fprintf(r->f, "<td class=n>%s</td></tr>\n", b);
 		}
 		fputs("</table>\n", r->f);
+		if ((long long)r->nmarks > r->limit * 5)
+			fprintf(r->f, "<p class=meta>Marks: the first %lld of %zu shown (<code>--limit</code> "
+				"times 5); all are on the charts' time axis.</p>\n", r->limit * 5, r->nmarks);
 	}
 	fputs("</section>\n", r->f);
 	ret = 0;
@@ -598,17 +601,30 @@ out:
 	return ret;
 }
 
+/* Says a list stopped at --limit (the report shows the first entries of each list). */
+static void cut_note(struct report *r, const char *what, const char *cmd)
+{
+	fprintf(r->f, "<p class=meta>%s: the first %lld shown (<code>--limit</code>); "
+		"<code>mtan %s</code> lists them all.</p>\n", what, r->limit, cmd);
+}
+
 static int leaks(struct report *r)
 {
 	sqlite3_stmt *st;
 	FILE *f = r->f;
-	int rc, n = 0;
+	int rc, n = 0, cut = 0;
+	long long shown = 0;
 	if (mtan_prepare(r->db, "report", "leak_sites", &st))
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
 	fputs("<section id=leaks><h2>Leaks</h2>\n<p class=meta>Blocks never freed, by allocation site, the most "
 	      "bytes first. Greyed frames are the allocator's and the runtime's.</p>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (shown == r->limit) {
+			cut = 1;
+			break;
+		}
+		shown++;
 		char a[32], b[32], d[24];
 		long long blocks = sqlite3_column_int64(st, 4);
 		fprintf(f, "<details class=site open><summary>%s bytes in %s %s (pid %lld, %s ",
@@ -624,9 +640,11 @@ static int leaks(struct report *r)
 		n++;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (!cut && rc != SQLITE_DONE)
 		return sqlerr(r);
-	if (!n)
+	if (cut)
+		cut_note(r, "Leak sites", "leaks");
+	else if (!n)
 		fputs("<p class=ok>No leaks.</p>\n", f);
 	/* released by device close: not leaks */
 	if (mtan_prepare(r->db, "report", "released", &st))
@@ -811,12 +829,18 @@ static int anomalies(struct report *r)
 {
 	sqlite3_stmt *st;
 	FILE *f = r->f;
-	int rc, n = 0;
+	int rc, n = 0, cut = 0;
+	long long shown = 0;
 	if (mtan_prepare(r->db, "report", "anomalies", &st))
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
 	fputs("<section id=anomalies><h2>Anomalies</h2>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (shown == r->limit) {
+			cut = 1;
+			break;
+		}
+		shown++;
 		char d[24];
 		if (!n++)
 			fputs("<table><tr><th>kind</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
@@ -836,9 +860,15 @@ static int anomalies(struct report *r)
 		fputs("</tr>\n", f);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (!cut && rc != SQLITE_DONE)
 		return sqlerr(r);
-	fprintf(f, "%s</section>\n", n ? "</table>" : "<p class=ok>None: every free matched a live block.</p>");
+	if (n)
+		fputs("</table>", f);
+	if (cut)
+		cut_note(r, "Anomalies", "sql TRACE 'SELECT * FROM anomalies'");
+	else if (!n)
+		fputs("<p class=ok>None: every free matched a live block.</p>", f);
+	fputs("</section>\n", f);
 	return 0;
 }
 
@@ -846,14 +876,20 @@ static int races(struct report *r)
 {
 	sqlite3_stmt *st;
 	FILE *f = r->f;
-	int rc, n = 0;
+	int rc, n = 0, cut = 0;
+	long long shown = 0;
 	if (mtan_prepare(r->db, "report", "races", &st))
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
 	fputs("<section id=races><h2>Address-reuse races</h2>\n<p class=meta>The tracked order contradicts the "
 	      "allocator's: an allocator reported an event after releasing its lock (repaired in the "
 	      "lifetimes; see <code>mtan races</code>).</p>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (shown == r->limit) {
+			cut = 1;
+			break;
+		}
+		shown++;
 		char d[24], a[32];
 		if (!n++)
 			fputs("<table><tr><th>form</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
@@ -874,9 +910,15 @@ static int races(struct report *r)
 		fprintf(f, "<td class=n>%s</td></tr>\n", when(a, (double)sqlite3_column_int64(st, 11)));
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (!cut && rc != SQLITE_DONE)
 		return sqlerr(r);
-	fprintf(f, "%s</section>\n", n ? "</table>" : "<p class=ok>None.</p>");
+	if (n)
+		fputs("</table>", f);
+	if (cut)
+		cut_note(r, "Races", "races");
+	else if (!n)
+		fputs("<p class=ok>None.</p>", f);
+	fputs("</section>\n", f);
 	return 0;
 }
 
@@ -920,13 +962,19 @@ static int top_sites(struct report *r)
 {
 	sqlite3_stmt *st;
 	FILE *f = r->f;
-	int rc;
+	int rc, cut = 0;
+	long long shown = 0;
 	if (mtan_prepare(r->db, "report", "top", &st))
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
 	fputs("<section id=top><h2>Top allocation sites</h2>\n<p class=meta>By bytes allocated over the run "
 	      "(as <code>mtan top</code>); temporaries: blocks freed within 1 ms.</p>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (shown == r->limit) {
+			cut = 1;
+			break;
+		}
+		shown++;
 		char a[32], b[32], c[32], e[32], d[24];
 		fprintf(f, "<details class=site><summary>%s in %s allocations, %s temporaries, %s leaked (pid %lld, %s ",
 			mtan_size(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)sqlite3_column_int64(st, 4)),
@@ -941,8 +989,10 @@ static int top_sites(struct report *r)
 		fputs("</details>\n", f);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (!cut && rc != SQLITE_DONE)
 		return sqlerr(r);
+	if (cut)
+		cut_note(r, "Sites", "top");
 	fputs("</section>\n", f);
 	return 0;
 }

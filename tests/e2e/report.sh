@@ -105,6 +105,17 @@ check_rc "report -o -: to stdout" 0 "$MTAN" report -q leaky.zst -o -
 check_eq "report -o -: the same page" "$(cat "$OUT")" "$R"
 check_rc "report: the default file is TRACE.html" 0 "$MTAN" report -q leaky.zst
 check_eq "report: TRACE.html" "$(cat leaky.zst.html)" "$R"
+# --limit: lists cut at it say so; leaky's three leak sites
+check_rc "report --limit 0" 0 "$MTAN" report -q leaky.zst -o - --limit 0
+check_eq "--limit 0: no leak site shown, and not 'No leaks.'" \
+	"$(grep -c '<details class=site open>' "$OUT") $(grep -c 'No leaks' "$OUT")" "0 0"
+check_match "--limit 0: the leak list says it is cut" "<p class=meta>Leak sites: the first 0 shown \(<code>--limit</code>\); <code>mtan leaks</code> lists them all\.</p>" "$(cat "$OUT")"
+check_rc "report --limit 2" 0 "$MTAN" report -q leaky.zst -o - --limit 2
+check_eq "--limit 2: two leak sites, cut" \
+	"$(grep -c '<details class=site open>' "$OUT") $(grep -c 'Leak sites: the first 2 shown' "$OUT")" "2 1"
+check_rc "report --limit 3" 0 "$MTAN" report -q leaky.zst -o - --limit 3
+check_eq "--limit 3: all three leak sites, not cut" \
+	"$(grep -c '<details class=site open>' "$OUT") $(grep -c 'Leak sites: the first' "$OUT")" "3 0"
 check_rc "report: an unwritable -o: exit 1" 1 "$MTAN" report leaky.zst -o /nonexistent/r.html
 check_match "report: the unwritable -o's message" "^mtan: cannot create '/nonexistent/r\.html\.tmp\.[0-9]+': No such file or directory$" "$(cat "$ERR")"
 
