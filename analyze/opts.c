@@ -23,13 +23,15 @@ static const struct option common[] = {
 #define MAX_EXTRA 16
 
 /* The common options a command has no use for: left out of its help and refused, so
- * neither promises what the command would ignore. */
-enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16 };
+ * neither promises what the command would ignore. NO_SINCE is the window's --since
+ * (mtan_window_options), for a command that takes the window's --until alone. */
+enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16, NO_SINCE = 32 };
 static const struct {
 	const char *cmd;
 	int unused;
 } unused[] = {
 	{"diff", NO_DB},                           /* two traces or databases */
+	{"frag", NO_SINCE},                        /* a state at one point: --until only */
 	{"import", NO_FORMAT | NO_LIMIT | NO_PID | NO_DB | NO_SYM}, /* it writes a trace */
 	{"load", NO_FORMAT | NO_LIMIT | NO_PID},   /* it loads every process */
 	{"report", NO_FORMAT | NO_PID},            /* HTML of the whole trace */
@@ -68,7 +70,8 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 	fprintf(f, "usage: mtan %s\n\noptions:\n", usage);
 	int no = unused_of(cmd);
 	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
-		fprintf(f, "%s\n", e->help);
+		if (!(e->opt.val == MTAN_OPT_SINCE && (no & NO_SINCE)))
+			fprintf(f, "%s\n", e->help);
 	if (!(no & NO_DB))
 		fputs(db_help, f);
 	if (!(no & NO_FORMAT))
@@ -155,7 +158,8 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			: c == OPT_PID && (no & NO_PID) ? "--pid"
 			: c == OPT_DB && (no & NO_DB) ? "--db"
 			: c == OPT_SYSROOT && (no & NO_SYM) ? "--sysroot"
-			: c == OPT_DEBUG_DIR && (no & NO_SYM) ? "--debug-dir" : NULL;
+			: c == OPT_DEBUG_DIR && (no & NO_SYM) ? "--debug-dir"
+			: c == MTAN_OPT_SINCE && (no & NO_SINCE) ? "--since" : NULL;
 		if (name)
 			return usage_error(cmd, "'%s' does not apply to this command", name);
 		switch (c) {

@@ -136,13 +136,13 @@ check_rc "mtan --version" 0 "$MTAN" --version
 
 # ---- common options a command has no use for: not in its help, refused when given
 for c in "import --format" "import --limit" "import --pid" "import --db" "import --sysroot" "import --debug-dir" \
-	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db"; do
+	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db" "frag --since"; do
 	set -- $c
 	check_rc "$1 $2: not in its help" 1 sh -c '"$0" "$1" --help | grep -q -- "^  $2 "' "$MTAN" "$1" "$2"
 	check_rc "$1 $2: refused (exit 2)" 2 "$MTAN" "$1" "$2" /tmp run.zst run.zst
 	check_eq "$1 $2: the message" "$(head -1 "$ERR")" "mtan: $1: '$2' does not apply to this command"
 done
-for c in "leaks --pid" "report --limit" "summary --pid" "diff --format" "sql --limit" "export --pid"; do
+for c in "leaks --pid" "report --limit" "summary --pid" "diff --format" "sql --limit" "export --pid" "frag --until"; do
 	set -- $c
 	check_rc "$1 $2: in its help" 0 sh -c '"$0" "$1" --help | grep -q -- "^  $2 "' "$MTAN" "$1" "$2"
 done
