@@ -30,6 +30,7 @@ static const struct {
 	const char *cmd;
 	int unused;
 } unused[] = {
+	{"check", NO_LIMIT},                       /* a verdict over every leak and anomaly */
 	{"diff", NO_DB},                           /* two traces or databases */
 	{"frag", NO_SINCE},                        /* a state at one point: --until only */
 	{"import", NO_FORMAT | NO_LIMIT | NO_PID | NO_DB | NO_SYM}, /* it writes a trace */

@@ -136,7 +136,7 @@ check_rc "mtan --version" 0 "$MTAN" --version
 
 # ---- common options a command has no use for: not in its help, refused when given
 for c in "import --format" "import --limit" "import --pid" "import --db" "import --sysroot" "import --debug-dir" \
-	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db" "frag --since"; do
+	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db" "frag --since" "check --limit"; do
 	set -- $c
 	check_rc "$1 $2: not in its help" 1 sh -c '"$0" "$1" --help | grep -q -- "^  $2 "' "$MTAN" "$1" "$2"
 	check_rc "$1 $2: refused (exit 2)" 2 "$MTAN" "$1" "$2" /tmp run.zst run.zst
