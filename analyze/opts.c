@@ -24,14 +24,16 @@ static const struct option common[] = {
 
 /* The common options a command has no use for: left out of its help and refused, so
  * neither promises what the command would ignore. NO_SINCE is the window's --since
- * (mtan_window_options), for a command that takes the window's --until alone. */
-enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16, NO_SINCE = 32 };
+ * (mtan_window_options), for a command that takes the window's --until alone; NO_TABLE
+ * a command that writes CSV (its default) or JSON, never a table. */
+enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16, NO_SINCE = 32, NO_TABLE = 64 };
 static const struct {
 	const char *cmd;
 	int unused;
 } unused[] = {
 	{"check", NO_LIMIT},                       /* a verdict over every leak and anomaly */
 	{"diff", NO_DB},                           /* two traces or databases */
+	{"export", NO_TABLE},                      /* rows for programs */
 	{"frag", NO_SINCE},                        /* a state at one point: --until only */
 	{"import", NO_FORMAT | NO_LIMIT | NO_PID | NO_DB | NO_SYM}, /* it writes a trace */
 	{"load", NO_FORMAT | NO_LIMIT | NO_PID},   /* it loads every process */
@@ -51,6 +53,8 @@ static const char db_help[] =
 	"  --db PATH             database of the trace (default: TRACE.db beside it)\n";
 static const char format_help[] =
 	"  --format F            output format: table, csv or json (default: table)\n";
+static const char format_no_table_help[] =
+	"  --format F            output format: csv or json (default: csv)\n";
 static const char limit_help[] =
 	"  --limit N             show at most N entries\n";
 static const char pid_help[] =
@@ -76,7 +80,7 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 	if (!(no & NO_DB))
 		fputs(db_help, f);
 	if (!(no & NO_FORMAT))
-		fputs(format_help, f);
+		fputs(no & NO_TABLE ? format_no_table_help : format_help, f);
 	if (!(no & NO_LIMIT))
 		fputs(limit_help, f);
 	if (!(no & NO_PID))
@@ -153,6 +157,8 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	optind = 0; /* a fresh scan: the top level already used getopt on the full argv */
 	opterr = 0;
 	int c, no = unused_of(cmd);
+	if (no & NO_TABLE)
+		o->format = MTAN_CSV;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		const char *name = c == OPT_FORMAT && (no & NO_FORMAT) ? "--format"
 			: c == OPT_LIMIT && (no & NO_LIMIT) ? "--limit"
@@ -168,14 +174,16 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			o->db = optarg;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "table"))
+			if (!strcmp(optarg, "table") && !(no & NO_TABLE))
 				o->format = MTAN_TABLE;
 			else if (!strcmp(optarg, "json"))
 				o->format = MTAN_JSON;
 			else if (!strcmp(optarg, "csv"))
 				o->format = MTAN_CSV;
 			else
-				return usage_error(cmd, "unknown format '%s' (table, csv or json)", optarg);
+				return usage_error(cmd, no & NO_TABLE ? "unknown format '%s' (csv or json)"
+					: "unknown format '%s' (table, csv or json)", optarg);
+			o->has_format = 1;
 			break;
 		case OPT_LIMIT:
 			if ((o->limit = number(optarg, 0)) < 0)
