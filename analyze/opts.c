@@ -3,6 +3,7 @@
 #include "mtan.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -91,21 +92,25 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 }
 
 /* A directory for --sysroot or --debug-dir: one that exists, and without ':' (which
- * separates libdwfl's search path). 0, or the usage error's message. */
+ * separates libdwfl's search path). NULL, or what is wrong with it. */
 static const char *dir_arg(const char *dir)
 {
 	struct stat st;
 	if (strchr(dir, ':'))
-		return "'%s': a directory with ':' in its path is not supported";
+		return "a directory with ':' in its path is not supported";
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return "'%s' is not a directory";
+		return "not a directory";
 	return NULL;
 }
 
-static int usage_error(const char *cmd, const char *fmt, const char *what)
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
+	va_list ap;
 	fprintf(stderr, "mtan: %s: ", cmd);
-	fprintf(stderr, fmt, what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nmtan: try 'mtan %s --help'\n", cmd);
 	return 2;
 }
@@ -181,29 +186,30 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			else if (!strcmp(optarg, "csv"))
 				o->format = MTAN_CSV;
 			else
-				return usage_error(cmd, no & NO_TABLE ? "unknown format '%s' (csv or json)"
-					: "unknown format '%s' (table, csv or json)", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--format' (%s)", optarg,
+						   no & NO_TABLE ? "csv or json" : "table, csv or json");
 			o->has_format = 1;
 			break;
 		case OPT_LIMIT:
 			if ((o->limit = number(optarg, 0)) < 0)
-				return usage_error(cmd, "invalid --limit '%s'", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--limit'", optarg);
 			break;
 		case OPT_PID:
 			if ((o->pid = number(optarg, 0)) < 0 || o->pid > UINT32_MAX)
-				return usage_error(cmd, "invalid --pid '%s'", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--pid'", optarg);
 			break;
 		case OPT_SYSROOT:
 		case OPT_DEBUG_DIR: {
 			const char *bad = dir_arg(optarg);
 			if (bad)
-				return usage_error(cmd, bad, optarg);
+				return usage_error(cmd, "invalid value '%s' for '--%s': %s", optarg,
+						   c == OPT_SYSROOT ? "sysroot" : "debug-dir", bad);
 			if (c == OPT_SYSROOT)
 				o->sym.sysroot = optarg;
 			else if (o->sym.ndebug_dirs < MTAN_MAX_DIRS)
 				o->sym.debug_dirs[o->sym.ndebug_dirs++] = optarg;
 			else
-				return usage_error(cmd, "more than %s --debug-dir options", "8");
+				return usage_error(cmd, "more than %d --debug-dir options", MTAN_MAX_DIRS);
 			break;
 		}
 		case 'q':
@@ -227,7 +233,8 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			if (!e || !e->opt.name)
 				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 			if (e->take(o, optarg) < 0)
-				return usage_error(cmd, "invalid value '%s'", optarg ? optarg : e->opt.name);
+				return usage_error(cmd, "invalid value '%s' for '--%s'", optarg ? optarg : "",
+						   e->opt.name);
 		}
 		}
 	}

@@ -50,7 +50,7 @@ check_rc "export --help" 0 "$MTAN" export --help
 check_match "export --help: csv, the true default" "^  --format F +output format: csv or json \(default: csv\)$" "$(cat "$OUT")"
 check_match "export --help: which options --folded takes" "^--format and --limit apply to --what only; --folded takes neither\.$" "$(cat "$OUT")"
 check_rc "export --format table: exit 2" 2 "$MTAN" export run.zst --what events --format table
-check_eq "export --format table: the message" "$(head -1 "$ERR")" "mtan: export: unknown format 'table' (csv or json)"
+check_eq "export --format table: the message" "$(head -1 "$ERR")" "mtan: export: invalid value 'table' for '--format' (csv or json)"
 check_rc "export --format csv" 0 "$MTAN" export run.zst --what events --format csv
 check_eq "export --format csv: the default's rows" "$(cat "$OUT")" "$(cat events.csv)"
 check_rc "export: an unwritable -o: exit 1" 1 "$MTAN" export run.zst --what events -o /nonexistent/x.csv

@@ -118,6 +118,18 @@ check_rc "an unknown option: exit 2" 2 "$MTAN" summary --frob run.zst
 check_match "an unknown option: the message" "^mtan: summary: unknown option '--frob'$" "$(cat "$ERR")"
 check_rc "a bad --format: exit 2" 2 "$MTAN" leaks --format xml run.zst
 check_rc "a bad --limit: exit 2" 2 "$MTAN" leaks --limit -3 run.zst
+# every bad option value names its option
+for c in "leaks --limit abc" "leaks --pid x1" "leaks --format xml" "leaks --device gpu" "frag --at middle" \
+	"check --max-leaked 5Q" "export --what frames"; do
+	set -- $c
+	check_rc "$1 $2 $3: exit 2" 2 "$MTAN" $c run.zst
+	check_match "$1 $2 $3: the message names the option" "^mtan: $1: invalid value '$3' for '$2'( \(.*\))?$" "$(head -1 "$ERR")"
+done
+check_eq "a bad --limit: the whole message" "$("$MTAN" leaks --limit abc run.zst 2>&1)" "mtan: leaks: invalid value 'abc' for '--limit'
+mtan: try 'mtan leaks --help'"
+check_rc "a bad --debug-dir: exit 2" 2 "$MTAN" leaks --debug-dir nowhere run.zst
+check_eq "a bad --debug-dir: the message" "$(cat "$ERR")" "mtan: leaks: invalid value 'nowhere' for '--debug-dir': not a directory
+mtan: try 'mtan leaks --help'"
 check_rc "no trace given: exit 2" 2 "$MTAN" summary
 check_rc "no command: exit 2" 2 "$MTAN"
 check_rc "a database that is not mtan's: exit 1" 1 sh -c 'sqlite3 foreign.db "CREATE TABLE t(x)" && "$0" summary foreign.db' "$MTAN"
