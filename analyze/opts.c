@@ -176,6 +176,8 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			return usage_error(cmd, "'%s' does not apply to this command", name);
 		switch (c) {
 		case OPT_DB:
+			if (!*optarg)
+				return usage_error(cmd, "empty path for '--db'");
 			o->db = optarg;
 			break;
 		case OPT_FORMAT:
@@ -221,10 +223,13 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		case ':':
 			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		case '?':
-			if (optopt) {
-				char s[3] = {'-', (char)optopt, 0};
-				return usage_error(cmd, "unknown option '%s'", s);
-			}
+			/* getopt_long sets optopt to the val of a long option given a value it does not
+			 * take (--quiet=yes), to the letter of an unknown short one, else to 0 */
+			for (size_t i = 0; optopt && i < n; i++)
+				if (longopts[i].val == optopt && longopts[i].has_arg == no_argument)
+					return usage_error(cmd, "'--%s' takes no value", longopts[i].name);
+			if (optopt)
+				return usage_error(cmd, "unknown option '-%c'", optopt);
 			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		default: {
 			const struct mtan_extra *e = extra;

@@ -127,6 +127,16 @@ for c in "leaks --limit abc" "leaks --pid x1" "leaks --format xml" "leaks --devi
 done
 check_eq "a bad --limit: the whole message" "$("$MTAN" leaks --limit abc run.zst 2>&1)" "mtan: leaks: invalid value 'abc' for '--limit'
 mtan: try 'mtan leaks --help'"
+check_rc "--quiet=yes: exit 2" 2 "$MTAN" leaks --quiet=yes run.zst
+check_eq "--quiet=yes: the message" "$(cat "$ERR")" "mtan: leaks: '--quiet' takes no value
+mtan: try 'mtan leaks --help'"
+check_rc "a command's own flag with a value: exit 2" 2 "$MTAN" check --no-growth=1 run.zst
+check_eq "a command's own flag with a value: the message" "$(head -1 "$ERR")" "mtan: check: '--no-growth' takes no value"
+check_rc "--db '': exit 2" 2 "$MTAN" summary --db '' run.zst
+check_eq "--db '': the message" "$(cat "$ERR")" "mtan: summary: empty path for '--db'
+mtan: try 'mtan summary --help'"
+check_rc "--db= (empty): exit 2" 2 "$MTAN" load --db= run.zst
+check_eq "--db= (empty): the message" "$(head -1 "$ERR")" "mtan: load: empty path for '--db'"
 check_rc "a bad --debug-dir: exit 2" 2 "$MTAN" leaks --debug-dir nowhere run.zst
 check_eq "a bad --debug-dir: the message" "$(cat "$ERR")" "mtan: leaks: invalid value 'nowhere' for '--debug-dir': not a directory
 mtan: try 'mtan leaks --help'"
