@@ -155,6 +155,19 @@ check_match "a command's usage" "^usage: mtan leaks " "$(cat "$OUT")"
 check_rc "mtan summary --help" 0 "$MTAN" summary --help
 check_match "common options in every usage" "--format F +output format: table, csv or json" "$(cat "$OUT")"
 check_rc "mtan --version" 0 "$MTAN" --version
+check_match "--version: the version" "^mtan [0-9.]+ \(schema [0-9]+\)$" "$(cat "$OUT")"
+check_rc "mtan -h" 0 "$MTAN" -h
+check_eq "-h is --help" "$(cat "$OUT")" "$("$MTAN" --help)"
+check_rc "mtan -V" 0 "$MTAN" -V
+
+# ---- a command's option put before the command: one line that says where it goes
+for a in "--format json" "--format=json" "-q" "--limit 3"; do
+	check_rc "mtan $a leaks: exit 2" 2 "$MTAN" $a leaks run.zst
+	check_eq "mtan $a leaks: one line" "$(cat "$ERR")" "mtan: '${a%%[ =]*}' goes after the command: mtan COMMAND [options] TRACE|DB"
+	check_eq "mtan $a leaks: nothing on stdout" "$(cat "$OUT")" ""
+done
+check_rc "mtan --help=x: exit 2" 2 "$MTAN" --help=x
+check_eq "mtan --help=x: the message" "$(cat "$ERR")" "mtan: '--help' takes no value"
 
 # ---- common options a command has no use for: not in its help, refused when given
 for c in "import --format" "import --limit" "import --pid" "import --db" "import --sysroot" "import --debug-dir" \
