@@ -251,6 +251,13 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	if (optind + nargs < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind + nargs]);
 	o->input = o->args[0];
+	/* --db names where a trace's database goes: given with a database (a regular file that
+	 * is SQLite's, as mtan_open tells them apart) it would be ignored; unreadable input is
+	 * left to mtan_open to report */
+	struct stat st;
+	if (o->db && o->input && stat(o->input, &st) == 0 && S_ISREG(st.st_mode) &&
+	    mtan_is_sqlite(o->input) == 1)
+		return usage_error(cmd, "'--db' goes with a trace, and '%s' is a database", o->input);
 	mtan_progress_quiet(o->quiet);
 	return MTAN_GO;
 }

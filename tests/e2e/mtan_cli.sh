@@ -86,6 +86,12 @@ check_eq "the same summary from the database" "$(cat "$OUT")" "$(cat sum.json)"
 check_rc "load --db PATH" 0 "$MTAN" load -q run.zst --db elsewhere.db
 check_rc "summary --db PATH" 0 "$MTAN" summary run.zst --db elsewhere.db --format json
 check_eq "the same summary from --db" "$(cat "$OUT")" "$(cat sum.json)"
+check_rc "--db with a database for input: exit 2" 2 "$MTAN" summary run.zst.db --db other.db
+check_eq "--db with a database for input: the message" "$(cat "$ERR")" "mtan: summary: '--db' goes with a trace, and 'run.zst.db' is a database
+mtan: try 'mtan summary --help'"
+check_eq "--db with a database for input: no database made" "$(ls other.db 2>/dev/null)" ""
+check_rc "--db with a database for input (sql): exit 2" 2 "$MTAN" sql elsewhere.db "SELECT 1" --db run.zst.db
+check_eq "--db with a database for input (sql): the message" "$(head -1 "$ERR")" "mtan: sql: '--db' goes with a trace, and 'elsewhere.db' is a database"
 
 # ---- damaged and unfinished traces: one warning, what was readable is loaded
 "$MKTRACE" bench big.zst 300000 2>/dev/null
