@@ -20,7 +20,8 @@ const char cmd_export_usage[] =
 	"--folded writes folded stacks, 'frame;frame;frame BYTES' per allocation stack,\n"
 	"outermost frame first, as flamegraph.pl reads them: the bytes leaked (the default),\n"
 	"live at the peak (--of peak: of the trace, or of --pid's process), or allocated in\n"
-	"all (--of allocated). A frame without a function is 'module+0xoffset'.";
+	"all (--of allocated). A frame without a function is 'module+0xoffset'.\n"
+	"--format and --limit apply to --what only; --folded takes neither.";
 
 static const char *what, *of, *output;
 static int folded;
@@ -144,6 +145,12 @@ int cmd_export(int argc, char **argv)
 	}
 	if (of && !folded) {
 		fprintf(stderr, "mtan: export: --of goes with --folded\nmtan: try 'mtan export --help'\n");
+		return 2;
+	}
+	/* folded stacks are one format, and a cut list of stacks would not add up to the total */
+	if (folded && (o.has_format || o.limit >= 0)) {
+		fprintf(stderr, "mtan: export: '%s' does not apply to --folded\nmtan: try 'mtan export --help'\n",
+			o.has_format ? "--format" : "--limit");
 		return 2;
 	}
 	ret = 1;

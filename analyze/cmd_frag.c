@@ -10,7 +10,8 @@
 const char cmd_frag_usage[] =
 	"frag [options] TRACE|DB\n\n"
 	"Fragmentation of each memory space at one point: at its peak (default), at --until\n"
-	"WHEN, or at the end (--at end). Live bytes and blocks, free bytes, the number of holes,\n"
+	"WHEN (a seq, a time since the trace's start such as 2.5s, or a mark's label), or at\n"
+	"the end (--at end). Live bytes and blocks, free bytes, the number of holes,\n"
 	"the largest free block and external fragmentation (1 - largest free / free bytes).\n"
 	"Where the device declared a capacity, the space is the capacity from the lowest\n"
 	"address it ever used, so the room above the last block is a hole too; otherwise it\n"
@@ -114,10 +115,6 @@ int cmd_frag(int argc, char **argv)
 	ret = mtan_parse(argc, argv, "frag", cmd_frag_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
-	if (o.scope.since) {
-		fprintf(stderr, "mtan: frag: a state at one point takes --until, not --since\n");
-		return 2;
-	}
 	if (o.scope.until && at_opt >= 0) {
 		fprintf(stderr, "mtan: frag: --at and --until both choose the point: one of them\n");
 		return 2;

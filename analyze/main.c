@@ -205,10 +205,20 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("mtan %s (schema %d)\n", MTAN_VERSION, MTAN_SCHEMA_VERSION);
 			return 0;
-		default:
-			fprintf(stderr, "mtan: unknown option '%s'\n", argv[optind - 1]);
-			usage(stderr);
+		default: {
+			/* getopt_long sets optopt to 'h' or 'V' for --help=X or --version=X, to the letter
+			 * of an unknown short option, else to 0 (argv[optind - 1] is the long one) */
+			if (optopt == 'h' || optopt == 'V') {
+				fprintf(stderr, "mtan: '--%s' takes no value\n", optopt == 'h' ? "help" : "version");
+				return 2;
+			}
+			char s[3] = {'-', (char)optopt, 0};
+			const char *opt = optopt ? s : argv[optind - 1];
+			/* a command's option put before the command: say where it goes, not the commands */
+			fprintf(stderr, "mtan: '%.*s' goes after the command: mtan COMMAND [options] TRACE|DB\n",
+				(int)strcspn(opt, "="), opt);
 			return 2;
+		}
 		}
 	}
 	if (optind >= argc) {

@@ -52,6 +52,7 @@ struct mtan_opts {
 	const char *args[MTAN_MAX_ARGS]; /* the operands (mtan_parse_args), args[0] = input */
 	const char *db;    /* --db: where the database of a trace goes */
 	int format;        /* enum mtan_format */
+	int has_format;    /* --format was given (not the command's default) */
 	long long limit;   /* --limit, -1 for none */
 	long long pid;     /* --pid, -1 for all */
 	int quiet;

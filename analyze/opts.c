@@ -3,6 +3,7 @@
 #include "mtan.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,13 +24,18 @@ static const struct option common[] = {
 #define MAX_EXTRA 16
 
 /* The common options a command has no use for: left out of its help and refused, so
- * neither promises what the command would ignore. */
-enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16 };
+ * neither promises what the command would ignore. NO_SINCE is the window's --since
+ * (mtan_window_options), for a command that takes the window's --until alone; NO_TABLE
+ * a command that writes CSV (its default) or JSON, never a table. */
+enum { NO_FORMAT = 1, NO_LIMIT = 2, NO_PID = 4, NO_DB = 8, NO_SYM = 16, NO_SINCE = 32, NO_TABLE = 64 };
 static const struct {
 	const char *cmd;
 	int unused;
 } unused[] = {
+	{"check", NO_LIMIT},                       /* a verdict over every leak and anomaly */
 	{"diff", NO_DB},                           /* two traces or databases */
+	{"export", NO_TABLE},                      /* rows for programs */
+	{"frag", NO_SINCE},                        /* a state at one point: --until only */
 	{"import", NO_FORMAT | NO_LIMIT | NO_PID | NO_DB | NO_SYM}, /* it writes a trace */
 	{"load", NO_FORMAT | NO_LIMIT | NO_PID},   /* it loads every process */
 	{"report", NO_FORMAT | NO_PID},            /* HTML of the whole trace */
@@ -48,6 +54,8 @@ static const char db_help[] =
 	"  --db PATH             database of the trace (default: TRACE.db beside it)\n";
 static const char format_help[] =
 	"  --format F            output format: table, csv or json (default: table)\n";
+static const char format_no_table_help[] =
+	"  --format F            output format: csv or json (default: csv)\n";
 static const char limit_help[] =
 	"  --limit N             show at most N entries\n";
 static const char pid_help[] =
@@ -68,11 +76,12 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 	fprintf(f, "usage: mtan %s\n\noptions:\n", usage);
 	int no = unused_of(cmd);
 	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
-		fprintf(f, "%s\n", e->help);
+		if (!(e->opt.val == MTAN_OPT_SINCE && (no & NO_SINCE)))
+			fprintf(f, "%s\n", e->help);
 	if (!(no & NO_DB))
 		fputs(db_help, f);
 	if (!(no & NO_FORMAT))
-		fputs(format_help, f);
+		fputs(no & NO_TABLE ? format_no_table_help : format_help, f);
 	if (!(no & NO_LIMIT))
 		fputs(limit_help, f);
 	if (!(no & NO_PID))
@@ -83,21 +92,25 @@ void mtan_usage(FILE *f, const char *cmd, const char *usage, const struct mtan_e
 }
 
 /* A directory for --sysroot or --debug-dir: one that exists, and without ':' (which
- * separates libdwfl's search path). 0, or the usage error's message. */
+ * separates libdwfl's search path). NULL, or what is wrong with it. */
 static const char *dir_arg(const char *dir)
 {
 	struct stat st;
 	if (strchr(dir, ':'))
-		return "'%s': a directory with ':' in its path is not supported";
+		return "a directory with ':' in its path is not supported";
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return "'%s' is not a directory";
+		return "not a directory";
 	return NULL;
 }
 
-static int usage_error(const char *cmd, const char *fmt, const char *what)
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *cmd, const char *fmt, ...)
 {
+	va_list ap;
 	fprintf(stderr, "mtan: %s: ", cmd);
-	fprintf(stderr, fmt, what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nmtan: try 'mtan %s --help'\n", cmd);
 	return 2;
 }
@@ -149,48 +162,56 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	optind = 0; /* a fresh scan: the top level already used getopt on the full argv */
 	opterr = 0;
 	int c, no = unused_of(cmd);
+	if (no & NO_TABLE)
+		o->format = MTAN_CSV;
 	while ((c = getopt_long(argc, argv, shorts, longopts, NULL)) != -1) {
 		const char *name = c == OPT_FORMAT && (no & NO_FORMAT) ? "--format"
 			: c == OPT_LIMIT && (no & NO_LIMIT) ? "--limit"
 			: c == OPT_PID && (no & NO_PID) ? "--pid"
 			: c == OPT_DB && (no & NO_DB) ? "--db"
 			: c == OPT_SYSROOT && (no & NO_SYM) ? "--sysroot"
-			: c == OPT_DEBUG_DIR && (no & NO_SYM) ? "--debug-dir" : NULL;
+			: c == OPT_DEBUG_DIR && (no & NO_SYM) ? "--debug-dir"
+			: c == MTAN_OPT_SINCE && (no & NO_SINCE) ? "--since" : NULL;
 		if (name)
 			return usage_error(cmd, "'%s' does not apply to this command", name);
 		switch (c) {
 		case OPT_DB:
+			if (!*optarg)
+				return usage_error(cmd, "empty path for '--db'");
 			o->db = optarg;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "table"))
+			if (!strcmp(optarg, "table") && !(no & NO_TABLE))
 				o->format = MTAN_TABLE;
 			else if (!strcmp(optarg, "json"))
 				o->format = MTAN_JSON;
 			else if (!strcmp(optarg, "csv"))
 				o->format = MTAN_CSV;
 			else
-				return usage_error(cmd, "unknown format '%s' (table, csv or json)", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--format' (%s)", optarg,
+						   no & NO_TABLE ? "csv or json" : "table, csv or json");
+			o->has_format = 1;
 			break;
 		case OPT_LIMIT:
 			if ((o->limit = number(optarg, 0)) < 0)
-				return usage_error(cmd, "invalid --limit '%s'", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--limit'", optarg);
 			break;
 		case OPT_PID:
 			if ((o->pid = number(optarg, 0)) < 0 || o->pid > UINT32_MAX)
-				return usage_error(cmd, "invalid --pid '%s'", optarg);
+				return usage_error(cmd, "invalid value '%s' for '--pid'", optarg);
 			break;
 		case OPT_SYSROOT:
 		case OPT_DEBUG_DIR: {
 			const char *bad = dir_arg(optarg);
 			if (bad)
-				return usage_error(cmd, bad, optarg);
+				return usage_error(cmd, "invalid value '%s' for '--%s': %s", optarg,
+						   c == OPT_SYSROOT ? "sysroot" : "debug-dir", bad);
 			if (c == OPT_SYSROOT)
 				o->sym.sysroot = optarg;
 			else if (o->sym.ndebug_dirs < MTAN_MAX_DIRS)
 				o->sym.debug_dirs[o->sym.ndebug_dirs++] = optarg;
 			else
-				return usage_error(cmd, "more than %s --debug-dir options", "8");
+				return usage_error(cmd, "more than %d --debug-dir options", MTAN_MAX_DIRS);
 			break;
 		}
 		case 'q':
@@ -202,10 +223,13 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		case ':':
 			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		case '?':
-			if (optopt) {
-				char s[3] = {'-', (char)optopt, 0};
-				return usage_error(cmd, "unknown option '%s'", s);
-			}
+			/* getopt_long sets optopt to the val of a long option given a value it does not
+			 * take (--quiet=yes), to the letter of an unknown short one, else to 0 */
+			for (size_t i = 0; optopt && i < n; i++)
+				if (longopts[i].val == optopt && longopts[i].has_arg == no_argument)
+					return usage_error(cmd, "'--%s' takes no value", longopts[i].name);
+			if (optopt)
+				return usage_error(cmd, "unknown option '-%c'", optopt);
 			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		default: {
 			const struct mtan_extra *e = extra;
@@ -214,7 +238,8 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 			if (!e || !e->opt.name)
 				return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 			if (e->take(o, optarg) < 0)
-				return usage_error(cmd, "invalid value '%s'", optarg ? optarg : e->opt.name);
+				return usage_error(cmd, "invalid value '%s' for '--%s'", optarg ? optarg : "",
+						   e->opt.name);
 		}
 		}
 	}
@@ -226,6 +251,13 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	if (optind + nargs < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind + nargs]);
 	o->input = o->args[0];
+	/* --db names where a trace's database goes: given with a database (a regular file that
+	 * is SQLite's, as mtan_open tells them apart) it would be ignored; unreadable input is
+	 * left to mtan_open to report */
+	struct stat st;
+	if (o->db && o->input && stat(o->input, &st) == 0 && S_ISREG(st.st_mode) &&
+	    mtan_is_sqlite(o->input) == 1)
+		return usage_error(cmd, "'--db' goes with a trace, and '%s' is a database", o->input);
 	mtan_progress_quiet(o->quiet);
 	return MTAN_GO;
 }

@@ -41,6 +41,18 @@ check_eq "folded allocated: adds up to the bytes allocated (7988)" "$(awk '{s +=
 check_rc "export: neither --what nor --folded: exit 2" 2 "$MTAN" export run.zst
 check_rc "export: --what nonsense: exit 2" 2 "$MTAN" export run.zst --what frames
 check_rc "export: --of without --folded: exit 2" 2 "$MTAN" export run.zst --what events --of peak
+check_rc "export --folded --limit: exit 2" 2 "$MTAN" export run.zst --folded --limit 1
+check_eq "export --folded --limit: the message" "$(cat "$ERR")" "mtan: export: '--limit' does not apply to --folded
+mtan: try 'mtan export --help'"
+check_rc "export --folded --format: exit 2" 2 "$MTAN" export run.zst --folded --format csv
+check_eq "export --folded --format: the message" "$(head -1 "$ERR")" "mtan: export: '--format' does not apply to --folded"
+check_rc "export --help" 0 "$MTAN" export --help
+check_match "export --help: csv, the true default" "^  --format F +output format: csv or json \(default: csv\)$" "$(cat "$OUT")"
+check_match "export --help: which options --folded takes" "^--format and --limit apply to --what only; --folded takes neither\.$" "$(cat "$OUT")"
+check_rc "export --format table: exit 2" 2 "$MTAN" export run.zst --what events --format table
+check_eq "export --format table: the message" "$(head -1 "$ERR")" "mtan: export: invalid value 'table' for '--format' (csv or json)"
+check_rc "export --format csv" 0 "$MTAN" export run.zst --what events --format csv
+check_eq "export --format csv: the default's rows" "$(cat "$OUT")" "$(cat events.csv)"
 check_rc "export: an unwritable -o: exit 1" 1 "$MTAN" export run.zst --what events -o /nonexistent/x.csv
 check_eq "export: the unwritable -o's message" "$(cat "$ERR")" "mtan: cannot create '/nonexistent/x.csv': No such file or directory"
 

@@ -34,7 +34,7 @@ check_rc "leaks --format csv --limit 1" 0 "$MTAN" leaks run.zst --format csv --l
 check_eq "leaks csv --limit 1: one row under the head" "$(wc -l <"$OUT")" 2
 
 check_rc "a bad --format: exit 2" 2 "$MTAN" summary run.zst --format xml
-check_eq "a bad --format: the message" "$(head -1 "$ERR")" "mtan: summary: unknown format 'xml' (table, csv or json)"
+check_eq "a bad --format: the message" "$(head -1 "$ERR")" "mtan: summary: invalid value 'xml' for '--format' (table, csv or json)"
 
 # leaks csv names the site's frame (past the allocator and libc), as the table starts there
 "$MTREC" -q -o clean.zst "$SAMPLES/clean" >/dev/null

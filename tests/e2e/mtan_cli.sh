@@ -86,6 +86,12 @@ check_eq "the same summary from the database" "$(cat "$OUT")" "$(cat sum.json)"
 check_rc "load --db PATH" 0 "$MTAN" load -q run.zst --db elsewhere.db
 check_rc "summary --db PATH" 0 "$MTAN" summary run.zst --db elsewhere.db --format json
 check_eq "the same summary from --db" "$(cat "$OUT")" "$(cat sum.json)"
+check_rc "--db with a database for input: exit 2" 2 "$MTAN" summary run.zst.db --db other.db
+check_eq "--db with a database for input: the message" "$(cat "$ERR")" "mtan: summary: '--db' goes with a trace, and 'run.zst.db' is a database
+mtan: try 'mtan summary --help'"
+check_eq "--db with a database for input: no database made" "$(ls other.db 2>/dev/null)" ""
+check_rc "--db with a database for input (sql): exit 2" 2 "$MTAN" sql elsewhere.db "SELECT 1" --db run.zst.db
+check_eq "--db with a database for input (sql): the message" "$(head -1 "$ERR")" "mtan: sql: '--db' goes with a trace, and 'elsewhere.db' is a database"
 
 # ---- damaged and unfinished traces: one warning, what was readable is loaded
 "$MKTRACE" bench big.zst 300000 2>/dev/null
@@ -118,6 +124,28 @@ check_rc "an unknown option: exit 2" 2 "$MTAN" summary --frob run.zst
 check_match "an unknown option: the message" "^mtan: summary: unknown option '--frob'$" "$(cat "$ERR")"
 check_rc "a bad --format: exit 2" 2 "$MTAN" leaks --format xml run.zst
 check_rc "a bad --limit: exit 2" 2 "$MTAN" leaks --limit -3 run.zst
+# every bad option value names its option
+for c in "leaks --limit abc" "leaks --pid x1" "leaks --format xml" "leaks --device gpu" "frag --at middle" \
+	"check --max-leaked 5Q" "export --what frames"; do
+	set -- $c
+	check_rc "$1 $2 $3: exit 2" 2 "$MTAN" $c run.zst
+	check_match "$1 $2 $3: the message names the option" "^mtan: $1: invalid value '$3' for '$2'( \(.*\))?$" "$(head -1 "$ERR")"
+done
+check_eq "a bad --limit: the whole message" "$("$MTAN" leaks --limit abc run.zst 2>&1)" "mtan: leaks: invalid value 'abc' for '--limit'
+mtan: try 'mtan leaks --help'"
+check_rc "--quiet=yes: exit 2" 2 "$MTAN" leaks --quiet=yes run.zst
+check_eq "--quiet=yes: the message" "$(cat "$ERR")" "mtan: leaks: '--quiet' takes no value
+mtan: try 'mtan leaks --help'"
+check_rc "a command's own flag with a value: exit 2" 2 "$MTAN" check --no-growth=1 run.zst
+check_eq "a command's own flag with a value: the message" "$(head -1 "$ERR")" "mtan: check: '--no-growth' takes no value"
+check_rc "--db '': exit 2" 2 "$MTAN" summary --db '' run.zst
+check_eq "--db '': the message" "$(cat "$ERR")" "mtan: summary: empty path for '--db'
+mtan: try 'mtan summary --help'"
+check_rc "--db= (empty): exit 2" 2 "$MTAN" load --db= run.zst
+check_eq "--db= (empty): the message" "$(head -1 "$ERR")" "mtan: load: empty path for '--db'"
+check_rc "a bad --debug-dir: exit 2" 2 "$MTAN" leaks --debug-dir nowhere run.zst
+check_eq "a bad --debug-dir: the message" "$(cat "$ERR")" "mtan: leaks: invalid value 'nowhere' for '--debug-dir': not a directory
+mtan: try 'mtan leaks --help'"
 check_rc "no trace given: exit 2" 2 "$MTAN" summary
 check_rc "no command: exit 2" 2 "$MTAN"
 check_rc "a database that is not mtan's: exit 1" 1 sh -c 'sqlite3 foreign.db "CREATE TABLE t(x)" && "$0" summary foreign.db' "$MTAN"
@@ -133,16 +161,29 @@ check_match "a command's usage" "^usage: mtan leaks " "$(cat "$OUT")"
 check_rc "mtan summary --help" 0 "$MTAN" summary --help
 check_match "common options in every usage" "--format F +output format: table, csv or json" "$(cat "$OUT")"
 check_rc "mtan --version" 0 "$MTAN" --version
+check_match "--version: the version" "^mtan [0-9.]+ \(schema [0-9]+\)$" "$(cat "$OUT")"
+check_rc "mtan -h" 0 "$MTAN" -h
+check_eq "-h is --help" "$(cat "$OUT")" "$("$MTAN" --help)"
+check_rc "mtan -V" 0 "$MTAN" -V
+
+# ---- a command's option put before the command: one line that says where it goes
+for a in "--format json" "--format=json" "-q" "--limit 3"; do
+	check_rc "mtan $a leaks: exit 2" 2 "$MTAN" $a leaks run.zst
+	check_eq "mtan $a leaks: one line" "$(cat "$ERR")" "mtan: '${a%%[ =]*}' goes after the command: mtan COMMAND [options] TRACE|DB"
+	check_eq "mtan $a leaks: nothing on stdout" "$(cat "$OUT")" ""
+done
+check_rc "mtan --help=x: exit 2" 2 "$MTAN" --help=x
+check_eq "mtan --help=x: the message" "$(cat "$ERR")" "mtan: '--help' takes no value"
 
 # ---- common options a command has no use for: not in its help, refused when given
 for c in "import --format" "import --limit" "import --pid" "import --db" "import --sysroot" "import --debug-dir" \
-	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db"; do
+	"load --format" "load --limit" "load --pid" "report --format" "report --pid" "summary --limit" "diff --db" "frag --since" "check --limit"; do
 	set -- $c
 	check_rc "$1 $2: not in its help" 1 sh -c '"$0" "$1" --help | grep -q -- "^  $2 "' "$MTAN" "$1" "$2"
 	check_rc "$1 $2: refused (exit 2)" 2 "$MTAN" "$1" "$2" /tmp run.zst run.zst
 	check_eq "$1 $2: the message" "$(head -1 "$ERR")" "mtan: $1: '$2' does not apply to this command"
 done
-for c in "leaks --pid" "report --limit" "summary --pid" "diff --format" "sql --limit" "export --pid"; do
+for c in "leaks --pid" "report --limit" "summary --pid" "diff --format" "sql --limit" "export --pid" "frag --until"; do
 	set -- $c
 	check_rc "$1 $2: in its help" 0 sh -c '"$0" "$1" --help | grep -q -- "^  $2 "' "$MTAN" "$1" "$2"
 done

@@ -126,7 +126,7 @@ check_rc "--sysroot other: another sysroot" 0 "$MTAN" leaks moved.zst --format j
 check_eq "--sysroot: a file of another build is refused" \
 	"$(json_get "$OUT" 'sorted(s["frames"][0]["function"].split("+")[0] for s in d if s["bytes"] in (240, 3000))')" '["leaky", "leaky"]'
 check_rc "--sysroot: a missing directory" 2 "$MTAN" leaks moved.zst --sysroot nowhere
-check_eq "--sysroot: a missing directory: the message" "$(head -1 "$ERR")" "mtan: leaks: 'nowhere' is not a directory"
+check_eq "--sysroot: a missing directory: the message" "$(head -1 "$ERR")" "mtan: leaks: invalid value 'nowhere' for '--sysroot': not a directory"
 
 # ---- --debug-dir: a stripped program, its debug file found by build id
 mkdir -p strip
