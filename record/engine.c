@@ -79,6 +79,12 @@ uint64_t mtr_take_seq(void)
 
 int mtr_free_stacks(void) { return (g_opts & MTR_OPT_FREE_STACKS) != 0; }
 
+void mtr_count_lost(struct mtr_tls *t)
+{
+	if (t->slot)
+		atomic_fetch_add_explicit(&t->slot->lost, 1, memory_order_relaxed);
+}
+
 static void stop_recording(void)
 {
 	mtr_on = 0;

@@ -8,8 +8,17 @@
 #define MTR_EXPORT __attribute__((visibility("default")))
 
 /* The calling thread's recorder state; initial-exec TLS, so touching it never allocates. */
+/* An event of a signal handler that interrupted the engine: recorded when it is done. */
+struct mtr_pending {
+	uint64_t seq, addr, size;
+	uint8_t op;
+};
+#define MTR_PENDING 8
+
 struct mtr_tls {
-	int busy;  /* inside a hook or the engine: the recorder's own allocations pass through */
+	int busy;  /* inside the engine: the recorder's own allocations pass through */
+	unsigned npending; /* entries of pending, filled by signal handlers (preload.c) */
+	struct mtr_pending pending[MTR_PENDING];
 	int state; /* 0 no ring yet, 1 ring held, 2 this thread records nothing */
 	struct mtr_slot *slot;
 	uint8_t *data;
@@ -22,6 +31,7 @@ extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec"))
 extern int mtr_on; /* recording in this process */
 
 void mtr_init(void);
+void mtr_count_lost(struct mtr_tls *t); /* an event that could not be recorded */
 int mtr_init_done(void); /* mtr_init ran to its end, recording or not */
 uint64_t mtr_take_seq(void);
 /* Records one event; op is MTF_OP_MAKE(kind, func). stack: whether to unwind. */

@@ -16,7 +16,6 @@ static void *(*real_malloc)(size_t);
 static void (*real_free)(void *);
 static void *(*real_calloc)(size_t, size_t);
 static void *(*real_realloc)(void *, size_t);
-static void *(*real_reallocarray)(void *, size_t, size_t);
 static int (*real_posix_memalign)(void **, size_t, size_t);
 static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
@@ -60,7 +59,6 @@ static void resolve(void)
 	real_free = dlsym(RTLD_NEXT, "free");
 	real_calloc = dlsym(RTLD_NEXT, "calloc");
 	real_realloc = dlsym(RTLD_NEXT, "realloc");
-	real_reallocarray = dlsym(RTLD_NEXT, "reallocarray"); /* absent before glibc 2.26 */
 	real_posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
 	real_aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
 	real_memalign = dlsym(RTLD_NEXT, "memalign");
@@ -72,7 +70,8 @@ static void resolve(void)
 	atomic_store(&resolving, 0);
 }
 
-/* Enters a hook: 1 when this call is to be recorded. */
+/* Enters a hook: 1 when this call is to be recorded. The engine's own allocations pass
+ * through (busy), so does a call nested in a hook before recording began (mtr_init). */
 static inline int enter(struct mtr_tls *t)
 {
 	if (__builtin_expect(!real_malloc, 0)) {
@@ -81,22 +80,56 @@ static inline int enter(struct mtr_tls *t)
 			return 0;
 	}
 	if (t->busy)
-		return 0;
+		return t->busy == 2; /* 2: the engine's work of a hook, which a signal may interrupt */
 	if (__builtin_expect(!mtr_on, 0)) {
 		if (!mtr_init_done()) /* a plain load: processes that do not record pay no more */
 			mtr_init();
 		if (!mtr_on)
 			return 0;
 	}
-	t->busy = 1;
 	return 1;
+}
+
+/* Records an event of a hook. busy is set only while the engine records, not across the
+ * real call: a signal handler that allocates while the program is inside malloc or free
+ * is the program's and is recorded. One that interrupts the engine itself cannot write
+ * the ring the engine is writing: its events wait in pending (seq already taken, so their
+ * order is kept; without their stacks) and the engine records them when it is done. */
+static inline void record(struct mtr_tls *t, uint64_t seq, uint8_t op, void *p, size_t n, int stack)
+{
+	if (t->busy) {
+		unsigned i = t->npending;
+		if (i < MTR_PENDING) {
+			t->pending[i] = (struct mtr_pending){seq, (uintptr_t)p, n, op};
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			t->npending = i + 1;
+		} else {
+			mtr_count_lost(t); /* the trace says events were lost */
+		}
+		return;
+	}
+	t->busy = 2;
+	mtr_event(t, seq, op, MTF_HOST, 0, (uintptr_t)p, n, stack);
+	if (__builtin_expect(__atomic_load_n(&t->npending, __ATOMIC_RELAXED) != 0, 0)) {
+		/* a handler may add more while these are written: done when none came */
+		unsigned done = 0, seen;
+		do {
+			seen = __atomic_load_n(&t->npending, __ATOMIC_RELAXED);
+			__atomic_signal_fence(__ATOMIC_SEQ_CST);
+			for (; done < seen; done++) {
+				struct mtr_pending e = t->pending[done];
+				mtr_event(t, e.seq, e.op, MTF_HOST, 0, e.addr, e.size, 0);
+			}
+		} while (!__atomic_compare_exchange_n(&t->npending, &seen, 0, 0, __ATOMIC_SEQ_CST,
+						      __ATOMIC_SEQ_CST));
+	}
+	t->busy = 0;
 }
 
 static inline void alloc_done(struct mtr_tls *t, void *p, size_t n, int func)
 {
 	if (p)
-		mtr_event(t, mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, func), MTF_HOST, 0, (uintptr_t)p, n, 1);
-	t->busy = 0;
+		record(t, mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, func), p, n, 1);
 }
 
 MTR_EXPORT void *malloc(size_t n)
@@ -122,8 +155,7 @@ MTR_EXPORT void free(void *p)
 	}
 	uint64_t seq = mtr_take_seq(); /* before the address can be reused */
 	real_free(p);
-	mtr_event(t, seq, MTF_OP_MAKE(MTF_FREE, MTF_FN_MALLOC), MTF_HOST, 0, (uintptr_t)p, 0, mtr_free_stacks());
-	t->busy = 0;
+	record(t, seq, MTF_OP_MAKE(MTF_FREE, MTF_FN_MALLOC), p, 0, mtr_free_stacks());
 }
 
 MTR_EXPORT void *calloc(size_t n, size_t size)
@@ -165,16 +197,14 @@ static void *do_realloc(void *p, size_t n, size_t elsize, int array)
 		return NULL;
 	}
 	size_t bytes = array ? n * elsize : n;
-	/* the overflow was checked above: realloc does what reallocarray would */
-	if (array && !real_reallocarray)
-		array = 0, n = bytes;
+	/* the overflow was checked above: realloc does what reallocarray would, and glibc's
+	 * reallocarray calls realloc through the PLT, into the hook (recorded twice) */
 	if (!enter(t))
-		return array ? real_reallocarray(p, n, elsize) : real_realloc(p, n);
+		return real_realloc(p, bytes);
 	uint64_t fseq = p ? mtr_take_seq() : 0;
-	void *q = array ? real_reallocarray(p, n, elsize) : real_realloc(p, n);
+	void *q = real_realloc(p, bytes);
 	if (p && (q || bytes == 0)) /* moved, resized, or realloc(p, 0) freeing p */
-		mtr_event(t, fseq, MTF_OP_MAKE(MTF_FREE, MTF_FN_REALLOC), MTF_HOST, 0, (uintptr_t)p, 0,
-			  mtr_free_stacks());
+		record(t, fseq, MTF_OP_MAKE(MTF_FREE, MTF_FN_REALLOC), p, 0, mtr_free_stacks());
 	alloc_done(t, q, bytes, MTF_FN_REALLOC);
 	return q;
 }
@@ -217,12 +247,14 @@ MTR_EXPORT int dlclose(void *h)
 	resolve();
 	if (!enter(t))
 		return real_dlclose(h);
+	t->busy = 1;
 	mtr_modules_rescan();
 	/* not busy across the call: the library's destructors and ld.so's own frees run
 	 * inside it and are the program's events like any other */
 	t->busy = 0;
 	int ret = real_dlclose(h);
 	if (enter(t)) {
+		t->busy = 1;
 		mtr_modules_rescan();
 		t->busy = 0;
 	}
@@ -235,6 +267,7 @@ MTR_EXPORT int pthread_setname_np(pthread_t th, const char *name)
 	resolve();
 	int ret = real_setname(th, name);
 	if (ret == 0 && pthread_equal(th, pthread_self()) && enter(t)) {
+		t->busy = 1;
 		mtr_thread_named(name);
 		t->busy = 0;
 	}

@@ -109,6 +109,47 @@ check_eq "orphans: each one's parent is the forking process" \
 	"$("$DUMP" or.zst | awk '/^process/ && / how=1 / {print $3}' | sort | uniq -c | tr -s ' ')" \
 	"$("$DUMP" or.zst | sed -n '1s/^header v1 pid=\([0-9]*\).*/ 32 ppid=\1/p')"
 
+# --- a signal handler that allocates, interrupting the program inside malloc and free
+# (and the recorder inside its hooks) every 100 us: every one of its events is recorded
+cat >sig.c <<'C'
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+static volatile sig_atomic_t handled;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	free(malloc(100)); /* not async-signal-safe in general: programs do it anyway */
+	handled++;
+}
+int main(void)
+{
+	struct sigaction sa = {0};
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {{0, 100}, {0, 100}}, off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	long n = 0;
+	while (handled < 300) {
+		free(malloc(16 + n % 64));
+		n++;
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("%ld %d\n", n, (int)handled);
+	return 0;
+}
+C
+gcc -O1 -o sig sig.c
+"$MTREC" -q -o sig.zst ./sig >sig.out
+read -r sig_n sig_h <sig.out
+# the loop's, the handler's and stdout's buffer; every block but that buffer freed
+check_eq "signal handler: every allocation and free recorded" "$("$DUMP" -c sig.zst | awk '{print $2, $4}')" \
+	"$((sig_n + sig_h + 1)) $((sig_n + sig_h))"
+check_eq "signal handler: the handler's 100-byte blocks, each freed" \
+	"$("$MTAN_PLAIN" sql -q sig.zst "SELECT count(*), count(free_seq) FROM lifetimes WHERE size = 100" --format csv | tail -1)" \
+	"$sig_h,$sig_h"
+
 # --- dlclose: the library's destructors and ld.so's own frees are recorded (valgrind
 # counts them too)
 cat >plug.c <<'C'
