@@ -141,7 +141,12 @@ struct prow { /* a row of the processes table */
 struct thread {
 	uint32_t pid, tid;
 	int named; /* a THREAD record came */
-	uint64_t seq, time_ns;
+	uint64_t seq, time_ns; /* its first event */
+	/* its THREAD records (one at the start, one more per pthread_setname_np) make one
+	 * row: the first record's seq and time, the last record's name */
+	uint64_t rec_seq, rec_time, name_seq;
+	char *name;
+	uint32_t name_len;
 };
 
 struct devrow {
@@ -775,14 +780,25 @@ static int read_record(struct loader *L, const mtf_record *r)
 		struct thread *t = thread_get(L, r->u.thread.pid, r->u.thread.tid);
 		if (!t)
 			return -1;
+		uint64_t seq = r->u.thread.seq;
+		if (!t->named || seq < t->rec_seq) {
+			t->rec_seq = seq;
+			t->rec_time = r->u.thread.time_ns;
+		}
+		if (!t->named || seq >= t->name_seq) { /* records come in any order */
+			char *name = malloc((size_t)r->u.thread.name.len + 1);
+			if (!name)
+				return -1;
+			if (r->u.thread.name.len)
+				memcpy(name, r->u.thread.name.s, r->u.thread.name.len);
+			name[r->u.thread.name.len] = 0;
+			free(t->name);
+			t->name = name;
+			t->name_len = r->u.thread.name.len;
+			t->name_seq = seq;
+		}
 		t->named = 1;
-		st = L->st_thread;
-		sqlite3_bind_int64(st, 1, r->u.thread.pid);
-		sqlite3_bind_int64(st, 2, r->u.thread.tid);
-		bind_text(st, 3, r->u.thread.name);
-		sqlite3_bind_int64(st, 4, (int64_t)r->u.thread.seq);
-		sqlite3_bind_int64(st, 5, (int64_t)r->u.thread.time_ns);
-		return step(L, st);
+		return 0;
 	}
 	case MTF_SPACE: {
 		int isnew, n;
@@ -1763,14 +1779,18 @@ static int write_threads(struct loader *L)
 {
 	for (size_t k = 0; k < L->threads.n; k++) {
 		const struct thread *t = &L->threads.p[k];
-		if (t->named)
-			continue;
 		sqlite3_stmt *st = L->st_thread;
 		sqlite3_bind_int64(st, 1, t->pid);
 		sqlite3_bind_int64(st, 2, t->tid);
-		sqlite3_bind_null(st, 3);
-		bind_opt(st, 4, t->seq != UINT64_MAX, (int64_t)t->seq);
-		bind_opt(st, 5, t->seq != UINT64_MAX, (int64_t)t->time_ns);
+		if (t->named) {
+			sqlite3_bind_text(st, 3, t->name, (int)t->name_len, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 4, (int64_t)t->rec_seq);
+			sqlite3_bind_int64(st, 5, (int64_t)t->rec_time);
+		} else {
+			sqlite3_bind_null(st, 3);
+			bind_opt(st, 4, t->seq != UINT64_MAX, (int64_t)t->seq);
+			bind_opt(st, 5, t->seq != UINT64_MAX, (int64_t)t->time_ns);
+		}
 		if (step(L, st))
 			return -1;
 	}
@@ -2358,6 +2378,8 @@ static void loader_release(struct loader *L)
 	free(L->tracks.p);
 	free(L->procs.p);
 	free(L->prows.p);
+	for (size_t k = 0; k < L->threads.n; k++)
+		free(L->threads.p[k].name);
 	free(L->threads.p);
 	free(L->devs.p);
 	free(L->frames.p);

@@ -150,6 +150,48 @@ check_eq "signal handler: the handler's 100-byte blocks, each freed" \
 	"$("$MTAN_PLAIN" sql -q sig.zst "SELECT count(*), count(free_seq) FROM lifetimes WHERE size = 100" --format csv | tail -1)" \
 	"$sig_h,$sig_h"
 
+# --- threads renamed (pthread_setname_np) twice: one row each, with the last name and the
+# time it started
+cat >renames.c <<'C'
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+static void *work(void *arg)
+{
+	char name[16];
+	free(malloc(10));
+	snprintf(name, sizeof name, "first-%d", (int)(long)arg);
+	pthread_setname_np(pthread_self(), name);
+	free(malloc(20));
+	snprintf(name, sizeof name, "last-%d", (int)(long)arg);
+	pthread_setname_np(pthread_self(), name);
+	free(malloc(30));
+	return NULL;
+}
+int main(void)
+{
+	pthread_t th[4];
+	for (long i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, work, (void *)i);
+	for (int i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	pthread_setname_np(pthread_self(), "main-renamed");
+	return 0;
+}
+C
+gcc -o renames renames.c -lpthread
+"$MTREC" -q -o ren.zst ./renames
+"$MTAN_PLAIN" load -q ren.zst
+check_eq "renamed threads: one row per thread" \
+	"$(sqlite3 ren.zst.db "SELECT count(*), count(DISTINCT tid) FROM threads")" "5|5"
+check_eq "renamed threads: the last names" \
+	"$(sqlite3 ren.zst.db "SELECT group_concat(name, ' ') FROM (SELECT name FROM threads ORDER BY name)")" \
+	"last-0 last-1 last-2 last-3 main-renamed"
+check_eq "renamed threads: each one's seq is its first THREAD record's" \
+	"$(sqlite3 ren.zst.db "SELECT tid, seq FROM threads ORDER BY tid")" \
+	"$("$DUMP" ren.zst | sed -n 's/^thread pid=[0-9]* tid=\([0-9]*\) seq=\([0-9]*\) .*/\1 \2/p' | sort -k1,1n -k2,2n | awk '$1 != t {print $1 "|" $2; t = $1}')"
+
 # --- dlclose: the library's destructors and ld.so's own frees are recorded (valgrind
 # counts them too)
 cat >plug.c <<'C'
