@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -549,6 +550,77 @@ static void at_child(void)
 	t->busy = busy;
 }
 
+/* ------------------------------------------------------------------ exec */
+
+/* What an exec'd program needs to be recorded: "MTREC_SHM=..." and the library's path,
+ * kept from the start (set only while following children). */
+static char env_shm[4096 + 16], env_lib[4096];
+
+static void keep_env(const char *shm_path)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	size_t n = pre ? strcspn(pre, ": ") : 0; /* mtrec puts the library first */
+	if (!n || n >= sizeof env_lib || strlen(shm_path) + 11 > sizeof env_shm)
+		return;
+	memcpy(env_lib, pre, n);
+	env_lib[n] = 0;
+	snprintf(env_shm, sizeof env_shm, "MTREC_SHM=%s", shm_path);
+}
+
+/* Whether LD_PRELOAD's value list names the library. */
+static int names_lib(const char *list)
+{
+	size_t n = strlen(env_lib);
+	for (const char *p = list; *p; p += strspn(p, ": ")) {
+		size_t len = strcspn(p, ": ");
+		if (len == n && !memcmp(p, env_lib, n))
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+size_t mtr_exec_env_size(char *const *envp, size_t *entries)
+{
+	const char *pre = NULL, *shm_var = NULL;
+	size_t n = 0;
+	if (!mtr_on || !env_lib[0])
+		return 0;
+	for (; envp && envp[n]; n++) {
+		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
+			pre = envp[n] + 11;
+		else if (!strncmp(envp[n], "MTREC_SHM=", 10))
+			shm_var = envp[n];
+	}
+	*entries = n;
+	/* another recorder's (a nested mtrec): not ours to change */
+	if (shm_var && strcmp(shm_var, env_shm))
+		return 0;
+	if (shm_var && pre && names_lib(pre))
+		return 0;
+	return 11 + strlen(env_lib) + 1 + (pre ? strlen(pre) : 0) + 1;
+}
+
+char *const *mtr_exec_env(char *const *envp, char **out, char *buf)
+{
+	const char *pre = NULL;
+	size_t k = 0;
+	for (size_t i = 0; envp && envp[i]; i++) {
+		if (!strncmp(envp[i], "LD_PRELOAD=", 11))
+			pre = envp[i] + 11;
+		else if (strncmp(envp[i], "MTREC_SHM=", 10))
+			out[k++] = envp[i];
+	}
+	if (pre && names_lib(pre))
+		sprintf(buf, "LD_PRELOAD=%s", pre);
+	else
+		sprintf(buf, "LD_PRELOAD=%s%s%s", env_lib, pre && *pre ? ":" : "", pre ? pre : "");
+	out[k++] = buf;
+	out[k++] = env_shm;
+	out[k] = NULL;
+	return out;
+}
+
 /* With --no-follow, children must not find the recorder: drop MTREC_SHM from the
  * environment in place (no allocation). */
 static void scrub_environ(void)
@@ -601,6 +673,8 @@ void mtr_init(void)
 		goto out;
 	if (g_opts & MTR_OPT_NO_FOLLOW)
 		scrub_environ();
+	else
+		keep_env(path);
 	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
 	pthread_atfork(at_prepare, NULL, at_child);
 	mtr_on = 1;

@@ -31,6 +31,12 @@ extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec"))
 extern int mtr_on; /* recording in this process */
 
 void mtr_init(void);
+/* For an exec whose environment envp may have lost the recorder (env -i, execle with a
+ * list of its own): 0 when envp will do; else the bytes of a buffer for mtr_exec_env, and
+ * *entries the entries of envp (out needs room for *entries + 3). */
+size_t mtr_exec_env_size(char *const *envp, size_t *entries);
+/* envp with MTREC_SHM and the library in LD_PRELOAD put back, in out and buf. */
+char *const *mtr_exec_env(char *const *envp, char **out, char *buf);
 void mtr_count_lost(struct mtr_tls *t); /* an event that could not be recorded */
 int mtr_init_done(void); /* mtr_init ran to its end, recording or not */
 uint64_t mtr_take_seq(void);

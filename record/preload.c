@@ -8,6 +8,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -23,6 +25,12 @@ static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
 static int (*real_dlclose)(void *);
 static int (*real_setname)(pthread_t, const char *);
+static int (*real_execve)(const char *, char *const[], char *const[]);
+static int (*real_execvpe)(const char *, char *const[], char *const[]);
+static int (*real_fexecve)(int, char *const[], char *const[]);
+typedef int spawn_fn(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+		     char *const[], char *const[]);
+static spawn_fn *real_posix_spawn, *real_posix_spawnp;
 
 /* dlsym allocates (its error buffer) before malloc is known: those few bytes come from
  * here and are never returned to anyone's free. */
@@ -66,6 +74,11 @@ static void resolve(void)
 	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
 	real_dlclose = dlsym(RTLD_NEXT, "dlclose");
 	real_setname = dlsym(RTLD_NEXT, "pthread_setname_np");
+	real_execve = dlsym(RTLD_NEXT, "execve");
+	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
+	real_fexecve = dlsym(RTLD_NEXT, "fexecve");
+	real_posix_spawn = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawn");
+	real_posix_spawnp = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawnp");
 	atomic_store_explicit(&done, 1, memory_order_release);
 	atomic_store(&resolving, 0);
 }
@@ -272,4 +285,102 @@ MTR_EXPORT int pthread_setname_np(pthread_t th, const char *name)
 		t->busy = 0;
 	}
 	return ret;
+}
+
+/* ------------------------------------------------------------------ exec */
+
+/* A program run by exec is recorded only if its environment still names the recorder:
+ * one that clears it (env -i, execle or posix_spawn with a list of its own) would escape,
+ * and the blocks its process held before the exec would read as leaks. These hooks put
+ * MTREC_SHM and the library back (on the stack: an exec after vfork may not allocate).
+ * glibc's execv, execvp and execl* call execve inside libc, past any hook: they are
+ * hooked too, and use environ as glibc would. */
+#define FIXED_ENV(envp, use)                                                                 \
+	size_t use##_n = 0, use##_b = mtr_exec_env_size((envp), &use##_n);                  \
+	char *use##_out[use##_b ? use##_n + 3 : 1];                                          \
+	char use##_buf[use##_b ? use##_b : 1];                                               \
+	char *const *use = use##_b ? mtr_exec_env((envp), use##_out, use##_buf) : (envp)
+
+extern char **environ;
+
+MTR_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+	resolve();
+	FIXED_ENV(envp, env);
+	return real_execve(path, argv, env);
+}
+
+MTR_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+	resolve();
+	FIXED_ENV(envp, env);
+	return real_execvpe(file, argv, env);
+}
+
+MTR_EXPORT int execv(const char *path, char *const argv[])
+{
+	return execve(path, argv, environ);
+}
+
+MTR_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return execvpe(file, argv, environ);
+}
+
+MTR_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+	resolve();
+	FIXED_ENV(envp, env);
+	return real_fexecve(fd, argv, env);
+}
+
+MTR_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	resolve();
+	FIXED_ENV(envp, env);
+	return real_posix_spawn(pid, path, fa, attr, argv, env);
+}
+
+MTR_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+	resolve();
+	FIXED_ENV(envp, env);
+	return real_posix_spawnp(pid, file, fa, attr, argv, env);
+}
+
+/* The arguments of execl, execlp and execle, up to the NULL, on the stack. */
+#define VA_ARGV(arg0, argv, ap_last)                                                         \
+	size_t argc_ = 1;                                                                    \
+	va_list ap_;                                                                         \
+	va_start(ap_, arg0);                                                                 \
+	while (va_arg(ap_, const char *))                                                    \
+		argc_++;                                                                     \
+	va_end(ap_);                                                                         \
+	const char *argv[argc_ + 1];                                                         \
+	argv[0] = arg0;                                                                      \
+	va_start(ap_, arg0);                                                                 \
+	for (size_t i_ = 1; i_ <= argc_; i_++)                                               \
+		argv[i_] = va_arg(ap_, const char *);                                        \
+	ap_last;                                                                             \
+	va_end(ap_)
+
+MTR_EXPORT int execl(const char *path, const char *arg0, ...)
+{
+	VA_ARGV(arg0, argv, (void)0);
+	return execve(path, (char *const *)argv, environ);
+}
+
+MTR_EXPORT int execlp(const char *file, const char *arg0, ...)
+{
+	VA_ARGV(arg0, argv, (void)0);
+	return execvpe(file, (char *const *)argv, environ);
+}
+
+MTR_EXPORT int execle(const char *path, const char *arg0, ...)
+{
+	char *const *envp;
+	VA_ARGV(arg0, argv, envp = va_arg(ap_, char *const *));
+	return execve(path, (char *const *)argv, envp);
 }

@@ -192,6 +192,41 @@ check_eq "renamed threads: each one's seq is its first THREAD record's" \
 	"$(sqlite3 ren.zst.db "SELECT tid, seq FROM threads ORDER BY tid")" \
 	"$("$DUMP" ren.zst | sed -n 's/^thread pid=[0-9]* tid=\([0-9]*\) seq=\([0-9]*\) .*/\1 \2/p' | sort -k1,1n -k2,2n | awk '$1 != t {print $1 "|" $2; t = $1}')"
 
+# --- an exec whose environment lost the recorder (env -i; execle with a list of its own;
+# LD_PRELOAD unset, then execl): the new program is recorded all the same, and the blocks
+# the process held before the exec end there (not leaks)
+cat >ex.c <<'C'
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	char *envp[] = {"A=1", NULL};
+	char *volatile keep = malloc(999);
+	(void)argc;
+	(void)keep;
+	unsetenv("LD_PRELOAD");
+	if (argv[2][0] == 'e')
+		execle(argv[1], argv[1], (char *)NULL, envp);
+	else
+		execl(argv[1], argv[1], (char *)NULL);
+	return 1;
+}
+C
+gcc -o ex ex.c
+for how in "env -i" "./ex:e" "./ex:l"; do
+	case $how in
+	env*) "$MTREC" -q -o ex.zst env -i "$SAMPLES/leaky" >/dev/null ;;
+	*) "$MTREC" -q -o ex.zst ./ex "$SAMPLES/leaky" "${how#*:}" >/dev/null ;;
+	esac
+	check_eq "exec after $how: the new program recorded" \
+		"$("$DUMP" ex.zst | sed -n 's/^process .* exe=\([^ ]*\) .*/\1/p' | tail -1)" "$SAMPLES/leaky"
+	"$MTAN_PLAIN" leaks -q ex.zst --format json >ex.json
+	check_eq "exec after $how: exactly leaky's leaks" \
+		"$(json_get ex.json 'sorted([s["blocks"], s["bytes"]] for s in d)')" "[[1, 4096], [3, 3000], [5, 240]]"
+done
+"$MTREC" -q --no-follow -o nf2.zst env -i "$SAMPLES/leaky" >/dev/null
+check_eq "--no-follow: env -i's program still not recorded" "$("$DUMP" nf2.zst | grep -c '^process')" 1
+
 # --- dlclose: the library's destructors and ld.so's own frees are recorded (valgrind
 # counts them too)
 cat >plug.c <<'C'
@@ -298,7 +333,7 @@ fi
 check_eq "full disk: the program runs on to its end" "$(cat full.out)" "stress: 2 threads x 1000000 allocations"
 "$MTREC" -q -o r.zst sh -c 'sleep 0.3' >/dev/null
 check_ge "RSS is sampled about every 10 ms" "$("$DUMP" r.zst | grep -c '^rss ')" 10
-exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlclose|pthread_setname_np|mtrec_impl_[a-z_]+)$')
+exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlclose|pthread_setname_np|execve|execvpe|execv|execvp|execl|execlp|execle|fexecve|posix_spawnp?|mtrec_impl_[a-z_]+)$')
 check_eq "libmtrec.so exports only the hooks and the client API" "$exports" ""
 
 # --- the writer itself killed: the trace loads up to its last complete frame, with a warning
