@@ -103,10 +103,15 @@ static int check_program(const char *name, const char *path)
 		fprintf(stderr, "mtrec: cannot run '%s': %s\n", name, strerror(errno));
 		return 126;
 	}
-	if (st.st_mode & (S_ISUID | S_ISGID)) {
+	/* the kernel marks the exec secure (and ld.so drops LD_PRELOAD) only when the set-id
+	 * bit changes the ids: a set-user-id program of our own user (root's as root) runs
+	 * as any other */
+	int suid = (st.st_mode & S_ISUID) && st.st_uid != getuid();
+	int sgid = (st.st_mode & S_ISGID) && st.st_gid != getgid();
+	if (suid || sgid) {
 		fprintf(stderr, "mtrec: '%s' is set%cid: the dynamic linker ignores LD_PRELOAD for it, so "
 				"nothing would be recorded; run a copy without the set%cid bit\n",
-			name, st.st_mode & S_ISUID ? 'u' : 'g', st.st_mode & S_ISUID ? 'u' : 'g');
+			name, suid ? 'u' : 'g', suid ? 'u' : 'g');
 		return 1;
 	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

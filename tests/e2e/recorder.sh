@@ -288,8 +288,17 @@ printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000\002\000\003\000'
 head -c 64 /dev/zero >>elf32_prog && chmod +x elf32_prog
 check_rc "32-bit program: refused" 1 "$MTREC" -q -o x.zst ./elf32_prog
 check_match "32-bit program: says why" "is a 32-bit program: libmtrec.so is 64-bit" "$(cat "$ERR")"
-cp "$SAMPLES/clean" suid_prog && chmod u+s suid_prog
-check_rc "setuid program: refused" 1 "$MTREC" -q -o x.zst ./suid_prog
+cp "$SAMPLES/clean" own_suid && chmod u+s own_suid
+check_rc "setuid program of our own user: recorded (the exec is not secure)" 0 "$MTREC" -q -o own.zst ./own_suid
+check_eq "setuid program of our own user: its events" "$("$DUMP" -c own.zst | awk '{print ($2 > 0)}')" 1
+# another user's: as root a copy given to nobody, else a system one (refused before it runs)
+if [ "$(id -u)" -eq 0 ]; then
+	cp "$SAMPLES/clean" suid_prog && chown nobody suid_prog && chmod u+s suid_prog
+else
+	suid_prog=$(find /usr/bin /bin -maxdepth 1 -perm -4000 -user root 2>/dev/null | head -1)
+	ln -s "$suid_prog" suid_prog
+fi
+check_rc "setuid program of another user: refused" 1 "$MTREC" -q -o x.zst ./suid_prog
 check_match "setuid program: says why and what to do" "setuid.*LD_PRELOAD.*without the setuid bit" "$(cat "$ERR")"
 check_rc "unwritable output: refused before the program runs" 1 "$MTREC" -q -o /nonexistent/dir/x.zst sh -c 'touch ran'
 check_match "unwritable output: message" "^mtrec: cannot write '/nonexistent/dir/x.zst': No such file or directory" "$(cat "$ERR")"
