@@ -1764,8 +1764,9 @@ static int write_processes(struct loader *L)
 		bind_opt(st, 7, r->has_start, (int64_t)r->start_ns);
 		bind_opt(st, 8, r->has_exit, (int64_t)r->exit_seq);
 		bind_opt(st, 9, r->has_exit, (int64_t)r->exit_ns);
-		bind_opt(st, 10, r->has_exit, r->code);
-		bind_opt(st, 11, r->has_exit, r->signal);
+		int known = r->has_exit && r->code != MTF_EXIT_UNKNOWN;
+		bind_opt(st, 10, known, r->code);
+		bind_opt(st, 11, known, r->signal);
 		if (step(L, st))
 			goto out;
 	}

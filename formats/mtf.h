@@ -61,6 +61,10 @@ typedef struct mtf_event {
 	uint8_t op;       /* see MTF_OP_* */
 } mtf_event;
 
+/* PROCESS_EXIT's code when the process ended without the recorder learning how (its
+ * parent reaped it first) */
+#define MTF_EXIT_UNKNOWN (-2)
+
 typedef struct mtf_str {
 	const char *s; /* NUL-terminated; borrowed (see the functions that return it) */
 	uint32_t len;
@@ -88,7 +92,7 @@ typedef struct mtf_record {
 		struct {
 			uint32_t pid;
 			uint64_t seq, time_ns;
-			int32_t code;   /* exit code, or -1 when killed */
+			int32_t code;   /* exit code, -1 when killed, MTF_EXIT_UNKNOWN */
 			int32_t signal; /* killing signal, or 0 */
 		} process_exit;
 		struct {

@@ -551,25 +551,67 @@ static void reap_slots(struct mtr_collector *c)
 	}
 }
 
-static void sample_rss(struct mtr_collector *c, uint64_t now)
+/* The exit record of pid with a wait status, or with none known (status < 0: its parent
+ * reaped it before the collector saw it). Everything the process wrote comes first. */
+static void put_exit(struct mtr_collector *c, uint32_t pid, int status)
+{
+	mtf_record r = {.type = MTF_PROCESS_EXIT};
+	r.u.process_exit.pid = pid;
+	r.u.process_exit.seq = atomic_fetch_add(&c->shm->seq, 1) + 1;
+	r.u.process_exit.time_ns = mono_ns() - c->t0;
+	if (status < 0) {
+		r.u.process_exit.code = MTF_EXIT_UNKNOWN;
+	} else {
+		r.u.process_exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+		r.u.process_exit.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	}
+	for (uint32_t i = 0; i < MTR_NRINGS; i++)
+		if (c->shm->slot[i].pid == pid)
+			drain_slot(c, i);
+	put(c, &r);
+}
+
+/* Each recorded process's RSS; and its end, when it has ended: only mtrec's own child and
+ * the orphans it adopts (it is their subreaper) reach its waitpid, the others are reaped
+ * by their parents, so a zombie's exit code is read here while it lasts. */
+static void sample_procs(struct mtr_collector *c, uint64_t now)
 {
 	for (size_t i = 0; i < c->npids; i++) {
 		if (!c->alive[i])
 			continue;
-		char path[64], buf[128];
-		snprintf(path, sizeof path, "/proc/%u/statm", c->pids[i]);
+		char path[64], buf[1024];
+		snprintf(path, sizeof path, "/proc/%u/stat", c->pids[i]);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+		if (fd >= 0)
+			close(fd);
+		if (k <= 0) {
 			c->alive[i] = 0;
+			put_exit(c, c->pids[i], -1);
 			continue;
 		}
-		ssize_t k = read(fd, buf, sizeof buf - 1);
-		close(fd);
-		unsigned long long size, rss;
-		if (k <= 0)
-			continue;
 		buf[k] = 0;
-		if (sscanf(buf, "%llu %llu", &size, &rss) != 2)
+		/* after the name in parentheses (which may hold anything): state is field 3,
+		 * rss (pages) field 24, exit_code (a wait status) field 52 */
+		char *p = strrchr(buf, ')');
+		char state = 0;
+		unsigned long long rss = 0;
+		int field = 2, code = -1;
+		for (char *tok = p ? strtok(p + 1, " ") : NULL; tok; tok = strtok(NULL, " ")) {
+			field++;
+			if (field == 3)
+				state = tok[0];
+			else if (field == 24)
+				rss = strtoull(tok, NULL, 10);
+			else if (field == 52)
+				code = atoi(tok);
+		}
+		if (state == 'Z' || state == 'X') {
+			c->alive[i] = 0;
+			put_exit(c, c->pids[i], code);
+			continue;
+		}
+		if (field < 24)
 			continue;
 		mtf_record r = {.type = MTF_RSS};
 		r.u.rss.pid = c->pids[i];
@@ -588,7 +630,7 @@ uint64_t mtr_collector_poll(struct mtr_collector *c)
 		n += drain_slot(c, i);
 	uint64_t now = mono_ns();
 	if (now - c->last_rss >= RSS_NS) {
-		sample_rss(c, now);
+		sample_procs(c, now);
 		c->last_rss = now;
 	}
 	if (now - c->last_reap >= REAP_NS) {
@@ -611,20 +653,13 @@ uint64_t mtr_collector_poll(struct mtr_collector *c)
 
 void mtr_collector_exited(struct mtr_collector *c, uint32_t pid, int status)
 {
-	mtf_record r = {.type = MTF_PROCESS_EXIT};
-	r.u.process_exit.pid = pid;
-	r.u.process_exit.seq = atomic_fetch_add(&c->shm->seq, 1) + 1;
-	r.u.process_exit.time_ns = mono_ns() - c->t0;
-	r.u.process_exit.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	r.u.process_exit.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	for (size_t i = 0; i < c->npids; i++)
-		if (c->pids[i] == pid)
+		if (c->pids[i] == pid) {
+			if (!c->alive[i])
+				return; /* its exit was read while it was a zombie */
 			c->alive[i] = 0;
-	/* everything the process wrote comes before its exit record */
-	for (uint32_t i = 0; i < MTR_NRINGS; i++)
-		if (c->shm->slot[i].pid == pid)
-			drain_slot(c, i);
-	put(c, &r);
+		}
+	put_exit(c, pid, status);
 }
 
 int mtr_collector_finish(struct mtr_collector *c)
@@ -633,6 +668,7 @@ int mtr_collector_finish(struct mtr_collector *c)
 		;
 	for (uint32_t i = 0; i < MTR_NRINGS; i++) /* nobody writes any more */
 		drain_slot(c, i);
+	sample_procs(c, mono_ns()); /* the ends not seen yet: every process is gone by now */
 	mtf_record r = {.type = MTF_END};
 	r.u.end.events = c->events;
 	r.u.end.lost = c->lost;

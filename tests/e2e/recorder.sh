@@ -257,6 +257,41 @@ fi
 check_eq "dlclose: the destructors' blocks are the leaks (3 x 5678 bytes)" \
 	"$(json_get dl.json 'sorted((s["blocks"], s["bytes"]) for s in d if s["bytes"] == 5678 * s["blocks"])')" "[[3, 17034]]"
 
+# --- every process gets its end: children reaped by their parent (their exit code read
+# while they were zombies), the killed one with its signal
+cat >ec.c <<'C'
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void)
+{
+	pid_t a = fork();
+	if (a == 0) {
+		free(malloc(10));
+		_exit(3);
+	}
+	pid_t b = fork();
+	if (b == 0) {
+		free(malloc(10));
+		raise(SIGKILL);
+	}
+	usleep(200000); /* both stay zombies a while */
+	int st;
+	waitpid(a, &st, 0);
+	waitpid(b, &st, 0);
+	return 5;
+}
+C
+gcc -o ec ec.c
+check_rc "exit codes: mtrec exits with the program's" 5 "$MTREC" -q -o ec.zst ./ec
+check_eq "exit codes: each process's, in start order" \
+	"$("$MTAN_PLAIN" sql -q ec.zst "SELECT how, exit_code, exit_signal FROM processes ORDER BY start_seq" --format csv | tail -n +2 | tr '\n' ' ')" \
+	'"exec",5,0 "fork",3,0 "fork",-1,9 '
+check_eq "forker: every process has an end, after its start" \
+	"$("$MTAN_PLAIN" sql -q f.zst "SELECT count(*), count(exit_seq), sum(exit_seq > start_seq) FROM (SELECT pid, max(start_seq) AS start_seq, max(exit_seq) AS exit_seq FROM processes GROUP BY pid)" --format csv | tail -1)" \
+	"5,5,5"
+
 # --- client API, PIE and -no-pie
 for v in client client-nopie; do
 	check_eq "$v without mtrec: runs, every call a no-op" "$("$SAMPLES/$v")" "client: spaces 0 0"
