@@ -331,6 +331,11 @@ int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, in
 /* 1 when the run was short for the recorder's coarse clock (~1 ms): its events crowd into
  * a few times, and charts go by event order instead (o: its --pid); -1 on an error. */
 int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
+/* Refuses a --pid, --device or --space that names nothing in the whole trace (a typo would
+ * narrow every analysis to nothing, and pass a CI gate): one line naming it and what the
+ * trace has. A device without that space, or a process without that device, is no error.
+ * 0, or -1 (reported). mtan_open calls it, so every command that takes them gets it. */
+int mtan_check_scope(sqlite3 *db, const struct mtan_opts *o);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
 

@@ -246,6 +246,74 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ what the scope names */
+
+enum { BY_PID, BY_DEVICE, BY_SPACE };
+#define MAX_LISTED 12 /* names in a refusal's list; more are counted */
+
+/* Whether the trace has the process, device (num) or space (name) that scope.sql's
+ * section lists, with the list (or its first MAX_LISTED) in list for the refusal.
+ * 1 found, 0 not, -1 on an error (reported). */
+static int listed(sqlite3 *db, int by, long long num, const char *name, char *list, size_t size)
+{
+	static const char *const sections[] = {"pids", "devices", "spaces"};
+	sqlite3_stmt *st;
+	size_t len = 0;
+	int rc, found = 0, n = 0;
+	if (mtan_prepare(db, "scope", sections[by], &st))
+		return -1;
+	*list = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char buf[32];
+		const char *item = buf;
+		if (by == BY_SPACE) {
+			item = (const char *)sqlite3_column_text(st, 0);
+			found |= item && !strcmp(item, name);
+		} else {
+			long long v = sqlite3_column_int64(st, 0);
+			found |= v == num;
+			if (by == BY_DEVICE)
+				item = mtan_device_name(buf, v);
+			else
+				snprintf(buf, sizeof buf, "%lld", v);
+		}
+		if (item && n++ < MAX_LISTED && len < size)
+			len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", item);
+	}
+	if (rc != SQLITE_DONE)
+		found = mtan_sqlerr(db, "cannot read the database");
+	else if (n > MAX_LISTED && len < size)
+		snprintf(list + len, size - len, " and %d more", n - MAX_LISTED);
+	else if (!n)
+		snprintf(list, size, "none");
+	sqlite3_finalize(st);
+	return found;
+}
+
+int mtan_check_scope(sqlite3 *db, const struct mtan_opts *o)
+{
+	char list[512], dev[16];
+	int rc;
+	if (o->pid >= 0 && (rc = listed(db, BY_PID, o->pid, NULL, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no process %lld in '%s' (processes: %s)", o->pid, o->input, list);
+		return -1;
+	}
+	if (o->scope.has_device &&
+	    (rc = listed(db, BY_DEVICE, o->scope.device, NULL, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no device %s in '%s' (devices: %s)", mtan_device_name(dev, o->scope.device),
+				 o->input, list);
+		return -1;
+	}
+	if (o->scope.space && (rc = listed(db, BY_SPACE, 0, o->scope.space, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no space '%s' in '%s' (spaces: %s)", o->scope.space, o->input, list);
+		return -1;
+	}
+	return 0;
+}
+
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w)
 {
 	int i;

@@ -104,8 +104,31 @@ check_eq "summary --device 3 --space DRAM: the space's own numbers, peak include
 	"\"all\",\"all\",$(sql mesh.zst.db "SELECT allocs, frees, bytes_allocated FROM space_stats WHERE device = 3 AND name = 'DRAM'" | tr -d '[] '),$(peak_of 'r["device"] == "3" and r["space"] == "DRAM"'),0,0,10,15462400"
 check_rc "summary --device host (table)" 0 "$MTAN" summary mesh.zst --device host
 check_match "summary --device host: the scope said" "^scope        host$" "$(cat "$OUT")"
-check_rc "summary --device 99: nothing there" 0 "$MTAN" summary mesh.zst --device 99 --format json
-check_eq "summary --device 99: zeros, no process" "$(json_get "$OUT" '[d["events"], d["peak_bytes"], d["processes"], d["threads"], d["spaces"]]')" "[0, 0, 0, 0, []]"
+check_rc "summary --device 1 --space L1: nothing there" 0 "$MTAN" summary mesh.zst --device 1 --space L1 --format json
+check_eq "summary --device 1 --space L1: zeros, no process" "$(json_get "$OUT" '[d["events"], d["peak_bytes"], d["processes"], d["threads"], d["spaces"]]')" "[0, 0, 0, 0, []]"
+# a name the whole trace lacks is a typo, not an empty scope: refused by every command,
+# so that a CI gate cannot pass on it
+for c in check leaks summary frag frees growth races timeline top; do
+	check_rc "$c --device 99: an error" 1 "$MTAN" $c mesh.zst --device 99
+	check_eq "$c --device 99: names it and the devices there" "$(cat "$ERR")|$(cat "$OUT")" \
+		"mtan: no device 99 in 'mesh.zst' (devices: host, 0, 1, 2, 3, 4, 5, 6, 7)|"
+done
+check_rc "leaks --space nosuch: an error" 1 "$MTAN" leaks mesh.zst --space nosuch
+check_eq "leaks --space nosuch: names it and the spaces there" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: no space 'nosuch' in 'mesh.zst' (spaces: heap, DRAM, L1)|"
+check_rc "check --device 0 --space nosuch: an error" 1 "$MTAN" check mesh.zst --device 0 --space nosuch
+check_eq "check --space nosuch: no verdict" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: no space 'nosuch' in 'mesh.zst' (spaces: heap, DRAM, L1)|"
+meshpid=$(sql mesh.zst.db 'SELECT pid FROM processes' | tr -d '[] ')
+for c in check leaks export sql; do
+	more=(); [ $c = sql ] && more=('SELECT 1'); [ $c = export ] && more=(--what lifetimes)
+	check_rc "$c --pid (not in the trace): an error" 1 "$MTAN" $c mesh.zst --pid 4000000000 "${more[@]}"
+	check_eq "$c --pid (not in the trace): names it and the processes there" "$(cat "$ERR")|$(cat "$OUT")" \
+		"mtan: no process 4000000000 in 'mesh.zst' (processes: $meshpid)|"
+done
+check_rc "leaks --pid of the trace" 0 "$MTAN" leaks mesh.zst --pid "$meshpid" --device host --space heap
+check_rc "diff --pid: the process must be in both traces" 1 "$MTAN" diff mesh.zst meshfix.zst --pid "$meshpid"
+check_match "diff --pid: names the trace without it" "^mtan: no process $meshpid in 'meshfix.zst' \(processes: [0-9]+\)$" "$(cat "$ERR")"
 "$MTAN" summary meshfix.zst --format json >sum.json
 check_eq "meshdev --fixed: nothing released by close, nothing leaked on a device" \
 	"$(json_get sum.json '[d["released_blocks"], sum(s["leaked_blocks"] for s in d["spaces"] if s["device"] != -1)]')" "[0, 0]"
