@@ -343,6 +343,25 @@ check_rc "leaks --until work (table)" 0 "$MTAN" leaks mesh.zst --until work --de
 check_match "released blocks allocated before the mark" "^15,466,496 bytes in 16 blocks released" "$(cat "$OUT")"
 check_rc "leaks --since work" 0 "$MTAN" leaks mesh.zst --since work --device 0
 check_nomatch "none of the workload's blocks is released by close" "released by device close" "$(cat "$OUT")"
+# a window that ends before it starts is an error, not an empty window that finds nothing
+check_rc "--since after --until (seqs): an error" 1 "$MTAN" leaks mesh.zst --since 500 --until 100
+check_eq "--since after --until (seqs): says so" "$(cat "$ERR")|$(cat "$OUT")" "mtan: --since (seq 500) is after --until (seq 100)|"
+marks=$(sql mesh.zst.db "SELECT (SELECT seq FROM marks WHERE label = 'close'), (SELECT seq FROM marks WHERE label = 'open'), (SELECT time_ns FROM marks WHERE label = 'open')" | tr -d '[] ')
+IFS=, read -r close_seq open_seq open_ns <<<"$marks"
+check_rc "--since after --until (marks): an error" 1 "$MTAN" growth mesh.zst --since close --until open
+check_eq "--since after --until (marks): names them and their seqs" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: --since 'close' (seq $close_seq) is after --until 'open' (seq $open_seq)|"
+check_rc "--since after --until (a seq and a mark): an error" 1 "$MTAN" top mesh.zst --since $((open_seq + 1)) --until mark:open
+check_eq "--since after --until (a seq and a mark): says so" "$(cat "$ERR")" \
+	"mtan: --since (seq $((open_seq + 1))) is after --until 'open' (seq $open_seq)"
+check_rc "--since after --until (times): an error" 1 "$MTAN" timeline buf.zst --since 300ms --until 0.2s
+check_eq "--since after --until (times): says so" "$(cat "$ERR")" "mtan: --since 300ms is after --until 0.2s"
+check_rc "--since after --until (a time and a mark): an error" 1 "$MTAN" frees mesh.zst --since 1min --until open
+check_eq "--since after --until (a time and a mark): the mark's time" "$(cat "$ERR")" \
+	"mtan: --since 1min is after --until 'open' (at ${open_ns}ns)"
+check_rc "--since equal to --until: a window of one seq" 0 "$MTAN" leaks mesh.zst --since 500 --until 500
+check_rc "--since and --until in one gap between allocations: in order, no error" 0 "$MTAN" timeline buf.zst --since 200000001ns --until 200000002ns
+check_rc "--since open --until close: in order" 0 "$MTAN" races mesh.zst --since open --until close
 
 # ---------------------------------------------------------------- top (leaky, meshdev)
 record leaky leaky
