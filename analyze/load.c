@@ -1952,10 +1952,10 @@ static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *si
 	sqlite3_bind_int64(st, 1, g->device);
 	sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, mtan_verdict_name(g->v.verdict), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)g->v.rate);
-	bind_opt(st, 5, g->v.plateau_t == g->v.plateau_t, (int64_t)g->v.plateau_t);
-	sqlite3_bind_int64(st, 6, (int64_t)g->v.start_t);
-	sqlite3_bind_int64(st, 7, (int64_t)g->v.end_t);
+	sqlite3_bind_int64(st, 4, g->rate);
+	bind_opt(st, 5, g->has_plateau, g->plateau_ns);
+	sqlite3_bind_int64(st, 6, g->start_ns);
+	sqlite3_bind_int64(st, 7, g->end_ns);
 	sqlite3_bind_double(st, 8, g->v.z);
 	sqlite3_bind_int64(st, 9, g->start_bytes);
 	sqlite3_bind_int64(st, 10, g->end_bytes);

@@ -122,6 +122,7 @@ enum mtan_kind {
 	MTAN_K_DEVICE, /* a device: host for -1 in tables */
 	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
 	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
+	MTAN_K_REAL2,  /* a real to two decimals in every format (a statistic: 3.14) */
 };
 struct mtan_col {
 	const char *key;  /* CSV head and JSON key */
@@ -366,6 +367,10 @@ struct mtan_growth {
 	long long device, pid;      /* pid -1: all processes */
 	const char *space;          /* borrowed until the callback returns */
 	struct mtan_verdict v;
+	/* v's rate and times as every format shows them (JSON, CSV, the growth table): to
+	 * the nearest whole number, ties to even as printf's %.0f; plateau_ns with has_plateau */
+	long long rate, plateau_ns, start_ns, end_ns;
+	int has_plateau;
 	long long start_seq, end_seq, start_bytes, end_bytes; /* the judged part's ends */
 };
 /* Called per (device, space) with its verdict and the statement of its growing sites

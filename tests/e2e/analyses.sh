@@ -237,6 +237,36 @@ check_match "growth table: the verdict and the rate" "^host heap: growth \([0-9.
 check_match "growth table: the growing site" "peer_entry_new \(peers\.c:[0-9]+\)" "$(cat "$OUT")"
 check_rc "growth --format csv" 0 "$MTAN" growth peers.zst --format csv
 check_eq "growth csv: a row per space" "$(csv_get "$OUT" '[[r["device"], r["space"], r["verdict"]] for r in rows]')" '[["-1", "heap", "growth"]]'
+# CSV and JSON print the same values: the same whole numbers (not truncated in one and
+# rounded in the other) and the same z, to the character
+same_growth() { # CSV JSON: "same" or what differs
+	python3 - "$1" "$2" <<'PY'
+import csv, json, re, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+text = open(sys.argv[2]).read()
+d = json.loads(text)
+zs = re.findall(r'"z": ([^,]+),', text)
+bad = [] if len(rows) == len(d) == len(zs) and rows else ["rows: %d csv, %d json" % (len(rows), len(d))]
+for r, j, z in zip(rows, d, zs):
+    for k, c in r.items():
+        v = j[k]
+        want = "" if v is None else z if k == "z" else str(v)
+        if c != want:
+            bad.append("%s: csv %r, json %r" % (k, c, want))
+print("; ".join(bad) or "same")
+PY
+}
+for t in buf peers; do
+	"$MTAN" growth $t.zst --format csv >g.csv
+	"$MTAN" growth $t.zst --format json >g.json
+	check_eq "growth $t: csv and json agree field by field" "$(same_growth g.csv g.json)" same
+	"$MTAN" growth $t.zst --format csv --since 0.1s >g.csv
+	"$MTAN" growth $t.zst --format json --since 0.1s >g.json
+	check_eq "growth $t --since 0.1s: csv and json agree field by field" "$(same_growth g.csv g.json)" same
+done
+check_eq "growth: the table growth holds the same whole numbers as json" \
+	"$(sql buf.zst.db 'SELECT device, space, rate_bytes_per_s, plateau_ns, start_ns, end_ns, start_bytes, end_bytes FROM growth ORDER BY device, space')" \
+	"$("$MTAN" growth buf.zst --format json | python3 -c 'import json,sys; print(json.dumps(sorted([g[k] for k in ("device", "space", "rate_bytes_per_s", "plateau_ns", "start_ns", "end_ns", "start_bytes", "end_bytes")] for g in json.load(sys.stdin))))')"
 
 # ---------------------------------------------------------------- frees (badfree)
 record bad badfree && record badfix badfree --fixed
