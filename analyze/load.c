@@ -2459,6 +2459,15 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 			mtan_err("'%s': out of memory", trace);
 			goto out;
 		}
+		/* not damage: a whole second run, which loading the first alone would lose
+		 * behind a warning (and a check would pass on half the file) */
+		if (rc == MTF_E_CONCAT) {
+			unsigned long long at = mtf_reader_bad_offset(r);
+			mtan_err("'%s': a second trace starts at offset %llu (traces concatenated); load "
+				 "each alone: 'head -c %llu' gives the first, 'tail -c +%llu' the rest",
+				 trace, at, at, at + 1);
+			goto out;
+		}
 		snprintf(L.err, sizeof L.err, "%s", mtf_strerror(rc));
 		L.err_off = mtf_reader_bad_offset(r);
 	}
