@@ -76,7 +76,7 @@ static const struct mtan_col csv_cols[] = {
 	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"pid", NULL, MTAN_K_INT},
 	{"verdict", NULL, MTAN_K_TEXT}, {"rate_bytes_per_s", NULL, MTAN_K_INT},
 	{"plateau_ns", NULL, MTAN_K_INT}, {"start_ns", NULL, MTAN_K_INT}, {"end_ns", NULL, MTAN_K_INT},
-	{"z", NULL, MTAN_K_ANY}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
+	{"z", NULL, MTAN_K_REAL2}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
 };
 #define NCSV (int)(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
@@ -102,13 +102,13 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 		else
 			mtan_rows_null(r);
 		mtan_rows_text(r, verdict);
-		mtan_rows_int(r, (long long)v->rate);
-		if (isnan(v->plateau_t))
-			mtan_rows_null(r);
+		mtan_rows_int(r, g->rate);
+		if (g->has_plateau)
+			mtan_rows_int(r, g->plateau_ns);
 		else
-			mtan_rows_int(r, (long long)v->plateau_t);
-		mtan_rows_int(r, (long long)v->start_t);
-		mtan_rows_int(r, (long long)v->end_t);
+			mtan_rows_null(r);
+		mtan_rows_int(r, g->start_ns);
+		mtan_rows_int(r, g->end_ns);
 		mtan_rows_real(r, v->z);
 		mtan_rows_int(r, g->start_bytes);
 		mtan_rows_int(r, g->end_bytes);
@@ -122,13 +122,14 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 			printf(", \"pid\": %lld", g->pid);
 		else
 			fputs(", \"pid\": null", stdout);
-		printf(", \"verdict\": \"%s\", \"rate_bytes_per_s\": %.0f, \"plateau_ns\": ", verdict, v->rate);
-		if (isnan(v->plateau_t))
-			fputs("null", stdout);
+		/* the same values as the CSV rows: g's whole numbers, z to two decimals */
+		printf(", \"verdict\": \"%s\", \"rate_bytes_per_s\": %lld, \"plateau_ns\": ", verdict, g->rate);
+		if (g->has_plateau)
+			printf("%lld", g->plateau_ns);
 		else
-			printf("%.0f", v->plateau_t);
-		printf(", \"start_ns\": %.0f, \"end_ns\": %.0f, \"z\": %.2f, \"start_bytes\": %lld, \"end_bytes\": %lld",
-		       v->start_t, v->end_t, v->z, g->start_bytes, g->end_bytes);
+			fputs("null", stdout);
+		printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"z\": %.2f, \"start_bytes\": %lld, \"end_bytes\": %lld",
+		       g->start_ns, g->end_ns, v->z, g->start_bytes, g->end_bytes);
 	} else {
 		char dev[16], r[32], t0[32], t1[32], tp[32];
 		mtan_size(r, (uint64_t)fabs(v->rate));

@@ -4,6 +4,7 @@
  * over the judged part, found as frag finds a state (SCHEMA.md: lifetimes_long). */
 #include "mtan.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,13 @@ static size_t point_at(const struct series *s, double at)
 	return k;
 }
 
+/* A rate or a time as shown: the nearest whole number, ties to even (the default rounding
+ * mode), which is how printf's %.0f rounds: CSV and JSON print the same integer. */
+static long long whole(double v)
+{
+	return isfinite(v) && fabs(v) < 9.2e18 ? (long long)nearbyint(v) : 0;
+}
+
 static void bind_pid(sqlite3_stmt *st, int i, long long pid)
 {
 	if (pid >= 0)
@@ -94,6 +102,11 @@ int mtan_growth(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window
 			mtan_err("out of memory");
 			goto out;
 		}
+		g.rate = whole(g.v.rate);
+		g.has_plateau = !isnan(g.v.plateau_t);
+		g.plateau_ns = g.has_plateau ? whole(g.v.plateau_t) : 0;
+		g.start_ns = whole(g.v.start_t);
+		g.end_ns = whole(g.v.end_t);
 		size_t a = point_at(&s, g.v.start_t), b = point_at(&s, g.v.end_t);
 		int64_t lo0, hi0, lo1, hi1, s0 = s.seq[a], s1 = s.seq[b];
 		if (mtan_alloc_ids(db, s0 > 65536 ? s0 - 65536 : 0, s0, &lo0, &hi0) ||

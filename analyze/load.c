@@ -1973,10 +1973,10 @@ static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *si
 	sqlite3_bind_int64(st, 1, g->device);
 	sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, mtan_verdict_name(g->v.verdict), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (int64_t)g->v.rate);
-	bind_opt(st, 5, g->v.plateau_t == g->v.plateau_t, (int64_t)g->v.plateau_t);
-	sqlite3_bind_int64(st, 6, (int64_t)g->v.start_t);
-	sqlite3_bind_int64(st, 7, (int64_t)g->v.end_t);
+	sqlite3_bind_int64(st, 4, g->rate);
+	bind_opt(st, 5, g->has_plateau, g->plateau_ns);
+	sqlite3_bind_int64(st, 6, g->start_ns);
+	sqlite3_bind_int64(st, 7, g->end_ns);
 	sqlite3_bind_double(st, 8, g->v.z);
 	sqlite3_bind_int64(st, 9, g->start_bytes);
 	sqlite3_bind_int64(st, 10, g->end_bytes);
@@ -2480,6 +2480,15 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	if (rc < 0) {
 		if (rc == MTF_E_NOMEM) {
 			mtan_err("'%s': out of memory", trace);
+			goto out;
+		}
+		/* not damage: a whole second run, which loading the first alone would lose
+		 * behind a warning (and a check would pass on half the file) */
+		if (rc == MTF_E_CONCAT) {
+			unsigned long long at = mtf_reader_bad_offset(r);
+			mtan_err("'%s': a second trace starts at offset %llu (traces concatenated); load "
+				 "each alone: 'head -c %llu' gives the first, 'tail -c +%llu' the rest",
+				 trace, at, at, at + 1);
 			goto out;
 		}
 		snprintf(L.err, sizeof L.err, "%s", mtf_strerror(rc));

@@ -122,6 +122,7 @@ enum mtan_kind {
 	MTAN_K_DEVICE, /* a device: host for -1 in tables */
 	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
 	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
+	MTAN_K_REAL2,  /* a real to two decimals in every format (a statistic: 3.14) */
 };
 struct mtan_col {
 	const char *key;  /* CSV head and JSON key */
@@ -331,6 +332,11 @@ int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, in
 /* 1 when the run was short for the recorder's coarse clock (~1 ms): its events crowd into
  * a few times, and charts go by event order instead (o: its --pid); -1 on an error. */
 int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
+/* Refuses a --pid, --device or --space that names nothing in the whole trace (a typo would
+ * narrow every analysis to nothing, and pass a CI gate): one line naming it and what the
+ * trace has. A device without that space, or a process without that device, is no error.
+ * 0, or -1 (reported). mtan_open calls it, so every command that takes them gets it. */
+int mtan_check_scope(sqlite3 *db, const struct mtan_opts *o);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
 
@@ -361,6 +367,10 @@ struct mtan_growth {
 	long long device, pid;      /* pid -1: all processes */
 	const char *space;          /* borrowed until the callback returns */
 	struct mtan_verdict v;
+	/* v's rate and times as every format shows them (JSON, CSV, the growth table): to
+	 * the nearest whole number, ties to even as printf's %.0f; plateau_ns with has_plateau */
+	long long rate, plateau_ns, start_ns, end_ns;
+	int has_plateau;
 	long long start_seq, end_seq, start_bytes, end_bytes; /* the judged part's ends */
 };
 /* Called per (device, space) with its verdict and the statement of its growing sites

@@ -482,7 +482,7 @@ void mtan_rows_real(struct mtan_rows *r, double v)
 {
 	start_cell(r);
 	char buf[40];
-	snprintf(buf, sizeof buf, "%.15g", v);
+	snprintf(buf, sizeof buf, r->cols[r->col].kind == MTAN_K_REAL2 ? "%.2f" : "%.15g", v);
 	if (r->format == MTAN_TABLE)
 		keep_cell(r, buf);
 	else if (r->format == MTAN_JSON && (v != v || v - v != 0))

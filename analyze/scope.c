@@ -152,25 +152,34 @@ static int64_t seq_of(struct finder *f, int64_t id, int *err)
 	return rc ? INT64_MAX : seq;
 }
 
+/* A bound as given and as resolved: its kind (W_*), its seq, and its time where the bound
+ * has an exact one (a time as given, a mark's). */
+struct end {
+	int kind;
+	int64_t seq, ns;
+};
+
 /* One bound to a seq: since (the first seq in) or until (the last seq in). */
-static int bound(struct finder *f, const char *what, int is_until, int64_t *out)
+static int bound(struct finder *f, const char *what, int is_until, struct end *e)
 {
-	int kind, err = 0;
-	int64_t v = 0;
-	when_of(what, &kind, &v);
-	if (kind == W_SEQ) {
-		*out = v;
+	int err = 0;
+	e->ns = 0;
+	when_of(what, &e->kind, &e->ns);
+	if (e->kind == W_SEQ) {
+		e->seq = e->ns;
 		return 0;
 	}
-	if (kind == W_MARK) {
+	if (e->kind == W_MARK) {
 		sqlite3_stmt *st;
 		const char *label = strncmp(what, "mark:", 5) ? what : what + 5;
 		if (mtan_prepare(f->db, "window", "mark", &st))
 			return -1;
 		sqlite3_bind_text(st, 1, label, -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*out = sqlite3_column_int64(st, 0);
+		if (rc == SQLITE_ROW) {
+			e->seq = sqlite3_column_int64(st, 0);
+			e->ns = sqlite3_column_int64(st, 1);
+		}
 		sqlite3_finalize(st);
 		if (rc == SQLITE_ROW)
 			return 0;
@@ -180,24 +189,56 @@ static int bound(struct finder *f, const char *what, int is_until, int64_t *out)
 		return -1;
 	}
 	/* a time: the allocations' times place it among the seqs */
-	int64_t id = first_after(f, v, 1, !is_until);
+	int64_t id = first_after(f, e->ns, 1, !is_until);
 	if (id < 0)
 		return -1;
 	int64_t seq = seq_of(f, id, &err);
 	if (err)
 		return -1;
-	*out = is_until ? (seq == INT64_MAX ? INT64_MAX : seq - 1) : seq;
+	e->seq = is_until ? (seq == INT64_MAX ? INT64_MAX : seq - 1) : seq;
 	return 0;
+}
+
+/* A bound for a message: "(seq 500)", "'label' (seq 500)", "'label' (at 2000ns)", "2s". */
+static void describe(char *buf, size_t size, const char *what, const struct end *e, int by_time)
+{
+	const char *label = strncmp(what, "mark:", 5) ? what : what + 5;
+	if (e->kind == W_SEQ)
+		snprintf(buf, size, "(seq %lld)", (long long)e->seq);
+	else if (e->kind == W_TIME)
+		snprintf(buf, size, "%s", what);
+	else if (by_time)
+		snprintf(buf, size, "'%s' (at %lldns)", label, (long long)e->ns);
+	else
+		snprintf(buf, size, "'%s' (seq %lld)", label, (long long)e->seq);
+}
+
+/* Refuses --since after --until: the empty window would pass for "nothing found". The
+ * bounds are compared as given where that is exact: seqs and marks by seq, a time with a
+ * time or a mark by time (two times in one gap between allocations resolve to since >
+ * until, yet are in order). A seq against a time is not compared: a seq's own time is
+ * not looked up. 0, or -1 (reported). */
+static int ordered(const struct mtan_opts *o, const struct end *a, const struct end *b)
+{
+	int by_time = a->kind == W_TIME || b->kind == W_TIME;
+	if (by_time && (a->kind == W_SEQ || b->kind == W_SEQ))
+		return 0;
+	if (by_time ? a->ns <= b->ns : a->seq <= b->seq)
+		return 0;
+	char x[300], y[300];
+	describe(x, sizeof x, o->scope.since, a, by_time);
+	describe(y, sizeof y, o->scope.until, b, by_time);
+	mtan_err("--since %s is after --until %s", x, y);
+	return -1;
 }
 
 int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w)
 {
 	struct finder f = {db, NULL, 0};
+	struct end since = {W_NONE, 0, 0}, until = {W_NONE, INT64_MAX, 0};
 	sqlite3_stmt *st = NULL;
-	int ret = -1, err = 0;
+	int ret = -1;
 	memset(w, 0, sizeof(*w));
-	w->since = 0;
-	w->until = INT64_MAX;
 	if (mtan_prepare(db, "window", "max_id", &st) || mtan_prepare(db, "window", "at", &f.at))
 		goto out;
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -205,10 +246,14 @@ int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w)
 		goto out;
 	}
 	f.max_id = sqlite3_column_int64(st, 0);
-	if (o->scope.since && bound(&f, o->scope.since, 0, &w->since))
+	if (o->scope.since && bound(&f, o->scope.since, 0, &since))
 		goto out;
-	if (o->scope.until && bound(&f, o->scope.until, 1, &w->until))
+	if (o->scope.until && bound(&f, o->scope.until, 1, &until))
 		goto out;
+	if (o->scope.since && o->scope.until && ordered(o, &since, &until))
+		goto out;
+	w->since = since.seq;
+	w->until = until.seq;
 	w->has_since = o->scope.since != NULL;
 	w->has_until = o->scope.until != NULL;
 	/* the lifetimes allocated in the window: ids [id_lo, id_hi] hold them all */
@@ -216,7 +261,6 @@ int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w)
 	w->id_hi = w->has_until ? first_after(&f, w->until, 0, 0) - 1 : f.max_id;
 	if (w->id_lo < 0 || w->id_hi < -1)
 		goto out;
-	(void)err;
 	ret = 0;
 out:
 	sqlite3_finalize(st);
@@ -244,6 +288,74 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_finalize(f.at);
 	return ret;
+}
+
+/* ------------------------------------------------------------------ what the scope names */
+
+enum { BY_PID, BY_DEVICE, BY_SPACE };
+#define MAX_LISTED 12 /* names in a refusal's list; more are counted */
+
+/* Whether the trace has the process, device (num) or space (name) that scope.sql's
+ * section lists, with the list (or its first MAX_LISTED) in list for the refusal.
+ * 1 found, 0 not, -1 on an error (reported). */
+static int listed(sqlite3 *db, int by, long long num, const char *name, char *list, size_t size)
+{
+	static const char *const sections[] = {"pids", "devices", "spaces"};
+	sqlite3_stmt *st;
+	size_t len = 0;
+	int rc, found = 0, n = 0;
+	if (mtan_prepare(db, "scope", sections[by], &st))
+		return -1;
+	*list = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char buf[32];
+		const char *item = buf;
+		if (by == BY_SPACE) {
+			item = (const char *)sqlite3_column_text(st, 0);
+			found |= item && !strcmp(item, name);
+		} else {
+			long long v = sqlite3_column_int64(st, 0);
+			found |= v == num;
+			if (by == BY_DEVICE)
+				item = mtan_device_name(buf, v);
+			else
+				snprintf(buf, sizeof buf, "%lld", v);
+		}
+		if (item && n++ < MAX_LISTED && len < size)
+			len += (size_t)snprintf(list + len, size - len, "%s%s", len ? ", " : "", item);
+	}
+	if (rc != SQLITE_DONE)
+		found = mtan_sqlerr(db, "cannot read the database");
+	else if (n > MAX_LISTED && len < size)
+		snprintf(list + len, size - len, " and %d more", n - MAX_LISTED);
+	else if (!n)
+		snprintf(list, size, "none");
+	sqlite3_finalize(st);
+	return found;
+}
+
+int mtan_check_scope(sqlite3 *db, const struct mtan_opts *o)
+{
+	char list[512], dev[16];
+	int rc;
+	if (o->pid >= 0 && (rc = listed(db, BY_PID, o->pid, NULL, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no process %lld in '%s' (processes: %s)", o->pid, o->input, list);
+		return -1;
+	}
+	if (o->scope.has_device &&
+	    (rc = listed(db, BY_DEVICE, o->scope.device, NULL, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no device %s in '%s' (devices: %s)", mtan_device_name(dev, o->scope.device),
+				 o->input, list);
+		return -1;
+	}
+	if (o->scope.space && (rc = listed(db, BY_SPACE, 0, o->scope.space, list, sizeof list)) <= 0) {
+		if (!rc)
+			mtan_err("no space '%s' in '%s' (spaces: %s)", o->scope.space, o->input, list);
+		return -1;
+	}
+	return 0;
 }
 
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w)

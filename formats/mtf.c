@@ -28,6 +28,7 @@ const char *mtf_strerror(int err)
 	case MTF_E_TOOBIG: return "length or count over its limit";
 	case MTF_E_NOMEM: return "out of memory";
 	case MTF_E_NOTZSTD: return "not a zstd-compressed file";
+	case MTF_E_CONCAT: return "a second trace starts";
 	}
 	if (err < 0 && err > MTF_E_BASE)
 		return strerror(-err);
@@ -883,6 +884,11 @@ int mtf_reader_next(mtf_reader *r, mtf_record *rec)
 			/* before the HEADER, anything else means "not a trace" (another zstd file) */
 			if (!r->seen_header && type != MTF_HEADER)
 				ret = MTF_E_MAGIC;
+			/* a second HEADER that opens a frame is another trace's start (cat a.zst
+			 * b.zst): reading on would merge two runs into one. Anywhere else in a
+			 * frame no writer puts one */
+			else if (r->seen_header && type == MTF_HEADER)
+				ret = r->pos == 0 ? MTF_E_CONCAT : MTF_E_BADREC;
 			else if (c.bad || len > (uint64_t)(c.end - c.p))
 				ret = r->seen_header ? MTF_E_BADREC : MTF_E_MAGIC;
 			else if (len > MTF_MAX_RECORD)

@@ -166,6 +166,7 @@ enum {
 	MTF_E_TOOBIG = -10006,    /* a length or count over its limit */
 	MTF_E_NOMEM = -10007,
 	MTF_E_NOTZSTD = -10008,   /* not a zstd file at all */
+	MTF_E_CONCAT = -10009,    /* a second HEADER opens a frame: another trace follows (cat a b) */
 };
 /* Static text for a status code; never NULL. */
 const char *mtf_strerror(int err);

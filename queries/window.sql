@@ -6,4 +6,4 @@ SELECT coalesce(max(id), 0) FROM lifetimes;
 -- name: at
 SELECT alloc_seq, alloc_ns FROM lifetimes WHERE id >= ?1 AND inherited = 0 ORDER BY id LIMIT 1;
 -- name: mark
-SELECT seq FROM marks WHERE label = ?1 ORDER BY seq LIMIT 1;
+SELECT seq, time_ns FROM marks WHERE label = ?1 ORDER BY seq LIMIT 1;

@@ -104,8 +104,31 @@ check_eq "summary --device 3 --space DRAM: the space's own numbers, peak include
 	"\"all\",\"all\",$(sql mesh.zst.db "SELECT allocs, frees, bytes_allocated FROM space_stats WHERE device = 3 AND name = 'DRAM'" | tr -d '[] '),$(peak_of 'r["device"] == "3" and r["space"] == "DRAM"'),0,0,10,15462400"
 check_rc "summary --device host (table)" 0 "$MTAN" summary mesh.zst --device host
 check_match "summary --device host: the scope said" "^scope        host$" "$(cat "$OUT")"
-check_rc "summary --device 99: nothing there" 0 "$MTAN" summary mesh.zst --device 99 --format json
-check_eq "summary --device 99: zeros, no process" "$(json_get "$OUT" '[d["events"], d["peak_bytes"], d["processes"], d["threads"], d["spaces"]]')" "[0, 0, 0, 0, []]"
+check_rc "summary --device 1 --space L1: nothing there" 0 "$MTAN" summary mesh.zst --device 1 --space L1 --format json
+check_eq "summary --device 1 --space L1: zeros, no process" "$(json_get "$OUT" '[d["events"], d["peak_bytes"], d["processes"], d["threads"], d["spaces"]]')" "[0, 0, 0, 0, []]"
+# a name the whole trace lacks is a typo, not an empty scope: refused by every command,
+# so that a CI gate cannot pass on it
+for c in check leaks summary frag frees growth races timeline top; do
+	check_rc "$c --device 99: an error" 1 "$MTAN" $c mesh.zst --device 99
+	check_eq "$c --device 99: names it and the devices there" "$(cat "$ERR")|$(cat "$OUT")" \
+		"mtan: no device 99 in 'mesh.zst' (devices: host, 0, 1, 2, 3, 4, 5, 6, 7)|"
+done
+check_rc "leaks --space nosuch: an error" 1 "$MTAN" leaks mesh.zst --space nosuch
+check_eq "leaks --space nosuch: names it and the spaces there" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: no space 'nosuch' in 'mesh.zst' (spaces: heap, DRAM, L1)|"
+check_rc "check --device 0 --space nosuch: an error" 1 "$MTAN" check mesh.zst --device 0 --space nosuch
+check_eq "check --space nosuch: no verdict" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: no space 'nosuch' in 'mesh.zst' (spaces: heap, DRAM, L1)|"
+meshpid=$(sql mesh.zst.db 'SELECT pid FROM processes' | tr -d '[] ')
+for c in check leaks export sql; do
+	more=(); [ $c = sql ] && more=('SELECT 1'); [ $c = export ] && more=(--what lifetimes)
+	check_rc "$c --pid (not in the trace): an error" 1 "$MTAN" $c mesh.zst --pid 4000000000 "${more[@]}"
+	check_eq "$c --pid (not in the trace): names it and the processes there" "$(cat "$ERR")|$(cat "$OUT")" \
+		"mtan: no process 4000000000 in 'mesh.zst' (processes: $meshpid)|"
+done
+check_rc "leaks --pid of the trace" 0 "$MTAN" leaks mesh.zst --pid "$meshpid" --device host --space heap
+check_rc "diff --pid: the process must be in both traces" 1 "$MTAN" diff mesh.zst meshfix.zst --pid "$meshpid"
+check_match "diff --pid: names the trace without it" "^mtan: no process $meshpid in 'meshfix.zst' \(processes: [0-9]+\)$" "$(cat "$ERR")"
 "$MTAN" summary meshfix.zst --format json >sum.json
 check_eq "meshdev --fixed: nothing released by close, nothing leaked on a device" \
 	"$(json_get sum.json '[d["released_blocks"], sum(s["leaked_blocks"] for s in d["spaces"] if s["device"] != -1)]')" "[0, 0]"
@@ -214,6 +237,36 @@ check_match "growth table: the verdict and the rate" "^host heap: growth \([0-9.
 check_match "growth table: the growing site" "peer_entry_new \(peers\.c:[0-9]+\)" "$(cat "$OUT")"
 check_rc "growth --format csv" 0 "$MTAN" growth peers.zst --format csv
 check_eq "growth csv: a row per space" "$(csv_get "$OUT" '[[r["device"], r["space"], r["verdict"]] for r in rows]')" '[["-1", "heap", "growth"]]'
+# CSV and JSON print the same values: the same whole numbers (not truncated in one and
+# rounded in the other) and the same z, to the character
+same_growth() { # CSV JSON: "same" or what differs
+	python3 - "$1" "$2" <<'PY'
+import csv, json, re, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+text = open(sys.argv[2]).read()
+d = json.loads(text)
+zs = re.findall(r'"z": ([^,]+),', text)
+bad = [] if len(rows) == len(d) == len(zs) and rows else ["rows: %d csv, %d json" % (len(rows), len(d))]
+for r, j, z in zip(rows, d, zs):
+    for k, c in r.items():
+        v = j[k]
+        want = "" if v is None else z if k == "z" else str(v)
+        if c != want:
+            bad.append("%s: csv %r, json %r" % (k, c, want))
+print("; ".join(bad) or "same")
+PY
+}
+for t in buf peers; do
+	"$MTAN" growth $t.zst --format csv >g.csv
+	"$MTAN" growth $t.zst --format json >g.json
+	check_eq "growth $t: csv and json agree field by field" "$(same_growth g.csv g.json)" same
+	"$MTAN" growth $t.zst --format csv --since 0.1s >g.csv
+	"$MTAN" growth $t.zst --format json --since 0.1s >g.json
+	check_eq "growth $t --since 0.1s: csv and json agree field by field" "$(same_growth g.csv g.json)" same
+done
+check_eq "growth: the table growth holds the same whole numbers as json" \
+	"$(sql buf.zst.db 'SELECT device, space, rate_bytes_per_s, plateau_ns, start_ns, end_ns, start_bytes, end_bytes FROM growth ORDER BY device, space')" \
+	"$("$MTAN" growth buf.zst --format json | python3 -c 'import json,sys; print(json.dumps(sorted([g[k] for k in ("device", "space", "rate_bytes_per_s", "plateau_ns", "start_ns", "end_ns", "start_bytes", "end_bytes")] for g in json.load(sys.stdin))))')"
 
 # ---------------------------------------------------------------- frees (badfree)
 record bad badfree && record badfix badfree --fixed
@@ -320,6 +373,25 @@ check_rc "leaks --until work (table)" 0 "$MTAN" leaks mesh.zst --until work --de
 check_match "released blocks allocated before the mark" "^15,466,496 bytes in 16 blocks released" "$(cat "$OUT")"
 check_rc "leaks --since work" 0 "$MTAN" leaks mesh.zst --since work --device 0
 check_nomatch "none of the workload's blocks is released by close" "released by device close" "$(cat "$OUT")"
+# a window that ends before it starts is an error, not an empty window that finds nothing
+check_rc "--since after --until (seqs): an error" 1 "$MTAN" leaks mesh.zst --since 500 --until 100
+check_eq "--since after --until (seqs): says so" "$(cat "$ERR")|$(cat "$OUT")" "mtan: --since (seq 500) is after --until (seq 100)|"
+marks=$(sql mesh.zst.db "SELECT (SELECT seq FROM marks WHERE label = 'close'), (SELECT seq FROM marks WHERE label = 'open'), (SELECT time_ns FROM marks WHERE label = 'open')" | tr -d '[] ')
+IFS=, read -r close_seq open_seq open_ns <<<"$marks"
+check_rc "--since after --until (marks): an error" 1 "$MTAN" growth mesh.zst --since close --until open
+check_eq "--since after --until (marks): names them and their seqs" "$(cat "$ERR")|$(cat "$OUT")" \
+	"mtan: --since 'close' (seq $close_seq) is after --until 'open' (seq $open_seq)|"
+check_rc "--since after --until (a seq and a mark): an error" 1 "$MTAN" top mesh.zst --since $((open_seq + 1)) --until mark:open
+check_eq "--since after --until (a seq and a mark): says so" "$(cat "$ERR")" \
+	"mtan: --since (seq $((open_seq + 1))) is after --until 'open' (seq $open_seq)"
+check_rc "--since after --until (times): an error" 1 "$MTAN" timeline buf.zst --since 300ms --until 0.2s
+check_eq "--since after --until (times): says so" "$(cat "$ERR")" "mtan: --since 300ms is after --until 0.2s"
+check_rc "--since after --until (a time and a mark): an error" 1 "$MTAN" frees mesh.zst --since 1min --until open
+check_eq "--since after --until (a time and a mark): the mark's time" "$(cat "$ERR")" \
+	"mtan: --since 1min is after --until 'open' (at ${open_ns}ns)"
+check_rc "--since equal to --until: a window of one seq" 0 "$MTAN" leaks mesh.zst --since 500 --until 500
+check_rc "--since and --until in one gap between allocations: in order, no error" 0 "$MTAN" timeline buf.zst --since 200000001ns --until 200000002ns
+check_rc "--since open --until close: in order" 0 "$MTAN" races mesh.zst --since open --until close
 
 # ---------------------------------------------------------------- top (leaky, meshdev)
 record leaky leaky

@@ -210,3 +210,23 @@ refused "a directory" adir "mtan: cannot open 'adir': Is a directory"
 refused "/dev/null" /dev/null "mtan: '/dev/null': not a zstd-compressed file"
 refused "a FIFO (no waiting for a writer)" fifo.zst "mtan: 'fifo.zst': not a zstd-compressed file"
 refused "a missing file" missing.zst "mtan: cannot open 'missing.zst': No such file or directory"
+
+# ---- traces concatenated (cat a.zst b.zst): every frame is good zstd, so only the second
+# HEADER tells; refused (loading the first alone would lose a whole run behind a warning)
+# with the offset the second starts at and how to split there, which gives both back whole
+"$MTREC" -q -o a.zst "$SAMPLES/leaky" >/dev/null
+cat a.zst t.zst >cat.zst
+a=$(stat -c %s a.zst)
+refused "two traces concatenated" cat.zst \
+	"mtan: 'cat.zst': a second trace starts at offset $a (traces concatenated); load each alone: 'head -c $a' gives the first, 'tail -c +$((a + 1))' the rest"
+check_rc "concatenated: mtan check fails rather than judge one run" 1 "$MTAN" check cat.zst
+check_eq "concatenated: check says why, and no verdict" "$(grep -c 'second trace starts' "$ERR") $(cat "$OUT")" "1 "
+head -c "$a" cat.zst >first.zst
+tail -c +$((a + 1)) cat.zst >rest.zst
+check_eq "concatenated: split as the message says, both traces come back whole" \
+	"$(cmp -s first.zst a.zst && cmp -s rest.zst t.zst && echo same)" same
+check_rc "concatenated: the second half loads" 0 "$MTAN" summary rest.zst --format json
+check_eq "concatenated: the second half is the second trace" "$(json_get "$OUT" 'd["events"]')" "$(json_get clean.json 'd["events"]')"
+cat a.zst a.zst >twice.zst
+refused "a trace concatenated with itself" twice.zst \
+	"mtan: 'twice.zst': a second trace starts at offset $a (traces concatenated); load each alone: 'head -c $a' gives the first, 'tail -c +$((a + 1))' the rest"

@@ -1044,6 +1044,41 @@ static void frames_around(void)
 	b_free(&a); b_free(&b); b_free(&za); b_free(&zb); b_free(&file);
 }
 
+/* Two traces in one file (cat a.zst b.zst): the first trace's records, then MTF_E_CONCAT
+ * at the second's first byte, never the two as one; a HEADER within a frame is malformed. */
+static void concatenated(void)
+{
+	bytes a = {0}, b = {0};
+	b_header(&a, MTF_VERSION);
+	b_end(&a);
+	b_header(&b, MTF_VERSION);
+	bytes za = zframe(&a), zb = zframe(&b), file = {0};
+	static const uint8_t skip[10] = {0x5f, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 'h', 'i'};
+	size_t n;
+	uint64_t good, bad;
+	int complete;
+	b_put(&file, za.p, za.len);
+	b_put(&file, za.p, za.len);
+	CHECK(read_all(file.p, file.len, NULL, 100, &n, &good, &bad, &complete) == MTF_E_CONCAT);
+	CHECK(n == 2 && complete && good == za.len && bad == za.len);
+	CHECK(!strcmp(mtf_strerror(MTF_E_CONCAT), "a second trace starts"));
+	/* the first without END (its recorder killed), a skippable frame, then the second */
+	file.len = 0;
+	b_put(&file, zb.p, zb.len);
+	b_put(&file, skip, sizeof skip);
+	b_put(&file, za.p, za.len);
+	CHECK(read_all(file.p, file.len, NULL, 100, &n, &good, &bad, &complete) == MTF_E_CONCAT);
+	CHECK(n == 1 && !complete && bad == zb.len + sizeof skip);
+	/* a second HEADER after another record of the same frame: no trace starts there */
+	b_header(&a, MTF_VERSION);
+	CHECK(read_raw(&a, &n) == MTF_E_BADREC && n == 2);
+	b.len = 0;
+	b_header(&b, MTF_VERSION);
+	b_header(&b, MTF_VERSION);
+	CHECK(read_raw(&b, &n) == MTF_E_BADREC && n == 1);
+	b_free(&a); b_free(&b); b_free(&za); b_free(&zb); b_free(&file);
+}
+
 int main(void)
 {
 	int built = build_sample();
@@ -1067,6 +1102,7 @@ int main(void)
 	RUN(before_header);
 	RUN(unknown_types_skipped);
 	RUN(frames_around);
+	RUN(concatenated);
 	free(smp.buf);
 	UNIT_EXIT();
 }

@@ -163,6 +163,38 @@ static void empty_results(void)
 	CHECK(ok);
 }
 
+/* A MTAN_K_REAL2 column (growth's z) has the same two decimals in every format, and JSON's
+ * own printf("%.2f") agrees with it, so CSV and JSON print one value. */
+static void reals_to_two_decimals(void)
+{
+	static const struct mtan_col c[] = {{"z", NULL, MTAN_K_REAL2}, {"r", NULL, MTAN_K_ANY}};
+	static const char *const want[] = {
+		[MTAN_TABLE] = "    z                 r\n30.37  30.3678080340975\n 2.50               2.5\n",
+		[MTAN_JSON] = "[{\"z\": 30.37, \"r\": 30.3678080340975},\n {\"z\": 2.50, \"r\": 2.5}]\n",
+		[MTAN_CSV] = "\"z\",\"r\"\n30.37,30.3678080340975\n2.50,2.5\n",
+	};
+	for (int format = MTAN_TABLE; format <= MTAN_CSV; format++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct mtan_rows *r = mtan_rows_new(c, 2, format, f);
+		if (r) {
+			mtan_rows_real(r, 30.3678080340975);
+			mtan_rows_real(r, 30.3678080340975);
+			mtan_rows_real(r, 2.5);
+			mtan_rows_real(r, 2.5);
+			mtan_rows_end(r);
+		}
+		mtan_rows_free(r);
+		fclose(f);
+		int ok = r && !strcmp(buf, want[format]);
+		if (!ok)
+			fprintf(stderr, "  format %d got:\n%s", format, buf);
+		free(buf);
+		CHECK(ok);
+	}
+}
+
 static void sizes_and_counts(void)
 {
 	char b[32];
@@ -181,6 +213,7 @@ int main(void)
 	RUN(json_typed);
 	RUN(json_utf8);
 	RUN(empty_results);
+	RUN(reals_to_two_decimals);
 	RUN(sizes_and_counts);
 	UNIT_EXIT();
 }
