@@ -387,15 +387,16 @@ for i in $(seq 50); do [ "$(stat -c %s killed.zst 2>/dev/null || echo 0)" -gt 10
 sleep 0.4
 kill -KILL -- -$! 2>/dev/null
 wait 2>/dev/null
+# its shared memory (tmpfs: memory) stays until the next mtrec (looked at at once: an
+# mtrec of another test run at the same time would sweep it), which removes the files
+# of this user's recorders that are gone and nothing else
+shm_of() { ls -d /dev/shm/mtrec-"$(id -u)"-"$1"-* 2>/dev/null | wc -l; }
+check_eq "killed writer: its shared memory file is left" "$(shm_of "$killed_pid")" 1
 check_ge "killed writer: frames reached the file" "$(stat -c %s killed.zst)" 100000
 check_rc "killed writer: mtan loads what is there" 0 "$MTAN" summary killed.zst --format json
 check_match "killed writer: mtan says how much it recovered" "warning: 'killed.zst': .*loaded [0-9]+ events" "$(cat "$ERR")"
 check_ge "killed writer: the events are there" "$(json_get "$OUT" 'd["events"]')" 10000
 check_eq "killed writer: the summary says incomplete" "$(json_get "$OUT" 'd["complete"]')" false
-# its shared memory (tmpfs: memory) stays until the next mtrec, which removes the files of
-# this user's recorders that are gone and nothing else
-shm_of() { ls -d /dev/shm/mtrec-"$(id -u)"-"$1"-* 2>/dev/null | wc -l; }
-check_eq "killed writer: its shared memory file is left" "$(shm_of "$killed_pid")" 1
 dead=$(sh -c 'echo $$')
 touch /dev/shm/mtrec-"$(id -u)"-"$dead"-0000beef /dev/shm/mtrec-"$(id -u)"-$$-0000beef
 ln -s /dev/shm/mtrec-"$(id -u)"-$$-0000beef /dev/shm/mtrec-"$(id -u)"-"$dead"-0000cafe
