@@ -122,6 +122,7 @@ enum mtan_kind {
 	MTAN_K_DEVICE, /* a device: host for -1 in tables */
 	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
 	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
+	MTAN_K_RATIO,  /* a real 0..1: three decimals in tables (0.169) */
 };
 struct mtan_col {
 	const char *key;  /* CSV head and JSON key */

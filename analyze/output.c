@@ -482,7 +482,11 @@ void mtan_rows_real(struct mtan_rows *r, double v)
 {
 	start_cell(r);
 	char buf[40];
-	snprintf(buf, sizeof buf, "%.15g", v);
+	/* a ratio reads at three decimals; CSV and JSON keep every digit */
+	if (r->format == MTAN_TABLE && r->cols[r->col].kind == MTAN_K_RATIO)
+		snprintf(buf, sizeof buf, "%.3f", v);
+	else
+		snprintf(buf, sizeof buf, "%.15g", v);
 	if (r->format == MTAN_TABLE)
 		keep_cell(r, buf);
 	else if (r->format == MTAN_JSON && (v != v || v - v != 0))

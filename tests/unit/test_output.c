@@ -84,6 +84,35 @@ static void table_fits_the_width(void)
 	free(t);
 }
 
+/* A ratio reads at three decimals in a table; CSV and JSON keep every digit. */
+static void ratio_short_in_tables(void)
+{
+	static const struct mtan_col c[] = {{"external_fragmentation", "ext. frag", MTAN_K_RATIO}};
+	static const int formats[] = {MTAN_TABLE, MTAN_CSV, MTAN_JSON};
+	static const char *const want[] = {
+		"ext. frag\n    0.169\n    0.875\n",
+		"\"external_fragmentation\"\n0.169230769230769\n0.875\n",
+		"[{\"external_fragmentation\": 0.169230769230769},\n {\"external_fragmentation\": 0.875}]\n",
+	};
+	for (int i = 0; i < 3; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct mtan_rows *r = mtan_rows_new(c, 1, formats[i], f);
+		CHECK(r);
+		mtan_rows_real(r, 22.0 / 130);
+		mtan_rows_real(r, 0.875);
+		mtan_rows_end(r);
+		mtan_rows_free(r);
+		fclose(f);
+		int ok = !strcmp(buf, want[i]);
+		if (!ok)
+			fprintf(stderr, "  got:\n%s", buf);
+		free(buf);
+		CHECK(ok);
+	}
+}
+
 static void csv_quoted_by_libcsv(void)
 {
 	char *t = render(MTAN_CSV, NULL, "a \"b\", c\nd");
@@ -177,6 +206,7 @@ int main(void)
 {
 	RUN(table_for_people);
 	RUN(table_fits_the_width);
+	RUN(ratio_short_in_tables);
 	RUN(csv_quoted_by_libcsv);
 	RUN(json_typed);
 	RUN(json_utf8);
