@@ -100,7 +100,14 @@ int mtan_output_ok(const char *out, const char *input, int renamed);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 
-/* A table printed with aligned columns. Cells are copied. */
+/* The columns UTF-8 text takes on screen (its code points). */
+size_t mtan_text_width(const char *s);
+/* Writes s, or when it is wider than w columns (w >= 4) its start and "..." in w. */
+void mtan_put_cut(FILE *f, const char *s, size_t w);
+
+/* A table printed with aligned columns fitted to mtan_width: text columns are cut (with
+ * "...") down to their head or 12 columns, numbers never; a table still too wide is
+ * printed as a block per row, "head  value" a line. Cells are copied. */
 struct mtan_table;
 struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const char *align);
 int mtan_table_add(struct mtan_table *t, const char *const *cells);
