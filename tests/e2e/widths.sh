@@ -1,7 +1,7 @@
 # Tables for people fit the terminal's width ($COLUMNS): at 60 and 200 columns every line
 # of `mtan frag` and `mtan sql` does, text is cut with "..." while numbers stay whole (the
-# same as in the CSV), a table too wide even then is a block per row. CSV and JSON are
-# never cut.
+# same as in the CSV), a table too wide even then is a block per row; the timeline's chart
+# fills the width. CSV and JSON are never cut.
 . "$TOP/tests/e2e/lib.bash"
 
 record() { # NAME SAMPLE
@@ -17,7 +17,7 @@ csv_get() {
 # over WIDTH FILE: how many lines of FILE are wider than WIDTH
 over() { awk -v w="$1" 'length($0) > w' "$2" | wc -l; }
 
-record racy racyalloc && record frag fragpool && record leaky leaky
+record racy racyalloc && record frag fragpool && record leaky leaky && record mesh meshdev
 lifetimes='SELECT * FROM lifetimes LIMIT 5'
 narrow='SELECT id, pid, address, size, alloc_seq, alloc_ns, alloc_func FROM lifetimes LIMIT 5'
 
@@ -79,3 +79,11 @@ for f in csv json; do
 done
 check_eq "races --format csv at 60: wider lines than the terminal, whole" \
 	"$(env COLUMNS=60 "$MTAN" races racy.zst --format csv | cmp -s - races.csv && echo same)" same
+
+# ---- the timeline's chart fills the width; --width still wins
+for w in 60 200; do
+	check_rc "timeline at $w" 0 env COLUMNS=$w "$MTAN" timeline mesh.zst --device 0 --space DRAM
+	check_eq "timeline at $w: the axis spans the width" "$(grep -E '^ *0 \+-+$' "$OUT" | awk '{print length($0)}')" $w
+done
+check_rc "timeline --width 100 at 60" 0 env COLUMNS=60 "$MTAN" timeline mesh.zst --device 0 --space DRAM --width 100
+check_eq "timeline --width 100: 100 columns of chart" "$(grep -E '^ *0 \+-+$' "$OUT" | tr -cd '-' | wc -c)" 100
