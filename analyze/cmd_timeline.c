@@ -147,12 +147,13 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 		has_rss |= last_rss >= 0;
 		peak = m > peak ? m : peak;
 	}
-	printf("%s%s %s", c->device == -1 ? "" : "device ", mtan_device_name(dev, c->device), c->space);
+	char of[32] = "";
 	if (pid >= 0)
-		printf(" (pid %lld)", pid);
-	printf(": live bytes%s, peak %s, at the end %s%s\n", by_seq ? " by event order (seq)" : "",
-	       mtan_size(a, (uint64_t)peak), mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)),
-	       has_rss ? "; '.' RSS" : "");
+		snprintf(of, sizeof of, " (pid %lld)", pid);
+	mtan_prose(stdout, "%s%s %s%s: live bytes%s, peak %s, at the end %s%s\n", c->device == -1 ? "" : "device ",
+		   mtan_device_name(dev, c->device), c->space, of, by_seq ? " by event order (seq)" : "",
+		   mtan_size(a, (uint64_t)peak), mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)),
+		   has_rss ? "; '.' RSS" : "");
 	for (int row = height; row >= 1; row--) {
 		double lo_v = (double)hi * (row - 1) / height, mid = (double)hi * (row - 0.5) / height;
 		if (row == height)

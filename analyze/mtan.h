@@ -100,6 +100,9 @@ int mtan_output_ok(const char *out, const char *input, int renamed);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 
+/* printf for people: each line of the text folded to mtan_width(f) between words (never
+ * inside a number), the lines it continues on indented by two. */
+void mtan_prose(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The columns UTF-8 text takes on screen (its code points). */
 size_t mtan_text_width(const char *s);
 /* Writes s, or when it is wider than w columns (w >= 4) its start and "..." in w. */

@@ -174,6 +174,60 @@ const char *mtan_device_name(char *buf, long long device)
 	return buf;
 }
 
+/* Writes one line of prose (s up to a newline or its end) folded at width between words:
+ * never inside a word, nor between a number and the word after it ("4.0 KiB", "100
+ * allocations"); the lines after the first are indented two more than it. */
+static void fold(FILE *f, const char *s, size_t len, size_t width)
+{
+	const char *p = s, *end = s + len, *body = s + strspn(s, " ");
+	size_t lead = 0, next = (size_t)(body - s) + 2;
+	if (next >= width / 2)
+		next = 0;
+	for (;;) {
+		/* cols: the columns up to q on this line; brk: the last space it may end at, or
+		 * the first past the width when a word alone is wider */
+		size_t cols = lead;
+		const char *q = p, *brk = NULL;
+		for (; q < end && (cols <= width || !brk); q++) {
+			if (*q == ' ' && q > body && q[-1] != ' ' && !(q[-1] >= '0' && q[-1] <= '9'))
+				brk = q;
+			cols += ((unsigned char)*q & 0xc0) != 0x80;
+		}
+		if ((q == end && cols <= width) || !brk) {
+			fwrite(p, 1, (size_t)(end - p), f);
+			return;
+		}
+		fwrite(p, 1, (size_t)(brk - p), f);
+		for (p = brk; p < end && *p == ' '; p++)
+			;
+		if (p == end)
+			return;
+		fprintf(f, "\n%*s", (int)next, "");
+		lead = next;
+	}
+}
+
+void mtan_prose(FILE *f, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) /* no memory: nothing to fold */
+		return;
+	size_t width = (size_t)mtan_width(f);
+	for (const char *p = s, *nl; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			fold(f, p, strlen(p), width);
+			break;
+		}
+		fold(f, p, (size_t)(nl - p), width);
+		fputc('\n', f);
+	}
+	free(s);
+}
+
 /* ------------------------------------------------------------------ tables */
 
 struct mtan_table {

@@ -1,7 +1,7 @@
-# Tables for people fit the terminal's width ($COLUMNS): at 60 and 200 columns every line
-# of `mtan frag` and `mtan sql` does, text is cut with "..." while numbers stay whole (the
-# same as in the CSV), a table too wide even then is a block per row; the timeline's chart
-# fills the width. CSV and JSON are never cut.
+# Output for people fits the terminal's width ($COLUMNS): at 60 and 200 columns every line
+# of the analyses and of `mtan sql` does, text is cut with "..." while numbers stay whole
+# (the same as in the CSV), a table too wide even then is a block per row, prose folds
+# between words and the timeline's chart fills the width. CSV and JSON are never cut.
 . "$TOP/tests/e2e/lib.bash"
 
 record() { # NAME SAMPLE
@@ -17,13 +17,14 @@ csv_get() {
 # over WIDTH FILE: how many lines of FILE are wider than WIDTH
 over() { awk -v w="$1" 'length($0) > w' "$2" | wc -l; }
 
-record racy racyalloc && record frag fragpool && record leaky leaky && record mesh meshdev
+record racy racyalloc && record frag fragpool && record leaky leaky && record mesh meshdev && record cxx cxxleak
 lifetimes='SELECT * FROM lifetimes LIMIT 5'
 narrow='SELECT id, pid, address, size, alloc_seq, alloc_ns, alloc_func FROM lifetimes LIMIT 5'
 
 # ---- every line fits
 for w in 60 200; do
-	for cmd in "frag frag.zst --until holes"; do
+	for cmd in "frag frag.zst --until holes" "races racy.zst" "leaks leaky.zst" "leaks cxx.zst" \
+		"top leaky.zst" "timeline mesh.zst" "timeline leaky.zst"; do
 		# shellcheck disable=SC2086
 		check_rc "$cmd at $w: runs" 0 env COLUMNS=$w "$MTAN" $cmd
 		check_eq "$cmd at $w: every line fits" "$(over $w "$OUT")" 0
@@ -57,6 +58,8 @@ check_eq "races at 60: a block per race" "$(grep -c '^-\[ row [0-9]* \]' "$OUT")
 check_eq "races at 60: the first race's numbers, as the CSV's" \
 	"$(sed -n '/^-\[ row 1 \]/,/^$/p' "$OUT" | grep -E '^(pid|address|free seq|by|reuse seq) ' | awk '{print $NF}' | xargs)" \
 	"$pid $addr $fseq $ftid $rseq $rtid"
+check_match "races at 60: the advice folded between words" \
+	"^10 address-reuse races, repaired in the lifetimes \(reserve$" "$(cat "$OUT")"
 
 "$MTAN" sql leaky.zst "$narrow" --format csv >narrow.csv
 a=$(csv_get narrow.csv 'rows[0]["address"]') ns=$(csv_get narrow.csv 'rows[0]["alloc_ns"]')
@@ -79,6 +82,19 @@ for f in csv json; do
 done
 check_eq "races --format csv at 60: wider lines than the terminal, whole" \
 	"$(env COLUMNS=60 "$MTAN" races racy.zst --format csv | cmp -s - races.csv && echo same)" same
+
+# ---- prose folds, frames are cut where they must be
+check_rc "top at 60" 0 env COLUMNS=60 "$MTAN" top leaky.zst
+check_match "top at 60: a heading folded, its numbers whole" \
+	"^6,550 bytes in 100 allocations, 100 temporary \(pid [0-9]+, host heap\)$" \
+	"$(sed -n '/^6,550 bytes/{N;s/\n  / /;p;q}' "$OUT")"
+check_rc "leaks of cxxleak at 60" 0 env COLUMNS=60 "$MTAN" leaks cxx.zst
+check_match "leaks at 60: a long C++ name cut, its file and line kept" \
+	"^    #[0-9]+ remember\(std::[^ ]*\.\.\. \(cxxleak\.cpp:[0-9]+\)$" "$(cat "$OUT")"
+check_rc "leaks of cxxleak at 200" 0 env COLUMNS=200 "$MTAN" leaks cxx.zst
+check_match "leaks at 200: the name whole" \
+	"^    #[0-9]+ remember\(std::__cxx11::basic_string<char, std::char_traits<char>, std::allocator<char> > const&\) \(cxxleak\.cpp:[0-9]+\) in cxxleak$" \
+	"$(cat "$OUT")"
 
 # ---- the timeline's chart fills the width; --width still wins
 for w in 60 200; do

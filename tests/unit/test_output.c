@@ -196,6 +196,28 @@ static void ratio_short_in_tables(void)
 	}
 }
 
+/* Prose is folded between words, never right after a number, continued two further in. */
+static void prose_folds(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	setenv("COLUMNS", "30", 1);
+	mtan_prose(f, "%s bytes in 1 block leaked (pid %d, host heap)\n\n  short\n", "4,096", 2274);
+	mtan_prose(f, "a-word-wider-than-the-line-can-hold-whole stays whole\n");
+	fclose(f);
+	int ok = !strcmp(buf, "4,096 bytes in 1 block leaked\n"
+			      "  (pid 2274, host heap)\n"
+			      "\n"
+			      "  short\n"
+			      "a-word-wider-than-the-line-can-hold-whole\n"
+			      "  stays whole\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", buf);
+	free(buf);
+	CHECK(ok);
+}
+
 static void csv_quoted_by_libcsv(void)
 {
 	char *t = render(MTAN_CSV, NULL, "a \"b\", c\nd");
@@ -292,6 +314,7 @@ int main(void)
 	RUN(table_cuts_text_not_numbers);
 	RUN(table_too_wide_as_blocks);
 	RUN(ratio_short_in_tables);
+	RUN(prose_folds);
 	RUN(csv_quoted_by_libcsv);
 	RUN(json_typed);
 	RUN(json_utf8);
