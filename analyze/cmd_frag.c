@@ -53,7 +53,7 @@ static const struct mtan_col cols[] = {
 	{"free_bytes", "free", MTAN_K_SIZE},
 	{"holes", NULL, MTAN_K_COUNT},
 	{"largest_free", "largest free", MTAN_K_SIZE},
-	{"external_fragmentation", "ext. frag", MTAN_K_ANY},
+	{"external_fragmentation", "ext. frag", MTAN_K_RATIO},
 	{"span", NULL, MTAN_K_SIZE},
 };
 #define NCOLS (int)(sizeof(cols) / sizeof(cols[0]))

@@ -82,7 +82,7 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 				goto out;
 			fputs("}", stdout);
 		} else {
-			printf("%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
+			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
 			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks),
 			       s.blocks == 1 ? "block" : "blocks", verb, s.pid, s.device == -1 ? "" : "device ",
 			       mtan_device_name(dev, s.device), s.space_name);
@@ -250,18 +250,17 @@ int cmd_leaks(int argc, char **argv)
 		fputs("]\n", stdout);
 	} else {
 		long long t[4];
-		char a[32], b[32], c[32];
+		char a[32], b[32], c[32], d[32] = "";
 		int shown = print_sites(db, &o, "sites", "leaked");
 		if (shown < 0 || totals(db, &o, t))
 			goto out;
 		if (shown)
 			putchar('\n');
-		printf("leaked: %s bytes in %s %s at %s %s", mtan_count(a, (uint64_t)t[1]),
-		       mtan_count(b, (uint64_t)t[0]), t[0] == 1 ? "block" : "blocks",
-		       mtan_count(c, (uint64_t)t[2]), t[2] == 1 ? "site" : "sites");
 		if (shown < t[2])
-			printf(" (%d shown)", shown);
-		putchar('\n');
+			snprintf(d, sizeof d, " (%d shown)", shown);
+		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n", mtan_count(a, (uint64_t)t[1]),
+			   mtan_count(b, (uint64_t)t[0]), t[0] == 1 ? "block" : "blocks",
+			   mtan_count(c, (uint64_t)t[2]), t[2] == 1 ? "site" : "sites", d);
 		if (t[3]) {
 			printf("\nreleased by device close (not leaks)\n\n");
 			if (print_sites(db, &o, "released", "released") < 0)

@@ -99,7 +99,7 @@ int cmd_races(int argc, char **argv)
 		goto out;
 	} else if (o.format == MTAN_TABLE) {
 		char a[32];
-		printf("\n%s address-reuse %s, repaired in the lifetimes (reserve seqs inside the allocator's lock: mtrec_seq)\n",
+		mtan_prose(stdout, "\n%s address-reuse %s, repaired in the lifetimes (reserve seqs inside the allocator's lock: mtrec_seq)\n",
 		       mtan_count(a, (uint64_t)n), n == 1 ? "race" : "races");
 	}
 	ret = 0;

@@ -18,7 +18,7 @@ const char cmd_timeline_usage[] =
 	"elsewhere or before the first sample). A run short for the recorder's clock (its\n"
 	"events share a few times) is charted by event order (seq) instead.";
 
-static int width_opt = 72, height_opt = 12;
+static int width_opt = 0, height_opt = 12; /* width 0: fit the terminal (mtan_width) */
 
 static int take_width(struct mtan_opts *o, const char *arg)
 {
@@ -35,7 +35,7 @@ static int take_height(struct mtan_opts *o, const char *arg)
 }
 
 static const struct mtan_extra own[] = {
-	{{"width", required_argument, NULL, 1310}, "  --width N             the chart's width in columns (default 72)", take_width},
+	{{"width", required_argument, NULL, 1310}, "  --width N             the chart's width in columns (default: what fits the terminal)", take_width},
 	{{"height", required_argument, NULL, 1311}, "  --height N            the chart's height in lines (default 12)", take_height},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
@@ -95,17 +95,39 @@ static int by_scope(const void *a, const void *b)
 }
 
 /* One chart: a column per 1/width of the time span, '#' up to the most live bytes in it,
- * '.' where the sampled RSS is (host heap); live bytes carry over columns without events. */
+ * '.' where the sampled RSS is (host heap); live bytes carry over columns without events.
+ * width 0: what fits mtan_width beside the scale, and the axis' two labels at least. */
 static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int height, long long pid, int by_seq)
 {
+	char dev[16], a[32], b[32], c2[32], l0[32], l1[32];
+	int64_t hi = 1; /* the scale's top: the most live bytes or RSS anywhere */
+	for (size_t i = 0; i < c->n; i++) {
+		const struct point *p = &c->p[i];
+		hi = p->max > hi ? p->max : hi;
+		hi = p->live > hi ? p->live : hi;
+		hi = p->has_rss && p->rss > hi ? p->rss : hi;
+	}
+	mtan_size(c2, (uint64_t)hi);
+	int label = (int)strlen(c2);
+	if (by_seq) {
+		snprintf(l0, sizeof l0, "seq %lld", (long long)t0);
+		snprintf(l1, sizeof l1, "seq %lld", (long long)t1);
+	} else {
+		snprintf(l0, sizeof l0, "%.3f s", (double)t0 / 1e9);
+		snprintf(l1, sizeof l1, "%.3f s", (double)t1 / 1e9);
+	}
+	if (width <= 0) { /* the scale, " |", then the bars */
+		int least = (int)(strlen(l0) + 1 + strlen(l1));
+		width = mtan_width(stdout) - label - 2;
+		width = width < least ? least : width < 16 ? 16 : width > 1000 ? 1000 : width;
+	}
 	int64_t *top = calloc((size_t)width, sizeof(*top)), *rss = calloc((size_t)width, sizeof(*rss));
-	char dev[16], a[32], b[32], c2[32];
 	if (!top || !rss) {
 		free(top);
 		free(rss);
 		return -1;
 	}
-	int64_t span = t1 > t0 ? t1 - t0 : 1, hi = 1, peak = 0;
+	int64_t span = t1 > t0 ? t1 - t0 : 1, peak = 0;
 	int has_rss = 0;
 	size_t k = 0;
 	int64_t live = 0, last_rss = -1;
@@ -123,18 +145,15 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 		top[col] = m;
 		rss[col] = last_rss;
 		has_rss |= last_rss >= 0;
-		hi = m > hi ? m : hi;
-		hi = last_rss > hi ? last_rss : hi;
 		peak = m > peak ? m : peak;
 	}
-	printf("%s%s %s", c->device == -1 ? "" : "device ", mtan_device_name(dev, c->device), c->space);
+	char of[32] = "";
 	if (pid >= 0)
-		printf(" (pid %lld)", pid);
-	printf(": live bytes%s, peak %s, at the end %s%s\n", by_seq ? " by event order (seq)" : "",
-	       mtan_size(a, (uint64_t)peak), mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)),
-	       has_rss ? "; '.' RSS" : "");
-	mtan_size(c2, (uint64_t)hi);
-	int label = (int)strlen(c2);
+		snprintf(of, sizeof of, " (pid %lld)", pid);
+	mtan_prose(stdout, "%s%s %s%s: live bytes%s, peak %s, at the end %s%s\n", c->device == -1 ? "" : "device ",
+		   mtan_device_name(dev, c->device), c->space, of, by_seq ? " by event order (seq)" : "",
+		   mtan_size(a, (uint64_t)peak), mtan_size(b, (uint64_t)(c->n ? c->p[c->n - 1].live : 0)),
+		   has_rss ? "; '.' RSS" : "");
 	for (int row = height; row >= 1; row--) {
 		double lo_v = (double)hi * (row - 1) / height, mid = (double)hi * (row - 0.5) / height;
 		if (row == height)
@@ -152,14 +171,6 @@ static int chart(const struct scope *c, int64_t t0, int64_t t1, int width, int h
 		}
 		fwrite(line, 1, (size_t)len, stdout);
 		putchar('\n');
-	}
-	char l0[32], l1[32];
-	if (by_seq) {
-		snprintf(l0, sizeof l0, "seq %lld", (long long)t0);
-		snprintf(l1, sizeof l1, "seq %lld", (long long)t1);
-	} else {
-		snprintf(l0, sizeof l0, "%.3f s", (double)t0 / 1e9);
-		snprintf(l1, sizeof l1, "%.3f s", (double)t1 / 1e9);
 	}
 	printf("%*s +", label, "0");
 	for (int col = 0; col < width; col++)
@@ -262,7 +273,7 @@ int cmd_timeline(int argc, char **argv)
 	int ret, rc = SQLITE_DONE, n = 0, by_seq = 0;
 	int64_t t0 = INT64_MAX, t1 = 0;
 	mtan_join_options(extra, 15, lists);
-	width_opt = 72;
+	width_opt = 0;
 	height_opt = 12;
 	ret = mtan_parse(argc, argv, "timeline", cmd_timeline_usage, extra, &o);
 	if (ret != MTAN_GO)

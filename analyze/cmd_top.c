@@ -140,7 +140,7 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 	if (o->format == MTAN_JSON)
 		printf("%s\"%s\": [", which ? ", " : "", key);
 	else if (o->format == MTAN_TABLE)
-		printf("%s%s\n", which ? "\n" : "", title);
+		mtan_prose(stdout, "%s%s\n", which ? "\n" : "", title);
 	int shown = 0;
 	for (size_t i = 0; i < n && shown < limit; i++) {
 		const struct site *s = v[i];
@@ -176,13 +176,13 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 			printf(", \"allocs\": %lld, \"bytes\": %lld, \"temporaries\": %lld, \"temporary_bytes\": %lld, ",
 			       (long long)s->allocs, (long long)s->bytes, (long long)s->temps, (long long)s->temp_bytes);
 		} else {
-			char a[32], b[32], c[32], dev[16];
-			printf("%s%s bytes in %s %s", shown ? "\n" : "", mtan_count(a, (uint64_t)s->bytes),
-			       mtan_count(b, (uint64_t)s->allocs), s->allocs == 1 ? "allocation" : "allocations");
+			char a[32], b[32], t[32], c[48] = "", dev[16];
 			if (s->temps)
-				printf(", %s temporary", mtan_count(c, (uint64_t)s->temps));
-			printf(" (pid %lld, %s%s %s)\n", (long long)s->pid, s->device == -1 ? "" : "device ",
-			       mtan_device_name(dev, s->device), space);
+				snprintf(c, sizeof c, ", %s temporary", mtan_count(t, (uint64_t)s->temps));
+			mtan_prose(stdout, "%s%s bytes in %s %s%s (pid %lld, %s%s %s)\n", shown ? "\n" : "",
+				   mtan_count(a, (uint64_t)s->bytes), mtan_count(b, (uint64_t)s->allocs),
+				   s->allocs == 1 ? "allocation" : "allocations", c, (long long)s->pid,
+				   s->device == -1 ? "" : "device ", mtan_device_name(dev, s->device), space);
 		}
 		if (mtan_print_frames(db, o, s->stack))
 			return -1;

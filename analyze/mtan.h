@@ -100,7 +100,17 @@ int mtan_output_ok(const char *out, const char *input, int renamed);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 
-/* A table printed with aligned columns. Cells are copied. */
+/* printf for people: each line of the text folded to mtan_width(f) between words (never
+ * inside a number), the lines it continues on indented by two. */
+void mtan_prose(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The columns UTF-8 text takes on screen (its code points). */
+size_t mtan_text_width(const char *s);
+/* Writes s, or when it is wider than w columns (w >= 4) its start and "..." in w. */
+void mtan_put_cut(FILE *f, const char *s, size_t w);
+
+/* A table printed with aligned columns fitted to mtan_width: text columns are cut (with
+ * "...") down to their head or 12 columns, numbers never; a table still too wide is
+ * printed as a block per row, "head  value" a line. Cells are copied. */
 struct mtan_table;
 struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const char *align);
 int mtan_table_add(struct mtan_table *t, const char *const *cells);
@@ -123,6 +133,7 @@ enum mtan_kind {
 	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
 	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
 	MTAN_K_REAL2,  /* a real to two decimals in every format (a statistic: 3.14) */
+	MTAN_K_RATIO,  /* a real 0..1: three decimals in tables (0.169) */
 };
 struct mtan_col {
 	const char *key;  /* CSV head and JSON key */

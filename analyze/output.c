@@ -174,6 +174,60 @@ const char *mtan_device_name(char *buf, long long device)
 	return buf;
 }
 
+/* Writes one line of prose (s up to a newline or its end) folded at width between words:
+ * never inside a word, nor between a number and the word after it ("4.0 KiB", "100
+ * allocations"); the lines after the first are indented two more than it. */
+static void fold(FILE *f, const char *s, size_t len, size_t width)
+{
+	const char *p = s, *end = s + len, *body = s + strspn(s, " ");
+	size_t lead = 0, next = (size_t)(body - s) + 2;
+	if (next >= width / 2)
+		next = 0;
+	for (;;) {
+		/* cols: the columns up to q on this line; brk: the last space it may end at, or
+		 * the first past the width when a word alone is wider */
+		size_t cols = lead;
+		const char *q = p, *brk = NULL;
+		for (; q < end && (cols <= width || !brk); q++) {
+			if (*q == ' ' && q > body && q[-1] != ' ' && !(q[-1] >= '0' && q[-1] <= '9'))
+				brk = q;
+			cols += ((unsigned char)*q & 0xc0) != 0x80;
+		}
+		if ((q == end && cols <= width) || !brk) {
+			fwrite(p, 1, (size_t)(end - p), f);
+			return;
+		}
+		fwrite(p, 1, (size_t)(brk - p), f);
+		for (p = brk; p < end && *p == ' '; p++)
+			;
+		if (p == end)
+			return;
+		fprintf(f, "\n%*s", (int)next, "");
+		lead = next;
+	}
+}
+
+void mtan_prose(FILE *f, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) /* no memory: nothing to fold */
+		return;
+	size_t width = (size_t)mtan_width(f);
+	for (const char *p = s, *nl; *p; p = nl + 1) {
+		if (!(nl = strchr(p, '\n'))) {
+			fold(f, p, strlen(p), width);
+			break;
+		}
+		fold(f, p, (size_t)(nl - p), width);
+		fputc('\n', f);
+	}
+	free(s);
+}
+
 /* ------------------------------------------------------------------ tables */
 
 struct mtan_table {
@@ -253,8 +307,7 @@ int mtan_width(FILE *f)
 	return 100;
 }
 
-/* Columns on screen of UTF-8 text: its code points (continuation bytes take none). */
-static size_t display_len(const char *s)
+size_t mtan_text_width(const char *s)
 {
 	size_t n = 0;
 	for (; *s; s++)
@@ -262,20 +315,32 @@ static size_t display_len(const char *s)
 	return n;
 }
 
-/* Writes s in w columns: cut to w - 3 code points and "..." when longer; padded unless
- * it is the line's last cell. */
+/* The byte length of s's first n code points (all of s when it has fewer). */
+static size_t prefix_bytes(const char *s, size_t n)
+{
+	const char *p = s;
+	for (size_t k = 0; *p; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80 && k++ == n)
+			break;
+	return (size_t)(p - s);
+}
+
+void mtan_put_cut(FILE *f, const char *s, size_t w)
+{
+	if (mtan_text_width(s) <= w || w < 4) {
+		fputs(s, f);
+		return;
+	}
+	fwrite(s, 1, prefix_bytes(s, w - 3), f);
+	fputs("...", f);
+}
+
+/* Writes s in w columns (cut by mtan_put_cut), padded unless it is the line's last cell. */
 static void put_cell(FILE *f, const char *s, size_t w, int right, int last)
 {
-	size_t len = display_len(s);
-	if (len > w && w >= 4) {
-		size_t keep = w - 3, n = 0;
-		const char *p = s;
-		for (; *p; p++) {
-			if (((unsigned char)*p & 0xc0) != 0x80 && n++ == keep)
-				break;
-		}
-		fwrite(s, 1, (size_t)(p - s), f);
-		fputs("...", f);
+	size_t len = mtan_text_width(s);
+	if (len > w) {
+		mtan_put_cut(f, s, w);
 		return;
 	}
 	if (right)
@@ -287,55 +352,122 @@ static void put_cell(FILE *f, const char *s, size_t w, int right, int last)
 			fputc(' ', f);
 }
 
-void mtan_table_print(const struct mtan_table *t, FILE *f)
+/* Writes the line buf[0..size) (NUL-terminated there) without its trailing blanks (empty
+ * cells at the end leave none), cut to width if it is still wider. */
+static void put_line(FILE *f, char *buf, size_t size, size_t width)
 {
-	size_t w[64] = {0}, min[64], total = 0;
-	int n = t->ncols < 64 ? t->ncols : 64;
+	while (size && buf[size - 1] == ' ')
+		size--;
+	buf[size] = 0;
+	mtan_put_cut(f, buf, width);
+	fputc('\n', f);
+}
+
+/* The layout for a table too wide even with its text cut (psql's \x): a block per row, a
+ * line per column, "head  value". Heads take at most half the width and values the rest:
+ * text is cut to fit, numbers stay whole. */
+static void print_expanded(const struct mtan_table *t, FILE *f, size_t width)
+{
+	size_t label = 0;
+	for (int c = 0; c < t->ncols; c++) {
+		size_t l = mtan_text_width(t->cells[c]);
+		label = l > label ? l : label;
+	}
+	if (label > width / 2)
+		label = width / 2;
+	size_t room = width > label + 2 ? width - label - 2 : 0;
+	for (size_t r = 1; r < t->rows; r++) {
+		const char *const *row = (const char *const *)t->cells + r * (size_t)t->ncols;
+		size_t value = 0;
+		for (int c = 0; c < t->ncols; c++) {
+			size_t l = mtan_text_width(row[c]);
+			value = l > value ? l : value;
+		}
+		if (value > room)
+			value = room;
+		/* "-[ row N ]" and dashes as wide as the block */
+		int head = fprintf(f, "%s-[ row %zu ]", r > 1 ? "\n" : "", r) - (r > 1);
+		for (size_t i = (size_t)head; i < label + 2 + value; i++)
+			fputc('-', f);
+		fputc('\n', f);
+		for (int c = 0; c < t->ncols; c++) {
+			put_cell(f, t->cells[c], label, 0, !*row[c]);
+			if (!*row[c]) { /* NULL or empty: the head alone */
+				fputc('\n', f);
+				continue;
+			}
+			fputs("  ", f);
+			if (t->align[c] == 'r')
+				fputs(row[c], f);
+			else
+				mtan_put_cut(f, row[c], room);
+			fputc('\n', f);
+		}
+	}
+}
+
+/* Sets w[0..ncols) to the columns' widths fitted to width: left-aligned (text) columns give
+ * up room, the widest first, down to their head or 12 columns; numbers are never cut.
+ * Returns the line's width then, wider than width when even that does not fit. */
+static size_t fit_columns(const struct mtan_table *t, size_t *w, size_t width)
+{
+	size_t total = 0;
+	int n = t->ncols;
 	for (size_t r = 0; r < t->rows; r++)
 		for (int c = 0; c < n; c++) {
-			size_t l = display_len(t->cells[r * (size_t)t->ncols + c]);
+			size_t l = mtan_text_width(t->cells[r * (size_t)n + c]);
 			if (l > w[c])
 				w[c] = l;
 		}
-	/* to fit the width, left-aligned (text) columns give up room, the widest first, down
-	 * to their head or 12 columns; numbers are never cut */
-	for (int c = 0; c < n; c++) {
-		size_t head = display_len(t->cells[c]);
-		min[c] = t->align[c] == 'r' ? w[c] : head > 12 ? head : 12;
-		if (min[c] > w[c])
-			min[c] = w[c];
+	for (int c = 0; c < n; c++)
 		total += w[c] + (c ? 2 : 0);
-	}
-	size_t width = (size_t)mtan_width(f);
 	while (total > width) {
 		int widest = -1;
-		for (int c = 0; c < n; c++)
-			if (w[c] > min[c] && (widest < 0 || w[c] > w[widest]))
+		for (int c = 0; c < n; c++) {
+			size_t head = mtan_text_width(t->cells[c]), min = head > 12 ? head : 12;
+			if (t->align[c] != 'r' && w[c] > min && (widest < 0 || w[c] > w[widest]))
 				widest = c;
+		}
 		if (widest < 0)
 			break;
 		w[widest]--;
 		total--;
 	}
-	char *line = NULL;
-	size_t size = 0;
+	return total;
+}
+
+/* The table as aligned lines, the columns w[] wide. */
+static void print_lines(const struct mtan_table *t, FILE *f, const size_t *w, size_t width)
+{
 	for (size_t r = 0; r < t->rows; r++) {
+		char *line = NULL;
+		size_t size = 0;
 		FILE *m = open_memstream(&line, &size);
 		if (!m)
-			break;
-		for (int c = 0; c < n; c++) {
-			put_cell(m, t->cells[r * (size_t)t->ncols + c], w[c], t->align[c] == 'r', c == n - 1);
-			if (c < n - 1)
+			return;
+		for (int c = 0; c < t->ncols; c++) {
+			put_cell(m, t->cells[r * (size_t)t->ncols + c], w[c], t->align[c] == 'r', c == t->ncols - 1);
+			if (c < t->ncols - 1)
 				fputs("  ", m);
 		}
 		fclose(m);
-		while (size && line[size - 1] == ' ') /* empty cells at the end leave no blanks */
-			size--;
-		fwrite(line, 1, size, f);
-		fputc('\n', f);
+		put_line(f, line, size, width);
 		free(line);
-		line = NULL;
 	}
+}
+
+void mtan_table_print(const struct mtan_table *t, FILE *f)
+{
+	size_t width = (size_t)mtan_width(f);
+	size_t *w = calloc((size_t)t->ncols, sizeof(*w));
+	/* too wide even with the text cut (the numbers and the least of the text do not fit):
+	 * a block per row rather than lines the terminal would fold into each other; with no
+	 * rows, the heads alone, cut. No memory for the widths: the blocks need none. */
+	if (!w || (fit_columns(t, w, width) > width && t->rows > 1))
+		print_expanded(t, f, width);
+	else
+		print_lines(t, f, w, width);
+	free(w);
 }
 
 void mtan_table_free(struct mtan_table *t)
@@ -482,7 +614,15 @@ void mtan_rows_real(struct mtan_rows *r, double v)
 {
 	start_cell(r);
 	char buf[40];
-	snprintf(buf, sizeof buf, r->cols[r->col].kind == MTAN_K_REAL2 ? "%.2f" : "%.15g", v);
+	int kind = r->cols[r->col].kind;
+	/* a statistic at two decimals everywhere; a ratio at three in tables, CSV and JSON
+	 * keeping every digit */
+	if (kind == MTAN_K_REAL2)
+		snprintf(buf, sizeof buf, "%.2f", v);
+	else if (r->format == MTAN_TABLE && kind == MTAN_K_RATIO)
+		snprintf(buf, sizeof buf, "%.3f", v);
+	else
+		snprintf(buf, sizeof buf, "%.15g", v);
 	if (r->format == MTAN_TABLE)
 		keep_cell(r, buf);
 	else if (r->format == MTAN_JSON && (v != v || v - v != 0))

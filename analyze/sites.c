@@ -199,23 +199,41 @@ static void json_frames(const struct frame_row *fr, int n, int site)
 		fputs("], \"site\": null", stdout);
 }
 
+/* Writes a frame's line within width. Too wide, it gives up the end of its module first,
+ * then the end of the function's name (kept to 20 columns at least, the file and line
+ * after it), then its own end; each cut shows "...". */
+static void put_frame(const char *head, const char *name, const char *where, const char *module, size_t width)
+{
+	size_t h = strlen(head), n = mtan_text_width(name), w = mtan_text_width(where);
+	char *line = NULL;
+	if (asprintf(&line, "%s%s%s%s", head, name, where, module) < 0)
+		line = NULL;
+	if (line && (mtan_text_width(line) <= width || h + n + w + 3 <= width || width < h + w + 20)) {
+		mtan_put_cut(stdout, line, width);
+	} else {
+		fputs(head, stdout);
+		mtan_put_cut(stdout, name, width > h + w ? width - h - w : 0);
+		fputs(where, stdout);
+	}
+	putchar('\n');
+	free(line);
+}
+
 static void table_frames(const struct frame_row *fr, int n, int from)
 {
-	char buf[4096];
+	char buf[4096], head[32], where[4096], module[1024];
+	size_t width = (size_t)mtan_width(stdout);
 	for (int i = from; i < n; i++) {
 		const struct frame_row *f = &fr[i];
-		printf("    #%lld %s", f->level, frame_name(buf, sizeof buf, f));
-		if (f->inlined)
-			fputs(" (inlined)", stdout);
-		if (f->file) {
-			if (f->has_line)
-				printf(" (%s:%lld)", file_name(f->file), f->line);
-			else
-				printf(" (%s)", file_name(f->file));
-		}
-		if (f->module && f->function)
-			printf(" in %s", file_name(f->module));
-		putchar('\n');
+		snprintf(head, sizeof head, "    #%lld ", f->level);
+		int k = snprintf(where, sizeof where, "%s", f->inlined ? " (inlined)" : "");
+		if (f->file && f->has_line)
+			snprintf(where + k, sizeof where - (size_t)k, " (%s:%lld)", file_name(f->file), f->line);
+		else if (f->file)
+			snprintf(where + k, sizeof where - (size_t)k, " (%s)", file_name(f->file));
+		snprintf(module, sizeof module, "%s%s", f->module && f->function ? " in " : "",
+			 f->module && f->function ? file_name(f->module) : "");
+		put_frame(head, frame_name(buf, sizeof buf, f), where, module, width);
 	}
 }
 

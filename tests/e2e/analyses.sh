@@ -45,7 +45,7 @@ check_eq "racyalloc: each address holds generations 1 (A's) and 2 (B's)" \
 check_eq "racyalloc: A's block ends where B's begins, freed by A's free" \
 	"$(sql racy.zst.db 'SELECT count(*) FROM races r JOIN lifetimes a ON a.id = r.freed_lifetime_id JOIN lifetimes b ON b.id = r.reuse_lifetime_id WHERE a.end_seq = b.alloc_seq AND a.free_seq = r.free_seq AND a.free_tid = r.free_tid AND a.end_reason = '"'free'"' AND b.free_tid = b.tid AND b.end_reason = '"'free'"'')" '[[10]]'
 check_eq "racyalloc: the view reuse_races" "$(sql racy.zst.db 'SELECT count(*), min(space_name) FROM reuse_races')" '[[10, "DRAM"]]'
-check_rc "races (table)" 0 "$MTAN" races racy.zst
+check_rc "races (table)" 0 env COLUMNS=200 "$MTAN" races racy.zst
 check_match "races table: a line per race" "^late_free +[0-9]+ +0 +DRAM +0x1000 " "$(cat "$OUT")"
 check_match "races table: the advice" "^10 address-reuse races, repaired" "$(cat "$OUT")"
 check_rc "races --fixed" 0 "$MTAN" races racyfix.zst --format json
@@ -161,7 +161,7 @@ check_eq "fragpool at the end: closed, all free in one hole" \
 	"$(json_get "$OUT" '[[f[k] for k in ("at", "live_bytes", "free_bytes", "holes")] for f in d]')" '[["end", 0, 1048576, 1]]'
 check_rc "frag --format csv" 0 "$MTAN" frag frag.zst --until holes --format csv
 check_eq "frag csv: the device's row" "$(csv_get "$OUT" '[[r["holes"], r["external_fragmentation"]] for r in rows if r["device"] == "0"]')" '[["8", "0.875"]]'
-check_rc "frag (table)" 0 "$MTAN" frag frag.zst --until holes
+check_rc "frag (table)" 0 env COLUMNS=200 "$MTAN" frag frag.zst --until holes
 check_match "frag table: sizes and the ratio" " DRAM +until +[0-9]+ .* 512\.0 KiB +8 +512\.0 KiB +8 +64\.0 KiB +0\.875" "$(cat "$OUT")"
 check_rc "frag --no mark: an error" 1 "$MTAN" frag frag.zst --until nosuchmark
 check_eq "frag: an unknown mark says so" "$(cat "$ERR")" "mtan: no mark 'nosuchmark' in the trace (--until)"

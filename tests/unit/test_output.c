@@ -84,6 +84,140 @@ static void table_fits_the_width(void)
 	free(t);
 }
 
+/* Writes the rows of cells (n a row, NULL: a NULL cell; kinds as c) in format with
+ * $COLUMNS at columns; returns the text. */
+static char *render_cells(const struct mtan_col *c, int n, const char *const *cells, int ncells, int format,
+			  const char *columns)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	setenv("COLUMNS", columns, 1);
+	struct mtan_rows *r = mtan_rows_new(c, n, format, f);
+	for (int i = 0; r && i < ncells; i++) {
+		if (!cells[i])
+			mtan_rows_null(r);
+		else if (c[i % n].kind == MTAN_K_TEXT)
+			mtan_rows_text(r, cells[i]);
+		else
+			mtan_rows_int(r, atoll(cells[i]));
+	}
+	if (r)
+		mtan_rows_end(r);
+	mtan_rows_free(r);
+	fclose(f);
+	return buf;
+}
+
+/* The rule: text columns give up room (the widest first, each down to its head or 12
+ * columns) and show the cut with "..."; numbers keep every digit. */
+static void table_cuts_text_not_numbers(void)
+{
+	static const struct mtan_col c[] = {
+		{"name", NULL, MTAN_K_TEXT}, {"path", NULL, MTAN_K_TEXT}, {"n", NULL, MTAN_K_COUNT},
+	};
+	static const char *const cells[] = {
+		"alpha", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.33", "1234567",
+		"a-rather-long-name-too", "/lib", "2",
+	};
+	char *t = render_cells(c, 3, cells, 6, MTAN_TABLE, "40");
+	int ok = t && !strcmp(t, "name           path                    n\n"
+				 "alpha          /usr/lib/x8...  1,234,567\n"
+				 "a-rather-l...  /lib                    2\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t ? t : "(null)");
+	free(t);
+	CHECK(ok);
+}
+
+/* Where the numbers and the least of the text cannot fit, a block per row (psql's \x):
+ * every value whole but text wider than the line, which is cut. */
+static void table_too_wide_as_blocks(void)
+{
+	static const struct mtan_col c[] = {
+		{"first", NULL, MTAN_K_INT}, {"second_seq", NULL, MTAN_K_INT}, {"third", NULL, MTAN_K_INT},
+		{"note", NULL, MTAN_K_TEXT},
+	};
+	static const char *const cells[] = {
+		"123456789", "234567890", "345678901", "short",
+		"1", NULL, "3", "a note far longer than the line it is on",
+	};
+	char *t = render_cells(c, 4, cells, 8, MTAN_TABLE, "30");
+	int ok = t && !strcmp(t, "-[ row 1 ]-----------\n"
+				 "first       123456789\n"
+				 "second_seq  234567890\n"
+				 "third       345678901\n"
+				 "note        short\n"
+				 "\n"
+				 "-[ row 2 ]--------------------\n"
+				 "first       1\n"
+				 "second_seq\n"
+				 "third       3\n"
+				 "note        a note far long...\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t ? t : "(null)");
+	free(t);
+	CHECK(ok);
+	/* no rows: the heads alone, cut to the width */
+	t = render_cells(c, 4, cells, 0, MTAN_TABLE, "25");
+	ok = t && !strcmp(t, "first  second_seq  thi...\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", t ? t : "(null)");
+	free(t);
+	CHECK(ok);
+}
+
+/* A ratio reads at three decimals in a table; CSV and JSON keep every digit. */
+static void ratio_short_in_tables(void)
+{
+	static const struct mtan_col c[] = {{"external_fragmentation", "ext. frag", MTAN_K_RATIO}};
+	static const int formats[] = {MTAN_TABLE, MTAN_CSV, MTAN_JSON};
+	static const char *const want[] = {
+		"ext. frag\n    0.169\n    0.875\n",
+		"\"external_fragmentation\"\n0.169230769230769\n0.875\n",
+		"[{\"external_fragmentation\": 0.169230769230769},\n {\"external_fragmentation\": 0.875}]\n",
+	};
+	for (int i = 0; i < 3; i++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		struct mtan_rows *r = mtan_rows_new(c, 1, formats[i], f);
+		CHECK(r);
+		mtan_rows_real(r, 22.0 / 130);
+		mtan_rows_real(r, 0.875);
+		mtan_rows_end(r);
+		mtan_rows_free(r);
+		fclose(f);
+		int ok = !strcmp(buf, want[i]);
+		if (!ok)
+			fprintf(stderr, "  got:\n%s", buf);
+		free(buf);
+		CHECK(ok);
+	}
+}
+
+/* Prose is folded between words, never right after a number, continued two further in. */
+static void prose_folds(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	setenv("COLUMNS", "30", 1);
+	mtan_prose(f, "%s bytes in 1 block leaked (pid %d, host heap)\n\n  short\n", "4,096", 2274);
+	mtan_prose(f, "a-word-wider-than-the-line-can-hold-whole stays whole\n");
+	fclose(f);
+	int ok = !strcmp(buf, "4,096 bytes in 1 block leaked\n"
+			      "  (pid 2274, host heap)\n"
+			      "\n"
+			      "  short\n"
+			      "a-word-wider-than-the-line-can-hold-whole\n"
+			      "  stays whole\n");
+	if (!ok)
+		fprintf(stderr, "  got:\n%s", buf);
+	free(buf);
+	CHECK(ok);
+}
+
 static void csv_quoted_by_libcsv(void)
 {
 	char *t = render(MTAN_CSV, NULL, "a \"b\", c\nd");
@@ -209,6 +343,10 @@ int main(void)
 {
 	RUN(table_for_people);
 	RUN(table_fits_the_width);
+	RUN(table_cuts_text_not_numbers);
+	RUN(table_too_wide_as_blocks);
+	RUN(ratio_short_in_tables);
+	RUN(prose_folds);
 	RUN(csv_quoted_by_libcsv);
 	RUN(json_typed);
 	RUN(json_utf8);
