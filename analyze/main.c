@@ -148,9 +148,10 @@ static int man_page(FILE *f)
 		free(text);
 	}
 	fputs(".SH ENVIRONMENT\n"
-	      ".TP\n.B COLUMNS\nThe width tables, charts and report lines fit (else the terminal's, else 100):\n"
+	      ".TP\n.B COLUMNS\nThe width tables, charts and report lines fit (else the terminal's):\n"
 	      "text in a table is cut with \"...\", numbers never; a table still too wide prints a block\n"
-	      "per row. CSV and JSON are never cut.\n"
+	      "per row. Off a terminal without COLUMNS nothing is cut (charts and notes take 100).\n"
+	      "CSV and JSON are never cut.\n"
 	      ".TP\n.B TMPDIR\nWhere a trace's database goes when the trace's directory is not writable\n"
 	      "(\\fI$TMPDIR\\fB/mtan\\-\\fIUID\\fR).\n"
 	      ".TP\n.B MTAN_PROGRESS_AFTER_MS\nHow long a load runs before its progress shows (default 500; for tests).\n"

@@ -108,7 +108,7 @@ size_t mtan_text_width(const char *s);
 /* Writes s, or when it is wider than w columns (w >= 4) its start and "..." in w. */
 void mtan_put_cut(FILE *f, const char *s, size_t w);
 
-/* A table printed with aligned columns fitted to mtan_width: text columns are cut (with
+/* A table printed with aligned columns fitted to mtan_cut_width: text columns are cut (with
  * "...") down to their head or 12 columns, numbers never; a table still too wide is
  * printed as a block per row, "head  value" a line. Cells are copied. */
 struct mtan_table;
@@ -116,11 +116,15 @@ struct mtan_table *mtan_table_new(int ncols, const char *const *heads, const cha
 int mtan_table_add(struct mtan_table *t, const char *const *cells);
 void mtan_table_print(const struct mtan_table *t, FILE *f);
 void mtan_table_free(struct mtan_table *t);
-/* The width tables fit: $COLUMNS, else the terminal's (TIOCGWINSZ on f), else 100. */
+/* The width prose and charts fit: $COLUMNS, else the terminal's (TIOCGWINSZ on f), else
+ * 100. */
 int mtan_width(FILE *f);
+/* The width tables and stack frames are cut to: $COLUMNS or the terminal's; off a
+ * terminal without $COLUMNS, none (a file or a pipe keeps every character, for grep). */
+size_t mtan_cut_width(FILE *f);
 
 /* Rows of typed columns, written as the user chose (--format): a table for people
- * (sizes as "14.8 MiB", counts as "1,234", host as "host", fitted to mtan_width), CSV
+ * (sizes as "14.8 MiB", counts as "1,234", host as "host", fitted to mtan_cut_width), CSV
  * (a head line of keys; numbers bare, text quoted by libcsv, NULL empty, host -1) or
  * JSON (an array of objects; hex strings for addresses, null for NULL). CSV and JSON
  * rows are written as each row completes; a table waits for mtan_rows_end. */

@@ -294,7 +294,8 @@ int mtan_table_add(struct mtan_table *t, const char *const *cells)
 	return 0;
 }
 
-int mtan_width(FILE *f)
+/* $COLUMNS, else the terminal's width, else 0. */
+static int known_width(FILE *f)
 {
 	const char *c = getenv("COLUMNS");
 	char *end;
@@ -304,7 +305,19 @@ int mtan_width(FILE *f)
 	struct winsize ws;
 	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		return ws.ws_col;
-	return 100;
+	return 0;
+}
+
+int mtan_width(FILE *f)
+{
+	int w = known_width(f);
+	return w ? w : 100;
+}
+
+size_t mtan_cut_width(FILE *f)
+{
+	int w = known_width(f);
+	return w ? (size_t)w : (size_t)1 << 30;
 }
 
 size_t mtan_text_width(const char *s)
@@ -458,7 +471,7 @@ static void print_lines(const struct mtan_table *t, FILE *f, const size_t *w, si
 
 void mtan_table_print(const struct mtan_table *t, FILE *f)
 {
-	size_t width = (size_t)mtan_width(f);
+	size_t width = mtan_cut_width(f);
 	size_t *w = calloc((size_t)t->ncols, sizeof(*w));
 	/* too wide even with the text cut (the numbers and the least of the text do not fit):
 	 * a block per row rather than lines the terminal would fold into each other; with no

@@ -222,7 +222,7 @@ static void put_frame(const char *head, const char *name, const char *where, con
 static void table_frames(const struct frame_row *fr, int n, int from)
 {
 	char buf[4096], head[32], where[4096], module[1024];
-	size_t width = (size_t)mtan_width(stdout);
+	size_t width = mtan_cut_width(stdout);
 	for (int i = from; i < n; i++) {
 		const struct frame_row *f = &fr[i];
 		snprintf(head, sizeof head, "    #%lld ", f->level);
