@@ -79,9 +79,9 @@ static char damage[128];
 
 /* What an existing database at path is: ours and current, stale (another schema, an
  * unfinished load, another trace), damaged (SQLite's header, but SQLite cannot read it),
- * not an mtan database at all, or not a file (a FIFO or a device such as /dev/null would be
- * replaced by the rename that finishes a load: never). For a trace's cache, tst is the trace's stat; NULL
- * checks only the schema and completeness. */
+ * not an mtan database at all, or not a regular file (a FIFO or a device such as
+ * /dev/null would be replaced by the rename that finishes a load). For a trace's cache,
+ * tst is the trace's stat; NULL checks only the schema and completeness. */
 static int classify(const char *path, const struct stat *tst)
 {
 	sqlite3 *db = NULL;

@@ -583,13 +583,16 @@ static void sample_procs(struct mtr_collector *c, uint64_t now)
 		snprintf(path, sizeof path, "/proc/%u/stat", c->pids[i]);
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		ssize_t k = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+		int gone = k < 0 && (errno == ENOENT || errno == ESRCH);
 		if (fd >= 0)
 			close(fd);
-		if (k <= 0) {
+		if (gone) { /* reaped: an open that failed otherwise (EMFILE) says nothing */
 			c->alive[i] = 0;
 			put_exit(c, c->pids[i], -1);
 			continue;
 		}
+		if (k <= 0)
+			continue;
 		buf[k] = 0;
 		/* after the name in parentheses (which may hold anything): state is field 3,
 		 * rss (pages) field 24, exit_code (a wait status) field 52 */
