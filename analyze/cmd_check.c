@@ -39,9 +39,7 @@ const char cmd_check_usage[] =
 	"--format csv or json lists every check: check, failed (0 or 1),\n"
 	"value (bytes for leaks, else a count), limit and message.";
 
-#define MAX_SUPP_FILES 16
-static const char *supp_files[MAX_SUPP_FILES];
-static int nsupp_files, no_defaults, no_growth;
+static int no_growth;
 static long long max_leaked;
 
 /* BYTES, or with a binary unit: 512, 64K, 1.5MiB, 2G (K, KB and KiB alike, any case).
@@ -73,23 +71,6 @@ static int take_max(struct mtan_opts *o, const char *arg)
 	return (max_leaked = parse_bytes(arg)) < 0 ? -1 : 0;
 }
 
-static int take_supp(struct mtan_opts *o, const char *arg)
-{
-	(void)o;
-	if (nsupp_files == MAX_SUPP_FILES)
-		return -1;
-	supp_files[nsupp_files++] = arg;
-	return 0;
-}
-
-static int take_no_defaults(struct mtan_opts *o, const char *arg)
-{
-	(void)o;
-	(void)arg;
-	no_defaults = 1;
-	return 0;
-}
-
 static int take_no_growth(struct mtan_opts *o, const char *arg)
 {
 	(void)o;
@@ -100,37 +81,12 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 
 static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
-	{{"suppressions", required_argument, NULL, 257}, "  --suppressions FILE   leak suppressions in LeakSanitizer's format (repeatable)", take_supp},
-	{{"no-default-suppressions", no_argument, NULL, 258}, "  --no-default-suppressions  do not suppress glibc's process-long buffers", take_no_defaults},
 	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
-/* The suppression (index) that covers a stack's frames, innermost first, or -1. */
-static int suppressed(sqlite3_stmt *fr, const struct mtan_supp *s, int *rc)
-{
-	int hit = -1;
-	while ((*rc = sqlite3_step(fr)) == SQLITE_ROW) {
-		const char *fn = (const char *)sqlite3_column_text(fr, 0);
-		const char *mod = (const char *)sqlite3_column_text(fr, 1);
-		const char *file = (const char *)sqlite3_column_text(fr, 2);
-		char name[4096];
-		if (!fn && mod) { /* the name mtan shows for it: module+0xoffset */
-			const char *base = strrchr(mod, '/');
-			snprintf(name, sizeof name, "%s+0x%" PRIx64, base ? base + 1 : mod,
-				 (uint64_t)sqlite3_column_int64(fr, 3));
-			fn = name;
-		}
-		if ((hit = mtan_supp_match(s, fn, mod, file)) >= 0)
-			break;
-	}
-	if (*rc == SQLITE_ROW)
-		*rc = SQLITE_DONE;
-	return hit;
-}
-
 struct verdict {
-	long long sites, blocks, bytes;  /* leaks not suppressed */
+	struct mtan_leaks leaks;         /* leaks: those no suppression covers, and the suppressed */
 	long long anomalies[8];
 	long long growing;               /* devices and spaces whose live bytes grow */
 	char growth[512];                /* which, and how fast */
@@ -152,37 +108,11 @@ static int on_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 	return 0;
 }
 
-static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, struct verdict *v)
+static int judge(sqlite3 *db, const struct mtan_opts *o, struct verdict *v)
 {
-	sqlite3_stmt *st = NULL, *fr = NULL;
+	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
-	if (mtan_prepare(db, "check", "sites", &st) || mtan_prepare(db, "check", "frames", &fr))
-		goto out;
-	mtan_bind_scope(st, o, NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long blocks = sqlite3_column_int64(st, 1), bytes = sqlite3_column_int64(st, 2);
-		int hit = -1;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
-			sqlite3_reset(fr);
-			sqlite3_bind_int64(fr, 1, sqlite3_column_int64(st, 0));
-			hit = suppressed(fr, s, &rc);
-			if (rc != SQLITE_DONE)
-				goto sqlerr;
-		}
-		if (hit >= 0) {
-			s->v[hit].sites++;
-			s->v[hit].blocks += blocks;
-			s->v[hit].bytes += bytes;
-		} else {
-			v->sites++;
-			v->blocks += blocks;
-			v->bytes += bytes;
-		}
-	}
-	if (rc != SQLITE_DONE)
-		goto sqlerr;
-	sqlite3_finalize(st);
-	if (mtan_prepare(db, "check", "anomalies", &st))
+	if (mtan_leak_totals(db, o, NULL, &v->leaks) || mtan_prepare(db, "check", "anomalies", &st))
 		goto out;
 	mtan_bind_scope(st, o, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -199,7 +129,6 @@ sqlerr:
 	mtan_sqlerr(db, "cannot read the database");
 out:
 	sqlite3_finalize(st);
-	sqlite3_finalize(fr);
 	return ret;
 }
 
@@ -217,21 +146,6 @@ static const char *anomaly_what(const char *kind, long long n)
 	return "anomalies";
 }
 
-static void note_suppressions(const struct mtan_supp *s)
-{
-	for (size_t i = 0; i < s->n; i++) {
-		const struct mtan_supp_entry *e = &s->v[i];
-		char a[32], b[32];
-		if (!e->sites)
-			continue;
-		mtan_note("suppressed by 'leak:%s' (%s%s%s): %s bytes in %s %s at %lld %s", e->pattern,
-			  e->from ? "'" : "", e->from ? e->from : "built in", e->from ? "'" : "",
-			  mtan_count(a, (uint64_t)e->bytes),
-			  mtan_count(b, (uint64_t)e->blocks), e->blocks == 1 ? "block" : "blocks", e->sites,
-			  e->sites == 1 ? "site" : "sites");
-	}
-}
-
 static int report(const struct mtan_opts *o, const struct verdict *v)
 {
 	static const struct mtan_col cols[] = {
@@ -245,17 +159,26 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 		return -1;
 	}
 	char msg[600], a[32], b[32], c[32];
-	int leak_fail = v->bytes > max_leaked;
-	snprintf(msg, sizeof msg, "%s bytes in %s %s at %s %s%s%lld", mtan_count(a, (uint64_t)v->bytes),
-		 mtan_count(b, (uint64_t)v->blocks), v->blocks == 1 ? "block" : "blocks",
-		 mtan_count(c, (uint64_t)v->sites), v->sites == 1 ? "site" : "sites",
+	const struct mtan_leaks *l = &v->leaks;
+	int leak_fail = l->bytes > max_leaked;
+	snprintf(msg, sizeof msg, "%s bytes in %s %s at %s %s%s%lld", mtan_count(a, (uint64_t)l->bytes),
+		 mtan_count(b, (uint64_t)l->blocks), l->blocks == 1 ? "block" : "blocks",
+		 mtan_count(c, (uint64_t)l->sites), l->sites == 1 ? "site" : "sites",
 		 leak_fail ? ", over --max-leaked " : ", within --max-leaked ", max_leaked);
 	failed += leak_fail;
 	if (r) {
 		mtan_rows_text(r, "leaks");
 		mtan_rows_int(r, leak_fail);
-		mtan_rows_int(r, v->bytes);
+		mtan_rows_int(r, l->bytes);
 		mtan_rows_int(r, max_leaked);
+		mtan_rows_text(r, msg);
+		/* what the suppressions took out: never a failure, never silent */
+		snprintf(msg, sizeof msg, "%s bytes in %s blocks", mtan_count(a, (uint64_t)l->supp_bytes),
+			 mtan_count(b, (uint64_t)l->supp_blocks));
+		mtan_rows_text(r, "suppressed");
+		mtan_rows_int(r, 0);
+		mtan_rows_int(r, l->supp_bytes);
+		mtan_rows_null(r);
 		mtan_rows_text(r, msg);
 	} else if (leak_fail) {
 		printf("leaks: %s\n", msg);
@@ -304,37 +227,27 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 int cmd_check(int argc, char **argv)
 {
 	struct mtan_opts o;
-	struct mtan_supp supp = {0};
 	struct verdict v = {0};
 	sqlite3 *db = NULL;
-	nsupp_files = no_defaults = no_growth = 0;
+	no_growth = 0;
 	max_leaked = 0;
 	struct mtan_extra extra[16];
-	const struct mtan_extra *lists[] = {own, mtan_scope_options, NULL};
+	const struct mtan_extra *lists[] = {own, mtan_supp_options, mtan_scope_options, NULL};
 	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "check", cmd_check_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	for (int i = 0; !no_defaults && mtan_default_suppressions[i]; i++)
-		if (mtan_supp_add(&supp, mtan_default_suppressions[i], strlen(mtan_default_suppressions[i]), NULL)) {
-			mtan_err("out of memory");
-			goto out;
-		}
-	for (int i = 0; i < nsupp_files; i++)
-		if (mtan_supp_load(&supp, supp_files[i]))
-			goto out;
-	if (mtan_open(&o, &db, NULL, NULL) || judge(db, &o, &supp, &v))
+	if (mtan_open(&o, &db, NULL, NULL) || judge(db, &o, &v))
 		goto out;
 	struct mtan_window w;
 	if (!no_growth && (mtan_window(db, &o, &w) || mtan_growth(db, &o, &w, on_growth, &v)))
 		goto out;
-	if (!o.quiet)
-		note_suppressions(&supp);
+	if (!o.quiet && mtan_suppressed_notes(db, &o))
+		goto out;
 	int failed = report(&o, &v);
 	ret = failed != 0; /* findings and errors alike: 1 */
 out:
-	mtan_supp_release(&supp);
 	sqlite3_close(db);
 	return ret;
 }

@@ -130,7 +130,8 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, int side, struct dsite
 	if (rc != SQLITE_DONE)
 		goto sqlerr;
 	/* stacks that read the same (other processes, or frames without a name) are one site */
-	qsort(out->v, out->n, sizeof(*out->v), by_key);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), by_key);
 	size_t k = 0;
 	for (size_t i = 0; i < out->n; i++) {
 		if (k && !strcmp(out->v[k - 1].key, out->v[i].key)) {
@@ -310,8 +311,9 @@ nomem:
 	return -1;
 }
 
-/* The totals under the table: each side's leaks, and how many sites of each status. */
-static void print_totals(const struct dsites *d)
+/* The totals under the table: each side's leaks, what the suppressions took out of each,
+ * and how many sites of each status. */
+static void print_totals(const struct dsites *d, const long long supp[2][2])
 {
 	long long bytes[2] = {0}, blocks[2] = {0}, sites[2] = {0}, count[5] = {0};
 	char a[32], b[32];
@@ -328,6 +330,12 @@ static void print_totals(const struct dsites *d)
 		printf("%s %s bytes in %s %s at %lld %s\n", k ? "after: " : "before:", mtan_count(a, (uint64_t)bytes[k]),
 		       mtan_count(b, (uint64_t)blocks[k]), blocks[k] == 1 ? "block" : "blocks", sites[k],
 		       sites[k] == 1 ? "site" : "sites");
+	if (supp[0][0] || supp[1][0]) {
+		char c[32], e[32];
+		printf("suppressed: before %s bytes in %s blocks, after %s bytes in %s blocks\n",
+		       mtan_count(a, (uint64_t)supp[0][1]), mtan_count(b, (uint64_t)supp[0][0]),
+		       mtan_count(c, (uint64_t)supp[1][1]), mtan_count(e, (uint64_t)supp[1][0]));
+	}
 	printf("sites:  ");
 	for (int s = 0; s < 5; s++)
 		printf("%s%lld %s", s ? ", " : "", count[s], status_name[s]);
@@ -339,14 +347,16 @@ int cmd_diff(int argc, char **argv)
 	static const char *const names[] = {"BEFORE (a trace or database)", "AFTER (a trace or database)"};
 	struct mtan_opts o;
 	struct dsites side[2] = {{0}}, all = {0};
+	long long supp[2][2] = {{0}}; /* per side: blocks and bytes suppressed */
 	sqlite3 *db = NULL;
-	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, NULL, &o, names, 2);
+	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, mtan_supp_options, &o, names, 2);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
 	for (int k = 0; k < 2; k++) {
 		o.input = o.args[k];
-		if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, k, &side[k]))
+		if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, k, &side[k]) ||
+		    mtan_suppressed(db, &o, NULL, &supp[k][0], &supp[k][1]))
 			goto out;
 		sqlite3_close(db);
 		db = NULL;
@@ -362,7 +372,7 @@ int cmd_diff(int argc, char **argv)
 		if (print_rows(&all, &o))
 			goto out;
 		if (o.format == MTAN_TABLE)
-			print_totals(&all);
+			print_totals(&all, (const long long(*)[2])supp);
 	}
 	ret = 0;
 out:

@@ -55,7 +55,7 @@ static int take_folded(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
-static const struct mtan_extra extra[] = {
+static const struct mtan_extra own[] = {
 	{{"what", required_argument, NULL, 256}, "  --what events|lifetimes  the rows to write as CSV", take_what},
 	{{"folded", no_argument, NULL, 257}, "  --folded              folded stacks for flame graphs instead", take_folded},
 	{{"of", required_argument, NULL, 258}, "  --of leaked|peak|allocated  the bytes of --folded (default: leaked)", take_of},
@@ -135,6 +135,9 @@ int cmd_export(int argc, char **argv)
 	FILE *f = stdout;
 	what = of = output = NULL;
 	folded = 0;
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {own, mtan_supp_options, NULL};
+	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "export", cmd_export_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;

@@ -213,24 +213,12 @@ out:
 	return ret;
 }
 
-static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
-{
-	sqlite3_stmt *st;
-	if (mtan_prepare(db, "leaks", "totals", &st))
-		return -1;
-	mtan_bind_scope(st, o, &win);
-	int rc = sqlite3_step(st);
-	for (int i = 0; i < 4; i++)
-		v[i] = rc == SQLITE_ROW ? sqlite3_column_int64(st, i) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
-}
-
 int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
 	struct mtan_extra extra[16];
-	const struct mtan_extra *lists[] = {mtan_skip_options, mtan_scope_options, mtan_window_options, NULL};
+	const struct mtan_extra *lists[] = {mtan_skip_options, mtan_scope_options, mtan_window_options,
+					    mtan_supp_options, NULL};
 	sqlite3 *db = NULL;
 	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, extra, &o);
@@ -239,6 +227,7 @@ int cmd_leaks(int argc, char **argv)
 	ret = 1;
 	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win))
 		goto out;
+	struct mtan_leaks t;
 	if (o.format == MTAN_CSV) {
 		if (csv_sites(db, &o))
 			goto out;
@@ -249,23 +238,30 @@ int cmd_leaks(int argc, char **argv)
 			goto out;
 		fputs("]\n", stdout);
 	} else {
-		long long t[4];
 		char a[32], b[32], c[32], d[32] = "";
 		int shown = print_sites(db, &o, "sites", "leaked");
-		if (shown < 0 || totals(db, &o, t))
+		if (shown < 0 || mtan_leak_totals(db, &o, &win, &t))
 			goto out;
 		if (shown)
 			putchar('\n');
-		if (shown < t[2])
+		if (shown < t.sites)
 			snprintf(d, sizeof d, " (%d shown)", shown);
-		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n", mtan_count(a, (uint64_t)t[1]),
-			   mtan_count(b, (uint64_t)t[0]), t[0] == 1 ? "block" : "blocks",
-			   mtan_count(c, (uint64_t)t[2]), t[2] == 1 ? "site" : "sites", d);
-		if (t[3]) {
+		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n", mtan_count(a, (uint64_t)t.bytes),
+			   mtan_count(b, (uint64_t)t.blocks), t.blocks == 1 ? "block" : "blocks",
+			   mtan_count(c, (uint64_t)t.sites), t.sites == 1 ? "site" : "sites", d);
+		mtan_suppressed_line(stdout, 0, t.supp_blocks, t.supp_bytes);
+		if (t.released) {
 			printf("\nreleased by device close (not leaks)\n\n");
 			if (print_sites(db, &o, "released", "released") < 0)
 				goto out;
 		}
+	}
+	/* CSV and JSON hold the sites only: what was suppressed is said on stderr */
+	if (o.format != MTAN_TABLE && !o.quiet) {
+		if (mtan_leak_totals(db, &o, &win, &t))
+			goto out;
+		if (t.supp_blocks)
+			mtan_note("suppressed: %lld bytes in %lld blocks", t.supp_bytes, t.supp_blocks);
 	}
 	ret = 0;
 out:

@@ -30,7 +30,7 @@ static int take_output(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
-static const struct mtan_extra extra[] = {
+static const struct mtan_extra own[] = {
 	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the HTML file (default: TRACE.html; -: stdout)", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
@@ -157,8 +157,8 @@ static int summary(struct report *r)
 		sqlite3_finalize(st);
 		return sqlerr(r);
 	}
-	long long v[10];
-	for (int i = 0; i < 10; i++)
+	long long v[12];
+	for (int i = 0; i < 12; i++)
 		v[i] = sqlite3_column_int64(st, i);
 	sqlite3_finalize(st);
 	fputs("<section id=summary><h2>Summary</h2><table class=kv>\n", f);
@@ -170,6 +170,10 @@ static int summary(struct report *r)
 	fprintf(f, "<tr><td>peak live</td><td>%s</td></tr>\n", mtan_size(a, (uint64_t)v[7]));
 	fprintf(f, "<tr><td>leaked</td><td class=%s>%s", v[4] ? "bad" : "ok", mtan_size(a, (uint64_t)v[4]));
 	fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[3]), v[3] == 1 ? "block" : "blocks");
+	if (v[10]) { /* what the suppressions took out: said, never dropped silently */
+		fprintf(f, "<tr><td>suppressed</td><td>%s", mtan_size(a, (uint64_t)v[11]));
+		fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[10]), v[10] == 1 ? "block" : "blocks");
+	}
 	if (v[5]) {
 		fprintf(f, "<tr><td>released by device close</td><td>%s", mtan_size(a, (uint64_t)v[6]));
 		fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[5]), v[5] == 1 ? "block" : "blocks");
@@ -1045,6 +1049,9 @@ int cmd_report(int argc, char **argv)
 	FILE *f = NULL;
 	output = NULL;
 	memset(&r, 0, sizeof r);
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {own, mtan_supp_options, NULL};
+	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "report", cmd_report_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;

@@ -17,6 +17,7 @@ const char cmd_summary_usage[] =
 
 struct totals {
 	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
+	long long supp_blocks, supp_bytes;
 	long long released_blocks, released_bytes, peak, processes, threads, lost;
 	long long anomalies[8];
 	int complete;
@@ -56,6 +57,14 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 	t->leaked_bytes = v[5];
 	t->released_blocks = v[6];
 	t->released_bytes = v[7];
+	/* leaked as leaks and check count it: what no suppression covers */
+	struct mtan_leaks l;
+	if (mtan_leak_totals(db, o, NULL, &l))
+		return -1;
+	t->leaked_blocks = l.blocks;
+	t->leaked_bytes = l.bytes;
+	t->supp_blocks = l.supp_blocks;
+	t->supp_bytes = l.supp_bytes;
 	if (row(db, o, "peak", &t->peak, 1) || row(db, o, "processes", &t->processes, 1) ||
 	    row(db, o, "threads", &t->threads, 1))
 		return -1;
@@ -118,10 +127,12 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 {
 	printf("{\"events\": %lld, \"allocs\": %lld, \"frees\": %lld, \"bytes_allocated\": %lld, "
 	       "\"bytes_freed\": %lld, \"peak_bytes\": %lld, \"leaked_blocks\": %lld, \"leaked_bytes\": %lld, "
+	       "\"suppressed_blocks\": %lld, \"suppressed_bytes\": %lld, "
 	       "\"released_blocks\": %lld, \"released_bytes\": %lld, \"processes\": %lld, \"threads\": %lld, "
 	       "\"complete\": %s, \"lost_events\": %lld, \"anomalies\": {",
 	       t->allocs + t->frees, t->allocs, t->frees, t->bytes_allocated, t->bytes_freed, t->peak,
-	       t->leaked_blocks, t->leaked_bytes, t->released_blocks, t->released_bytes, t->processes,
+	       t->leaked_blocks, t->leaked_bytes, t->supp_blocks, t->supp_bytes, t->released_blocks,
+	       t->released_bytes, t->processes,
 	       t->threads, t->complete ? "true" : "false", t->lost);
 	for (int i = 0; mtan_anomaly_kinds[i]; i++)
 		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
@@ -194,6 +205,9 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 	printf("peak live    %s\n", mtan_size(a, (uint64_t)t->peak));
 	printf("leaked       %s in %s %s\n", mtan_size(a, (uint64_t)t->leaked_bytes),
 	       mtan_count(b, (uint64_t)t->leaked_blocks), t->leaked_blocks == 1 ? "block" : "blocks");
+	if (t->supp_blocks)
+		printf("suppressed   %s in %s %s\n", mtan_size(a, (uint64_t)t->supp_bytes),
+		       mtan_count(b, (uint64_t)t->supp_blocks), t->supp_blocks == 1 ? "block" : "blocks");
 	if (t->released_blocks)
 		printf("released     %s in %s %s by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
 		       mtan_count(b, (uint64_t)t->released_blocks), t->released_blocks == 1 ? "block" : "blocks");
@@ -238,7 +252,10 @@ int cmd_summary(int argc, char **argv)
 	struct space_row *s = NULL;
 	size_t n = 0;
 	sqlite3 *db = NULL;
-	int ret = mtan_parse(argc, argv, "summary", cmd_summary_usage, mtan_scope_options, &o);
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {mtan_scope_options, mtan_supp_options, NULL};
+	mtan_join_options(extra, 15, lists);
+	int ret = mtan_parse(argc, argv, "summary", cmd_summary_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;

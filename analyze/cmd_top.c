@@ -15,8 +15,10 @@ const char cmd_top_usage[] =
 	"--temporary after their allocation, default 1ms), --limit of each (default 10).\n"
 	"--format json prints an object {\"by_bytes\": [...], \"by_count\": [...],\n"
 	"\"by_temporaries\": [...]} of sites: pid, device (-1: host), space, allocs, bytes,\n"
-	"temporaries, temporary_bytes, frames as in leaks. --format csv: a row per site and\n"
-	"ranking (by: bytes, count or temporaries; rank), with its stack id, without frames.";
+	"temporaries, temporary_bytes, leaked_blocks, leaked_bytes (what of them leaked, as\n"
+	"leaks counts it: no suppression covers it), frames as in leaks. --format csv: a row\n"
+	"per site and ranking (by: bytes, count or temporaries; rank), with its stack id,\n"
+	"without frames. Stacks whose frames read the same are one site.";
 
 static int64_t temporary_ns = 1000000;
 
@@ -46,6 +48,7 @@ static const struct mtan_extra own[] = {
 struct site {
 	int64_t pid, device, space, stack; /* stack -1: none */
 	int64_t allocs, bytes, temps, temp_bytes;
+	int64_t leaked, leaked_bytes; /* of the window's allocations, as leaks counts them */
 	int used;
 };
 
@@ -126,7 +129,8 @@ static const struct mtan_col csv_cols[] = {
 	{"by", NULL, MTAN_K_TEXT}, {"rank", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
 	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"stack", NULL, MTAN_K_INT},
 	{"allocs", NULL, MTAN_K_INT}, {"bytes", NULL, MTAN_K_INT}, {"temporaries", NULL, MTAN_K_INT},
-	{"temporary_bytes", NULL, MTAN_K_INT},
+	{"temporary_bytes", NULL, MTAN_K_INT}, {"leaked_blocks", NULL, MTAN_K_INT},
+	{"leaked_bytes", NULL, MTAN_K_INT},
 };
 #define NCSV (int)(sizeof(csv_cols) / sizeof(csv_cols[0]))
 static struct mtan_rows *rows;
@@ -166,6 +170,8 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 			mtan_rows_int(rows, s->bytes);
 			mtan_rows_int(rows, s->temps);
 			mtan_rows_int(rows, s->temp_bytes);
+			mtan_rows_int(rows, s->leaked);
+			mtan_rows_int(rows, s->leaked_bytes);
 			shown++;
 			continue;
 		}
@@ -173,12 +179,17 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 			printf("%s{\"pid\": %lld, \"device\": %lld, \"space\": ", shown ? ", " : "", (long long)s->pid,
 			       (long long)s->device);
 			mtan_json_str(stdout, space);
-			printf(", \"allocs\": %lld, \"bytes\": %lld, \"temporaries\": %lld, \"temporary_bytes\": %lld, ",
-			       (long long)s->allocs, (long long)s->bytes, (long long)s->temps, (long long)s->temp_bytes);
+			printf(", \"allocs\": %lld, \"bytes\": %lld, \"temporaries\": %lld, \"temporary_bytes\": %lld, "
+			       "\"leaked_blocks\": %lld, \"leaked_bytes\": %lld, ",
+			       (long long)s->allocs, (long long)s->bytes, (long long)s->temps, (long long)s->temp_bytes,
+			       (long long)s->leaked, (long long)s->leaked_bytes);
 		} else {
-			char a[32], b[32], t[32], c[48] = "", dev[16];
+			char a[32], b[32], t[32], c[96] = "", dev[16];
+			int k = 0;
 			if (s->temps)
-				snprintf(c, sizeof c, ", %s temporary", mtan_count(t, (uint64_t)s->temps));
+				k = snprintf(c, sizeof c, ", %s temporary", mtan_count(t, (uint64_t)s->temps));
+			if (s->leaked_bytes)
+				snprintf(c + k, sizeof c - (size_t)k, ", %s bytes leaked", mtan_count(t, (uint64_t)s->leaked_bytes));
 			mtan_prose(stdout, "%s%s bytes in %s %s%s (pid %lld, %s%s %s)\n", shown ? "\n" : "",
 				   mtan_count(a, (uint64_t)s->bytes), mtan_count(b, (uint64_t)s->allocs),
 				   s->allocs == 1 ? "allocation" : "allocations", c, (long long)s->pid,
@@ -225,6 +236,31 @@ static int add_rows(sqlite3 *db, sqlite3_stmt *st, struct sites *t, int whole, i
 			s->temp_bytes += sign * size;
 		}
 	}
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* Adds what leaked of the window's allocations to their sites (leaks' figures: no
+ * suppression covers them). */
+static int add_leaked(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct sites *t)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(db, "top", "leaked", &st))
+		return -1;
+	mtan_bind_scope(st, o, w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t stack = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
+		struct site *s = site_at(t, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+					 sqlite3_column_int64(st, 2), stack);
+		if (!s) {
+			sqlite3_finalize(st);
+			mtan_err("out of memory");
+			return -1;
+		}
+		s->leaked += sqlite3_column_int64(st, 4);
+		s->leaked_bytes += sqlite3_column_int64(st, 5);
+	}
+	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
 }
 
@@ -275,7 +311,8 @@ int cmd_top(int argc, char **argv)
 	struct mtan_opts o;
 	struct mtan_window w;
 	struct mtan_extra extra[16];
-	const struct mtan_extra *lists[] = {own, mtan_scope_options, mtan_window_options, mtan_skip_options, NULL};
+	const struct mtan_extra *lists[] = {own, mtan_scope_options, mtan_window_options, mtan_skip_options,
+					    mtan_supp_options, NULL};
 	struct sites t = {0};
 	struct site **v = NULL;
 	sqlite3 *db = NULL;
@@ -290,7 +327,7 @@ int cmd_top(int argc, char **argv)
 	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) ||
 	    mtan_prepare(db, "top", "allocations", &st) || mtan_prepare(db, "top", "space_name", &name))
 		goto out;
-	if (count(db, &o, &w, st, &t))
+	if (count(db, &o, &w, st, &t) || add_leaked(db, &o, &w, &t))
 		goto out;
 	if (!(v = malloc((t.n + 1) * sizeof(*v))))
 		goto nomem;

@@ -502,7 +502,7 @@ int mtan_open(const struct mtan_opts *o, sqlite3 **out, struct mtan_load_stats *
 	 * again and spill every sort to a temporary file: up to 256 MiB, taken as needed */
 	sqlite3_exec(db, "PRAGMA cache_size=-262144", NULL, NULL, NULL);
 	warn_recovery(db, o->input);
-	if (mtan_check_scope(db, o))
+	if (mtan_check_scope(db, o) || mtan_suppress(db, o))
 		goto out;
 	*out = db;
 	db = NULL;

@@ -2123,10 +2123,15 @@ static int bind_frame(struct loader *L, sqlite3_stmt *st, uint32_t id, const str
 
 /* The rows of stacks and stack_frames: each recorded frame expanded into its entries
  * (inlined calls first), and the level where the site starts (mtan_site_of). */
-static int write_stacks(struct loader *L, const struct frame_rows *rows, const unsigned char *flags)
+static int write_stacks(struct loader *L, const struct frame_rows *rows, const unsigned char *flags,
+			const uint32_t *texts)
 {
 	unsigned char *fl = NULL;
+	uint32_t *tx = NULL;
 	size_t cap = 0;
+	struct mtan_canon *canon = mtan_canon_new();
+	if (!canon)
+		goto nomem;
 	for (size_t k = 0; k < L->stacks.n; k++) {
 		const struct stackrec *sr = &L->stacks.p[k];
 		const uint32_t *refs = L->stack_refs.p + sr->first;
@@ -2135,22 +2140,31 @@ static int write_stacks(struct loader *L, const struct frame_rows *rows, const u
 			n += rows[refs[i] - 1].n;
 		if (n > cap) {
 			unsigned char *p = realloc(fl, n);
-			if (!p) {
-				free(fl);
-				return -1;
-			}
-			fl = p;
+			if (p)
+				fl = p;
+			uint32_t *q = p ? realloc(tx, n * sizeof(*tx)) : NULL;
+			if (!q)
+				goto nomem;
+			tx = q;
 			cap = n;
 		}
 		n = 0;
 		for (uint32_t i = 0; i < sr->n; i++)
-			for (uint32_t j = 0; j < rows[refs[i] - 1].n; j++)
+			for (uint32_t j = 0; j < rows[refs[i] - 1].n; j++) {
+				tx[n] = texts[rows[refs[i] - 1].first + j - 1];
 				fl[n++] = flags[rows[refs[i] - 1].first + j - 1];
+			}
+		int site = mtan_site_of(fl, (int)n);
+		/* stacks.canonical: the first stack whose frames read as this one's */
+		uint32_t same = mtan_canon_stack(canon, (uint32_t)k + 1, tx, (uint32_t)n, site);
+		if (!same)
+			goto nomem;
 		sqlite3_bind_int64(L->st_stack, 1, (int64_t)k + 1);
 		sqlite3_bind_int64(L->st_stack, 2, sr->pid);
 		sqlite3_bind_int64(L->st_stack, 3, sr->trace_id);
 		sqlite3_bind_int64(L->st_stack, 4, sr->n);
-		sqlite3_bind_int64(L->st_stack, 5, mtan_site_of(fl, (int)n));
+		sqlite3_bind_int64(L->st_stack, 5, site);
+		sqlite3_bind_int64(L->st_stack, 6, same);
 		if (step(L, L->st_stack))
 			goto fail;
 		int64_t level = 0;
@@ -2167,9 +2181,16 @@ static int write_stacks(struct loader *L, const struct frame_rows *rows, const u
 		}
 	}
 	free(fl);
+	free(tx);
+	mtan_canon_free(canon);
 	return 0;
+nomem:
+	mtan_err("out of memory while symbolizing");
+	L->reported = 1;
 fail:
 	free(fl);
+	free(tx);
+	mtan_canon_free(canon);
 	return -1;
 }
 
@@ -2184,6 +2205,8 @@ static int write_frames(struct loader *L)
 	struct mtan_symbolizer *sym = NULL;
 	struct frame_rows *rows = NULL;
 	unsigned char *flags = NULL;
+	uint32_t *texts = NULL; /* each frames row's text (mtan_canon_frame), as flags */
+	struct mtan_canon *canon = NULL;
 	struct prow **exes = NULL;
 	size_t nflags = 0, capflags = 0, nexes = 0;
 	uint32_t id = 0;
@@ -2196,7 +2219,8 @@ static int write_frames(struct loader *L)
 	mods = malloc((L->mods.n + 1) * sizeof(*mods));
 	rows = calloc(L->frames.n + 1, sizeof(*rows));
 	exes = malloc((L->prows.n + 1) * sizeof(*exes));
-	if (!refs || !mods || !rows || !exes)
+	canon = mtan_canon_new();
+	if (!refs || !mods || !rows || !exes || !canon)
 		goto nomem;
 	for (size_t k = 0; k < L->prows.n; k++)
 		if (L->prows.p[k].exe)
@@ -2227,27 +2251,44 @@ static int write_frames(struct loader *L)
 			while (c < nflags + s.ninlined + 1)
 				c *= 2;
 			unsigned char *p = realloc(flags, c);
-			if (!p) {
+			if (p)
+				flags = p;
+			uint32_t *q = p ? realloc(texts, c * sizeof(*texts)) : NULL;
+			if (!q) {
 				mtan_sym_release(&s);
 				goto nomem;
 			}
-			flags = p;
+			texts = q;
 			capflags = c;
 		}
 		rows[refs[k].index].first = id + 1;
 		rows[refs[k].index].n = (uint32_t)s.ninlined + 1;
 		int rc = 0;
-		for (size_t j = 0; j < s.ninlined && !rc; j++)
+		for (size_t j = 0; j < s.ninlined && !rc; j++) {
 			rc = bind_frame(L, st, ++id, f, &s, s.inlined[j].function, s.inlined[j].file,
-					s.inlined[j].line, 1, &flags[nflags++], exes, nexes);
-		if (!rc)
-			rc = bind_frame(L, st, ++id, f, &s, s.function, s.file, s.line, 0, &flags[nflags++],
+					s.inlined[j].line, 1, &flags[nflags], exes, nexes);
+			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.inlined[j].function, s.inlined[j].file,
+								      s.inlined[j].line, s.module, s.offset, f->addr, 1)))
+				rc = -2;
+			nflags++;
+		}
+		if (!rc) {
+			rc = bind_frame(L, st, ++id, f, &s, s.function, s.file, s.line, 0, &flags[nflags],
 					exes, nexes);
+			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.function, s.file, s.line, s.module,
+								      s.offset, f->addr, 0)))
+				rc = -2;
+			nflags++;
+		}
 		mtan_sym_release(&s);
+		if (rc == -2)
+			goto nomem;
 		if (rc)
 			goto out;
 	}
-	if (write_stacks(L, rows, flags))
+	mtan_canon_free(canon); /* the frames' texts are numbered: the strings can go */
+	canon = NULL;
+	if (write_stacks(L, rows, flags, texts))
 		goto out;
 	ret = 0;
 	goto out;
@@ -2260,6 +2301,8 @@ out:
 	free(mods);
 	free(rows);
 	free(flags);
+	free(texts);
+	mtan_canon_free(canon);
 	free(exes);
 	sqlite3_finalize(st);
 	return ret;

@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 7
+#define MTAN_SCHEMA_VERSION 8
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -46,6 +46,14 @@ struct mtan_skip {
 	int nmodules, nfunctions;
 };
 
+/* The suppression set of a command that reports leaks (suppress.c): the built-in list
+ * unless no_defaults, and LeakSanitizer-format files. The strings are borrowed (argv). */
+struct mtan_suppopts {
+	const char *files[MTAN_MAX_GLOBS]; /* --suppressions FILE, in order */
+	int nfiles, no_defaults;
+	int wanted; /* the command takes them (set by mtan_parse): mtan_open applies them */
+};
+
 /* The options every command takes, plus the few one command adds. */
 struct mtan_opts {
 	const char *input; /* TRACE or DB, the first operand */
@@ -60,6 +68,7 @@ struct mtan_opts {
 	struct mtan_symopts sym; /* --sysroot, --debug-dir */
 	struct mtan_skip skip;   /* site reports' own options (MTAN_SKIP_OPTIONS) */
 	struct mtan_scope scope; /* --device, --space, --since, --until (scope.c) */
+	struct mtan_suppopts supp; /* --suppressions, --no-default-suppressions */
 };
 
 /* A command's own option: a getopt_long entry (val: its short letter, or >= 256 for a
@@ -170,7 +179,8 @@ void mtan_progress(const char *phase, double fraction, uint64_t events);
 /* The load ended: the line, if one was drawn, is cleared. */
 void mtan_progress_end(void);
 
-/* ---- suppress.c: LeakSanitizer-style leak suppressions (mtan check) ---- */
+/* ---- suppress.c: LeakSanitizer-style leak suppressions, one set for every command that
+ * reports leaks (summary, leaks, top, report, diff, check, export --folded) ---- */
 struct mtan_supp_entry {
 	char *pattern;        /* the PATTERN of leak:PATTERN */
 	const char *from;     /* the file it came from (borrowed), NULL: built in */
@@ -194,6 +204,33 @@ int mtan_supp_load(struct mtan_supp *s, const char *path);
 int mtan_supp_match(const struct mtan_supp *s, const char *function, const char *module,
 		    const char *file);
 void mtan_supp_release(struct mtan_supp *s);
+struct mtan_window;
+enum { MTAN_OPT_SUPPRESSIONS = 1300, MTAN_OPT_NO_DEFAULT_SUPPRESSIONS };
+/* --suppressions FILE (repeatable) and --no-default-suppressions: entries for a command's
+ * mtan_extra table, ended by an empty one. A command that has them gets o->supp.wanted. */
+extern const struct mtan_extra mtan_supp_options[];
+/* Makes the connection's temporary table `suppressed` and views `reported_leaks` and
+ * `suppressed_leaks` (suppress.sql), and when o->supp.wanted fills it: each leak stack a
+ * suppression of o's set matches (built in, then the files, in order). mtan_open calls it.
+ * 0, or -1 (reported: a file that cannot be read, a line that is not leak:PATTERN). */
+int mtan_suppress(sqlite3 *db, const struct mtan_opts *o);
+/* The leaks the suppressions took out of o's scope and window w (NULL: the whole trace).
+ * 0, or -1 (reported). */
+int mtan_suppressed(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w,
+		    long long *blocks, long long *bytes);
+/* "suppressed: 1,024 bytes in 1 blocks" as valgrind's LEAK SUMMARY says it (nothing when
+ * none); indent: spaces before it. */
+void mtan_suppressed_line(FILE *f, int indent, long long blocks, long long bytes);
+/* One note per suppression on stderr: what it matched in o's scope. 0, or -1 (reported). */
+int mtan_suppressed_notes(sqlite3 *db, const struct mtan_opts *o);
+/* The leak figures every command shows alike, in o's scope and window w (NULL: whole). */
+struct mtan_leaks {
+	long long blocks, bytes, sites;     /* reported: no suppression covers them */
+	long long released;                 /* blocks released by a device close (not leaks) */
+	long long supp_blocks, supp_bytes;  /* what the suppressions took out */
+};
+/* 0, or -1 (reported). */
+int mtan_leak_totals(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_leaks *t);
 
 /* ---- sql.c: the embedded SQL of queries/NAME.sql (build/gen/queries.c) ---- */
 /* The text of one statement: file is a queries/<file>.sql name, section the name after a
@@ -354,6 +391,18 @@ int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
 int mtan_check_scope(sqlite3 *db, const struct mtan_opts *o);
 /* mtan_bind_common, plus :device, :space and (w not NULL) :since, :until, :id_lo, :id_hi. */
 void mtan_bind_scope(sqlite3_stmt *st, const struct mtan_opts *o, const struct mtan_window *w);
+
+/* ---- canon.c: stacks whose symbolized frames read the same (stacks.canonical) ---- */
+struct mtan_canon;
+struct mtan_canon *mtan_canon_new(void); /* NULL on no memory */
+/* The number (from 1) of a frame's text: function, file, line, module, inlined, and for
+ * a frame without a function its offset (or, in no module, its address). 0: no memory. */
+uint32_t mtan_canon_frame(struct mtan_canon *c, const char *function, const char *file, int line,
+			  const char *module, uint64_t offset, uint64_t address, int inlined);
+/* Stack id (from 1) of frame texts t[0..n) and site: the id of the first stack given with
+ * the same texts and site (id itself when it is the first). 0: no memory. */
+uint32_t mtan_canon_stack(struct mtan_canon *c, uint32_t id, const uint32_t *t, uint32_t n, int site);
+void mtan_canon_free(struct mtan_canon *c);
 
 /* ---- sites.c: where a stack's site is, past the allocator and the runtime ---- */
 /* 1 when a frame is the allocator's or the C/C++ runtime's by the default list (module

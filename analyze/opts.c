@@ -258,6 +258,9 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 	if (o->db && o->input && stat(o->input, &st) == 0 && S_ISREG(st.st_mode) &&
 	    mtan_is_sqlite(o->input) == 1)
 		return usage_error(cmd, "'--db' goes with a trace, and '%s' is a database", o->input);
+	for (const struct mtan_extra *e = extra; e && e->opt.name; e++)
+		if (e->opt.val == MTAN_OPT_SUPPRESSIONS)
+			o->supp.wanted = 1; /* a command that reports leaks: mtan_open applies the set */
 	mtan_progress_quiet(o->quiet);
 	return MTAN_GO;
 }

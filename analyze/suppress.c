@@ -1,16 +1,20 @@
-/* suppress.c: leak suppressions in LeakSanitizer's format, for `mtan check`: "leak:PATTERN"
- * lines and "#" comments; a site is suppressed when a pattern matches any of its frames'
- * function, module or file, matched the way the sanitizers' TemplateMatch does. */
+/* suppress.c: leak suppressions in LeakSanitizer's format, one set for every command that
+ * reports leaks: "leak:PATTERN" lines and "#" comments; a leak is suppressed when a pattern
+ * matches any of its stack's frames' function, module or file, matched the way the
+ * sanitizers' TemplateMatch does. The set goes to SQL as a temporary table (suppress.sql). */
 #include "mtan.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Glibc's allocations that live as long as the process by design, which LeakSanitizer
- * does not report either (they stay reachable): stdio's buffers, threads' TLS vectors,
- * LSan's own standard suppressions that concern glibc, and what the libraries' start-up
- * constructors keep. */
+/* What glibc and libstdc++ keep for the life of the process by design, which LeakSanitizer
+ * does not report (it stays reachable from their data): stdio's buffers, threads' TLS
+ * vectors, LSan's own standard suppressions that concern glibc, what the libraries' start-up
+ * constructors keep, and the caches of tzset, nss, gconv, the locale, atexit and the
+ * dynamic loader. heaptrack's built-in list covers the same. Each was checked against
+ * `clang -fsanitize=leak` on a program that triggers it (tests/e2e/leakout.sh). */
 const char *const mtan_default_suppressions[] = {
 	"_IO_file_doallocate", /* a FILE's buffer, freed only by exit */
 	"_dl_allocate_tls",    /* a thread's TLS vector, kept with its stack in glibc's cache */
@@ -22,6 +26,39 @@ const char *const mtan_default_suppressions[] = {
 	 * libstdc++'s 72,704-byte emergency exception pool in every C++ program; those of a
 	 * library dlopen'ed later, and the program's own, are judged */
 	"_dl_start_user",
+	/* localtime, mktime, strftime...: the time zone read once (TZ, /etc/localtime) */
+	"tzset_internal",
+	"__tzfile_read",
+	/* ld.so's own records of a library dlopen'ed (its link map, search lists, the
+	 * _dl_find_object table): dl_open_worker_begin maps it; a library's constructors run
+	 * later from dl_open_worker and are judged like the program's */
+	"dl_open_worker_begin",
+	"_dl_map_object",      /* the same before glibc 2.35, where dl_open_worker did it all */
+	"_dl_new_object",
+	/* backtrace() loads libgcc_s once */
+	"__libc_unwind_link_get",
+	/* nss (getpwuid, getaddrinfo, ...): its databases, modules and actions, and the
+	 * static result buffers of the non-reentrant get*by* and get*ent functions */
+	"nss_database_check_reload_and_get",
+	"__nss_module_allocate",
+	"__nss_action_allocate",
+	"__nss_database_lookup",
+	"nss_load_library",
+	"getXXbyYY.c",
+	"getXXent.c",
+	/* gconv (iconv_open, mbrtowc on other charsets): its configuration, cache and the
+	 * modules it loads; the iconv_t iconv_open returns is the program's */
+	"__gconv_read_conf",
+	"__gconv_load_cache",
+	"__gconv_find_shlib",
+	"__gconv_get_path",
+	/* setlocale: the locale data loaded once */
+	"_nl_find_locale",
+	"_nl_load_locale_from_archive",
+	"_nl_intern_locale_data",
+	"_nl_make_l10nflist",
+	/* atexit, __cxa_atexit, on_exit: their list, grown 32 handlers at a time */
+	"__new_exitfn",
 	NULL,
 };
 
@@ -154,4 +191,183 @@ int mtan_supp_match(const struct mtan_supp *s, const char *function, const char 
 			return (int)i;
 	}
 	return -1;
+}
+
+/* ------------------------------------------------------------------ options */
+
+static int take_file(struct mtan_opts *o, const char *arg)
+{
+	if (o->supp.nfiles >= MTAN_MAX_GLOBS || !*arg)
+		return -1;
+	o->supp.files[o->supp.nfiles++] = arg;
+	return 0;
+}
+
+static int take_no_defaults(struct mtan_opts *o, const char *arg)
+{
+	(void)arg;
+	o->supp.no_defaults = 1;
+	return 0;
+}
+
+const struct mtan_extra mtan_supp_options[] = {
+	{{"suppressions", required_argument, NULL, MTAN_OPT_SUPPRESSIONS},
+	 "  --suppressions FILE   leak suppressions in LeakSanitizer's format (leak:PATTERN\n"
+	 "                        lines; repeatable)", take_file},
+	{{"no-default-suppressions", no_argument, NULL, MTAN_OPT_NO_DEFAULT_SUPPRESSIONS},
+	 "  --no-default-suppressions  do not suppress glibc's and libstdc++'s process-long state", take_no_defaults},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+/* ------------------------------------------------------------------ the set in SQL */
+
+/* The suppression that covers a stack's frames, innermost first, or -1. */
+static int match_stack(sqlite3_stmt *fr, const struct mtan_supp *s, int *rc)
+{
+	int hit = -1;
+	while ((*rc = sqlite3_step(fr)) == SQLITE_ROW) {
+		const char *fn = (const char *)sqlite3_column_text(fr, 0);
+		const char *mod = (const char *)sqlite3_column_text(fr, 1);
+		const char *file = (const char *)sqlite3_column_text(fr, 2);
+		char name[4096];
+		if (!fn && mod) { /* the name mtan shows for it: module+0xoffset */
+			const char *base = strrchr(mod, '/');
+			snprintf(name, sizeof name, "%s+0x%" PRIx64, base ? base + 1 : mod,
+				 (uint64_t)sqlite3_column_int64(fr, 3));
+			fn = name;
+		}
+		if ((hit = mtan_supp_match(s, fn, mod, file)) >= 0)
+			break;
+	}
+	if (*rc == SQLITE_ROW)
+		*rc = SQLITE_DONE;
+	return hit;
+}
+
+int mtan_suppress(sqlite3 *db, const struct mtan_opts *o)
+{
+	struct mtan_supp s = {0};
+	sqlite3_stmt *st = NULL, *fr = NULL, *ins = NULL;
+	int ret = -1, rc;
+	if (mtan_exec(db, "suppress", "create"))
+		return -1;
+	if (!o->supp.wanted)
+		return 0;
+	for (int i = 0; !o->supp.no_defaults && mtan_default_suppressions[i]; i++)
+		if (mtan_supp_add(&s, mtan_default_suppressions[i], strlen(mtan_default_suppressions[i]), NULL)) {
+			mtan_err("out of memory");
+			goto out;
+		}
+	for (int i = 0; i < o->supp.nfiles; i++)
+		if (mtan_supp_load(&s, o->supp.files[i]))
+			goto out;
+	if (!s.n) {
+		ret = 0;
+		goto out;
+	}
+	if (mtan_prepare(db, "suppress", "stacks", &st) || mtan_prepare(db, "suppress", "frames", &fr) ||
+	    mtan_prepare(db, "suppress", "insert", &ins))
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		sqlite3_int64 stack = sqlite3_column_int64(st, 0);
+		sqlite3_reset(fr);
+		sqlite3_bind_int64(fr, 1, stack);
+		int hit = match_stack(fr, &s, &rc);
+		if (rc != SQLITE_DONE)
+			goto sqlerr;
+		if (hit < 0)
+			continue;
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, stack);
+		sqlite3_bind_text(ins, 2, s.v[hit].pattern, -1, SQLITE_TRANSIENT);
+		if (s.v[hit].from)
+			sqlite3_bind_text(ins, 3, s.v[hit].from, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(ins, 3);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto sqlerr;
+	}
+	if (rc != SQLITE_DONE)
+		goto sqlerr;
+	ret = 0;
+	goto out;
+sqlerr:
+	mtan_sqlerr(db, "cannot read the database");
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(fr);
+	sqlite3_finalize(ins);
+	mtan_supp_release(&s);
+	return ret;
+}
+
+int mtan_suppressed(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w,
+		    long long *blocks, long long *bytes)
+{
+	static const struct mtan_window whole = {0, INT64_MAX, 0, INT64_MAX, 0, 0};
+	sqlite3_stmt *st;
+	*blocks = *bytes = 0;
+	if (mtan_prepare(db, "suppress", "totals", &st))
+		return -1;
+	mtan_bind_scope(st, o, w ? w : &whole);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*blocks = sqlite3_column_int64(st, 0);
+		*bytes = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+void mtan_suppressed_line(FILE *f, int indent, long long blocks, long long bytes)
+{
+	char a[32], b[32];
+	if (blocks)
+		fprintf(f, "%*ssuppressed: %s bytes in %s blocks\n", indent, "", mtan_count(a, (uint64_t)bytes),
+			mtan_count(b, (uint64_t)blocks));
+}
+
+int mtan_suppressed_notes(sqlite3 *db, const struct mtan_opts *o)
+{
+	static const struct mtan_window whole = {0, INT64_MAX, 0, INT64_MAX, 0, 0};
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(db, "suppress", "rules", &st))
+		return -1;
+	mtan_bind_scope(st, o, &whole);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *pattern = (const char *)sqlite3_column_text(st, 0);
+		const char *from = (const char *)sqlite3_column_text(st, 1);
+		long long sites = sqlite3_column_int64(st, 2), blocks = sqlite3_column_int64(st, 3);
+		char a[32], b[32];
+		mtan_note("suppressed by 'leak:%s' (%s%s%s): %s bytes in %s %s at %lld %s", pattern,
+			  from ? "'" : "", from ? from : "built in", from ? "'" : "",
+			  mtan_count(a, (uint64_t)sqlite3_column_int64(st, 4)), mtan_count(b, (uint64_t)blocks),
+			  blocks == 1 ? "block" : "blocks", sites, sites == 1 ? "site" : "sites");
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* ------------------------------------------------------------------ the figures */
+
+int mtan_leak_totals(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_leaks *t)
+{
+	static const struct mtan_window whole = {0, INT64_MAX, 0, INT64_MAX, 0, 0};
+	sqlite3_stmt *st;
+	memset(t, 0, sizeof(*t));
+	if (mtan_prepare(db, "leaks", "totals", &st))
+		return -1;
+	mtan_bind_scope(st, o, w ? w : &whole);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		t->blocks = sqlite3_column_int64(st, 0);
+		t->bytes = sqlite3_column_int64(st, 1);
+		t->sites = sqlite3_column_int64(st, 2);
+		t->released = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return mtan_sqlerr(db, "cannot read the database");
+	return mtan_suppressed(db, o, w, &t->supp_blocks, &t->supp_bytes);
 }

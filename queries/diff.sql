@@ -1,12 +1,13 @@
 -- diff.sql: `mtan diff`: leaked bytes and blocks per allocation stack of one trace, matched
 -- against another's by the stacks' symbolized frames (function names: ASLR moves addresses).
 -- name: sites
-SELECT l.device, coalesce(s.name, 'space ' || l.space), l.stack, sum(l.blocks), sum(l.bytes),
+-- (the leaks no suppression covers: reported_leaks, suppress.sql)
+SELECT l.device, coalesce(s.name, 'space ' || l.space), st.canonical, count(*), sum(l.size),
 	coalesce(st.site, 0)
-FROM leak_sites l
+FROM reported_leaks l
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-LEFT JOIN stacks st ON st.id = l.stack
+LEFT JOIN stacks st ON st.id = l.alloc_stack
 WHERE :pid IS NULL OR l.pid = :pid
-GROUP BY l.device, 2, l.stack;
+GROUP BY l.device, 2, st.canonical;
 -- name: frames
 SELECT function, module, offset, address FROM stack_symbols WHERE stack_id = :stack ORDER BY level;

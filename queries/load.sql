@@ -22,7 +22,7 @@ INSERT INTO races VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
 -- name: timeline
 INSERT INTO timeline VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
 -- name: stack
-INSERT INTO stacks VALUES (?1, ?2, ?3, ?4, ?5);
+INSERT INTO stacks VALUES (?1, ?2, ?3, ?4, ?5, ?6);
 -- name: stack_frame
 INSERT INTO stack_frames VALUES (?1, ?2, ?3, ?4);
 -- name: frame

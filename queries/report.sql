@@ -2,16 +2,22 @@
 -- process: totals, each device and space with its series of live bytes, marks, leak sites,
 -- anomalies, growth, fragmentation, races and the top allocation sites.
 -- name: totals
+-- leaked: the leaks no suppression covers (reported_leaks); then those suppressed
 SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_allocated), 0),
-	coalesce(sum(leaked_blocks), 0), coalesce(sum(leaked_bytes), 0),
+	(SELECT count(*) FROM reported_leaks), (SELECT coalesce(sum(size), 0) FROM reported_leaks),
 	coalesce(sum(released_blocks), 0), coalesce(sum(released_bytes), 0),
 	(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS NULL AND device IS NULL AND space IS NULL),
 	(SELECT count(DISTINCT pid) FROM (SELECT pid FROM processes UNION SELECT pid FROM threads)),
-	(SELECT count(*) FROM (SELECT DISTINCT pid, tid FROM threads))
+	(SELECT count(*) FROM (SELECT DISTINCT pid, tid FROM threads)),
+	(SELECT count(*) FROM suppressed_leaks), (SELECT coalesce(sum(size), 0) FROM suppressed_leaks)
 FROM space_stats;
 -- name: spaces
 SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
-	coalesce(max(p.peak_bytes), 0), sum(s.leaked_blocks), sum(s.leaked_bytes),
+	coalesce(max(p.peak_bytes), 0),
+	(SELECT count(*) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+		WHERE x.device = s.device AND x.name = s.name),
+	(SELECT coalesce(sum(l.size), 0) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+		WHERE x.device = s.device AND x.name = s.name),
 	sum(s.released_blocks), sum(s.released_bytes),
 	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device)
 FROM space_stats s
@@ -51,10 +57,13 @@ FROM bucketed GROUP BY b ORDER BY b;
 -- name: marks
 SELECT seq, time_ns, pid, label FROM marks ORDER BY seq;
 -- name: leak_sites
-SELECT l.pid, l.device, coalesce(s.name, 'space ' || l.space), l.stack, l.blocks, l.bytes
-FROM leak_sites l
+SELECT l.pid, l.device, coalesce(s.name, 'space ' || l.space), k.canonical AS stack, count(*) AS blocks,
+	sum(l.size) AS bytes
+FROM reported_leaks l
+LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-ORDER BY l.bytes DESC, l.blocks DESC, l.stack
+GROUP BY l.pid, l.device, l.space, k.canonical
+ORDER BY bytes DESC, blocks DESC, stack
 LIMIT :limit;
 -- name: released
 SELECT r.pid, r.device, coalesce(s.name, 'space ' || r.space), count(*), sum(r.size)
@@ -87,7 +96,9 @@ FROM reuse_races ORDER BY first_seq
 LIMIT :limit;
 -- name: top
 SELECT a.pid, a.device, coalesce(s.name, 'space ' || a.space), a.stack, a.allocs, a.bytes,
-	a.temporaries, a.leaked_bytes
+	a.temporaries,
+	(SELECT coalesce(sum(l.size), 0) FROM reported_leaks l JOIN stacks k ON k.id = l.alloc_stack
+		WHERE l.pid = a.pid AND l.device = a.device AND l.space = a.space AND k.canonical = a.stack)
 FROM alloc_sites a
 LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.device AND s.space = a.space
 ORDER BY a.bytes DESC, a.allocs DESC

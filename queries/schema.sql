@@ -42,7 +42,8 @@ CREATE TABLE anomalies (
 
 CREATE TABLE stacks (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL, trace_id INTEGER NOT NULL,
 	depth INTEGER NOT NULL,          -- recorded frames (stack_frames has a row more per inlined call)
-	site INTEGER NOT NULL);          -- the level of its first frame that is not frames.runtime
+	site INTEGER NOT NULL,           -- the level of its first frame that is not frames.runtime
+	canonical INTEGER NOT NULL);     -- the first stack whose symbolized frames read as this one's
 -- A stack's frames, innermost first, with a row for each function inlined at an address
 -- before the row of the function that holds the code.
 CREATE TABLE stack_frames (
@@ -136,9 +137,11 @@ CREATE VIEW events AS
 CREATE VIEW leaks AS
 	SELECT * FROM lifetimes WHERE end_reason IS NULL AND inherited = 0;
 
+-- Sites: the stacks whose frames read the same are one (stacks.canonical, the first of them).
 CREATE VIEW leak_sites AS
-	SELECT pid, device, space, alloc_stack AS stack, count(*) AS blocks, sum(size) AS bytes
-	FROM leaks GROUP BY pid, device, space, alloc_stack;
+	SELECT l.pid, l.device, l.space, k.canonical AS stack, count(*) AS blocks, sum(l.size) AS bytes
+	FROM leaks l LEFT JOIN stacks k ON k.id = l.alloc_stack
+	GROUP BY l.pid, l.device, l.space, k.canonical;
 
 -- leak_sites with the frame each starts at: the program's, past the allocator and runtime.
 CREATE VIEW leak_sites_program AS
@@ -210,8 +213,13 @@ CREATE VIEW fragmentation AS
 		     ELSE 0.0 END AS external_fragmentation
 	FROM edges;
 
--- `mtan top` over the whole trace: allocations per site (the table sites).
-CREATE VIEW alloc_sites AS SELECT * FROM sites;
+-- `mtan top` over the whole trace: allocations per site (the table sites, by canonical stack).
+CREATE VIEW alloc_sites AS
+	SELECT s.pid, s.device, s.space, k.canonical AS stack, sum(s.allocs) AS allocs, sum(s.bytes) AS bytes,
+		sum(s.frees) AS frees, sum(s.temporaries) AS temporaries, sum(s.temporary_bytes) AS temporary_bytes,
+		sum(s.leaked_blocks) AS leaked_blocks, sum(s.leaked_bytes) AS leaked_bytes
+	FROM sites s LEFT JOIN stacks k ON k.id = s.stack
+	GROUP BY s.pid, s.device, s.space, k.canonical;
 
 -- Each stack's frames, innermost (level 0) first, symbolized, inlined calls included.
 CREATE VIEW stack_symbols AS
