@@ -15,29 +15,42 @@ const char cmd_check_usage[] =
 	"check [options] TRACE|DB\n\n"
 	"Exits 1 when the trace shows what a CI job should fail on, printing one line per\n"
 	"failed check; prints 'ok' and exits 0 when it shows none. The checks:\n"
-	"  leaks            leaked bytes (blocks never freed) over --max-leaked (default 0),\n"
-	"                   leaving out the sites a suppression matches\n"
+	"  leaks            lost bytes over --max-leaked (default 0): blocks never freed that\n"
+	"                   memcheck calls definitely, indirectly or possibly lost at exit,\n"
+	"                   and those not scanned (a process killed by a signal, device\n"
+	"                   memory), leaving out the sites a suppression matches\n"
+	"  reachable        still reachable bytes at exit (a global or a stack still points\n"
+	"                   to them), judged only with --max-reachable\n"
 	"  unmatched_free   frees of addresses that were not live\n"
 	"  double_free      second frees of a block\n"
 	"  alloc_over_live  allocations at an address still live (a free was not seen)\n"
 	"  reuse_race       address-reuse races (an allocator numbered events outside its lock)\n"
 	"  growth           devices and spaces whose live bytes grow (mtan growth's verdict:\n"
 	"                   growth, not plateau or sawtooth; --no-growth leaves it out)\n"
-	"Suppressions are LeakSanitizer's: lines 'leak:PATTERN' ('#' starts a comment); a leak\n"
-	"is suppressed when PATTERN matches the function, the module path or the source file\n"
-	"of any frame of its stack (a frame without a function: its name as 'module+0xoffset').\n"
-	"PATTERN matches as a substring; '*' matches anything, '^' and '$' anchor it. Built in\n"
-	"(unless --no-default-suppressions): glibc's buffers that live as long as the process,\n"
-	"which LeakSanitizer does not report either: leak:_IO_file_doallocate (stdio),\n"
-	"leak:_dl_allocate_tls (threads' TLS vectors, kept with glibc's cached stacks), and\n"
-	"LeakSanitizer's own leak:*pthread_exit*, leak:*_dl_map_object_deps* and\n"
-	"leak:*tls_get_addr*, and leak:_dl_start_user (what the constructors of the\n"
-	"libraries loaded before main keep, such as libstdc++'s 72,704-byte exception pool;\n"
-	"not a library dlopen'ed later, nor the program's own constructors). What each\n"
-	"suppression matched is noted on stderr (not with -q).\n"
-	"--device and --space judge only that device or space (leaks, anomalies, growth).\n"
-	"--format csv or json lists every check: check, failed (0 or 1),\n"
-	"value (bytes for leaks, else a count), limit and message.";
+	"Suppressions are LeakSanitizer's, and every command that reports leaks (summary,\n"
+	"leaks, top, report, diff, check, export --folded) applies the same set: lines\n"
+	"'leak:PATTERN' ('#' starts a comment); a leak is suppressed when PATTERN matches the\n"
+	"function, the module path or the source file of any frame of its stack (a frame\n"
+	"without a function: its name as 'module+0xoffset'). PATTERN matches as a substring;\n"
+	"'*' matches anything, '^' and '$' anchor it. Built in (unless\n"
+	"--no-default-suppressions): what glibc and libstdc++ keep for the life of the\n"
+	"process, which LeakSanitizer does not report either: stdio's buffers\n"
+	"(_IO_file_doallocate), threads' TLS vectors (_dl_allocate_tls), LeakSanitizer's own\n"
+	"*pthread_exit*, *_dl_map_object_deps* and *tls_get_addr*, what the constructors of\n"
+	"the libraries loaded before main keep (_dl_start_user: libstdc++'s 72,704-byte\n"
+	"exception pool; not a library dlopen'ed later, nor the program's own constructors),\n"
+	"tzset's time zone (tzset_internal, __tzfile_read), ld.so's records of a dlopen'ed\n"
+	"library (dl_open_worker_begin, _dl_map_object, _dl_new_object; its constructors are\n"
+	"judged), backtrace()'s libgcc_s (__libc_unwind_link_get), nss (its databases, modules\n"
+	"and actions; the static buffers of getpwuid and such: getXXbyYY.c, getXXent.c),\n"
+	"gconv (its configuration, cache and modules: __gconv_read_conf, __gconv_load_cache,\n"
+	"__gconv_find_shlib, __gconv_get_path), the locale (_nl_find_locale,\n"
+	"_nl_load_locale_from_archive, _nl_intern_locale_data, _nl_make_l10nflist) and\n"
+	"atexit's list (__new_exitfn). What each suppression matched is noted on stderr (not\n"
+	"with -q). --device and --space judge only that device or space (leaks, anomalies,\n"
+	"growth). --format csv or json lists every check: check, failed (0 or 1), value\n"
+	"(bytes for leaks, reachable and suppressed, else a count), limit (null: none) and\n"
+	"message; the row 'suppressed' (never failed) gives what the suppressions took out.";
 
 static int no_growth;
 static long long max_leaked;
@@ -71,6 +84,14 @@ static int take_max(struct mtan_opts *o, const char *arg)
 	return (max_leaked = parse_bytes(arg)) < 0 ? -1 : 0;
 }
 
+static long long max_reachable = -1; /* --max-reachable; -1: still reachable memory is not judged */
+
+static int take_max_reachable(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	return (max_reachable = parse_bytes(arg)) < 0 ? -1 : 0;
+}
+
 static int take_no_growth(struct mtan_opts *o, const char *arg)
 {
 	(void)o;
@@ -81,6 +102,8 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 
 static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
+	{{"max-reachable", required_argument, NULL, 260}, "  --max-reachable BYTES fail above BYTES still reachable at exit too (not judged\n"
+	 "                        by default: a cache or a global table is not a leak)", take_max_reachable},
 	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
@@ -183,6 +206,29 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 	} else if (leak_fail) {
 		printf("leaks: %s\n", msg);
 	}
+	/* still reachable memory: judged only under --max-reachable */
+	long long rb = l->kind_bytes[MTAN_REACHABLE], rn = l->kind_blocks[MTAN_REACHABLE];
+	int reach_fail = max_reachable >= 0 && rb > max_reachable;
+	if (max_reachable >= 0)
+		snprintf(msg, sizeof msg, "%s bytes in %s %s, %s --max-reachable %lld", mtan_count(a, (uint64_t)rb),
+			 mtan_count(b, (uint64_t)rn), rn == 1 ? "block" : "blocks", reach_fail ? "over" : "within",
+			 max_reachable);
+	else
+		snprintf(msg, sizeof msg, "%s bytes in %s %s, not judged (no --max-reachable)",
+			 mtan_count(a, (uint64_t)rb), mtan_count(b, (uint64_t)rn), rn == 1 ? "block" : "blocks");
+	failed += reach_fail;
+	if (r) {
+		mtan_rows_text(r, "reachable");
+		mtan_rows_int(r, reach_fail);
+		mtan_rows_int(r, rb);
+		if (max_reachable >= 0)
+			mtan_rows_int(r, max_reachable);
+		else
+			mtan_rows_null(r);
+		mtan_rows_text(r, msg);
+	} else if (reach_fail) {
+		printf("reachable: %s\n", msg);
+	}
 	for (int i = 0; i < 8 && mtan_anomaly_kinds[i]; i++) {
 		long long n = v->anomalies[i];
 		snprintf(msg, sizeof msg, "%s %s", mtan_count(a, (uint64_t)n), anomaly_what(mtan_anomaly_kinds[i], n));
@@ -231,6 +277,7 @@ int cmd_check(int argc, char **argv)
 	sqlite3 *db = NULL;
 	no_growth = 0;
 	max_leaked = 0;
+	max_reachable = -1;
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {own, mtan_supp_options, mtan_scope_options, NULL};
 	mtan_join_options(extra, 15, lists);

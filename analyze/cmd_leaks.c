@@ -1,6 +1,8 @@
 /* cmd_leaks.c: `mtan leaks`: blocks allocated and never freed before their process ended,
- * grouped by allocation site (process, device, space, stack), the most bytes first. Blocks
- * still live when their device was closed are listed apart: released, not leaked. */
+ * as memcheck judges them at exit (definitely, indirectly, possibly lost; still reachable
+ * on request; not scanned), grouped by allocation site (process, device, space, stack whose
+ * frames read the same, kind), the most bytes first, ending with valgrind's LEAK SUMMARY.
+ * Blocks still live when their device was closed are listed apart: released, not leaked. */
 #include "mtan.h"
 
 #include <inttypes.h>
@@ -9,41 +11,182 @@
 
 const char cmd_leaks_usage[] =
 	"leaks [options] TRACE|DB\n\n"
-	"Blocks never freed, grouped by allocation site (process, device, space, stack),\n"
-	"the most bytes first. --format json prints an array of sites, each with blocks,\n"
-	"bytes, pid, device (-1: host), space, frames (innermost first, every one; inlined\n"
-	"calls are frames of their own, with \"inlined\": true) and site, the index of the\n"
-	"first frame that is the program's: past the allocator, libc, the C++ runtime and\n"
-	"the recorder (else the first in the executable, else 0). Tables start each site\n"
-	"there (--all-frames: at frame 0). Blocks that were live when their device was\n"
-	"closed are not leaks: the table lists them apart. --since/--until keep the blocks\n"
-	"allocated in the window, --device and --space those of a device or space.\n"
-	"--format csv prints a row per site: bytes, blocks, pid, device, space, the function,\n"
-	"file and line of the site's frame (where the table starts), and frames (every\n"
-	"frame's name, innermost first, separated by ';').";
+	"Blocks never freed, as memcheck judges them when their process exits: definitely\n"
+	"lost (nothing points to them), indirectly lost (only lost blocks do), possibly lost\n"
+	"(only pointers into their middle do), not scanned (a process killed by a signal,\n"
+	"device memory: not judged, counted as lost), and with --reachable still reachable\n"
+	"(a global, a stack or TLS still points to them). Grouped by allocation site\n"
+	"(process, device, space, stack, kind; stacks whose frames read the same are one\n"
+	"site), the most bytes first; the table ends with the lost total and valgrind's LEAK\n"
+	"SUMMARY. --format json prints an array of sites, each with kind, blocks, bytes, pid,\n"
+	"device (-1: host), space, frames (innermost first, every one; inlined calls are\n"
+	"frames of their own, with \"inlined\": true) and site, the index of the first frame\n"
+	"that is the program's: past the allocator, libc, the C++ runtime and the recorder\n"
+	"(else the first in the executable, else 0). Tables start each site there and stop\n"
+	"before the frames below main (--all-frames: every frame). Blocks that were live when\n"
+	"their device was closed are not leaks: the table lists them apart. --since/--until\n"
+	"keep the blocks allocated in the window, --device and --space those of a device or\n"
+	"space. --format csv prints a row per site: kind, bytes, blocks, pid, device, space,\n"
+	"the function, file and line of the site's frame (where the table starts), and\n"
+	"frames (every frame's name, innermost first, separated by ';'). Leaks a suppression\n"
+	"matches are left out and counted in the summary's 'suppressed' line (on stderr with\n"
+	"csv and json); see mtan check --help for the format and the built-in list.";
 
 /* --since/--until: the blocks allocated in the window (all of them without one) */
 static struct mtan_window win;
+
+static int reachable; /* --reachable: list still reachable sites too */
+
+static int take_reachable(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	reachable = 1;
+	return 0;
+}
+
+static const struct mtan_extra own[] = {
+	{{"reachable", no_argument, NULL, 1400},
+	 "  --reachable           list the still reachable sites too (as valgrind's\n"
+	 "                        --show-leak-kinds=all)", take_reachable},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
 
 struct site {
 	long long pid, device, space, blocks, bytes;
 	int has_stack;
 	long long stack;
-	const char *space_name;
+	char *space_name, *kind; /* kind NULL: released by a device close */
+	char *key;               /* --depth: what the site's stack shows */
 };
 
-static struct site site_of(sqlite3_stmt *st)
+struct sites {
+	struct site *v;
+	size_t n;
+	long long lost; /* --depth: the lost sites before --limit (-1: not counted) */
+};
+
+static void sites_release(struct sites *l)
 {
-	struct site s;
-	s.pid = sqlite3_column_int64(st, 0);
-	s.device = sqlite3_column_int64(st, 1);
-	s.space = sqlite3_column_int64(st, 2);
-	s.space_name = (const char *)sqlite3_column_text(st, 3);
-	s.has_stack = sqlite3_column_type(st, 4) != SQLITE_NULL;
-	s.stack = sqlite3_column_int64(st, 4);
-	s.blocks = sqlite3_column_int64(st, 5);
-	s.bytes = sqlite3_column_int64(st, 6);
-	return s;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].space_name);
+		free(l->v[i].kind);
+		free(l->v[i].key);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->device != y->device)
+		return x->device < y->device ? -1 : 1;
+	if (x->space != y->space)
+		return x->space < y->space ? -1 : 1;
+	int c = strcmp(x->kind ? x->kind : "", y->kind ? y->kind : "");
+	return c ? c : strcmp(x->key, y->key);
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	if (x->bytes != y->bytes)
+		return x->bytes > y->bytes ? -1 : 1;
+	if (x->blocks != y->blocks)
+		return x->blocks > y->blocks ? -1 : 1;
+	if (x->stack != y->stack)
+		return x->stack < y->stack ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* The sites of one section of leaks.sql ("sites" or "released"), the most bytes first, at
+ * most --limit. With --depth, sites whose stacks show the same first N frames are one (the
+ * first stack of them stands for it). 0, or -1 (reported). */
+static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, struct sites *out)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int ret = -1, rc;
+	memset(out, 0, sizeof(*out));
+	out->lost = -1;
+	if (mtan_prepare(db, "leaks", section, &st))
+		goto out;
+	mtan_bind_scope(st, o, &win);
+	int i = sqlite3_bind_parameter_index(st, ":reachable");
+	if (i)
+		sqlite3_bind_int(st, i, reachable);
+	if (o->skip.depth > 0) /* the limit applies to the merged sites */
+		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct site *v = realloc(out->v, cap * sizeof(*v));
+			if (!v)
+				goto nomem;
+			out->v = v;
+		}
+		struct site *s = &out->v[out->n++];
+		memset(s, 0, sizeof(*s));
+		const char *name = (const char *)sqlite3_column_text(st, 3);
+		const char *kind = (const char *)sqlite3_column_text(st, 7);
+		s->pid = sqlite3_column_int64(st, 0);
+		s->device = sqlite3_column_int64(st, 1);
+		s->space = sqlite3_column_int64(st, 2);
+		s->has_stack = sqlite3_column_type(st, 4) != SQLITE_NULL;
+		s->stack = s->has_stack ? sqlite3_column_int64(st, 4) : -1;
+		s->blocks = sqlite3_column_int64(st, 5);
+		s->bytes = sqlite3_column_int64(st, 6);
+		if (!(s->space_name = strdup(name ? name : "")) || (kind && !(s->kind = strdup(kind))))
+			goto nomem;
+		if (o->skip.depth > 0 && !(s->key = mtan_stack_key(db, o, s->stack)))
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		mtan_sqlerr(db, "cannot read the database");
+		goto out;
+	}
+	if (o->skip.depth > 0 && out->n) {
+		qsort(out->v, out->n, sizeof(*out->v), by_key);
+		size_t k = 0;
+		for (size_t j = 0; j < out->n; j++) {
+			struct site *s = &out->v[j];
+			if (k && !by_key(&out->v[k - 1], s)) {
+				struct site *t = &out->v[k - 1];
+				t->blocks += s->blocks;
+				t->bytes += s->bytes;
+				if (s->stack >= 0 && (t->stack < 0 || s->stack < t->stack))
+					t->stack = s->stack, t->has_stack = 1;
+				free(s->space_name);
+				free(s->kind);
+				free(s->key);
+				continue;
+			}
+			out->v[k++] = *s;
+		}
+		out->n = k;
+		qsort(out->v, out->n, sizeof(*out->v), by_bytes);
+		out->lost = 0;
+		for (size_t j = 0; j < out->n; j++)
+			out->lost += out->v[j].kind && mtan_leak_kind(out->v[j].kind) != MTAN_REACHABLE;
+		if (o->limit >= 0 && out->n > (size_t)o->limit) {
+			for (size_t j = (size_t)o->limit; j < out->n; j++) {
+				free(out->v[j].space_name);
+				free(out->v[j].kind);
+				free(out->v[j].key);
+			}
+			out->n = (size_t)o->limit;
+		}
+	}
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory");
+out:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 /* The name a frame shows: its function, else module+offset, else the bare address. */
@@ -62,44 +205,33 @@ static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
 	return buf;
 }
 
-/* Prints the sites of one section of leaks.sql ("sites" or "released"). */
-static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *section, const char *verb)
+/* Prints sites for people or as JSON; verb: what the table says of released blocks. */
+static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *l, const char *verb)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc, n = 0;
-	if (mtan_prepare(db, "leaks", section, &st))
-		goto out;
-	mtan_bind_scope(st, o, &win);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct site s = site_of(st);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct site *s = &l->v[i];
 		char a[32], b[32], dev[16];
 		if (o->format == MTAN_JSON) {
-			printf("%s{\"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
-			       n ? ",\n " : "", s.blocks, s.bytes, s.pid, s.device);
-			mtan_json_str(stdout, s.space_name);
+			printf("%s{\"kind\": ", i ? ",\n " : "");
+			mtan_json_str(stdout, s->kind);
+			printf(", \"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
+			       s->blocks, s->bytes, s->pid, s->device);
+			mtan_json_str(stdout, s->space_name);
 			fputs(", ", stdout);
-			if (mtan_print_frames(db, o, s.has_stack ? s.stack : -1))
-				goto out;
+			if (mtan_print_frames(db, o, s->has_stack ? s->stack : -1))
+				return -1;
 			fputs("}", stdout);
 		} else {
-			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
-			       mtan_count(a, (uint64_t)s.bytes), mtan_count(b, (uint64_t)s.blocks),
-			       s.blocks == 1 ? "block" : "blocks", verb, s.pid, s.device == -1 ? "" : "device ",
-			       mtan_device_name(dev, s.device), s.space_name);
-			if (mtan_print_frames(db, o, s.has_stack ? s.stack : -1))
-				goto out;
+			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", i ? "\n" : "",
+				   mtan_count(a, (uint64_t)s->bytes), mtan_count(b, (uint64_t)s->blocks),
+				   s->blocks == 1 ? "block" : "blocks",
+				   s->kind ? mtan_leak_kind_words(mtan_leak_kind(s->kind)) : verb, s->pid,
+				   s->device == -1 ? "" : "device ", mtan_device_name(dev, s->device), s->space_name);
+			if (mtan_print_frames(db, o, s->has_stack ? s->stack : -1))
+				return -1;
 		}
-		n++;
 	}
-	if (rc != SQLITE_DONE)
-		goto sqlerr;
-	ret = n;
-	goto out;
-sqlerr:
-	mtan_sqlerr(db, "cannot read the database");
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return 0;
 }
 
 /* A frame that may be the site's: its name, file and line, copied. */
@@ -120,37 +252,37 @@ static int keep_pick(struct pick *p, const char *name, sqlite3_stmt *fr)
 
 /* The leak sites as CSV rows: the site's frame apart (JSON's "site": past the allocator
  * and the runtime, and past --skip-module/--skip-function), then every frame's name. */
-static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
+static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *l)
 {
 	static const struct mtan_col cols[] = {
-		{"bytes", NULL, MTAN_K_INT}, {"blocks", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
+		{"kind", NULL, MTAN_K_TEXT}, {"bytes", NULL, MTAN_K_INT}, {"blocks", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
 		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
 		{"function", NULL, MTAN_K_TEXT}, {"file", NULL, MTAN_K_TEXT}, {"line", NULL, MTAN_K_INT},
 		{"frames", NULL, MTAN_K_TEXT},
 	};
-	sqlite3_stmt *st = NULL, *fr = NULL;
+	sqlite3_stmt *fr = NULL;
 	struct mtan_rows *r = NULL;
 	struct pick picks[3]; /* the first frame not skipped, the program's first, frame 0 */
 	char *frames = NULL;
 	size_t cap = 0;
 	int ret = -1, rc;
 	memset(picks, 0, sizeof picks);
-	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "frames", "stack", &fr))
+	if (mtan_prepare(db, "frames", "stack", &fr))
 		goto out;
-	if (!(r = mtan_rows_new(cols, 9, MTAN_CSV, stdout))) {
+	if (!(r = mtan_rows_new(cols, 10, MTAN_CSV, stdout))) {
 		mtan_err("out of memory");
 		goto out;
 	}
-	mtan_bind_scope(st, o, &win);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct site s = site_of(st);
-		mtan_rows_int(r, s.bytes);
-		mtan_rows_int(r, s.blocks);
-		mtan_rows_int(r, s.pid);
-		mtan_rows_int(r, s.device);
-		mtan_rows_text(r, s.space_name);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct site *s = &l->v[i];
+		mtan_rows_text(r, s->kind);
+		mtan_rows_int(r, s->bytes);
+		mtan_rows_int(r, s->blocks);
+		mtan_rows_int(r, s->pid);
+		mtan_rows_int(r, s->device);
+		mtan_rows_text(r, s->space_name);
 		sqlite3_reset(fr);
-		sqlite3_bind_int64(fr, 1, s.has_stack ? s.stack : -1);
+		sqlite3_bind_int64(fr, 1, s->has_stack ? s->stack : -1);
 		size_t len = 0;
 		while ((rc = sqlite3_step(fr)) == SQLITE_ROW) {
 			char buf[4096];
@@ -189,14 +321,12 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		else
 			mtan_rows_int(r, site->line);
 		mtan_rows_text(r, len ? frames : NULL);
-		for (int i = 0; i < 3; i++) {
-			free(picks[i].fn);
-			free(picks[i].file);
+		for (int k = 0; k < 3; k++) {
+			free(picks[k].fn);
+			free(picks[k].file);
 		}
 		memset(picks, 0, sizeof picks);
 	}
-	if (rc != SQLITE_DONE)
-		goto sqlerr;
 	ret = mtan_rows_end(r);
 	goto out;
 sqlerr:
@@ -208,7 +338,6 @@ out:
 	}
 	mtan_rows_free(r);
 	free(frames);
-	sqlite3_finalize(st);
 	sqlite3_finalize(fr);
 	return ret;
 }
@@ -217,54 +346,60 @@ int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
 	struct mtan_extra extra[16];
-	const struct mtan_extra *lists[] = {mtan_skip_options, mtan_scope_options, mtan_window_options,
+	const struct mtan_extra *lists[] = {own, mtan_skip_options, mtan_scope_options, mtan_window_options,
 					    mtan_supp_options, NULL};
+	struct sites l = {0}, rel = {0};
+	struct mtan_leaks t;
 	sqlite3 *db = NULL;
+	reachable = 0;
 	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win) || collect(db, &o, "sites", &l) ||
+	    mtan_leak_totals(db, &o, &win, &t))
 		goto out;
-	struct mtan_leaks t;
 	if (o.format == MTAN_CSV) {
-		if (csv_sites(db, &o))
+		if (csv_sites(db, &o, &l))
 			goto out;
 	} else if (o.format == MTAN_JSON) {
 		/* the contract: the top-level value is the array of leak sites, nothing else */
 		fputs("[", stdout);
-		if (print_sites(db, &o, "sites", "leaked") < 0)
+		if (print_sites(db, &o, &l, NULL))
 			goto out;
 		fputs("]\n", stdout);
 	} else {
 		char a[32], b[32], c[32], d[32] = "";
-		int shown = print_sites(db, &o, "sites", "leaked");
-		if (shown < 0 || mtan_leak_totals(db, &o, &win, &t))
+		long long sites = l.lost >= 0 ? l.lost : t.sites;
+		long long listed = sites + (reachable ? t.kind_sites[MTAN_REACHABLE] : 0);
+		if (print_sites(db, &o, &l, NULL))
 			goto out;
-		if (shown)
+		if (l.n)
 			putchar('\n');
-		if (shown < t.sites)
-			snprintf(d, sizeof d, " (%d shown)", shown);
-		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n", mtan_count(a, (uint64_t)t.bytes),
+		if (o.skip.depth <= 0 && (long long)l.n < listed)
+			snprintf(d, sizeof d, " (%zu shown)", l.n);
+		else if (o.skip.depth > 0 && o.limit >= 0 && (long long)l.n < o.limit + 0 && 0)
+			d[0] = 0;
+		/* the lost total: what summary calls leaked and check fails on */
+		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n\n", mtan_count(a, (uint64_t)t.bytes),
 			   mtan_count(b, (uint64_t)t.blocks), t.blocks == 1 ? "block" : "blocks",
-			   mtan_count(c, (uint64_t)t.sites), t.sites == 1 ? "site" : "sites", d);
-		mtan_suppressed_line(stdout, 0, t.supp_blocks, t.supp_bytes);
+			   mtan_count(c, (uint64_t)sites), sites == 1 ? "site" : "sites", d);
+		if (mtan_leak_summary(stdout, db, &o, &win, &t))
+			goto out;
 		if (t.released) {
 			printf("\nreleased by device close (not leaks)\n\n");
-			if (print_sites(db, &o, "released", "released") < 0)
+			if (collect(db, &o, "released", &rel) || print_sites(db, &o, &rel, "released"))
 				goto out;
 		}
 	}
 	/* CSV and JSON hold the sites only: what was suppressed is said on stderr */
-	if (o.format != MTAN_TABLE && !o.quiet) {
-		if (mtan_leak_totals(db, &o, &win, &t))
-			goto out;
-		if (t.supp_blocks)
-			mtan_note("suppressed: %lld bytes in %lld blocks", t.supp_bytes, t.supp_blocks);
-	}
+	if (o.format != MTAN_TABLE && !o.quiet && t.supp_blocks)
+		mtan_note("suppressed: %lld bytes in %lld blocks", t.supp_bytes, t.supp_blocks);
 	ret = 0;
 out:
+	sites_release(&l);
+	sites_release(&rel);
 	sqlite3_close(db);
 	return ret;
 }

@@ -170,6 +170,16 @@ static int summary(struct report *r)
 	fprintf(f, "<tr><td>peak live</td><td>%s</td></tr>\n", mtan_size(a, (uint64_t)v[7]));
 	fprintf(f, "<tr><td>leaked</td><td class=%s>%s", v[4] ? "bad" : "ok", mtan_size(a, (uint64_t)v[4]));
 	fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[3]), v[3] == 1 ? "block" : "blocks");
+	struct mtan_leaks lk;
+	if (mtan_leak_totals(r->db, r->o, NULL, &lk))
+		return -1;
+	for (int k = 0; k < MTAN_NKINDS; k++) { /* valgrind's LEAK SUMMARY */
+		if (k == MTAN_NOT_SCANNED && !lk.kind_blocks[k])
+			continue;
+		fprintf(f, "<tr><td>%s</td><td>%s", mtan_leak_kind_words(k), mtan_size(a, (uint64_t)lk.kind_bytes[k]));
+		fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)lk.kind_blocks[k]),
+			lk.kind_blocks[k] == 1 ? "block" : "blocks");
+	}
 	if (v[10]) { /* what the suppressions took out: said, never dropped silently */
 		fprintf(f, "<tr><td>suppressed</td><td>%s", mtan_size(a, (uint64_t)v[11]));
 		fprintf(f, " in %s %s</td></tr>\n", mtan_count(a, (uint64_t)v[10]), v[10] == 1 ? "block" : "blocks");
@@ -621,8 +631,10 @@ static int leaks(struct report *r)
 	if (mtan_prepare(r->db, "report", "leak_sites", &st))
 		return -1;
 	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
-	fputs("<section id=leaks><h2>Leaks</h2>\n<p class=meta>Blocks never freed, by allocation site, the most "
-	      "bytes first. Greyed frames are the allocator's and the runtime's.</p>\n", f);
+	fputs("<section id=leaks><h2>Leaks</h2>\n<p class=meta>Blocks never freed and lost (as memcheck judges "
+	      "them at exit: definitely, indirectly or possibly lost, or not scanned), by allocation site, the "
+	      "most bytes first; <code>mtan leaks --reachable</code> lists the still reachable ones too. Greyed "
+	      "frames are the allocator's and the runtime's.</p>\n", f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (shown == r->limit) {
 			cut = 1;
@@ -631,9 +643,11 @@ static int leaks(struct report *r)
 		shown++;
 		char a[32], b[32], d[24];
 		long long blocks = sqlite3_column_int64(st, 4);
-		fprintf(f, "<details class=site open><summary>%s bytes in %s %s (pid %lld, %s ",
+		fprintf(f, "<details class=site open><summary>%s bytes in %s %s %s (pid %lld, %s ",
 			mtan_count(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)blocks),
-			blocks == 1 ? "block" : "blocks", sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
+			blocks == 1 ? "block" : "blocks",
+			mtan_leak_kind_words(mtan_leak_kind((const char *)sqlite3_column_text(st, 6))),
+			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
 		html(f, col_text(st, 2));
 		fputs(")</summary>\n", f);
 		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {

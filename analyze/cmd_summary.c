@@ -18,6 +18,7 @@ const char cmd_summary_usage[] =
 struct totals {
 	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
 	long long supp_blocks, supp_bytes;
+	struct mtan_leaks kinds; /* the LEAK SUMMARY */
 	long long released_blocks, released_bytes, peak, processes, threads, lost;
 	long long anomalies[8];
 	int complete;
@@ -65,6 +66,7 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 	t->leaked_bytes = l.bytes;
 	t->supp_blocks = l.supp_blocks;
 	t->supp_bytes = l.supp_bytes;
+	t->kinds = l;
 	if (row(db, o, "peak", &t->peak, 1) || row(db, o, "processes", &t->processes, 1) ||
 	    row(db, o, "threads", &t->threads, 1))
 		return -1;
@@ -136,6 +138,13 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 	       t->threads, t->complete ? "true" : "false", t->lost);
 	for (int i = 0; mtan_anomaly_kinds[i]; i++)
 		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
+	printf("}, \"leak_summary\": {");
+	static const char *const keys[] = {"definitely_lost", "indirectly_lost", "possibly_lost",
+					   "still_reachable", "not_scanned"};
+	for (int k = 0; k < MTAN_NKINDS; k++)
+		printf("\"%s\": {\"blocks\": %lld, \"bytes\": %lld}, ", keys[k], t->kinds.kind_blocks[k],
+		       t->kinds.kind_bytes[k]);
+	printf("\"suppressed\": {\"blocks\": %lld, \"bytes\": %lld}", t->supp_blocks, t->supp_bytes);
 	printf("}, \"spaces\": [");
 	for (size_t i = 0; i < n; i++) {
 		printf("%s{\"device\": %lld, \"space\": ", i ? ", " : "", s[i].device);
@@ -182,7 +191,8 @@ static int print_csv(const struct totals *t, const struct space_row *s, size_t n
 	return ret;
 }
 
-static int print_table(const struct mtan_opts *o, const struct totals *t, const struct space_row *s, size_t n)
+static int print_table(sqlite3 *db, const struct mtan_opts *o, const struct totals *t, const struct space_row *s,
+		       size_t n)
 {
 	char a[32], b[32];
 	printf("trace        %s (%s", o->input, t->complete ? "complete" : "incomplete");
@@ -205,9 +215,6 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 	printf("peak live    %s\n", mtan_size(a, (uint64_t)t->peak));
 	printf("leaked       %s in %s %s\n", mtan_size(a, (uint64_t)t->leaked_bytes),
 	       mtan_count(b, (uint64_t)t->leaked_blocks), t->leaked_blocks == 1 ? "block" : "blocks");
-	if (t->supp_blocks)
-		printf("suppressed   %s in %s %s\n", mtan_size(a, (uint64_t)t->supp_bytes),
-		       mtan_count(b, (uint64_t)t->supp_blocks), t->supp_blocks == 1 ? "block" : "blocks");
 	if (t->released_blocks)
 		printf("released     %s in %s %s by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
 		       mtan_count(b, (uint64_t)t->released_blocks), t->released_blocks == 1 ? "block" : "blocks");
@@ -219,14 +226,18 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 		if (t->anomalies[i])
 			printf("%s %s %s", any++ ? "," : "", mtan_count(a, (uint64_t)t->anomalies[i]),
 			       mtan_anomaly_kinds[i]);
-	printf("%s\n", any ? "" : " none");
+	printf("%s\n\n", any ? "" : " none");
+	if (mtan_leak_summary(stdout, db, o, NULL, &t->kinds))
+		return -1;
 	if (!n)
 		return 0;
 	static const char *const heads[] = {"device", "space", "allocs", "frees", "allocated",
 					    "peak", "leaked", "leaked blocks"};
 	struct mtan_table *tab = mtan_table_new(8, heads, "llrrrrrr");
-	if (!tab)
+	if (!tab) {
+		mtan_err("out of memory");
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char dev[16], al[32], fr[32], by[32], pk[32], lb[32], lk[32];
 		const char *cells[] = {mtan_device_name(dev, s[i].device), s[i].name,
@@ -236,6 +247,7 @@ static int print_table(const struct mtan_opts *o, const struct totals *t, const 
 				       mtan_count(lk, (uint64_t)s[i].leaked_blocks)};
 		if (mtan_table_add(tab, cells)) {
 			mtan_table_free(tab);
+			mtan_err("out of memory");
 			return -1;
 		}
 	}
@@ -266,8 +278,7 @@ int cmd_summary(int argc, char **argv)
 	else if (o.format == MTAN_CSV) {
 		if (print_csv(&t, s, n))
 			goto out;
-	} else if (print_table(&o, &t, s, n)) {
-		mtan_err("out of memory");
+	} else if (print_table(db, &o, &t, s, n)) {
 		goto out;
 	}
 	ret = 0;

@@ -44,6 +44,7 @@ struct mtan_skip {
 	const char *modules[MTAN_MAX_GLOBS];   /* globs over module paths (the file name unless a '/') */
 	const char *functions[MTAN_MAX_GLOBS]; /* globs over demangled function names */
 	int nmodules, nfunctions;
+	int depth;                             /* --depth N: stacks cut to N frames from the site, sites grouped by them; 0: whole */
 };
 
 /* The suppression set of a command that reports leaks (suppress.c): the built-in list
@@ -223,14 +224,28 @@ int mtan_suppressed(sqlite3 *db, const struct mtan_opts *o, const struct mtan_wi
 void mtan_suppressed_line(FILE *f, int indent, long long blocks, long long bytes);
 /* One note per suppression on stderr: what it matched in o's scope. 0, or -1 (reported). */
 int mtan_suppressed_notes(sqlite3 *db, const struct mtan_opts *o);
-/* The leak figures every command shows alike, in o's scope and window w (NULL: whole). */
+/* The kinds of lifetimes.leak_kind, memcheck's, in LEAK SUMMARY's order; a NULL kind
+ * (a trace without a scan) is not_scanned. Lost: every kind but still_reachable. */
+enum { MTAN_DEFINITELY, MTAN_INDIRECTLY, MTAN_POSSIBLY, MTAN_REACHABLE, MTAN_NOT_SCANNED, MTAN_NKINDS };
+/* The kind's number ("definitely_lost" ...), MTAN_NOT_SCANNED for NULL or one unknown. */
+int mtan_leak_kind(const char *kind);
+/* How people read it: "definitely lost", ..., "not scanned". */
+const char *mtan_leak_kind_words(int kind);
+/* The leak figures every command shows alike, in o's scope and window w (NULL: whole):
+ * leaks no suppression covers. blocks, bytes and sites are the lost ones (what summary,
+ * leaks, report and check call leaked); still reachable memory is counted apart. */
 struct mtan_leaks {
-	long long blocks, bytes, sites;     /* reported: no suppression covers them */
+	long long blocks, bytes, sites;     /* lost: definitely, indirectly, possibly, not scanned */
+	long long kind_blocks[MTAN_NKINDS], kind_bytes[MTAN_NKINDS], kind_sites[MTAN_NKINDS];
 	long long released;                 /* blocks released by a device close (not leaks) */
-	long long supp_blocks, supp_bytes;  /* what the suppressions took out */
+	long long supp_blocks, supp_bytes;  /* what the suppressions took out (every kind) */
 };
 /* 0, or -1 (reported). */
 int mtan_leak_totals(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_leaks *t);
+/* valgrind's LEAK SUMMARY of t: the four figures, then not scanned (which processes and
+ * why) and suppressed when not zero. 0, or -1 (reported). */
+int mtan_leak_summary(FILE *f, sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w,
+		      const struct mtan_leaks *t);
 
 /* ---- sql.c: the embedded SQL of queries/NAME.sql (build/gen/queries.c) ---- */
 /* The text of one statement: file is a queries/<file>.sql name, section the name after a
@@ -425,6 +440,9 @@ extern const struct mtan_extra mtan_skip_options[];
  * each with "inlined": true where it is) or table lines from the site on (every frame with
  * --all-frames). stack < 0: no stack. 0, or -1 (reported). */
 int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack);
+/* What a stack shows in a table (its frames from the site, to main, at most --depth): the
+ * text sites are grouped by under --depth. malloc'd (caller frees); NULL (reported). */
+char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack);
 
 /* ---- growth.c: the growth analysis (mtan growth, and the loader's growth table) ---- */
 struct mtan_growth {

@@ -104,16 +104,31 @@ static int take_function(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
-enum { OPT_ALL_FRAMES = 1100, OPT_SKIP_MODULE, OPT_SKIP_FUNCTION };
+static int take_depth(struct mtan_opts *o, const char *arg)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+	if (end == arg || *end || v < 1 || v > 100000)
+		return -1;
+	o->skip.depth = (int)v;
+	return 0;
+}
+
+enum { OPT_ALL_FRAMES = 1100, OPT_SKIP_MODULE, OPT_SKIP_FUNCTION, OPT_DEPTH };
 
 const struct mtan_extra mtan_skip_options[] = {
 	{{"all-frames", no_argument, NULL, OPT_ALL_FRAMES},
-	 "  --all-frames          tables: show every frame, the allocator's and the runtime's too", take_all},
+	 "  --all-frames          tables: show every frame, the allocator's and the runtime's,\n"
+	 "                        and those below main (_start, __libc_start_main), too", take_all},
 	{{"skip-module", required_argument, NULL, OPT_SKIP_MODULE},
 	 "  --skip-module GLOB    a site starts past frames of these modules too (a file name\n"
 	 "                        glob, or a path glob with a '/'; repeatable)", take_module},
 	{{"skip-function", required_argument, NULL, OPT_SKIP_FUNCTION},
 	 "  --skip-function GLOB  ... and past these functions (demangled; repeatable)", take_function},
+	{{"depth", required_argument, NULL, OPT_DEPTH},
+	 "  --depth N             show N frames of each stack from its site (valgrind's\n"
+	 "                        --num-callers), and make stacks whose first N read the same\n"
+	 "                        one site", take_depth},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -172,6 +187,36 @@ static const char *frame_name(char *buf, size_t size, const struct frame_row *f)
 	return buf;
 }
 
+/* The C runtime's frames that call main: a report stops before the first of them. */
+static const char *const below_main[] = {
+	"__libc_start_call_main", "__libc_start_main", "__libc_start_main_impl",
+	"__libc_start_main_alias_2", "_start", NULL,
+};
+
+static int is_below_main(const char *function)
+{
+	for (int i = 0; function && below_main[i]; i++)
+		if (!strcmp(function, below_main[i]))
+			return 1;
+	return 0;
+}
+
+/* The frames a report shows of n: [*from, *to): from the site (frame 0 with --all-frames)
+ * to the first frame below main (the end with --all-frames), at most --depth of them. */
+static void shown_range(const struct mtan_skip *skip, const struct frame_row *fr, int n, int site,
+			int *from, int *to)
+{
+	*from = skip->all ? 0 : site;
+	*to = n;
+	for (int i = *from; !skip->all && i < n; i++)
+		if (is_below_main(fr[i].function)) {
+			*to = i;
+			break;
+		}
+	if (skip->depth > 0 && *to - *from > skip->depth)
+		*to = *from + skip->depth;
+}
+
 static void json_frames(const struct frame_row *fr, int n, int site)
 {
 	char buf[4096];
@@ -219,11 +264,11 @@ static void put_frame(const char *head, const char *name, const char *where, con
 	free(line);
 }
 
-static void table_frames(const struct frame_row *fr, int n, int from)
+static void table_frames(const struct frame_row *fr, int from, int to)
 {
 	char buf[4096], head[32], where[4096], module[1024];
 	size_t width = mtan_cut_width(stdout);
-	for (int i = from; i < n; i++) {
+	for (int i = from; i < to; i++) {
 		const struct frame_row *f = &fr[i];
 		snprintf(head, sizeof head, "    #%lld ", f->level);
 		int k = snprintf(where, sizeof where, "%s", f->inlined ? " (inlined)" : "");
@@ -237,7 +282,10 @@ static void table_frames(const struct frame_row *fr, int n, int from)
 	}
 }
 
-int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack)
+/* A stack's frames (none when stack < 0), with their MTAN_FRAME_* flags; the caller
+ * frees both arrays and the rows' strings (free_rows). 0, or -1 (reported). */
+static int read_stack(sqlite3 *db, const struct mtan_opts *o, long long stack, struct frame_row **out,
+		      unsigned char **out_flags, int *out_n)
 {
 	sqlite3_stmt *st = NULL;
 	struct frame_row *fr = NULL;
@@ -269,18 +317,20 @@ int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack)
 			goto out;
 		}
 	}
-	int site = mtan_site_of(flags, n);
-	if (o->format == MTAN_JSON)
-		json_frames(fr, n, site);
-	else if (stack < 0)
-		printf("    (no stack recorded)\n");
-	else
-		table_frames(fr, n, o->skip.all ? 0 : site);
 	ret = 0;
 	goto out;
 nomem:
 	mtan_err("out of memory");
 out:
+	sqlite3_finalize(st);
+	*out = fr;
+	*out_flags = flags;
+	*out_n = n;
+	return ret;
+}
+
+static void free_rows(struct frame_row *fr, unsigned char *flags, int n)
+{
 	for (int i = 0; i < n; i++) {
 		free(fr[i].function);
 		free(fr[i].file);
@@ -288,6 +338,55 @@ out:
 	}
 	free(fr);
 	free(flags);
-	sqlite3_finalize(st);
-	return ret;
+}
+
+int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack)
+{
+	struct frame_row *fr;
+	unsigned char *flags;
+	int n, from, to;
+	if (read_stack(db, o, stack, &fr, &flags, &n)) {
+		free_rows(fr, flags, n);
+		return -1;
+	}
+	int site = mtan_site_of(flags, n);
+	shown_range(&o->skip, fr, n, site, &from, &to);
+	if (o->format == MTAN_JSON) /* every frame up to --depth from the site, for programs */
+		json_frames(fr, o->skip.depth > 0 && site + o->skip.depth < n ? site + o->skip.depth : n, site);
+	else if (stack < 0)
+		printf("    (no stack recorded)\n");
+	else
+		table_frames(fr, from, to);
+	free_rows(fr, flags, n);
+	return 0;
+}
+
+char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack)
+{
+	struct frame_row *fr;
+	unsigned char *flags;
+	int n, from, to;
+	char *key = NULL, buf[4096];
+	size_t len = 0;
+	if (read_stack(db, o, stack, &fr, &flags, &n)) {
+		free_rows(fr, flags, n);
+		return NULL;
+	}
+	shown_range(&o->skip, fr, n, mtan_site_of(flags, n), &from, &to);
+	FILE *m = open_memstream(&key, &len);
+	if (m) {
+		fputs(stack < 0 ? "\036none" : "\036", m);
+		for (int i = from; i < to; i++)
+			fprintf(m, "%s\037%s\037%lld\037%s\037%d\036", frame_name(buf, sizeof buf, &fr[i]),
+				fr[i].file ? fr[i].file : "", fr[i].has_line ? fr[i].line : -1,
+				fr[i].module ? fr[i].module : "", fr[i].inlined);
+		if (fclose(m)) {
+			free(key);
+			key = NULL;
+		}
+	}
+	if (!key)
+		mtan_err("out of memory");
+	free_rows(fr, flags, n);
+	return key;
 }

@@ -351,23 +351,125 @@ int mtan_suppressed_notes(sqlite3 *db, const struct mtan_opts *o)
 
 /* ------------------------------------------------------------------ the figures */
 
+/* lifetimes.leak_kind's values, in MTAN_DEFINITELY's order */
+static const char *const kind_names[] = {
+	"definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable", "not_scanned", NULL,
+};
+
+int mtan_leak_kind(const char *kind)
+{
+	for (int i = 0; kind && kind_names[i]; i++)
+		if (!strcmp(kind, kind_names[i]))
+			return i;
+	return MTAN_NOT_SCANNED;
+}
+
+const char *mtan_leak_kind_words(int kind)
+{
+	static const char *const words[] = {"definitely lost", "indirectly lost", "possibly lost",
+					    "still reachable", "not scanned"};
+	return kind >= 0 && kind < MTAN_NKINDS ? words[kind] : words[MTAN_NOT_SCANNED];
+}
+
+static const struct mtan_window whole_window = {0, INT64_MAX, 0, INT64_MAX, 0, 0};
+
 int mtan_leak_totals(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_leaks *t)
 {
-	static const struct mtan_window whole = {0, INT64_MAX, 0, INT64_MAX, 0, 0};
 	sqlite3_stmt *st;
+	int rc;
 	memset(t, 0, sizeof(*t));
+	if (!w)
+		w = &whole_window;
 	if (mtan_prepare(db, "leaks", "totals", &st))
 		return -1;
-	mtan_bind_scope(st, o, w ? w : &whole);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		t->blocks = sqlite3_column_int64(st, 0);
-		t->bytes = sqlite3_column_int64(st, 1);
-		t->sites = sqlite3_column_int64(st, 2);
-		t->released = sqlite3_column_int64(st, 3);
+	mtan_bind_scope(st, o, w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = mtan_leak_kind((const char *)sqlite3_column_text(st, 0));
+		t->kind_blocks[k] += sqlite3_column_int64(st, 1);
+		t->kind_bytes[k] += sqlite3_column_int64(st, 2);
+		t->kind_sites[k] += sqlite3_column_int64(st, 3);
+		if (k != MTAN_REACHABLE) {
+			t->blocks += sqlite3_column_int64(st, 1);
+			t->bytes += sqlite3_column_int64(st, 2);
+			t->sites += sqlite3_column_int64(st, 3);
+		}
 	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	if (mtan_prepare(db, "leaks", "released_blocks", &st))
+		return -1;
+	mtan_bind_scope(st, o, w);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		t->released = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return mtan_sqlerr(db, "cannot read the database");
 	return mtan_suppressed(db, o, w, &t->supp_blocks, &t->supp_bytes);
+}
+
+/* Why the not-scanned leaks were not judged, e.g. "pid 12 killed by SIGKILL; device
+ * memory", into buf. 0, or -1 (reported). */
+static int not_scanned_why(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, char *buf,
+			   size_t size)
+{
+	sqlite3_stmt *st;
+	int rc, device = 0;
+	size_t len = 0;
+	buf[0] = 0;
+	if (mtan_prepare(db, "leaks", "not_scanned", &st))
+		return -1;
+	mtan_bind_scope(st, o, w);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && len + 80 < size) {
+		long long pid = sqlite3_column_int64(st, 0);
+		const char *why = (const char *)sqlite3_column_text(st, 1);
+		int sig = sqlite3_column_int(st, 2);
+		if (!why)
+			continue;
+		if (!strcmp(why, "device")) {
+			device = 1;
+			continue;
+		}
+		const char *abbrev = !strcmp(why, "signal") ? sigabbrev_np(sig) : NULL;
+		len += (size_t)snprintf(buf + len, size - len, "%spid %lld ", len ? "; " : "", pid);
+		if (abbrev)
+			len += (size_t)snprintf(buf + len, size - len, "killed by SIG%s", abbrev);
+		else if (!strcmp(why, "signal"))
+			len += (size_t)snprintf(buf + len, size - len, "killed by signal %d", sig);
+		else
+			len += (size_t)snprintf(buf + len, size - len, "%s",
+						!strcmp(why, "after_scan") ? "allocated while its scan ran"
+						: !strcmp(why, "off") ? "not scanned (mtrec --no-scan)"
+						: "has no scan in the trace");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return mtan_sqlerr(db, "cannot read the database");
+	if (device && len + 40 < size)
+		snprintf(buf + len, size - len, "%sdevice memory", len ? "; " : "");
+	return 0;
+}
+
+int mtan_leak_summary(FILE *f, sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w,
+		      const struct mtan_leaks *t)
+{
+	char a[32], b[32], why[512];
+	if (!w)
+		w = &whole_window;
+	fprintf(f, "LEAK SUMMARY:\n");
+	for (int k = 0; k < MTAN_NKINDS; k++) {
+		if (k == MTAN_NOT_SCANNED && !t->kind_blocks[k])
+			continue;
+		fprintf(f, "   %15s: %s bytes in %s blocks", mtan_leak_kind_words(k),
+			mtan_count(a, (uint64_t)t->kind_bytes[k]), mtan_count(b, (uint64_t)t->kind_blocks[k]));
+		if (k == MTAN_NOT_SCANNED) {
+			if (not_scanned_why(db, o, w, why, sizeof why))
+				return -1;
+			if (why[0])
+				fprintf(f, " (%s)", why);
+		}
+		fputc('\n', f);
+	}
+	mtan_suppressed_line(f, 8, t->supp_blocks, t->supp_bytes);
+	return 0;
 }

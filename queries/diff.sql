@@ -4,7 +4,7 @@
 -- (the leaks no suppression covers: reported_leaks, suppress.sql)
 SELECT l.device, coalesce(s.name, 'space ' || l.space), st.canonical, count(*), sum(l.size),
 	coalesce(st.site, 0)
-FROM reported_leaks l
+FROM lost_leaks l
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 LEFT JOIN stacks st ON st.id = l.alloc_stack
 WHERE :pid IS NULL OR l.pid = :pid

@@ -1,7 +1,7 @@
 -- flame.sql: bytes per allocation stack, for folded stacks (`mtan export --folded`) and the
 -- report's flame graphs. :pid NULL: every process. Each query: stack (NULL: none), bytes.
 -- name: leaked
-SELECT alloc_stack, sum(size) FROM reported_leaks WHERE :pid IS NULL OR pid = :pid GROUP BY alloc_stack;
+SELECT alloc_stack, sum(size) FROM lost_leaks WHERE :pid IS NULL OR pid = :pid GROUP BY alloc_stack;
 -- name: allocated
 SELECT alloc_stack, sum(size) FROM lifetimes
 WHERE inherited = 0 AND (:pid IS NULL OR pid = :pid) GROUP BY alloc_stack;

@@ -4,32 +4,57 @@
 -- partial index lifetimes_leaks holds them all). Leaks a suppression covers are left out
 -- (reported_leaks, suppress.sql); totals counts them apart.
 -- name: sites
+-- the lost kinds; still_reachable too when :reachable is 1
 SELECT l.pid, l.device, l.space, coalesce(s.name, 'space ' || l.space), k.canonical AS stack,
-	count(*) AS blocks, sum(l.size) AS bytes
+	count(*) AS blocks, sum(l.size) AS bytes, coalesce(l.leak_kind, 'not_scanned') AS kind
 FROM reported_leaks l
 LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
 	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
-GROUP BY l.pid, l.device, l.space, k.canonical
-ORDER BY bytes DESC, blocks DESC, stack, l.pid, l.device, l.space
+	AND (:reachable OR coalesce(l.leak_kind, 'not_scanned') != 'still_reachable')
+GROUP BY l.pid, l.device, l.space, k.canonical, kind
+ORDER BY bytes DESC, blocks DESC, stack, l.pid, l.device, l.space, kind
 LIMIT :limit;
 -- name: totals
--- blocks, bytes, sites of the leaks reported; blocks released by a device close
-SELECT count(*), coalesce(sum(l.size), 0),
-	count(DISTINCT l.pid || ',' || l.device || ',' || l.space || ',' || coalesce(k.canonical, '')),
-	(SELECT count(*) FROM device_released r
-		LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
-		WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
-			AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until)
+-- the leaks reported per kind (a NULL kind, a trace of an older mtan: not_scanned): kind,
+-- blocks, bytes, sites
+SELECT coalesce(l.leak_kind, 'not_scanned') AS kind, count(*), coalesce(sum(l.size), 0),
+	count(DISTINCT l.pid || ',' || l.device || ',' || l.space || ',' || coalesce(k.canonical, ''))
 FROM reported_leaks l
 LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
-	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until;
+	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
+GROUP BY kind;
+-- name: released_blocks
+SELECT count(*) FROM device_released r
+LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
+WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until;
+-- name: not_scanned
+-- why the not_scanned leaks were not judged, per process: pid, why ('device': device or
+-- client-API memory, not the process's; 'after_scan': allocated while its scan ran;
+-- 'signal': killed by exit_signal; 'off': mtrec --no-scan; 'none': no scan in the trace),
+-- the signal, blocks, bytes
+SELECT l.pid,
+	CASE WHEN l.device != -1 OR l.space != 0 THEN 'device'
+		WHEN p.scanned = 1 THEN 'after_scan'
+		WHEN p.exit_signal IS NOT NULL THEN 'signal'
+		WHEN (SELECT value FROM meta WHERE key = 'scan') = 'off' THEN 'off'
+		ELSE 'none' END AS why,
+	max(p.exit_signal), count(*), sum(l.size)
+FROM reported_leaks l
+LEFT JOIN (SELECT pid, max(scanned) AS scanned, max(exit_signal) AS exit_signal FROM processes GROUP BY pid) p
+	ON p.pid = l.pid
+LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+WHERE coalesce(l.leak_kind, 'not_scanned') = 'not_scanned'
+	AND (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
+GROUP BY l.pid, why ORDER BY why = 'device', l.pid;
 -- name: released
 SELECT r.pid, r.device, r.space, coalesce(s.name, 'space ' || r.space), k.canonical AS stack,
-	count(*) AS blocks, sum(r.size) AS bytes
+	count(*) AS blocks, sum(r.size) AS bytes, NULL AS kind
 FROM device_released r
 LEFT JOIN stacks k ON k.id = r.alloc_stack
 LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space

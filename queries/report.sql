@@ -2,9 +2,9 @@
 -- process: totals, each device and space with its series of live bytes, marks, leak sites,
 -- anomalies, growth, fragmentation, races and the top allocation sites.
 -- name: totals
--- leaked: the leaks no suppression covers (reported_leaks); then those suppressed
+-- leaked: the lost leaks no suppression covers (lost_leaks); then those suppressed
 SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_allocated), 0),
-	(SELECT count(*) FROM reported_leaks), (SELECT coalesce(sum(size), 0) FROM reported_leaks),
+	(SELECT count(*) FROM lost_leaks), (SELECT coalesce(sum(size), 0) FROM lost_leaks),
 	coalesce(sum(released_blocks), 0), coalesce(sum(released_bytes), 0),
 	(SELECT coalesce(max(peak_bytes), 0) FROM peaks WHERE pid IS NULL AND device IS NULL AND space IS NULL),
 	(SELECT count(DISTINCT pid) FROM (SELECT pid FROM processes UNION SELECT pid FROM threads)),
@@ -14,9 +14,9 @@ FROM space_stats;
 -- name: spaces
 SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
 	coalesce(max(p.peak_bytes), 0),
-	(SELECT count(*) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+	(SELECT count(*) FROM lost_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
 		WHERE x.device = s.device AND x.name = s.name),
-	(SELECT coalesce(sum(l.size), 0) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+	(SELECT coalesce(sum(l.size), 0) FROM lost_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
 		WHERE x.device = s.device AND x.name = s.name),
 	sum(s.released_blocks), sum(s.released_bytes),
 	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device)
@@ -58,11 +58,11 @@ FROM bucketed GROUP BY b ORDER BY b;
 SELECT seq, time_ns, pid, label FROM marks ORDER BY seq;
 -- name: leak_sites
 SELECT l.pid, l.device, coalesce(s.name, 'space ' || l.space), k.canonical AS stack, count(*) AS blocks,
-	sum(l.size) AS bytes
-FROM reported_leaks l
+	sum(l.size) AS bytes, coalesce(l.leak_kind, 'not_scanned') AS kind
+FROM lost_leaks l
 LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-GROUP BY l.pid, l.device, l.space, k.canonical
+GROUP BY l.pid, l.device, l.space, k.canonical, kind
 ORDER BY bytes DESC, blocks DESC, stack
 LIMIT :limit;
 -- name: released
@@ -97,7 +97,7 @@ LIMIT :limit;
 -- name: top
 SELECT a.pid, a.device, coalesce(s.name, 'space ' || a.space), a.stack, a.allocs, a.bytes,
 	a.temporaries,
-	(SELECT coalesce(sum(l.size), 0) FROM reported_leaks l JOIN stacks k ON k.id = l.alloc_stack
+	(SELECT coalesce(sum(l.size), 0) FROM lost_leaks l JOIN stacks k ON k.id = l.alloc_stack
 		WHERE l.pid = a.pid AND l.device = a.device AND l.space = a.space AND k.canonical = a.stack)
 FROM alloc_sites a
 LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.device AND s.space = a.space

@@ -52,12 +52,12 @@ WHERE (:pid IS NULL OR a.pid = :pid) AND (:device IS NULL OR a.device = :device)
 	AND (:space IS NULL OR s.name = :space)
 GROUP BY a.kind ORDER BY a.kind;
 -- name: spaces
--- leaked: the leaks no suppression covers (reported_leaks), as leaks and check count them
+-- leaked: the lost leaks no suppression covers (lost_leaks), as leaks and check count them
 SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
 	coalesce(max(p.peak_bytes), 0),
-	(SELECT count(*) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+	(SELECT count(*) FROM lost_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
 		WHERE x.device = s.device AND x.name = s.name AND (:pid IS NULL OR l.pid = :pid)),
-	(SELECT coalesce(sum(l.size), 0) FROM reported_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
+	(SELECT coalesce(sum(l.size), 0) FROM lost_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
 		WHERE x.device = s.device AND x.name = s.name AND (:pid IS NULL OR l.pid = :pid)),
 	sum(s.released_blocks), sum(s.released_bytes)
 FROM space_stats s

@@ -1,8 +1,9 @@
 -- suppress.sql: one command's suppression set (analyze/suppress.c) as SQL sees it. The
 -- stacks of leaks that a suppression covers go to the connection's temporary table
 -- `suppressed` (the database may be read-only, and each command has its own set);
--- `reported_leaks` are the leaks no suppression covers: what summary, leaks, top, report,
--- diff, check and export --folded count. :pid, :device, :space, :since, :until as elsewhere.
+-- `reported_leaks` are the leaks no suppression covers, `lost_leaks` those of them that are
+-- lost (not still reachable): what summary, leaks, top, report, diff, check and export
+-- --folded count as leaked. :pid, :device, :space, :since, :until as elsewhere.
 -- name: create
 CREATE TEMP TABLE IF NOT EXISTS suppressed (
 	stack INTEGER PRIMARY KEY,     -- stacks.id of leaks the suppression covers
@@ -10,6 +11,10 @@ CREATE TEMP TABLE IF NOT EXISTS suppressed (
 	source TEXT);                  -- the file it came from; NULL: built in
 CREATE TEMP VIEW IF NOT EXISTS reported_leaks AS
 	SELECT * FROM leaks WHERE alloc_stack IS NULL OR alloc_stack NOT IN (SELECT stack FROM suppressed);
+-- lost: what summary, leaks, top, report, diff, check and export call leaked (every kind
+-- but still_reachable; a NULL kind, from a trace without a scan, is not_scanned)
+CREATE TEMP VIEW IF NOT EXISTS lost_leaks AS
+	SELECT * FROM reported_leaks WHERE coalesce(leak_kind, 'not_scanned') != 'still_reachable';
 CREATE TEMP VIEW IF NOT EXISTS suppressed_leaks AS
 	SELECT l.*, s.pattern, s.source FROM leaks l JOIN suppressed s ON s.stack = l.alloc_stack;
 -- name: stacks

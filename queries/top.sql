@@ -2,7 +2,7 @@
 -- by bytes, by count and by short-lived temporaries (freed within :temporary_ns). The view
 -- alloc_sites (schema.sql) counts the same over the whole trace, temporaries within 1 ms.
 -- A site's stack is the canonical one (stacks that read the same are one site); leaked:
--- never freed and no suppression covers it (reported_leaks, suppress.sql).
+-- never freed and no suppression covers it (lost_leaks, suppress.sql).
 -- name: allocations
 SELECT l.pid, l.device, l.space, k.canonical, l.size,
 	l.end_reason = 'free' AND l.end_ns - l.alloc_ns < :temporary_ns AS temporary
@@ -22,7 +22,7 @@ WHERE (:pid IS NULL OR s.pid = :pid) AND (:device IS NULL OR s.device = :device)
 -- the leaks allocated in the window that summary and leaks count, per site: pid, device,
 -- space, stack, blocks, bytes
 SELECT l.pid, l.device, l.space, k.canonical, count(*), sum(l.size)
-FROM reported_leaks l LEFT JOIN stacks k ON k.id = l.alloc_stack
+FROM lost_leaks l LEFT JOIN stacks k ON k.id = l.alloc_stack
 WHERE l.alloc_seq BETWEEN :since AND :until
 	AND (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
 	AND (:space IS NULL OR (l.pid, l.device, l.space) IN (SELECT pid, device, space FROM space_stats WHERE name = :space))

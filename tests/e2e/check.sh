@@ -13,9 +13,13 @@ check_eq "clean: the built-in suppression is noted" "$(cat "$ERR")" \
 	"mtan: note: suppressed by 'leak:_IO_file_doallocate' (built in): 4,096 bytes in 1 block at 1 site"
 check_rc "clean -q: exit 0" 0 "$MTAN" check -q clean.zst
 check_eq "clean -q: nothing on stderr" "$(cat "$ERR")" ""
-check_rc "clean --no-default-suppressions: exit 1" 1 "$MTAN" check clean.zst --no-default-suppressions
-check_eq "clean --no-default-suppressions: stdio's buffer counts" "$(cat "$OUT")" \
-	"leaks: 4,096 bytes in 1 block at 1 site, over --max-leaked 0"
+# without the suppressions the buffer is still reachable (FILE points to it): not lost,
+# judged by --max-reachable only
+check_rc "clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check clean.zst --no-default-suppressions
+check_rc "clean --no-default-suppressions --max-reachable 4K: exit 0" 0 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4K
+check_rc "clean --no-default-suppressions --max-reachable 4095: exit 1" 1 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4095
+check_eq "clean --no-default-suppressions --max-reachable 4095: stdio's buffer counts" "$(cat "$OUT")" \
+	"reachable: 4,096 bytes in 1 block, over --max-reachable 4095"
 
 # ---- C++: libstdc++'s emergency exception pool (allocated by its constructor before main,
 # kept for the whole process) is built in; the program's own leaks are judged
@@ -45,15 +49,19 @@ g++ -O1 -o cxxclean cxxclean.cpp
 check_rc "C++ clean: exit 0" 0 "$MTAN" check cxxclean.zst
 check_eq "C++ clean: the exception pool's suppression is noted" "$(grep _dl_start_user "$ERR")" \
 	"mtan: note: suppressed by 'leak:_dl_start_user' (built in): 72,704 bytes in 1 block at 1 site"
-check_rc "C++ clean --no-default-suppressions: exit 1" 1 "$MTAN" check -q cxxclean.zst --no-default-suppressions
-check_eq "C++ clean --no-default-suppressions: the pool counts" "$(cat "$OUT")" \
-	"leaks: 72,704 bytes in 1 block at 1 site, over --max-leaked 0"
+check_rc "C++ clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check -q cxxclean.zst --no-default-suppressions
+check_rc "C++ clean --no-default-suppressions --max-reachable 0: exit 1" 1 "$MTAN" check -q cxxclean.zst --no-default-suppressions --max-reachable 0
+check_match "C++ clean --no-default-suppressions --max-reachable 0: the pool counts" \
+	"^reachable: [0-9,]+ bytes in [0-9]+ blocks?, over --max-reachable 0$" "$(cat "$OUT")"
+"$MTAN" leaks -q cxxclean.zst --no-default-suppressions --reachable --format json >pool.json
+check_eq "C++ clean: the 72,704-byte pool is still reachable" \
+	"$(json_get pool.json '[[s["kind"], s["bytes"]] for s in d if s["bytes"] == 72704]')" '[["still_reachable", 72704]]'
 "$MTREC" -q -o cxxleak.zst "$SAMPLES/cxxleak" >/dev/null
 check_rc "cxxleak: exit 1" 1 "$MTAN" check -q cxxleak.zst
 check_eq "cxxleak: only its planted leaks (4 x 64 and 2 x 40 bytes)" "$(cat "$OUT")" \
 	"leaks: 336 bytes in 6 blocks at 2 sites, over --max-leaked 0"
-# a library's constructor keeping a block: built in when the library is loaded before
-# main; judged when it is dlopen'ed
+# a library's constructor keeping a block: suppressed (built in) when the library is loaded
+# before main; judged when it is dlopen'ed: kept in a global, still reachable
 cat >keeper.c <<'C'
 #include <stdlib.h>
 void *kept;
@@ -69,13 +77,13 @@ gcc -o opener loads.c -ldl
 "$MTREC" -q -o linked.zst ./linked
 check_rc "a linked library's constructor block: exit 0" 0 "$MTAN" check -q linked.zst
 "$MTREC" -q -o opener.zst ./opener "$PWD/libkeeper.so"
-check_rc "a dlopen'ed library's constructor block: exit 1" 1 "$MTAN" check -q opener.zst --format json
-# (ld.so's own blocks for the library count too: the program never dlcloses it)
-leaked=$(json_get "$OUT" '[c["value"] for c in d if c["check"] == "leaks"][0]')
+check_rc "a dlopen'ed library's constructor block in a global: still reachable, exit 0" 0 "$MTAN" check -q opener.zst
+check_rc "... with --max-reachable 0: exit 1" 1 "$MTAN" check -q opener.zst --format json --max-reachable 0
+reach=$(json_get "$OUT" '[c["value"] for c in d if c["check"] == "reachable"][0]')
 printf 'leak:keep\n' >keep.supp
-"$MTAN" check -q opener.zst --format json --suppressions keep.supp >keep.json
+"$MTAN" check -q opener.zst --format json --max-reachable 0 --suppressions keep.supp >keep.json
 check_eq "... the block counts (777 bytes fewer when suppressed by name)" \
-	"$((leaked - $(json_get keep.json '[c["value"] for c in d if c["check"] == "leaks"][0]')))" 777
+	"$((reach - $(json_get keep.json '[c["value"] for c in d if c["check"] == "reachable"][0]')))" 777
 
 # ---- the leaky program fails, with its planted leaks exactly
 check_rc "leaky: exit 1" 1 "$MTAN" check -q leaky.zst
@@ -130,7 +138,7 @@ double_free: 1 second free of a block"
 check_rc "check --format json" 1 "$MTAN" check -q basic.zst --format json
 check_eq "json: every check, failed or not" \
 	"$(json_get "$OUT" '[[c["check"], c["failed"], c["value"], c["limit"]] for c in d]')" \
-	'[["leaks", 1, 2330, 0], ["suppressed", 0, 0, null], ["unmatched_free", 1, 1, 0], ["double_free", 1, 1, 0], ["alloc_over_live", 0, 0, 0], ["reuse_race", 0, 0, 0], ["growth", 1, 1, 0]]'
+	'[["leaks", 1, 2330, 0], ["suppressed", 0, 0, null], ["reachable", 0, 0, null], ["unmatched_free", 1, 1, 0], ["double_free", 1, 1, 0], ["alloc_over_live", 0, 0, 0], ["reuse_race", 0, 0, 0], ["growth", 1, 1, 0]]'
 check_rc "check --format csv" 1 "$MTAN" check -q basic.zst --format csv
 check_eq "csv: a head and a row per check" "$(head -2 "$OUT")" \
 	'"check","failed","value","limit","message"

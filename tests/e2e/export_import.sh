@@ -153,12 +153,15 @@ check_eq "report -o FIFO: still a FIFO" "$(test -p fifo && echo fifo)" fifo
 
 # ---- round trips keep the counts: leaky (heap) and racyalloc (a device, threads, races)
 "$MTREC" -q -o racy.zst "$SAMPLES/racyalloc" >/dev/null
-numbers='[d[k] for k in ("allocs", "frees", "bytes_allocated", "bytes_freed", "peak_bytes", "leaked_blocks", "leaked_bytes", "threads", "anomalies")] + [[s["device"], s["space"], s["allocs"], s["leaked_bytes"], s["peak_bytes"]] for s in d["spaces"]]'
+# (a trace written by import has no exit scan: its blocks never freed are all not_scanned,
+# which the original may call still reachable; so the round trip keeps the blocks never
+# freed, every kind together, and no suppression takes any out)
+numbers='[d[k] for k in ("allocs", "frees", "bytes_allocated", "bytes_freed", "peak_bytes", "threads", "anomalies")] + [sum(v["blocks"] for v in d["leak_summary"].values()), sum(v["bytes"] for v in d["leak_summary"].values())] + [[s["device"], s["space"], s["allocs"], s["peak_bytes"]] for s in d["spaces"]]'
 for t in leaky racy; do
 	"$MTAN" export $t.zst --what events -o $t.csv
 	check_rc "$t: export then import" 0 "$MTAN" import -q $t.csv -o $t.back.zst
-	"$MTAN" summary $t.zst --format json >a.json
-	"$MTAN" summary $t.back.zst --format json >b.json
+	"$MTAN" summary $t.zst --format json --no-default-suppressions >a.json
+	"$MTAN" summary $t.back.zst --format json --no-default-suppressions >b.json
 	check_eq "$t: the round trip keeps every count" "$(json_get b.json "$numbers")" "$(json_get a.json "$numbers")"
 done
 check_eq "racy: the races are still there" "$(json_get b.json 'd["anomalies"]["reuse_race"]')" 10

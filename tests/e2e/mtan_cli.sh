@@ -74,7 +74,7 @@ check_eq "leaks --pid 200: the child's own leak only" "$(json_get "$OUT" '[[s["p
 
 # ---- leaks table
 check_rc "leaks (table)" 0 "$MTAN" leaks run.zst
-check_match "table: a site's heading" "^2,000 bytes in 1 block leaked \(pid 100, host heap\)$" "$(cat "$OUT")"
+check_match "table: a site's heading" "^2,000 bytes in 1 block not scanned \(pid 100, host heap\)$" "$(cat "$OUT")"
 check_match "table: frames with file and line" "^    #0 site_alpha \(mktrace\.c:[0-9]+\) in mktrace$" "$(cat "$OUT")"
 check_match "table: totals" "^leaked: 2,330 bytes in 4 blocks at 3 sites$" "$(cat "$OUT")"
 check_match "table: device-released blocks apart" "^released by device close" "$(cat "$OUT")"
