@@ -14,7 +14,9 @@ const char cmd_diff_usage[] =
 	"without one: module+0xoffset), so the same code matches whatever addresses it had.\n"
 	"Each site is new (leaks only AFTER), fixed (only BEFORE), grown, shrunk or unchanged;\n"
 	"new and fixed sites come first, then the biggest changes. The table shows each site\n"
-	"from its first frame past the allocator and runtime, callers after '<'. --pid applies\n"
+	"from its first frame past the allocator and runtime to main, callers after '<'.\n"
+	"Leaks are the lost ones (not still reachable) that no suppression matches, as in\n"
+	"leaks; the same suppressions apply to both traces. --pid applies\n"
 	"to both traces. --format csv: status, device, space, bytes_before, bytes_after,\n"
 	"blocks_before, blocks_after, site, frames (every frame, innermost first, ';'\n"
 	"between); --format json: an array of objects with status, device, space, before and\n"
@@ -214,15 +216,16 @@ static int merge(struct dsites *a, struct dsites *b, struct dsites *out)
 	return 0;
 }
 
-/* names[from..n) joined with sep, malloc'd ("" for none). */
-static char *joined(const struct dsite *s, int from, const char *sep)
+/* names[from..n) joined with sep, malloc'd ("" for none); below_main: stop before the
+ * frames that call main, as the reports of leaks do. */
+static char *joined(const struct dsite *s, int from, const char *sep, int below_main)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
 	if (!m)
 		return NULL;
-	for (int i = from; i < s->n; i++)
+	for (int i = from; i < s->n && (below_main || !mtan_below_main(s->names[i])); i++)
 		fprintf(m, "%s%s", i > from ? sep : "", s->names[i]);
 	if (fclose(m)) {
 		free(text);
@@ -272,8 +275,8 @@ static int print_rows(const struct dsites *d, const struct mtan_opts *o)
 		goto nomem;
 	for (size_t i = 0; i < d->n && (o->limit < 0 || (long long)i < o->limit); i++) {
 		const struct dsite *s = &d->v[i];
-		char *site = joined(s, s->site < s->n ? s->site : 0, csv ? ";" : " < ");
-		char *frames = csv ? joined(s, 0, ";") : NULL;
+		char *site = joined(s, s->site < s->n ? s->site : 0, csv ? ";" : " < ", csv);
+		char *frames = csv ? joined(s, 0, ";", 1) : NULL;
 		if (!site || (csv && !frames)) {
 			free(site);
 			free(frames);

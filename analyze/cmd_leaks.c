@@ -47,8 +47,8 @@ static int take_reachable(struct mtan_opts *o, const char *arg)
 
 static const struct mtan_extra own[] = {
 	{{"reachable", no_argument, NULL, 1400},
-	 "  --reachable           list the still reachable sites too (as valgrind's\n"
-	 "                        --show-leak-kinds=all)", take_reachable},
+	 "  --reachable           list the still reachable sites too (all the kinds, as\n"
+	 "                        valgrind shows them with show-leak-kinds=all)", take_reachable},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -63,7 +63,7 @@ struct site {
 struct sites {
 	struct site *v;
 	size_t n;
-	long long lost; /* --depth: the lost sites before --limit (-1: not counted) */
+	long long lost, all; /* --depth: the lost sites and all sites before --limit (-1: not counted) */
 };
 
 static void sites_release(struct sites *l)
@@ -111,7 +111,7 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 	size_t cap = 0;
 	int ret = -1, rc;
 	memset(out, 0, sizeof(*out));
-	out->lost = -1;
+	out->lost = out->all = -1;
 	if (mtan_prepare(db, "leaks", section, &st))
 		goto out;
 	mtan_bind_scope(st, o, &win);
@@ -169,6 +169,7 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 		out->n = k;
 		qsort(out->v, out->n, sizeof(*out->v), by_bytes);
 		out->lost = 0;
+		out->all = (long long)out->n;
 		for (size_t j = 0; j < out->n; j++)
 			out->lost += out->v[j].kind && mtan_leak_kind(out->v[j].kind) != MTAN_REACHABLE;
 		if (o->limit >= 0 && out->n > (size_t)o->limit) {
@@ -372,15 +373,13 @@ int cmd_leaks(int argc, char **argv)
 	} else {
 		char a[32], b[32], c[32], d[32] = "";
 		long long sites = l.lost >= 0 ? l.lost : t.sites;
-		long long listed = sites + (reachable ? t.kind_sites[MTAN_REACHABLE] : 0);
+		long long listed = l.all >= 0 ? l.all : sites + (reachable ? t.kind_sites[MTAN_REACHABLE] : 0);
 		if (print_sites(db, &o, &l, NULL))
 			goto out;
 		if (l.n)
 			putchar('\n');
-		if (o.skip.depth <= 0 && (long long)l.n < listed)
+		if ((long long)l.n < listed)
 			snprintf(d, sizeof d, " (%zu shown)", l.n);
-		else if (o.skip.depth > 0 && o.limit >= 0 && (long long)l.n < o.limit + 0 && 0)
-			d[0] = 0;
 		/* the lost total: what summary calls leaked and check fails on */
 		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n\n", mtan_count(a, (uint64_t)t.bytes),
 			   mtan_count(b, (uint64_t)t.blocks), t.blocks == 1 ? "block" : "blocks",
@@ -394,8 +393,11 @@ int cmd_leaks(int argc, char **argv)
 		}
 	}
 	/* CSV and JSON hold the sites only: what was suppressed is said on stderr */
-	if (o.format != MTAN_TABLE && !o.quiet && t.supp_blocks)
-		mtan_note("suppressed: %lld bytes in %lld blocks", t.supp_bytes, t.supp_blocks);
+	if (o.format != MTAN_TABLE && !o.quiet && t.supp_blocks) {
+		char a[32], b[32];
+		mtan_note("suppressed: %s bytes in %s blocks", mtan_count(a, (uint64_t)t.supp_bytes),
+			  mtan_count(b, (uint64_t)t.supp_blocks));
+	}
 	ret = 0;
 out:
 	sites_release(&l);

@@ -440,6 +440,9 @@ extern const struct mtan_extra mtan_skip_options[];
  * each with "inlined": true where it is) or table lines from the site on (every frame with
  * --all-frames). stack < 0: no stack. 0, or -1 (reported). */
 int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack);
+/* 1 for the C runtime's frames that call main (_start, __libc_start_main,
+ * __libc_start_call_main): reports stop before them unless --all-frames. */
+int mtan_below_main(const char *function);
 /* What a stack shows in a table (its frames from the site, to main, at most --depth): the
  * text sites are grouped by under --depth. malloc'd (caller frees); NULL (reported). */
 char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack);

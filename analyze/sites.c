@@ -126,8 +126,8 @@ const struct mtan_extra mtan_skip_options[] = {
 	{{"skip-function", required_argument, NULL, OPT_SKIP_FUNCTION},
 	 "  --skip-function GLOB  ... and past these functions (demangled; repeatable)", take_function},
 	{{"depth", required_argument, NULL, OPT_DEPTH},
-	 "  --depth N             show N frames of each stack from its site (valgrind's\n"
-	 "                        --num-callers), and make stacks whose first N read the same\n"
+	 "  --depth N             show N frames of each stack from its site (as valgrind's\n"
+	 "                        num-callers), and make stacks whose first N read the same\n"
 	 "                        one site", take_depth},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
@@ -193,7 +193,7 @@ static const char *const below_main[] = {
 	"__libc_start_main_alias_2", "_start", NULL,
 };
 
-static int is_below_main(const char *function)
+int mtan_below_main(const char *function)
 {
 	for (int i = 0; function && below_main[i]; i++)
 		if (!strcmp(function, below_main[i]))
@@ -209,7 +209,7 @@ static void shown_range(const struct mtan_skip *skip, const struct frame_row *fr
 	*from = skip->all ? 0 : site;
 	*to = n;
 	for (int i = *from; !skip->all && i < n; i++)
-		if (is_below_main(fr[i].function)) {
+		if (mtan_below_main(fr[i].function)) {
 			*to = i;
 			break;
 		}

@@ -9,9 +9,6 @@ sql() {
 	python3 -c 'import json,sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(json.dumps(c.execute(sys.argv[2]).fetchall()))' "$1" "$2"
 }
 # csv_get FILE EXPR: EXPR over rows = the CSV's rows as dicts
-csv_get() {
-	python3 -c 'import csv,json,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=""))); r=eval(sys.argv[2]); print(json.dumps(r))' "$1" "$2"
-}
 record() { # NAME SAMPLE [ARGS]
 	local name=$1; shift
 	if ! "$MTREC" -q -o "$name.zst" "$SAMPLES/$@" >/dev/null 2>"$name.err"; then
@@ -367,7 +364,7 @@ check_eq "leaks up to the 5th buffer: the first 5 abandoned" "$(json_get "$OUT" 
 	"[5, $((65536 + 69632 + 73728 + 77824 + 81920))]"
 check_rc "leaks --since SEQ" 0 "$MTAN" leaks buf.zst --device 0 --since $((fifth + 1)) --format json
 check_eq "leaks after it: the other 14" "$(json_get "$OUT" 'sum(s["blocks"] for s in d)')" 14
-check_rc "leaks --device host" 0 "$MTAN" leaks buf.zst --device host --format json --no-default-suppressions
+check_rc "leaks --device host" 0 "$MTAN" leaks buf.zst --device host --format json --no-default-suppressions --reachable
 check_eq "leaks --device host: no device's" "$(json_get "$OUT" 'sorted(set(s["device"] for s in d))')" "[-1]"
 check_rc "leaks --until work (table)" 0 "$MTAN" leaks mesh.zst --until work --device 0
 check_match "released blocks allocated before the mark" "^15,466,496 bytes in 16 blocks released" "$(cat "$OUT")"

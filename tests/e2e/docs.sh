@@ -42,7 +42,7 @@ complete_at() { # WORDS...: what the completion offers for the last word
 }
 check_eq "completion: commands" "$(complete_at "$MTAN" su)" "summary "
 check_eq "completion: commands from s" "$(complete_at "$MTAN" s)" "sql summary "
-check_eq "completion: a command's options" "$(complete_at "$MTAN" check --max)" "--max-leaked "
+check_eq "completion: a command's options" "$(complete_at "$MTAN" check --max)" "--max-leaked --max-reachable "
 check_eq "completion: export's own options" "$(complete_at "$MTAN" export --w)" "--what "
 check_eq "completion: --format's values" "$(complete_at "$MTAN" leaks --format "")" "csv json table "
 check_eq "completion: --what's values" "$(complete_at "$MTAN" export run.zst --what "")" "events lifetimes "

@@ -6,9 +6,6 @@ MKTRACE=$TOP/build/mktrace
 "$MKTRACE" basic run.zst
 
 # csv_get FILE EXPR: EXPR over rows = the CSV's rows as dicts (python's csv module)
-csv_get() {
-	python3 -c 'import csv,json,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=""))); r=eval(sys.argv[2]); print(json.dumps(r))' "$1" "$2"
-}
 
 check_rc "summary --format csv" 0 "$MTAN" summary run.zst --format csv
 cp "$OUT" sum.csv
@@ -23,7 +20,7 @@ check_eq "summary csv: the same numbers as json" \
 
 check_rc "leaks --format csv" 0 "$MTAN" leaks run.zst --format csv
 cp "$OUT" leaks.csv
-check_eq "leaks csv: the columns" "$(head -1 leaks.csv)" '"bytes","blocks","pid","device","space","function","file","line","frames"'
+check_eq "leaks csv: the columns" "$(head -1 leaks.csv)" '"kind","bytes","blocks","pid","device","space","function","file","line","frames"'
 check_eq "leaks csv: sites by bytes, as json has them" \
 	"$(csv_get leaks.csv '[[int(r["bytes"]), int(r["blocks"]), int(r["pid"]), int(r["device"]), r["space"]] for r in rows]')" \
 	'[[2000, 1, 100, -1, "heap"], [300, 2, 100, -1, "heap"], [30, 1, 200, -1, "heap"]]'
@@ -38,6 +35,6 @@ check_eq "a bad --format: the message" "$(head -1 "$ERR")" "mtan: summary: inval
 
 # leaks csv names the site's frame (past the allocator and libc), as the table starts there
 "$MTREC" -q -o clean.zst "$SAMPLES/clean" >/dev/null
-check_rc "leaks csv of the clean sample" 0 "$MTAN" leaks clean.zst --format csv --no-default-suppressions
+check_rc "leaks csv of the clean sample" 0 "$MTAN" leaks clean.zst --format csv --no-default-suppressions --reachable
 check_eq "leaks csv: stdio's buffer is main's, in clean.c" "$(csv_get "$OUT" '[[r["function"], r["file"].rsplit("/", 1)[-1], r["frames"].split(";")[0]] for r in rows]')" \
 	'[["main", "clean.c", "_IO_file_doallocate"]]'

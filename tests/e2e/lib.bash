@@ -36,6 +36,10 @@ check_rc() {
 }
 
 # json_get FILE EXPR: evaluates the python expression EXPR over d = the parsed JSON
+# csv_get FILE EXPR: EXPR over rows (csv.DictReader's dicts), printed as JSON
+csv_get() {
+	python3 -c 'import csv,json,sys; rows=list(csv.DictReader(open(sys.argv[1], newline=""))); r=eval(sys.argv[2]); print(json.dumps(r))' "$1" "$2"
+}
 json_get() {
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=eval(sys.argv[2]); print(json.dumps(r) if isinstance(r,(dict,list,bool)) or r is None else r)' "$1" "$2"
 }
