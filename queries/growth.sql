@@ -35,10 +35,10 @@ live AS (
 		alloc_seq <= ?5 AND (end_seq IS NULL OR end_seq > ?5) AS live_end,
 		alloc_seq <= ?4 AND (end_seq IS NULL OR end_seq > ?4) AS live_start
 	FROM blocks)
-SELECT pid, alloc_stack, sum(at_end) - sum(at_start) AS bytes, sum(live_end) - sum(live_start) AS blocks,
-	sum(at_end) AS live_bytes
-FROM live
-GROUP BY pid, alloc_stack
+SELECT l.pid, k.canonical AS stack, sum(l.at_end) - sum(l.at_start) AS bytes,
+	sum(l.live_end) - sum(l.live_start) AS blocks, sum(l.at_end) AS live_bytes
+FROM live l LEFT JOIN stacks k ON k.id = l.alloc_stack -- stacks that read the same are one site
+GROUP BY l.pid, k.canonical
 HAVING bytes > 0
-ORDER BY bytes DESC, blocks DESC, alloc_stack
+ORDER BY bytes DESC, blocks DESC, stack
 LIMIT ?10;
