@@ -18,7 +18,9 @@ const char cmd_export_usage[] =
 	"--what lifetimes, one row per block (the lifetimes table, spaces by name).\n"
 	"--format json writes the same rows as a JSON array instead.\n"
 	"--folded writes folded stacks, 'frame;frame;frame BYTES' per allocation stack,\n"
-	"outermost frame first, as flamegraph.pl reads them: the bytes leaked (the default),\n"
+	"outermost frame first, as flamegraph.pl reads them: the bytes leaked (the default;\n"
+	"lost, as leaks counts them: no suppression matches them, --suppressions and\n"
+	"--no-default-suppressions as in check),\n"
 	"live at the peak (--of peak: of the trace, or of --pid's process), or allocated in\n"
 	"all (--of allocated). A frame without a function is 'module+0xoffset'.\n"
 	"--format and --limit apply to --what only; --folded takes neither.";

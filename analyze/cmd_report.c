@@ -14,12 +14,15 @@
 const char cmd_report_usage[] =
 	"report [options] TRACE|DB [-o FILE]\n\n"
 	"Writes one HTML file (default: TRACE.html; '-o -': stdout) that needs nothing else:\n"
-	"the summary; a chart of live bytes over time for each device and space, with the\n"
+	"the summary (with valgrind's LEAK SUMMARY: definitely, indirectly, possibly lost,\n"
+	"still reachable, not scanned, suppressed); a chart of live bytes over time for each\n"
+	"device and space, with the\n"
 	"marks on the time axis (by event order when the trace's events share one time);\n"
 	"growth verdicts; the leak sites with their stacks; flame graphs of the bytes leaked\n"
 	"and of those live at the peak, by stack; blocks released by device close;\n"
 	"anomalies; address-reuse races; fragmentation at each space's peak; the top\n"
-	"allocation sites. --limit N: the entries of each list (default 20).";
+	"allocation sites. Leaks are the lost ones that no suppression matches, as in leaks.\n"
+	"--limit N: the entries of each list (default 20).";
 
 static const char *output;
 

@@ -8,9 +8,12 @@
 const char cmd_summary_usage[] =
 	"summary [options] TRACE|DB\n\n"
 	"Totals of the trace: allocations and frees (a realloc that moves or resizes a block\n"
-	"is one free and one allocation), bytes allocated, peak live bytes, leaks, processes,\n"
-	"threads and anomalies, then the same per device and memory space. --format json\n"
-	"prints one object; --format csv one row per device and space after a first row of\n"
+	"is one free and one allocation), bytes allocated, peak live bytes, leaked bytes (lost:\n"
+	"definitely, indirectly, possibly lost and not scanned, as leaks and check count them),\n"
+	"processes, threads and anomalies, valgrind's LEAK SUMMARY (the four kinds, not scanned\n"
+	"and suppressed when not zero), then the same per device and memory space. --format\n"
+	"json prints one object (leak_summary: blocks and bytes per kind and suppressed);\n"
+	"--format csv one row per device and space after a first row of\n"
 	"totals (device and space 'all'). --device and --space narrow it all to a device, a\n"
 	"space, or one space of one device: processes and threads then count those that\n"
 	"allocated there.";
