@@ -102,7 +102,7 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 
 static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
-	{{"max-reachable", required_argument, NULL, 260}, "  --max-reachable BYTES fail above BYTES still reachable at exit too (not judged\n"
+	{{"max-reachable", required_argument, NULL, 261}, "  --max-reachable BYTES fail above BYTES still reachable at exit too (not judged\n"
 	 "                        by default: a cache or a global table is not a leak)", take_max_reachable},
 	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
 	{{0, 0, 0, 0}, NULL, NULL},

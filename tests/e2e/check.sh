@@ -15,9 +15,9 @@ check_rc "clean -q: exit 0" 0 "$MTAN" check -q clean.zst
 check_eq "clean -q: nothing on stderr" "$(cat "$ERR")" ""
 # without the suppressions the buffer is still reachable (FILE points to it): not lost,
 # judged by --max-reachable only
-check_rc "clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check clean.zst --no-default-suppressions
-check_rc "clean --no-default-suppressions --max-reachable 4K: exit 0" 0 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4K
-check_rc "clean --no-default-suppressions --max-reachable 4095: exit 1" 1 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4095
+check_rc "clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check clean.zst --no-default-suppressions --no-growth
+check_rc "clean --no-default-suppressions --max-reachable 4K: exit 0" 0 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4K --no-growth
+check_rc "clean --no-default-suppressions --max-reachable 4095: exit 1" 1 "$MTAN" check -q clean.zst --no-default-suppressions --max-reachable 4095 --no-growth
 check_eq "clean --no-default-suppressions --max-reachable 4095: stdio's buffer counts" "$(cat "$OUT")" \
 	"reachable: 4,096 bytes in 1 block, over --max-reachable 4095"
 
@@ -49,8 +49,8 @@ g++ -O1 -o cxxclean cxxclean.cpp
 check_rc "C++ clean: exit 0" 0 "$MTAN" check cxxclean.zst
 check_eq "C++ clean: the exception pool's suppression is noted" "$(grep _dl_start_user "$ERR")" \
 	"mtan: note: suppressed by 'leak:_dl_start_user' (built in): 72,704 bytes in 1 block at 1 site"
-check_rc "C++ clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check -q cxxclean.zst --no-default-suppressions
-check_rc "C++ clean --no-default-suppressions --max-reachable 0: exit 1" 1 "$MTAN" check -q cxxclean.zst --no-default-suppressions --max-reachable 0
+check_rc "C++ clean --no-default-suppressions: still reachable, exit 0" 0 "$MTAN" check -q cxxclean.zst --no-default-suppressions --no-growth
+check_rc "C++ clean --no-default-suppressions --max-reachable 0: exit 1" 1 "$MTAN" check -q cxxclean.zst --no-default-suppressions --max-reachable 0 --no-growth
 check_match "C++ clean --no-default-suppressions --max-reachable 0: the pool counts" \
 	"^reachable: [0-9,]+ bytes in [0-9]+ blocks?, over --max-reachable 0$" "$(cat "$OUT")"
 "$MTAN" leaks -q cxxclean.zst --no-default-suppressions --reachable --format json >pool.json
@@ -77,8 +77,8 @@ gcc -o opener loads.c -ldl
 "$MTREC" -q -o linked.zst ./linked
 check_rc "a linked library's constructor block: exit 0" 0 "$MTAN" check -q linked.zst
 "$MTREC" -q -o opener.zst ./opener "$PWD/libkeeper.so"
-check_rc "a dlopen'ed library's constructor block in a global: still reachable, exit 0" 0 "$MTAN" check -q opener.zst
-check_rc "... with --max-reachable 0: exit 1" 1 "$MTAN" check -q opener.zst --format json --max-reachable 0
+check_rc "a dlopen'ed library's constructor block in a global: still reachable, exit 0" 0 "$MTAN" check -q opener.zst --no-growth
+check_rc "... with --max-reachable 0: exit 1" 1 "$MTAN" check -q opener.zst --format json --max-reachable 0 --no-growth
 reach=$(json_get "$OUT" '[c["value"] for c in d if c["check"] == "reachable"][0]')
 printf 'leak:keep\n' >keep.supp
 "$MTAN" check -q opener.zst --format json --max-reachable 0 --suppressions keep.supp >keep.json
