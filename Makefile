@@ -152,10 +152,13 @@ demo: all samples
 $(B)/bench/churn: bench/churn.c | $(B)/.deps
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $< -lpthread
+$(B)/bench/scanheap: bench/scanheap.c | $(B)/.deps
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
 $(B)/bench/mtrace-on.so: bench/mtrace-on.c | $(B)/.deps
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $<
-bench: all samples $(B)/bench/churn $(B)/bench/mtrace-on.so $(B)/mtdump
+bench: all samples $(B)/bench/churn $(B)/bench/scanheap $(B)/bench/mtrace-on.so $(B)/mtdump
 	@bench/run.sh
 
 install: all
