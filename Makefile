@@ -18,7 +18,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 FORMATS_SRC := formats/mtf.c
 ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 QUERIES := $(sort $(wildcard queries/*.sql))
-RECORD_LIB_SRC := record/preload.c record/engine.c
+RECORD_LIB_SRC := record/preload.c record/engine.c record/scan.c
 MTREC_SRC := record/mtrec.c record/collector.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)

@@ -4,6 +4,7 @@
  * and writes one row per allocation lifetime and per anomaly (schema: SCHEMA.md). */
 #include "mtan.h"
 #include "mtf.h"
+#include "reach.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -55,6 +56,23 @@ struct lifetime {
 	uint8_t alloc_op, free_op, reason, flags; /* flags: LT_* */
 };
 enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_over_live) */ };
+/* A leak's kind (enum mtan_leak_kind, reach.h) in flags' upper bits */
+#define LT_KIND_SHIFT 4
+#define LT_KIND(l) (((l)->flags >> LT_KIND_SHIFT) & 7u)
+
+/* n pairs of uint64_t */
+struct pairs {
+	uint64_t *p;
+	size_t n, cap;
+};
+/* A process's exit scan (SCAN records): its words (location, value) and the arenas (start,
+ * end) that are never roots. */
+struct scan {
+	uint32_t pid;
+	uint64_t seq, total;
+	int done;
+	struct pairs words, arenas;
+};
 
 struct anomaly {
 	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
@@ -218,6 +236,8 @@ struct loader {
 	VEC(uint32_t) stack_refs;
 	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
 	VEC(struct pmodule) mods;
+	VEC(struct scan) scans;
+	int no_scan; /* the HEADER says mtrec --no-scan */
 	VEC(char *) names;
 	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
 		dev_map, name_map, race_map; /* race_map: a R_FREE_LATE lifetime -> its race */
@@ -757,6 +777,60 @@ static int read_header(struct loader *L, const mtf_record *r)
 	    meta_int(L, "realtime_ns", (int64_t)r->u.header.realtime_ns) ||
 	    meta_int(L, "flags", (int64_t)r->u.header.flags))
 		return -1;
+	L->no_scan = (r->u.header.flags & MTF_FLAG_NO_SCAN) != 0;
+	return 0;
+}
+
+/* Appends n pairs to a vector of uint64_t pairs. */
+static int pairs_push(struct pairs *w, const uint64_t *v, size_t n)
+{
+	if (w->n + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 1024;
+		while (cap < w->n + n)
+			cap *= 2;
+		uint64_t *p = realloc(w->p, cap * 2 * sizeof(uint64_t));
+		if (!p)
+			return -1;
+		w->p = p;
+		w->cap = cap;
+	}
+	memcpy(w->p + 2 * w->n, v, n * 2 * sizeof(uint64_t));
+	w->n += n;
+	return 0;
+}
+
+static int read_scan(struct loader *L, const mtf_record *r)
+{
+	struct scan *sc = NULL;
+	for (size_t k = L->scans.n; k-- > 0;)
+		if (L->scans.p[k].pid == r->u.scan.pid && L->scans.p[k].seq == r->u.scan.seq) {
+			sc = &L->scans.p[k];
+			break;
+		}
+	if (!sc) {
+		if (r->u.scan.part != MTF_SCAN_BEGIN)
+			return 0; /* its BEGIN was lost with a damaged frame: no scan */
+		if (!(sc = VEC_PUSH(L->scans)))
+			return -1;
+		sc->pid = r->u.scan.pid;
+		sc->seq = r->u.scan.seq;
+		return 0;
+	}
+	switch (r->u.scan.part) {
+	case MTF_SCAN_REGIONS:
+		for (uint32_t i = 0; i < r->u.scan.n; i++) {
+			const uint64_t *g = &r->u.scan.v[3 * (size_t)i];
+			if ((g[2] & MTF_REGION_ARENA) && pairs_push(&sc->arenas, g, 1))
+				return -1;
+		}
+		return 0;
+	case MTF_SCAN_WORDS:
+		sc->total += r->u.scan.n;
+		return pairs_push(&sc->words, r->u.scan.v, r->u.scan.n);
+	case MTF_SCAN_DONE:
+		sc->done = sc->total == r->u.scan.a; /* every part arrived */
+		return 0;
+	}
 	return 0;
 }
 
@@ -774,6 +848,8 @@ static int read_record(struct loader *L, const mtf_record *r)
 		return read_seq_record(L, r);
 	case MTF_STACK:
 		return read_stack(L, r);
+	case MTF_SCAN:
+		return read_scan(L, r);
 	case MTF_MODULE:
 		return read_module(L, r);
 	case MTF_THREAD: {
@@ -1414,6 +1490,88 @@ out:
 	return ret;
 }
 
+/* ------------------------------------------------------------------ leak kinds */
+
+static int by_pair(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* Leak kinds: each process's last complete scan judges the heap blocks live when it began
+ * (memcheck's graph, reach.c); a leak no scan saw (its process was killed or not scanned,
+ * it came after the scan, it is on a device or in a client space) is not_scanned. */
+static int classify(struct loader *L)
+{
+	int ret = -1;
+	struct map latest = {0}; /* pid -> index + 1 of its last complete scan */
+	size_t *count = calloc(L->scans.n + 1, sizeof(size_t));
+	struct mtan_block **blocks = calloc(L->scans.n + 1, sizeof(*blocks));
+	if (!count || !blocks)
+		goto out;
+	for (size_t k = 0; k < L->scans.n; k++) {
+		const struct scan *sc = &L->scans.p[k];
+		int isnew;
+		uint32_t *v;
+		if (!sc->done)
+			continue;
+		if (!(v = map_at(&latest, sc->pid, 0, &isnew)))
+			goto out;
+		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
+			*v = (uint32_t)k + 1;
+	}
+	for (int pass = 0; pass < 2 && latest.n; pass++) {
+		for (size_t i = 0; i < L->lts.n; i++) {
+			const struct lifetime *l = &L->lts.p[i];
+			const struct pool *p = &L->pools.p[l->pool];
+			const uint32_t *v;
+			if (p->device != MTF_HOST || p->space != 0 || !(v = map_get(&latest, p->pid, 0)))
+				continue;
+			const struct scan *sc = &L->scans.p[*v - 1];
+			if (l->alloc_seq >= sc->seq || (l->reason != R_LIVE && l->end_seq <= sc->seq))
+				continue; /* not live when the scan looked */
+			if (pass)
+				blocks[*v - 1][count[*v - 1]++] = (struct mtan_block){l->addr, l->size, (uint32_t)i, 0};
+			else
+				count[*v - 1]++;
+		}
+		for (size_t k = 0; !pass && k < L->scans.n; k++) {
+			if (count[k] && !(blocks[k] = malloc(count[k] * sizeof(struct mtan_block))))
+				goto out;
+			count[k] = 0;
+		}
+	}
+	for (size_t k = 0; k < L->scans.n; k++) {
+		struct scan *sc = &L->scans.p[k];
+		if (!count[k])
+			continue;
+		qsort(sc->arenas.p, sc->arenas.n, 2 * sizeof(uint64_t), by_pair);
+		if (mtan_reach(blocks[k], count[k], sc->words.p, sc->words.n, sc->arenas.p, sc->arenas.n))
+			goto out;
+		for (size_t j = 0; j < count[k]; j++) {
+			struct lifetime *l = &L->lts.p[blocks[k][j].id];
+			if (l->reason == R_LIVE && !(l->flags & LT_INHERITED))
+				l->flags = (uint8_t)((l->flags & ((1u << LT_KIND_SHIFT) - 1)) |
+						     blocks[k][j].kind << LT_KIND_SHIFT);
+		}
+	}
+	for (size_t i = 0; i < L->lts.n; i++) {
+		struct lifetime *l = &L->lts.p[i];
+		if (l->reason == R_LIVE && !(l->flags & LT_INHERITED) && !LT_KIND(l))
+			l->flags |= MTAN_KIND_NOT_SCANNED << LT_KIND_SHIFT;
+	}
+	ret = 0;
+out:
+	for (size_t k = 0; blocks && k < L->scans.n; k++)
+		free(blocks[k]);
+	free(blocks);
+	free(count);
+	map_release(&latest);
+	if (ret)
+		mtan_err("'%s': out of memory while judging leaks", L->trace);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ writing */
 
 static const char *func_text(uint8_t op)
@@ -1459,7 +1617,8 @@ static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	/* the columns of the lifetimes table, in its order */
 	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, tid, device, space, address, size, "
 				      "generation, alloc_seq, alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, "
-				      "free_tid, free_func, free_stack, end_seq, end_ns, end_reason, inherited, parent_id)");
+				      "free_tid, free_func, free_stack, end_seq, end_ns, end_reason, inherited, parent_id, "
+				      "leak_kind)");
 	if (rc != SQLITE_OK)
 		return rc;
 	struct lt_vtab *v = sqlite3_malloc(sizeof(*v));
@@ -1579,6 +1738,12 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		break;
 	case 20: sqlite3_result_int64(ctx, l->flags & LT_INHERITED); break;
 	case 21: result_opt(ctx, l->parent != 0, l->parent); break;
+	case 22:
+		if (LT_KIND(l))
+			sqlite3_result_text(ctx, mtan_leak_kinds[LT_KIND(l)], -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
 	}
 	return SQLITE_OK;
 }
@@ -1767,6 +1932,16 @@ static int write_processes(struct loader *L)
 		int known = r->has_exit && r->code != MTF_EXIT_UNKNOWN;
 		bind_opt(st, 10, known, r->code);
 		bind_opt(st, 11, known, r->signal);
+		/* its scan: the last that began while this row's process ran */
+		const struct scan *sc = NULL;
+		for (size_t j = 0; j < L->scans.n; j++) {
+			const struct scan *c = &L->scans.p[j];
+			if (c->pid == r->pid && (!r->has_start || c->seq > r->start_seq) &&
+			    (!r->has_exit || c->seq < r->exit_seq) && (!sc || c->seq > sc->seq))
+				sc = c;
+		}
+		bind_opt(st, 12, sc != NULL, sc ? (int64_t)sc->seq : 0);
+		sqlite3_bind_int64(st, 13, sc && sc->done);
 		if (step(L, st))
 			goto out;
 	}
@@ -2302,6 +2477,7 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    meta_int(L, "anomalies", (long long)L->nanomalies) ||
 	    meta_int(L, "races", (long long)L->races.n) ||
 	    meta_int(L, "leaks", (long long)L->leaks) ||
+	    meta_text(L, "scan", L->no_scan ? "off" : "on", -1) ||
 	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
 	    meta_int(L, "loaded_at", (long long)time(NULL)) || write_symopts(L))
 		goto out;
@@ -2387,6 +2563,11 @@ static void loader_release(struct loader *L)
 	free(L->stacks.p);
 	free(L->stack_refs.p);
 	free(L->mods.p);
+	for (size_t k = 0; k < L->scans.n; k++) {
+		free(L->scans.p[k].words.p);
+		free(L->scans.p[k].arenas.p);
+	}
+	free(L->scans.p);
 	free(L->names.p);
 	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
 			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map,
@@ -2498,7 +2679,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	r = NULL;
 #define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, \
 		  mtan_progress(progress_phase(#x), -1, L.events), (x))
-	if (PHASE(pair(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
+	if (PHASE(pair(&L)) || PHASE(classify(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
 	    write_timeline(&L) || write_processes(&L) ||
 	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_sites(&L)) || PHASE(write_frames(&L)) ||
 	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_growth(&L)) || PHASE(write_meta(&L, &tst)))

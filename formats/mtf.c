@@ -265,6 +265,24 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 	case MTF_END:
 		V(r->u.end.events); V(r->u.end.lost); V(r->u.end.processes); V(r->u.end.threads);
 		break;
+	case MTF_SCAN: {
+		unsigned width = mtf_scan_width(r->u.scan.part);
+		uint32_t n = width ? r->u.scan.n : 0;
+		if (r->u.scan.part > MTF_SCAN_DONE || n > MTF_SCAN_MAX_ITEMS)
+			return MTF_E_BADREC;
+		V(r->u.scan.pid); V(r->u.scan.seq); V(r->u.scan.time_ns); V(r->u.scan.part);
+		V(r->u.scan.a); V(n);
+		/* column by column, each value a delta from the one above it: locations and
+		 * pointer values both climb in small steps */
+		uint64_t prev[3] = {0, 0, 0};
+		for (uint32_t i = 0; i < n; i++)
+			for (unsigned k = 0; k < width; k++) {
+				uint64_t x = r->u.scan.v[(size_t)i * width + k];
+				V(mtf_zigzag((int64_t)(x - prev[k])));
+				prev[k] = x;
+			}
+		break;
+	}
 	default:
 		return MTF_E_BADREC;
 	}
@@ -415,6 +433,8 @@ struct mtf_reader {
 	uint32_t *allocs; /* indexes of the chunk's allocations, for free back-references */
 	size_t ev_cap;
 	uint64_t *frames;
+	uint64_t *scan; /* a SCAN record's values */
+	size_t scan_cap;
 };
 
 typedef struct cur {
@@ -657,6 +677,34 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		rec->u.end.events = get_varint(c); rec->u.end.lost = get_varint(c);
 		rec->u.end.processes = get_varint(c); rec->u.end.threads = get_varint(c);
 		break;
+	case MTF_SCAN: {
+		rec->u.scan.pid = get_u32(c); rec->u.scan.seq = get_varint(c);
+		rec->u.scan.time_ns = get_varint(c); rec->u.scan.part = get_u32(c);
+		rec->u.scan.a = get_varint(c);
+		uint64_t n = get_varint(c);
+		unsigned width = mtf_scan_width(rec->u.scan.part);
+		/* every value takes a byte at least: a count the payload cannot hold is damage,
+		 * found before anything is allocated for it */
+		if (c->bad || rec->u.scan.part > MTF_SCAN_DONE || n > MTF_SCAN_MAX_ITEMS ||
+		    (!width && n) || n * width > (uint64_t)(c->end - c->p))
+			return MTF_E_BADREC;
+		size_t need = (size_t)n * width;
+		if (need > r->scan_cap) {
+			uint64_t *p = realloc(r->scan, need * sizeof(uint64_t));
+			if (!p)
+				return MTF_E_NOMEM;
+			r->scan = p;
+			r->scan_cap = need;
+		}
+		uint64_t prev[3] = {0, 0, 0};
+		for (size_t i = 0; i < need; i++) {
+			prev[i % width] += (uint64_t)mtf_unzigzag(get_varint(c));
+			r->scan[i] = prev[i % width];
+		}
+		rec->u.scan.n = (uint32_t)n;
+		rec->u.scan.v = r->scan;
+		break;
+	}
 	}
 #undef S
 	if (c->bad)
@@ -804,6 +852,7 @@ void mtf_reader_free(mtf_reader *r)
 	free(r->ev);
 	free(r->allocs);
 	free(r->frames);
+	free(r->scan);
 	free(r);
 }
 

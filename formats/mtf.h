@@ -29,7 +29,8 @@ enum mtf_type {
 	MTF_LOSS = 11,
 	MTF_RSS = 12,
 	MTF_END = 13,
-	MTF_TYPE_MAX = 13
+	MTF_SCAN = 14,
+	MTF_TYPE_MAX = 14
 };
 
 /* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
@@ -145,15 +146,37 @@ typedef struct mtf_record {
 		struct {
 			uint64_t events, lost, processes, threads;
 		} end;
+		struct {
+			uint32_t pid;
+			uint64_t seq, time_ns; /* seq: taken when the scan began, the same in every part */
+			uint32_t part;         /* MTF_SCAN_* */
+			uint64_t a;            /* BEGIN: MTF_SCAN_AT_*; DONE: words written in all */
+			uint32_t n;            /* items: REGIONS 3 values each, WORDS 2 */
+			const uint64_t *v;     /* n * width values; borrowed */
+		} scan;
 	} u;
 } mtf_record;
 
 enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1 };
 
+/* SCAN parts (FORMAT.md): the memory a process held when it ended, for leak kinds. */
+enum { MTF_SCAN_BEGIN = 0, MTF_SCAN_REGIONS = 1, MTF_SCAN_WORDS = 2, MTF_SCAN_DONE = 3 };
+enum { MTF_SCAN_AT_EXIT = 0, MTF_SCAN_AT__EXIT = 1 }; /* exit() or return from main; _exit() */
+/* REGIONS flags */
+#define MTF_REGION_ARENA 1u /* the allocator's own memory ([heap], a malloc arena): never a root */
+#define MTF_REGION_STACK 2u /* a thread's stack (the scanning thread's: from its stack pointer) */
+#define MTF_REGION_ANON 4u  /* anonymous memory: where heap blocks can be */
+#define MTF_SCAN_MAX_ITEMS (1u << 20) /* items in one SCAN record */
+static inline unsigned mtf_scan_width(uint32_t part)
+{
+	return part == MTF_SCAN_REGIONS ? 3 : part == MTF_SCAN_WORDS ? 2 : 0;
+}
+
 #define MTF_FLAG_STACKS 1u
 #define MTF_FLAG_LOSSY 2u
 #define MTF_FLAG_FREE_STACKS 4u
 #define MTF_FLAG_PRECISE_TIME 8u /* each event read a clock; else the collector's clock (<= ~1 ms) */
+#define MTF_FLAG_NO_SCAN 16u     /* mtrec --no-scan: no process's memory was scanned at its end */
 
 /* Status codes: 0 is success; negative values are -errno or one of these. */
 enum {

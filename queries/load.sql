@@ -3,17 +3,17 @@
 -- name: meta
 INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2);
 -- name: process
-INSERT INTO processes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
+INSERT INTO processes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
 -- name: thread
 INSERT INTO threads VALUES (?1, ?2, ?3, ?4, ?5);
 -- name: lifetimes
 -- all rows at once from the loader's memory (the virtual table mtan_lifetimes, load.c)
 INSERT INTO lifetimes (id, pid, tid, device, space, address, size, generation, alloc_seq,
 	alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, free_tid, free_func, free_stack,
-	end_seq, end_ns, end_reason, inherited, parent_id)
+	end_seq, end_ns, end_reason, inherited, parent_id, leak_kind)
 SELECT id, pid, tid, device, space, address, size, generation, alloc_seq,
 	alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, free_tid, free_func, free_stack,
-	end_seq, end_ns, end_reason, inherited, parent_id
+	end_seq, end_ns, end_reason, inherited, parent_id, leak_kind
 FROM mtan_lifetimes;
 -- name: anomaly
 INSERT INTO anomalies VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);

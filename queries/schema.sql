@@ -7,7 +7,9 @@ CREATE TABLE processes (
 	pid INTEGER NOT NULL, ppid INTEGER, exe TEXT, cmdline TEXT,
 	how TEXT,                      -- 'exec' (a new image) or 'fork' (a copy of ppid)
 	start_seq INTEGER, start_ns INTEGER,
-	exit_seq INTEGER, exit_ns INTEGER, exit_code INTEGER, exit_signal INTEGER);
+	exit_seq INTEGER, exit_ns INTEGER, exit_code INTEGER, exit_signal INTEGER,
+	scan_seq INTEGER,              -- when its exit scan began (leak kinds); NULL: none
+	scanned INTEGER NOT NULL DEFAULT 0); -- 1: a complete scan judged its blocks
 
 CREATE TABLE threads (pid INTEGER NOT NULL, tid INTEGER NOT NULL, name TEXT, seq INTEGER, time_ns INTEGER);
 
@@ -21,7 +23,9 @@ CREATE TABLE lifetimes (
 	end_seq INTEGER, end_ns INTEGER,
 	end_reason TEXT,               -- 'free', 'overwritten', 'exec', 'device_close'; NULL: still live
 	inherited INTEGER NOT NULL DEFAULT 0,
-	parent_id INTEGER);            -- inherited: the parent's lifetime this one copies
+	parent_id INTEGER,             -- inherited: the parent's lifetime this one copies
+	leak_kind TEXT);               -- leaks only: 'definitely_lost', 'indirectly_lost',
+	                               -- 'possibly_lost', 'still_reachable', 'not_scanned'
 
 -- few rows each: leaks and blocks a device close released
 CREATE INDEX lifetimes_leaks ON lifetimes(pid, device, space, alloc_stack)
@@ -137,12 +141,13 @@ CREATE VIEW leaks AS
 	SELECT * FROM lifetimes WHERE end_reason IS NULL AND inherited = 0;
 
 CREATE VIEW leak_sites AS
-	SELECT pid, device, space, alloc_stack AS stack, count(*) AS blocks, sum(size) AS bytes
-	FROM leaks GROUP BY pid, device, space, alloc_stack;
+	SELECT pid, device, space, alloc_stack AS stack, leak_kind AS kind, count(*) AS blocks,
+		sum(size) AS bytes
+	FROM leaks GROUP BY pid, device, space, alloc_stack, leak_kind;
 
 -- leak_sites with the frame each starts at: the program's, past the allocator and runtime.
 CREATE VIEW leak_sites_program AS
-	SELECT l.pid, l.device, l.space, l.stack, l.blocks, l.bytes, s.site AS level,
+	SELECT l.pid, l.device, l.space, l.stack, l.kind, l.blocks, l.bytes, s.site AS level,
 		y.function, y.file, y.line, y.module, y.offset, y.address, y.inlined
 	FROM leak_sites l
 	LEFT JOIN stacks s ON s.id = l.stack

@@ -249,7 +249,8 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 	r.u.header.flags = (c->shm->depth ? MTF_FLAG_STACKS : 0) |
 			   (c->shm->opts & MTR_OPT_LOSSY ? MTF_FLAG_LOSSY : 0) |
 			   (c->shm->opts & MTR_OPT_FREE_STACKS ? MTF_FLAG_FREE_STACKS : 0) |
-			   (c->shm->opts & MTR_OPT_PRECISE_TIME ? MTF_FLAG_PRECISE_TIME : 0);
+			   (c->shm->opts & MTR_OPT_PRECISE_TIME ? MTF_FLAG_PRECISE_TIME : 0) |
+			   (c->shm->opts & MTR_OPT_NO_SCAN ? MTF_FLAG_NO_SCAN : 0);
 	put(c, &r);
 	free(cmd);
 	c->last_flush = c->last_rss = c->last_reap = mono_ns();
@@ -475,6 +476,24 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 	return 0;
 }
 
+/* A part of a process's exit scan: passed on as it is (the analyzer builds the graph). */
+static int handle_scan(struct mtr_collector *c, const struct mtr_rec_scan *m, uint32_t len, uint32_t pid)
+{
+	if (len < sizeof(*m) || m->part > MTF_SCAN_DONE || m->n > MTF_SCAN_MAX_ITEMS ||
+	    sizeof(*m) + (uint64_t)m->n * mtf_scan_width(m->part) * 8 > len)
+		return -1;
+	mtf_record r = {.type = MTF_SCAN};
+	r.u.scan.pid = pid;
+	r.u.scan.seq = m->h.seq;
+	r.u.scan.time_ns = to_ns(c, m->h.time);
+	r.u.scan.part = m->part;
+	r.u.scan.a = m->a;
+	r.u.scan.n = m->n;
+	r.u.scan.v = m->v;
+	put(c, &r);
+	return 0;
+}
+
 static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 {
 	struct mtr_slot *s = &c->shm->slot[i];
@@ -497,9 +516,9 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 		if (h->type != MTR_R_PAD) {
 			if (len < sizeof(struct mtr_rec))
 				goto broken;
-			int ret = h->type == MTR_R_EVENT
-					  ? handle_event(c, (const struct mtr_rec_event *)h, len, pid)
-					  : handle_misc(c, (const struct mtr_rec_misc *)h, len, pid, tid);
+			int ret = h->type == MTR_R_EVENT ? handle_event(c, (const struct mtr_rec_event *)h, len, pid)
+				  : h->type == MTR_R_SCAN ? handle_scan(c, (const struct mtr_rec_scan *)h, len, pid)
+							  : handle_misc(c, (const struct mtr_rec_misc *)h, len, pid, tid);
 			if (ret)
 				goto broken;
 			n++;

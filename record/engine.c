@@ -490,6 +490,35 @@ out:
 	errno = saved_errno;
 }
 
+int mtr_scan_wanted(void)
+{
+	return mtr_on && !(g_opts & MTR_OPT_NO_SCAN) && (uint32_t)getpid() == g_pid;
+}
+
+int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!mtr_on || (t->state != 1 && !thread_start(t)))
+		return -1;
+	uint32_t len = (uint32_t)(sizeof(struct mtr_rec_scan) + (size_t)n * mtf_scan_width(part) * 8);
+	struct mtr_rec_scan *r = reserve(t, len);
+	if (!r)
+		return -1;
+	r->h.len = len;
+	r->h.type = MTR_R_SCAN;
+	r->h.op = 0;
+	r->h.n = 0;
+	r->h.seq = seq;
+	r->h.time = stamp();
+	r->part = part;
+	r->n = n;
+	r->a = a;
+	if (n)
+		memcpy(r->v, v, (size_t)n * mtf_scan_width(part) * 8);
+	publish(t, len);
+	return 0;
+}
+
 void mtr_thread_named(const char *name)
 {
 	struct mtr_tls *t = &mtr_tls;
@@ -706,9 +735,19 @@ int mtr_init_done(void)
 	return atomic_load_explicit(&init_state, memory_order_relaxed) == 2;
 }
 
+static void scan_at_exit(void)
+{
+	mtr_scan_at(MTF_SCAN_AT_EXIT);
+}
+
 __attribute__((constructor)) static void ctor(void)
 {
 	mtr_init();
+	/* Registered before the program's start registers ld.so's finalizer, so it runs
+	 * after it: after every atexit handler and every library's destructor, as late as
+	 * exit code goes (memcheck looks at the final exit). Forked children inherit it. */
+	if (mtr_on && !(g_opts & MTR_OPT_NO_SCAN))
+		atexit(scan_at_exit);
 }
 
 /* ------------------------------------------------------------------ client API */

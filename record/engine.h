@@ -46,5 +46,12 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 /* Frees carry stacks only with --free-stacks. */
 int mtr_free_stacks(void);
 void mtr_thread_named(const char *name);
+/* The exit scan (scan.c): whether this process scans when it ends (recording, no
+ * --no-scan, and not a vfork child borrowing its parent's memory), and one part of it
+ * written to the calling thread's ring (0, or -1 when it cannot be). */
+int mtr_scan_wanted(void);
+int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n);
+/* Scans the process's memory once, at its end: at is MTF_SCAN_AT_*. */
+void mtr_scan_at(int at);
 void mtr_modules_rescan(void);
 #endif

@@ -38,6 +38,8 @@ static const char usage_text[] =
 	"      --lossy           drop and count events when a thread's ring is full instead\n"
 	"                        of making the thread wait (default: nothing is ever dropped)\n"
 	"      --no-follow       record the first process only, not its children\n"
+	"      --no-scan         do not scan a process's memory when it exits (its blocks\n"
+	"                        still live then get no leak kind: 'not scanned')\n"
 	"  -l, --level N         zstd compression level (default 1: the collector keeps up)\n"
 	"  -q, --quiet           no summary line\n"
 	"  -h, --help            this text\n"
@@ -202,7 +204,7 @@ static void human(double b, char *out, size_t cap)
 
 int main(int argc, char **argv)
 {
-	enum { O_STACK_DEPTH = 256, O_NO_STACKS, O_FREE_STACKS, O_LOSSY, O_NO_FOLLOW, O_VERSION, O_PRECISE };
+	enum { O_STACK_DEPTH = 256, O_NO_STACKS, O_FREE_STACKS, O_LOSSY, O_NO_FOLLOW, O_VERSION, O_PRECISE, O_NO_SCAN };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
 		{"stack-depth", required_argument, 0, O_STACK_DEPTH},
@@ -211,6 +213,7 @@ int main(int argc, char **argv)
 		{"precise-time", no_argument, 0, O_PRECISE},
 		{"lossy", no_argument, 0, O_LOSSY},
 		{"no-follow", no_argument, 0, O_NO_FOLLOW},
+		{"no-scan", no_argument, 0, O_NO_SCAN},
 		{"level", required_argument, 0, 'l'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
@@ -238,6 +241,7 @@ int main(int argc, char **argv)
 		case O_PRECISE: o.opts |= MTR_OPT_PRECISE_TIME; break;
 		case O_LOSSY: o.opts |= MTR_OPT_LOSSY; break;
 		case O_NO_FOLLOW: o.opts |= MTR_OPT_NO_FOLLOW; break;
+		case O_NO_SCAN: o.opts |= MTR_OPT_NO_SCAN; break;
 		case 'l': {
 			long l = strtol(optarg, &end, 10);
 			if (*end || l < 1 || l > 19) {

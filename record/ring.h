@@ -29,6 +29,7 @@ enum mtr_slot_state {
 #define MTR_OPT_NO_FOLLOW 2u
 #define MTR_OPT_FREE_STACKS 4u
 #define MTR_OPT_PRECISE_TIME 8u
+#define MTR_OPT_NO_SCAN 16u
 
 struct mtr_slot {
 	_Atomic uint32_t state;
@@ -79,6 +80,7 @@ enum mtr_rec_type {
 	MTR_R_SPACE = 6,
 	MTR_R_MARK = 7,
 	MTR_R_EXIT = 8,
+	MTR_R_SCAN = 9,
 };
 
 struct mtr_rec {
@@ -112,5 +114,16 @@ struct mtr_rec_misc {
 	uint32_t len1, len2;
 	char str[]; /* len1 bytes, then len2 bytes */
 };
+
+/* SCAN: one part of a process's exit scan (FORMAT.md's SCAN, which the collector writes
+ * from it): h.seq the scan's number, part MTF_SCAN_*, n items of mtf_scan_width(part)
+ * values in v. */
+struct mtr_rec_scan {
+	struct mtr_rec h;
+	uint32_t part, n;
+	uint64_t a;
+	uint64_t v[];
+};
+#define MTR_SCAN_ITEMS 2048 /* WORDS items a ring record carries: 32 KiB */
 
 #endif

@@ -97,6 +97,19 @@ int main(int argc, char **argv)
 			printf("end events=%" PRIu64 " lost=%" PRIu64 " processes=%" PRIu64 " threads=%" PRIu64 "\n",
 			       rec.u.end.events, rec.u.end.lost, rec.u.end.processes, rec.u.end.threads);
 			break;
+		case MTF_SCAN: {
+			static const char *const part[] = {"begin", "regions", "words", "done"};
+			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u", rec.u.scan.pid, rec.u.scan.seq,
+			       part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n);
+			unsigned w = mtf_scan_width(rec.u.scan.part);
+			for (uint32_t i = 0; i < rec.u.scan.n; i++) {
+				printf(i ? "," : " ");
+				for (unsigned k = 0; k < w; k++)
+					printf(k ? ":0x%" PRIx64 : "0x%" PRIx64, rec.u.scan.v[(size_t)i * w + k]);
+			}
+			printf("\n");
+			break;
+		}
 		}
 	}
 	if (ret < 0)

@@ -238,8 +238,55 @@ static void varints(void)
 	CHECK_EQ_U(mtf_zigzag(1), 2);
 }
 
+/* SCAN records: every part round-trips, values that go down as well as up (deltas), and a
+ * count the payload cannot hold is refused before anything is allocated for it. */
+static void scan_records(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	uint64_t regions[6] = {0x555555560000ull, 0x555555581000ull, MTF_REGION_ARENA | MTF_REGION_ANON,
+			       0x7ffc00000000ull, 0x7ffc00021000ull, MTF_REGION_STACK};
+	uint64_t words[6] = {0x7ffc00000010ull, 0x5555555602a0ull, 0x555555560300ull, 8,
+			     0x7ffc00000008ull, 0xffffffffffffffffull};
+	mtf_record s[4] = {
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .time_ns = 5, .part = MTF_SCAN_BEGIN, .a = MTF_SCAN_AT__EXIT}},
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_REGIONS, .n = 2, .v = regions}},
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_WORDS, .n = 3, .v = words}},
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_DONE, .a = 3}},
+	};
+	for (int i = 0; i < 4; i++)
+		CHECK(mtf_writer_put(w, &s[i]) == 0);
+	mtf_record bad = {.type = MTF_SCAN, .u.scan = {.part = 9}};
+	CHECK(mtf_writer_put(w, &bad) == MTF_E_BADREC);
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_SCAN);
+	CHECK(rec.u.scan.pid == 7 && rec.u.scan.seq == 99 && rec.u.scan.time_ns == 5 &&
+	      rec.u.scan.part == MTF_SCAN_BEGIN && rec.u.scan.a == MTF_SCAN_AT__EXIT && rec.u.scan.n == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_REGIONS && rec.u.scan.n == 2);
+	CHECK(!memcmp(rec.u.scan.v, regions, sizeof regions));
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_WORDS && rec.u.scan.n == 3);
+	CHECK(!memcmp(rec.u.scan.v, words, sizeof words));
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_DONE && rec.u.scan.a == 3);
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 int main(void)
 {
+	RUN(scan_records);
 	RUN(roundtrip);
 	RUN(truncation);
 	RUN(flips);

@@ -993,7 +993,7 @@ static void unknown_types_skipped(void)
 	size_t n;
 	b_header(&raw, MTF_VERSION);
 	b_put(&p, "future fields", 13);
-	b_rec(&raw, 14, &p);
+	b_rec(&raw, 15, &p); /* 14 is SCAN since the exit scan came */
 	b_rec(&raw, 255, &p);
 	b_rec(&raw, 0, &p);
 	p.len = 0; /* a known record with a field appended by a later revision */
@@ -1001,6 +1001,33 @@ static void unknown_types_skipped(void)
 	b_rec(&raw, MTF_RSS, &p);
 	b_end(&raw);
 	CHECK(read_raw(&raw, &n) == 0 && n == 3);
+	b_free(&raw);
+	b_free(&p);
+}
+
+/* A SCAN record whose item count its payload cannot hold, or a part that does not exist,
+ * is malformed: refused before the reader allocates for the count. */
+static void scan_counts(void)
+{
+	bytes raw = {0}, p = {0};
+	size_t n;
+	b_header(&raw, MTF_VERSION);
+	b_var(&p, 1); b_var(&p, 2); b_var(&p, 3); b_var(&p, MTF_SCAN_WORDS); b_var(&p, 0);
+	b_var(&p, MTF_SCAN_MAX_ITEMS); /* a million pairs promised, four bytes given */
+	b_var(&p, 1); b_var(&p, 1); b_var(&p, 1); b_var(&p, 1);
+	b_rec(&raw, MTF_SCAN, &p);
+	CHECK(read_raw(&raw, &n) == MTF_E_BADREC && n == 1);
+	raw.len = 0; p.len = 0;
+	b_header(&raw, MTF_VERSION);
+	b_var(&p, 1); b_var(&p, 2); b_var(&p, 3); b_var(&p, 7); b_var(&p, 0); b_var(&p, 0);
+	b_rec(&raw, MTF_SCAN, &p);
+	CHECK(read_raw(&raw, &n) == MTF_E_BADREC && n == 1);
+	raw.len = 0; p.len = 0;
+	b_header(&raw, MTF_VERSION); /* DONE carries no items */
+	b_var(&p, 1); b_var(&p, 2); b_var(&p, 3); b_var(&p, MTF_SCAN_DONE); b_var(&p, 0); b_var(&p, 1);
+	b_var(&p, 5);
+	b_rec(&raw, MTF_SCAN, &p);
+	CHECK(read_raw(&raw, &n) == MTF_E_BADREC && n == 1);
 	b_free(&raw);
 	b_free(&p);
 }
@@ -1101,6 +1128,7 @@ int main(void)
 	RUN(free_addresses);
 	RUN(before_header);
 	RUN(unknown_types_skipped);
+	RUN(scan_counts);
 	RUN(frames_around);
 	RUN(concatenated);
 	free(smp.buf);

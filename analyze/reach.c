@@ -1,0 +1,158 @@
+/* reach.c: leak kinds as memcheck defines them, from the words a process's exit scan found.
+ * A chain of pointers to blocks' starts from a root makes a block still reachable; an
+ * interior pointer anywhere on the way makes it possibly lost; what no root reaches is
+ * lost, in cliques: the first block of each (by address) definitely, the blocks reached
+ * from it indirectly (memcheck's lc_scan and its clique pass, valgrind's mc_leakcheck.c). */
+#include "reach.h"
+
+#include <stdlib.h>
+
+const char *const mtan_leak_kinds[] = {NULL, "definitely_lost", "indirectly_lost", "possibly_lost",
+				       "still_reachable", "not_scanned"};
+
+enum { UNREACHED, REACHED, POSSIBLE, INDIRECT };
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct mtan_block *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The block holding v (a pointer to its start or inside it), or n. */
+static size_t block_at(const struct mtan_block *b, size_t n, uint64_t v)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) { /* the first block starting above v */
+		size_t mid = lo + (hi - lo) / 2;
+		if (b[mid].addr <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return n;
+	const struct mtan_block *c = &b[lo - 1];
+	return v - c->addr < c->size || v == c->addr ? lo - 1 : n;
+}
+
+static int in_arena(const uint64_t *arenas, size_t narenas, uint64_t v)
+{
+	size_t lo = 0, hi = narenas;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v < arenas[2 * mid])
+			hi = mid;
+		else if (v >= arenas[2 * mid + 1])
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+struct graph {
+	uint32_t *first; /* edges of block i: to[first[i] .. first[i + 1]) */
+	uint32_t *to;    /* target index << 1 | 1 for a pointer to its start */
+	uint32_t *roots; /* the same, from roots */
+	size_t nroots;
+	uint8_t *state;
+	uint32_t *stack;
+	size_t depth;
+};
+
+/* memcheck's lc_push_without_clique_if_a_chunk_pointer: a start pointer from definitely
+ * reached memory makes a block reached; anything else makes an unreached block possible. */
+static void reach(struct graph *g, uint32_t edge, int definite)
+{
+	uint32_t t = edge >> 1;
+	if (g->state[t] == REACHED)
+		return;
+	if ((edge & 1) && definite)
+		g->state[t] = REACHED;
+	else if (g->state[t] == UNREACHED)
+		g->state[t] = POSSIBLE;
+	else
+		return;
+	g->stack[g->depth++] = t; /* a block is pushed at most twice: as possible, as reached */
+}
+
+int mtan_reach(struct mtan_block *b, size_t n, const uint64_t *words, size_t nwords,
+	       const uint64_t *arenas, size_t narenas)
+{
+	int ret = -1;
+	struct graph g = {0};
+	uint32_t *src = NULL;
+	qsort(b, n, sizeof(*b), by_addr);
+	g.first = calloc(n + 2, sizeof(uint32_t));
+	g.to = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
+	g.roots = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
+	src = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
+	g.state = calloc(n ? n : 1, 1);
+	g.stack = malloc((2 * n + 1) * sizeof(uint32_t));
+	if (!g.first || !g.to || !g.roots || !src || !g.state || !g.stack)
+		goto out;
+	/* each word: an edge from the block it lies in, a root outside blocks and arenas */
+	size_t nedges = 0;
+	for (size_t w = 0; w < nwords; w++) {
+		size_t t = block_at(b, n, words[2 * w + 1]);
+		if (t == n)
+			continue;
+		uint32_t edge = (uint32_t)t << 1 | (words[2 * w + 1] == b[t].addr);
+		size_t s = block_at(b, n, words[2 * w]);
+		if (s < n) {
+			src[nedges] = (uint32_t)s;
+			g.to[nedges++] = edge;
+			g.first[s + 2]++;
+		} else if (!in_arena(arenas, narenas, words[2 * w])) {
+			g.roots[g.nroots++] = edge;
+		}
+	}
+	/* counting sort by source: first[i + 1] counts edges of i, then becomes its start */
+	for (size_t i = 2; i < n + 2; i++)
+		g.first[i] += g.first[i - 1];
+	uint32_t *sorted = malloc((nedges ? nedges : 1) * sizeof(uint32_t));
+	if (!sorted)
+		goto out;
+	for (size_t e = 0; e < nedges; e++)
+		sorted[g.first[src[e] + 1]++] = g.to[e];
+	free(g.to);
+	g.to = sorted;
+	for (size_t r = 0; r < g.nroots; r++)
+		reach(&g, g.roots[r], 1);
+	while (g.depth) {
+		uint32_t s = g.stack[--g.depth];
+		int definite = g.state[s] == REACHED;
+		for (uint32_t e = g.first[s]; e < g.first[s + 1]; e++)
+			reach(&g, g.to[e], definite);
+	}
+	/* cliques: an unreached block leads the unreached ones it reaches (start or interior
+	 * pointers alike), taking over earlier leaders it meets */
+	for (size_t i = 0; i < n; i++) {
+		if (g.state[i] != UNREACHED)
+			continue;
+		g.stack[g.depth++] = (uint32_t)i;
+		while (g.depth) {
+			uint32_t s = g.stack[--g.depth];
+			for (uint32_t e = g.first[s]; e < g.first[s + 1]; e++) {
+				uint32_t t = g.to[e] >> 1;
+				if (t != i && g.state[t] == UNREACHED) {
+					g.state[t] = INDIRECT;
+					g.stack[g.depth++] = t;
+				}
+			}
+		}
+	}
+	static const uint8_t kind[] = {MTAN_KIND_DEFINITE, MTAN_KIND_REACHABLE, MTAN_KIND_POSSIBLE,
+				       MTAN_KIND_INDIRECT};
+	for (size_t i = 0; i < n; i++)
+		b[i].kind = kind[g.state[i]];
+	ret = 0;
+out:
+	free(g.first);
+	free(g.to);
+	free(g.roots);
+	free(src);
+	free(g.state);
+	free(g.stack);
+	return ret;
+}

@@ -1,0 +1,316 @@
+/* scan.c: a recorded process's last look at its own memory, for leak kinds. When it ends by
+ * running exit code (exit(), a return from main, _exit()), it reads its private writable
+ * mappings and writes each word that points into anonymous memory (where heap blocks are)
+ * to its ring, with the mappings it read (FORMAT.md, SCAN). The analyzer knows which blocks
+ * were live and builds memcheck's graph from these words; the process itself keeps no live
+ * set, so nothing of this costs anything before the end. */
+#include "engine.h"
+#include "mtf.h"
+#include "ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define READ_BYTES (1u << 20) /* memory read at a time */
+#define MAPS_BYTES (64u << 10)
+#define ARENA_ALIGN (64ull << 20) /* glibc's HEAP_MAX_SIZE on 64-bit: its other arenas' heaps */
+
+struct region {
+	uint64_t start, end, flags;
+};
+
+/* The scan's own memory: one private mapping, left out of what it reads (its buffers hold
+ * copies of the words it found, which would otherwise point at everything twice). */
+struct scratch {
+	uint8_t *base;
+	size_t size;
+	uint8_t *buf;           /* READ_BYTES */
+	char *maps;             /* MAPS_BYTES */
+	uint64_t *words;        /* MTR_SCAN_ITEMS pairs */
+	uint32_t nwords;
+	struct region *regions; /* cap of them */
+	size_t nregions, cap;
+	struct region *targets; /* the anonymous regions that can hold blocks */
+	size_t ntargets;
+	uint64_t seq, total;
+	int mem_fd;             /* /proc/self/mem, when process_vm_readv is refused */
+	int failed;
+};
+
+/* The callee-saved registers of the scanning thread when the scan began: its registers are
+ * roots, as memcheck's are. In the library's own data, which the scan reads. */
+static uint64_t saved_regs[8];
+static pid_t scanned_pid; /* a process scans once (exit() and then _exit()) */
+
+static uint64_t hex(const char **p)
+{
+	uint64_t v = 0;
+	for (;; (*p)++) {
+		char c = **p;
+		unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 16;
+		if (d == 16)
+			return v;
+		v = v * 16 + d;
+	}
+}
+
+/* Calls fn on each line of /proc/self/maps (NUL-terminated, without its newline). */
+static int each_map(struct scratch *s, void (*fn)(struct scratch *, const char *), size_t *lines)
+{
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t have = 0;
+	for (;;) {
+		ssize_t k = read(fd, s->maps + have, MAPS_BYTES - 1 - have);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		have += (size_t)k;
+		size_t at = 0;
+		for (;;) {
+			char *nl = memchr(s->maps + at, '\n', have - at);
+			if (!nl)
+				break;
+			*nl = 0;
+			if (fn)
+				fn(s, s->maps + at);
+			(*lines)++;
+			at = (size_t)(nl - s->maps) + 1;
+		}
+		memmove(s->maps, s->maps + at, have - at);
+		have -= at;
+		if (have == MAPS_BYTES - 1) /* a line longer than the buffer: a path, cut */
+			have = 0;
+	}
+	close(fd);
+	return 0;
+}
+
+static void add_region(struct scratch *s, uint64_t start, uint64_t end, uint64_t flags)
+{
+	if (start < end && s->nregions < s->cap)
+		s->regions[s->nregions++] = (struct region){start, end, flags};
+}
+
+/* Whether an anonymous mapping is one of glibc's non-main malloc heaps: 64 MiB-aligned, its
+ * heap_info's arena pointer within the first page of itself or of another such heap. Its
+ * free chunks hold stale pointers, so it is never a root (only live blocks in it count). */
+static int glibc_heap(uint64_t start, uint64_t end)
+{
+	if (start % ARENA_ALIGN || end - start > ARENA_ALIGN)
+		return 0;
+	const uint64_t *h = (const uint64_t *)(uintptr_t)start;
+	uint64_t ar = h[0], prev = h[1], size = h[2];
+	return ar && (ar & (ARENA_ALIGN - 1)) < 4096 && prev % ARENA_ALIGN == 0 && size <= ARENA_ALIGN &&
+	       size >= end - start;
+}
+
+/* One line of /proc/self/maps: "start-end perms offset dev inode   path". */
+static void take_map(struct scratch *s, const char *line)
+{
+	const char *p = line;
+	uint64_t start = hex(&p);
+	if (*p++ != '-')
+		return;
+	uint64_t end = hex(&p);
+	if (*p++ != ' ' || strlen(p) < 4)
+		return;
+	const char *perms = p;
+	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p')
+		return; /* shared mappings (the rings) and unreadable ones are not the heap's roots */
+	uint64_t inode = 0, flags = 0;
+	for (int field = 0; field < 3; field++) { /* past perms, offset and dev */
+		p = strchr(p, ' ');
+		if (!p)
+			return;
+		p++;
+	}
+	while (*p >= '0' && *p <= '9')
+		inode = inode * 10 + (uint64_t)(*p++ - '0');
+	while (*p == ' ')
+		p++;
+	const char *path = p; /* "" for anonymous memory */
+	if (!strcmp(path, "[heap]"))
+		flags = MTF_REGION_ARENA | MTF_REGION_ANON;
+	else if (!strcmp(path, "[stack]"))
+		flags = MTF_REGION_STACK | MTF_REGION_ANON;
+	else if (!*path || (!inode && path[0] == '[' && strncmp(path, "[v", 2)))
+		flags = MTF_REGION_ANON | (glibc_heap(start, end) ? MTF_REGION_ARENA : 0);
+	else if (path[0] == '[')
+		return; /* [vvar], [vsyscall], [vdso]: the kernel's */
+	else if (!strncmp(path, "/dev/", 5) && strcmp(path, "/dev/zero"))
+		return; /* a device's memory: reading it may do something */
+	/* the scan's own memory is left out, wherever the kernel merged it */
+	uint64_t s0 = (uintptr_t)s->base, s1 = s0 + s->size;
+	if (s0 < end && s1 > start) {
+		add_region(s, start, s0 > start ? s0 : start, flags);
+		add_region(s, s1 < end ? s1 : end, end, flags);
+	} else {
+		add_region(s, start, end, flags);
+	}
+}
+
+static int emit(struct scratch *s, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n)
+{
+	if (!s->failed && mtr_scan_part(s->seq, part, a, v, n))
+		s->failed = 1;
+	return s->failed ? -1 : 0;
+}
+
+static void flush_words(struct scratch *s)
+{
+	if (s->nwords)
+		emit(s, MTF_SCAN_WORDS, 0, s->words, s->nwords);
+	s->total += s->nwords;
+	s->nwords = 0;
+}
+
+static inline int is_target(const struct scratch *s, uint64_t v)
+{
+	size_t lo = 0, hi = s->ntargets;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v < s->targets[mid].start)
+			hi = mid;
+		else if (v >= s->targets[mid].end)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Copies n bytes at addr into buf without faulting: bytes copied, 0 at an unreadable page. */
+static size_t read_mem(struct scratch *s, uint64_t addr, size_t n, uint64_t flags)
+{
+	struct iovec l = {s->buf, n}, r = {(void *)(uintptr_t)addr, n};
+	if (s->mem_fd == -1) {
+		ssize_t k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+		if (k >= 0)
+			return (size_t)k;
+		if (errno != ENOSYS && errno != EPERM)
+			return 0;
+		s->mem_fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+		if (s->mem_fd < 0)
+			s->mem_fd = -2;
+	}
+	if (s->mem_fd >= 0) {
+		ssize_t k = pread(s->mem_fd, s->buf, n, (off_t)addr);
+		return k > 0 ? (size_t)k : 0;
+	}
+	if (!(flags & MTF_REGION_ANON))
+		return 0; /* no safe way to read a file's pages here: left out */
+	memcpy(s->buf, (const void *)(uintptr_t)addr, n); /* anonymous memory cannot fault */
+	return n;
+}
+
+static void scan_region(struct scratch *s, const struct region *g)
+{
+	uint64_t lo = s->ntargets ? s->targets[0].start : 0, span = s->ntargets ? s->targets[s->ntargets - 1].end - lo : 0;
+	for (uint64_t at = g->start; at < g->end && !s->failed;) {
+		size_t want = g->end - at < READ_BYTES ? (size_t)(g->end - at) : READ_BYTES;
+		size_t got = read_mem(s, at, want, g->flags) & ~(size_t)7;
+		const uint64_t *w = (const uint64_t *)s->buf;
+		for (size_t i = 0; i < got / 8; i++) {
+			uint64_t v = w[i];
+			if (v - lo >= span || !is_target(s, v))
+				continue;
+			s->words[2 * s->nwords] = at + i * 8;
+			s->words[2 * s->nwords + 1] = v;
+			if (++s->nwords == MTR_SCAN_ITEMS)
+				flush_words(s);
+		}
+		at += got < want ? got + 4096 - ((at + got) & 4095) : got; /* past an unreadable page */
+	}
+}
+
+static void scan(int at, uint64_t sp)
+{
+	struct scratch s = {.mem_fd = -1};
+	size_t lines = 0;
+	/* the regions' room depends on the number of mappings: count them first */
+	void *m = mmap(NULL, MAPS_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	s.maps = m;
+	lines = 0;
+	int ok = each_map(&s, NULL, &lines) == 0;
+	munmap(m, MAPS_BYTES);
+	if (!ok)
+		return;
+	s.cap = lines + 64; /* the scratch itself, splits, a few new mappings */
+	s.size = READ_BYTES + MAPS_BYTES + (size_t)MTR_SCAN_ITEMS * 16 + 2 * s.cap * sizeof(struct region);
+	s.size = (s.size + 4095) & ~(size_t)4095;
+	m = mmap(NULL, s.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	s.base = m;
+	s.buf = s.base;
+	s.maps = (char *)s.base + READ_BYTES;
+	s.words = (uint64_t *)(s.base + READ_BYTES + MAPS_BYTES);
+	s.regions = (struct region *)(s.words + 2 * MTR_SCAN_ITEMS);
+	s.targets = s.regions + s.cap;
+	s.seq = mtr_take_seq();
+	if (emit(&s, MTF_SCAN_BEGIN, (uint64_t)at, NULL, 0))
+		goto out;
+	lines = 0;
+	if (each_map(&s, take_map, &lines) < 0)
+		goto out;
+	for (size_t i = 0; i < s.nregions; i++) {
+		struct region *g = &s.regions[i];
+		if (sp >= g->start && sp < g->end) { /* below the stack pointer is nobody's */
+			g->start = sp & ~(uint64_t)7;
+			g->flags |= MTF_REGION_STACK;
+		}
+		/* blocks are in anonymous memory, never on a stack the kernel named */
+		if ((g->flags & MTF_REGION_ANON) && !(g->flags & MTF_REGION_STACK))
+			s.targets[s.ntargets++] = *g;
+	}
+	for (size_t i = 0; i < s.nregions; i += MTR_SCAN_ITEMS / 2) {
+		uint32_t n = s.nregions - i < MTR_SCAN_ITEMS / 2 ? (uint32_t)(s.nregions - i) : MTR_SCAN_ITEMS / 2;
+		if (emit(&s, MTF_SCAN_REGIONS, 0, (const uint64_t *)&s.regions[i], n))
+			goto out;
+	}
+	for (size_t i = 0; i < s.nregions; i++)
+		scan_region(&s, &s.regions[i]);
+	flush_words(&s);
+	emit(&s, MTF_SCAN_DONE, s.total, NULL, 0);
+out:
+	if (s.mem_fd >= 0)
+		close(s.mem_fd);
+	munmap(s.base, s.size);
+}
+
+/* The registers first (before this function's own work can change them), then the stack
+ * from this frame up: the frames of whoever called exit are roots, the scan's own are not. */
+__attribute__((noinline)) void mtr_scan_at(int at)
+{
+#if defined(__x86_64__)
+	__asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"
+			 "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"
+			 : : "r"(saved_regs) : "memory");
+#else
+	__builtin_unwind_init(); /* spills the callee-saved registers into this frame */
+#endif
+	uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+	pid_t pid = getpid();
+	if (scanned_pid == pid || !mtr_scan_wanted())
+		return;
+	scanned_pid = pid;
+	int saved_errno = errno;
+	struct mtr_tls *t = &mtr_tls;
+	int busy = t->busy;
+	t->busy = 1;
+	scan(at, sp);
+	t->busy = busy;
+	memset(saved_regs, 0, sizeof saved_regs);
+	errno = saved_errno;
+}

@@ -1,0 +1,114 @@
+/* Leak kinds from a scan's words (analyze/reach.c), against memcheck's definitions: each
+ * case is a small heap with known pointers, and the kinds valgrind gives it. */
+#include "reach.h"
+#include "unit.h"
+
+#include <string.h>
+
+#define ROOT 0x1000 /* a global (module data): not in a block, not in an arena */
+#define ARENA_LO 0x90000
+#define ARENA_HI 0xa0000
+
+/* Blocks at 0x10000 * (i + 1), 64 bytes each, ids = index. */
+static void heap(struct mtan_block *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (struct mtan_block){0x10000 * (i + 1), 64, (uint32_t)i, 0};
+}
+#define B(i) (0x10000ull * ((i) + 1))
+
+static uint8_t kind_of(const struct mtan_block *b, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].id == id)
+			return b[i].kind;
+	return 0xff;
+}
+
+static const uint64_t arenas[2] = {ARENA_LO, ARENA_HI};
+
+/* 0: held by a global; 1: nothing points to it; 2 -> 3: a lost node holding another */
+static void kinds_basic(void)
+{
+	struct mtan_block b[4];
+	heap(b, 4);
+	uint64_t w[] = {ROOT, B(0), B(2) + 8, B(3)};
+	CHECK(mtan_reach(b, 4, w, 2, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 4, 0), MTAN_KIND_REACHABLE);
+	CHECK_EQ_U(kind_of(b, 4, 1), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 4, 2), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 4, 3), MTAN_KIND_INDIRECT);
+}
+
+/* A cycle nothing reaches: its first block (by address) definitely lost, the rest
+ * indirectly; the same when the pointers run backwards (a later leader absorbs an
+ * earlier one). */
+static void kinds_cycle(void)
+{
+	struct mtan_block b[3];
+	heap(b, 3);
+	uint64_t w[] = {B(0), B(1), B(1), B(2), B(2), B(0)};
+	CHECK(mtan_reach(b, 3, w, 3, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 3, 0), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 3, 1), MTAN_KIND_INDIRECT);
+	CHECK_EQ_U(kind_of(b, 3, 2), MTAN_KIND_INDIRECT);
+	heap(b, 3); /* 2 -> 1 -> 0: block 0 leads first, then 2 takes it over */
+	uint64_t r[] = {B(2), B(1), B(1), B(0)};
+	CHECK(mtan_reach(b, 3, r, 2, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 3, 2), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 3, 1), MTAN_KIND_INDIRECT);
+	CHECK_EQ_U(kind_of(b, 3, 0), MTAN_KIND_INDIRECT);
+}
+
+/* Interior pointers: possibly lost, and what only a possibly lost block reaches is
+ * possibly lost too; a start pointer found later from definite memory upgrades a block
+ * and what it reaches. */
+static void kinds_interior(void)
+{
+	struct mtan_block b[4];
+	heap(b, 4);
+	uint64_t w[] = {ROOT, B(0) + 10, B(0), B(1), ROOT + 8, B(2) + 63, B(2) + 8, B(3)};
+	CHECK(mtan_reach(b, 4, w, 4, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 4, 0), MTAN_KIND_POSSIBLE);
+	CHECK_EQ_U(kind_of(b, 4, 1), MTAN_KIND_POSSIBLE);
+	CHECK_EQ_U(kind_of(b, 4, 2), MTAN_KIND_POSSIBLE);
+	CHECK_EQ_U(kind_of(b, 4, 3), MTAN_KIND_POSSIBLE);
+	heap(b, 4);
+	uint64_t u[] = {ROOT, B(0) + 10, B(0), B(1), ROOT + 8, B(0)};
+	CHECK(mtan_reach(b, 4, u, 3, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 4, 0), MTAN_KIND_REACHABLE);
+	CHECK_EQ_U(kind_of(b, 4, 1), MTAN_KIND_REACHABLE);
+	/* one past the end is not inside: 64-byte block 3 is not reached by B(3) + 64 */
+	heap(b, 4);
+	uint64_t e[] = {ROOT, B(3) + 64};
+	CHECK(mtan_reach(b, 4, e, 1, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 4, 3), MTAN_KIND_DEFINITE);
+}
+
+/* Words in an arena outside any block (free chunks' stale pointers) are no roots; words
+ * in blocks that no root reaches reach nothing; a block pointing to itself is lost. */
+static void kinds_arena(void)
+{
+	struct mtan_block b[2];
+	heap(b, 2);
+	uint64_t w[] = {ARENA_LO + 16, B(0), B(1), B(1)};
+	CHECK(mtan_reach(b, 2, w, 2, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(b, 2, 0), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 2, 1), MTAN_KIND_DEFINITE);
+	/* zero-sized blocks: only a pointer to their address reaches them */
+	struct mtan_block z[2] = {{0x5000, 0, 7, 0}, {0x5010, 0, 8, 0}};
+	uint64_t zw[] = {ROOT, 0x5000, ROOT + 8, 0x5011};
+	CHECK(mtan_reach(z, 2, zw, 2, arenas, 1) == 0);
+	CHECK_EQ_U(kind_of(z, 2, 7), MTAN_KIND_REACHABLE);
+	CHECK_EQ_U(kind_of(z, 2, 8), MTAN_KIND_DEFINITE);
+	CHECK(mtan_reach(z, 0, zw, 2, NULL, 0) == 0); /* nothing live: nothing to judge */
+}
+
+int main(void)
+{
+	RUN(kinds_basic);
+	RUN(kinds_cycle);
+	RUN(kinds_interior);
+	RUN(kinds_arena);
+	UNIT_EXIT();
+}
