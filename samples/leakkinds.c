@@ -85,11 +85,13 @@ NOINLINE static void hold_in_tls(void)
 	tls_hold = plant(400);
 }
 
-/* overwrites the stack below the caller, where the planting functions' frames were */
+/* overwrites the stack below the caller, where the planting functions' frames were (the
+ * asm keeps the compiler from dropping stores to a buffer nobody reads) */
 NOINLINE static void scrub_stack(void)
 {
-	volatile char buf[16384];
-	memset((char *)buf, 0, sizeof buf);
+	char buf[16384];
+	memset(buf, 0, sizeof buf);
+	__asm__ volatile("" : : "r"(buf) : "memory");
 }
 
 NOINLINE static void block_forever(void)
