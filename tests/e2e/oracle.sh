@@ -3,7 +3,13 @@
 # equal the LEAK SUMMARY of valgrind --leak-check=full --show-leak-kinds=all
 # --run-libc-freeres=no --run-cxx-freeres=no on the same command. The one difference allowed
 # is glibc's TLS vector (DTV): 16 bytes per thread per preloaded library using TLS (README,
-# "Limits"), recognised by its stack (allocate_dtv) on both sides.
+# "Limits"), recognised by its stack (allocate_dtv) on both sides. And one that follows from
+# where the allocator puts a block rather than from the scan: ld.so's _dl_find_object
+# segment (dlopen), which ld.so reaches through a pointer it aligned to 64 bytes: a pointer to
+# the block's start when the block itself is 64-byte aligned (glibc's malloc, under mtrec,
+# may place it so), an interior one otherwise (valgrind's allocator): still reachable
+# under mtrec and possibly lost under memcheck, for the same program; mtan's block is moved
+# to possibly lost only when its address is a multiple of 64 and valgrind has it possibly lost.
 # ORACLE_TABLE=FILE writes the comparison as a Markdown table; ORACLE_ONLY=REGEX runs the
 # programs whose name matches. Runs on its own too: bash tests/e2e/oracle.sh (after make all samples).
 set -u
@@ -33,6 +39,7 @@ declare -A LABEL=([definitely_lost]="definitely lost" [indirectly_lost]="indirec
 	[possibly_lost]="possibly lost" [still_reachable]="still reachable")
 # glibc's TLS vector: allocated by allocate_dtv, grown by _dl_resize_dtv
 DTV_FUNCS="allocate_dtv _dl_allocate_tls _dl_resize_dtv"
+DLFO_FUNC=_dlfo_mappings_segment_allocate
 
 if [ -n "${ORACLE_TABLE:-}" ]; then
 	{
@@ -55,18 +62,20 @@ elf_of() {
 	return 1
 }
 
-# vg_figures LOG: "KIND BYTES BLOCKS DTV_BYTES DTV_BLOCKS" for the four kinds, then
-# "suppressed BYTES BLOCKS" and "heuristic TEXT" lines, from valgrind's log: the LEAK SUMMARY
-# and, for the TLS vector, the loss records whose stack goes through allocate_dtv
+# vg_figures LOG: "KIND BYTES BLOCKS DTV_BYTES DTV_BLOCKS DLFO_BYTES DLFO_BLOCKS" for the
+# four kinds, then "suppressed BYTES BLOCKS" and "heuristic TEXT" lines, from valgrind's log:
+# the LEAK SUMMARY and, for the TLS vector and the _dl_find_object segment, the loss records
+# whose stack goes through their functions
 vg_figures() {
-	python3 - "$1" "$DTV_FUNCS" <<'PY'
+	python3 - "$1" "$DTV_FUNCS" "$DLFO_FUNC" <<'PY'
 import re, sys
 lines = [re.sub(r'^==\d+== ?', '', l.rstrip('\n')) for l in open(sys.argv[1], errors='replace')]
-dtv_funcs = sys.argv[2].split()
+dtv_funcs, dlfo_func = sys.argv[2].split(), sys.argv[3]
 num = lambda s: int(s.replace(',', ''))
 kinds = {'definitely lost': 'definitely_lost', 'indirectly lost': 'indirectly_lost',
          'possibly lost': 'possibly_lost', 'still reachable': 'still_reachable'}
-fig = {k: [0, 0, 0, 0] for k in kinds.values()}
+fig = {k: [0, 0, 0, 0, 0, 0] for k in kinds.values()}
+has = lambda stack, f: any(re.search(r': %s[ (]' % re.escape(f), s) for s in stack)
 supp = [0, 0]
 heur = []
 rec = re.compile(r'^([\d,]+) (?:\(([\d,]+) direct, [\d,]+ indirect\) )?bytes in ([\d,]+) blocks are '
@@ -84,8 +93,10 @@ while i < len(lines):
         stack = []
         while i < len(lines) and re.match(r'^\s+(at|by) 0x', lines[i]):
             stack.append(lines[i]); i += 1
-        if any(re.search(r': %s[ (]' % re.escape(f), s) for s in stack for f in dtv_funcs):
+        if any(has(stack, f) for f in dtv_funcs):
             fig[kind][2] += size; fig[kind][3] += blocks
+        if has(stack, dlfo_func):
+            fig[kind][4] += size; fig[kind][5] += blocks
         continue
     if l.startswith('LEAK SUMMARY:'):
         in_summary = True
@@ -106,18 +117,22 @@ for h in heur:
 PY
 }
 
-# mtan_figures TRACE: the same lines from mtan's database (not_scanned too, when there is any)
+# mtan_figures TRACE: the same lines from mtan's database (not_scanned too, when there is
+# any), each with two more figures: the _dl_find_object segment's at 64-byte aligned addresses
 mtan_figures() {
 	local dtv_in q
 	dtv_in=$(printf "'%s'," $DTV_FUNCS)
 	dtv_in=${dtv_in%,}
 	q="SELECT l.leak_kind AS kind, sum(l.size) AS bytes, count(*) AS blocks,
-		sum(CASE WHEN l.dtv THEN l.size ELSE 0 END) AS dtv_bytes, sum(l.dtv) AS dtv_blocks
-		FROM (SELECT leak_kind, size, EXISTS (SELECT 1 FROM stack_symbols s
-			WHERE s.stack_id = alloc_stack AND s.function IN ($dtv_in)) AS dtv
+		sum(l.dtv * l.size) AS dtv_bytes, sum(l.dtv) AS dtv_blocks,
+		sum(l.dlfo * l.size) AS dlfo_bytes, sum(l.dlfo) AS dlfo_blocks,
+		sum(l.dlfo * l.aligned * l.size) AS dlfo_aligned_bytes, sum(l.dlfo * l.aligned) AS dlfo_aligned_blocks
+		FROM (SELECT leak_kind, size, address % 64 = 0 AS aligned,
+			EXISTS (SELECT 1 FROM stack_symbols s WHERE s.stack_id = alloc_stack AND s.function IN ($dtv_in)) AS dtv,
+			EXISTS (SELECT 1 FROM stack_symbols s WHERE s.stack_id = alloc_stack AND s.function = '$DLFO_FUNC') AS dlfo
 			FROM leaks WHERE device = -1 AND space = 0) l GROUP BY l.leak_kind"
 	"$MTAN_PLAIN" sql "$1" "$q" --format csv -q >mtan.csv 2>mtan.err || return 1
-	awk -F, 'NR > 1 { gsub(/"/, ""); print $1, $2, $3, $4, $5 }' mtan.csv
+	awk -F, 'NR > 1 { gsub(/"/, ""); print $1, $2, $3, $4, $5, $6, $7, $8, $9 }' mtan.csv
 }
 
 fmt_fig() { # BYTES BLOCKS
@@ -151,8 +166,8 @@ oracle() {
 		return
 	fi
 	local -A V M
-	local k b n db dn note="" compared="valgrind ${VG_FLAGS[*]}"
-	while read -r k b n db dn; do V[$k]="$b $n $db $dn"; done < <(vg_figures "$vglog")
+	local k b n rest note="" compared="valgrind ${VG_FLAGS[*]}"
+	while read -r k b n rest; do V[$k]="$b $n $rest"; done < <(vg_figures "$vglog")
 	read -r b n <<<"${V[suppressed]}"
 	if [ "$b" != 0 ] || [ "$n" != 0 ]; then
 		# its default suppressions hid some blocks: their kinds come from a run without them
@@ -160,15 +175,15 @@ oracle() {
 		compared="$compared --default-suppressions=no"
 		"${VG_ENV[@]}" "$VALGRIND" "${VG_FLAGS[@]}" --default-suppressions=no --log-file="$vglog" "$@" >/dev/null 2>&1 </dev/null
 		V=()
-		while read -r k b n db dn; do V[$k]="$b $n $db $dn"; done < <(vg_figures "$vglog")
+		while read -r k b n rest; do V[$k]="$b $n $rest"; done < <(vg_figures "$vglog")
 	fi
-	for k in $KINDS; do M[$k]="0 0 0 0"; done
+	for k in $KINDS; do M[$k]="0 0 0 0 0 0 0 0"; done
 	local out
 	if ! out=$(mtan_figures "$name.zst"); then
 		fail "oracle $name: mtan sql failed" "$(head -c 400 mtan.err)"
 		return
 	fi
-	while read -r k b n db dn; do [ -n "$k" ] && M[$k]="$b $n $db $dn"; done <<<"$out"
+	while read -r k b n rest; do [ -n "$k" ] && M[$k]="$b $n $rest"; done <<<"$out"
 	local shown
 	shown=$(printf '%s ' "$@" | tr '\n\t' '  ' | tr -s ' ' | sed -e "s#$SAMPLES/#samples/#g" -e 's/ $//' -e 's/|/\\|/g')
 	echo "# $name: $shown"
@@ -176,14 +191,37 @@ oracle() {
 	local h
 	h=$(grep '^heuristic' < <(vg_figures "$vglog") | cut -d' ' -f2- | paste -sd';' -)
 	[ -n "$h" ] && note="${note:+$note; }valgrind's heuristics: $h"
+	# the _dl_find_object segment: mtan's still reachable ones at 64-byte aligned addresses
+	# count as possibly lost where valgrind has as many more of them possibly lost
+	local rb rn ab an vpn mpn moved="" k2
+	local -A R
+	for k2 in "${!M[@]}"; do R[$k2]=${M[$k2]}; done
+	read -r rb rn _ _ _ _ ab an <<<"${M[still_reachable]}"
+	read -r _ _ _ _ _ vpn <<<"${V[possibly_lost]}"
+	read -r _ _ _ _ _ mpn _ <<<"${M[possibly_lost]}"
+	if [ "$an" -gt 0 ] && [ $((vpn - mpn)) -ge "$an" ]; then
+		local -a r p
+		read -ra r <<<"${M[still_reachable]}"
+		read -ra p <<<"${M[possibly_lost]}"
+		M[still_reachable]="$((r[0] - ab)) $((r[1] - an)) ${r[*]:2}"
+		M[possibly_lost]="$((p[0] + ab)) $((p[1] + an)) ${p[*]:2}"
+		moved="$ab bytes in $an blocks of ld.so's _dl_find_object segment at 64-byte aligned addresses"
+		note="${note:+$note; }ld.so's _dl_find_object segment, $ab B: still reachable under mtrec (its block 64-byte aligned), possibly lost under valgrind"
+	fi
 	local -a cells=()
 	for k in $KINDS; do
 		local mb mn mdb mdn vb vn vdb vdn
-		read -r mb mn mdb mdn <<<"${M[$k]}"
-		read -r vb vn vdb vdn <<<"${V[$k]}"
+		read -r mb mn mdb mdn _ <<<"${M[$k]}"
+		read -r vb vn vdb vdn _ <<<"${V[$k]}"
 		local what="$name: ${LABEL[$k]}: mtan $(fmt_fig "$mb" "$mn"), valgrind $(fmt_fig "$vb" "$vn")"
-		local cell="$mb / $vb B, $mn / $vn blocks"
-		[ "$mb $mn" == "$vb $vn" ] && cell="$mb B in $mn (both)"
+		if [ -n "$moved" ] && [[ $k == still_reachable || $k == possibly_lost ]]; then
+			what="$what (allowed: $moved judged as valgrind judges them)"
+		fi
+		# the table shows mtan's own figures
+		local rmb rmn
+		read -r rmb rmn _ <<<"${R[$k]}"
+		local cell="$rmb / $vb B, $rmn / $vn blocks"
+		[ "$rmb $rmn" == "$vb $vn" ] && cell="$rmb B in $rmn (both)"
 		if [ "$mb $mn" == "$vb $vn" ]; then
 			ok "$what"
 		elif [ "$mn" = "$vn" ] && [ "$mdn" = "$vdn" ] && [ "$mdn" -gt 0 ] &&
@@ -206,7 +244,9 @@ oracle() {
 	other=$(grep -v -E "^(${KINDS// /|}|not_scanned) " <<<"$out" | grep -v '^$' | paste -sd';' -)
 	[ -n "$other" ] && fail "$name: unknown leak_kind rows: $other"
 	if [ -n "${ORACLE_TABLE:-}" ]; then
-		echo "| \`$shown\` | ${cells[0]} | ${cells[1]} | ${cells[2]} | ${cells[3]} | $note |" >>"$ORACLE_TABLE"
+		local cut=$shown
+		[ ${#cut} -gt 70 ] && cut="${cut:0:67}..."
+		echo "| \`$cut\` | ${cells[0]} | ${cells[1]} | ${cells[2]} | ${cells[3]} | $note |" >>"$ORACLE_TABLE"
 	fi
 }
 
