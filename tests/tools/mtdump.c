@@ -99,8 +99,8 @@ int main(int argc, char **argv)
 			break;
 		case MTF_SCAN: {
 			static const char *const part[] = {"begin", "regions", "words", "done"};
-			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u", rec.u.scan.pid, rec.u.scan.seq,
-			       part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n);
+			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u t=%" PRIu64, rec.u.scan.pid,
+			       rec.u.scan.seq, part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n, rec.u.scan.time_ns);
 			unsigned w = mtf_scan_width(rec.u.scan.part);
 			for (uint32_t i = 0; i < rec.u.scan.n; i++) {
 				printf(i ? "," : " ");
