@@ -166,9 +166,12 @@ MTR_EXPORT void free(void *p)
 		real_free(p);
 		return;
 	}
-	uint64_t seq = mtr_take_seq(); /* before the address can be reused */
-	real_free(p);
+	/* the number before the address can be reused; the record before the allocator sees
+	 * the pointer, since glibc aborts inside free on a double or invalid free and such a
+	 * free is the very one the trace must hold */
+	uint64_t seq = mtr_take_seq();
 	record(t, seq, MTF_OP_MAKE(MTF_FREE, MTF_FN_MALLOC), p, 0, mtr_free_stacks());
+	real_free(p);
 }
 
 MTR_EXPORT void *calloc(size_t n, size_t size)

@@ -1,0 +1,21 @@
+# Recorder defects found on other projects' test programs (issue 13, point 5): each case
+# failed before its fix. Frees glibc aborts in, RTLD_DEEPBIND libraries, execve with bad
+# pointers, raw clone() children, the database cache as an output, aligned operator new.
+. "$TOP/tests/e2e/lib.bash"
+DUMP="$TOP/build/mtdump"
+
+# --- a double free that glibc aborts in: recorded before the allocator sees it
+check_rc "double free: the program dies of SIGABRT" 134 "$MTREC" -q --free-stacks -o df.zst "$SAMPLES/rd_doublefree"
+check_rc "double free: mtan frees" 0 "$MTAN" frees df.zst
+check_match "double free: frees shows it" "^frees: 0 unmatched, 1 double$" "$(cat "$OUT")"
+check_match "double free: of the block make_block allocated" "generation 1, 40 bytes" "$(cat "$OUT")"
+check_match "double free: its stack names free_again" "free_again \(rd_doublefree.c" "$(cat "$OUT")"
+check_rc "double free: mtan check fails" 1 "$MTAN" check df.zst
+check_match "double free: check names it" "double_free: 1" "$(cat "$OUT")"
+check_rc "double free: mtan summary" 0 "$MTAN" summary df.zst
+check_match "double free: summary says SIGABRT killed the process" \
+	"^killed       pid [0-9]+ \(rd_doublefree\) by SIGABRT$" "$(cat "$OUT")"
+"$MTAN" summary df.zst --format json >dfs.json
+check_eq "double free: summary json names the signal" "$(json_get dfs.json '[k["signal"] for k in d["killed"]]')" '["SIGABRT"]'
+check_eq "double free: one anomaly, the double free" "$(json_get dfs.json 'd["anomalies"]')" \
+	'{"unmatched_free": 0, "double_free": 1, "alloc_over_live": 0, "reuse_race": 0}'
