@@ -19,3 +19,31 @@ check_match "double free: summary says SIGABRT killed the process" \
 check_eq "double free: summary json names the signal" "$(json_get dfs.json '[k["signal"] for k in d["killed"]]')" '["SIGABRT"]'
 check_eq "double free: one anomaly, the double free" "$(json_get dfs.json 'd["anomalies"]')" \
 	'{"unmatched_free": 0, "double_free": 1, "alloc_over_live": 0, "reuse_race": 0}'
+
+# --- the database cache as an output: refused as the trace itself is, and left intact
+cp df.zst cache.zst
+"$MTAN" summary cache.zst >/dev/null
+sum_before=$(md5sum <cache.zst.db)
+"$MTAN" summary cache.zst --db other.db >/dev/null
+other_before=$(md5sum <other.db)
+for c in "report cache.zst -o cache.zst.db" "export cache.zst --what events -o cache.zst.db" \
+	"report cache.zst -o ./cache.zst.db" "export cache.zst --folded -o cache.zst.db"; do
+	# shellcheck disable=SC2086
+	check_rc "cache as output: mtan $c: refused" 1 "$MTAN" $c
+	check_eq "cache as output: mtan $c: one line" "$(cat "$ERR")" \
+		"mtan: '${c##* }' is the input's database (choose another -o)"
+done
+check_eq "cache as output: the database is intact" "$(md5sum <cache.zst.db)" "$sum_before"
+for c in "report cache.zst --db other.db -o other.db" "export cache.zst --db other.db --what lifetimes -o other.db"; do
+	# shellcheck disable=SC2086
+	check_rc "cache as output: mtan $c: refused" 1 "$MTAN" $c
+	check_eq "cache as output: mtan $c: one line" "$(cat "$ERR")" \
+		"mtan: 'other.db' is the input's database (choose another -o)"
+done
+check_eq "cache as output: the --db database is intact" "$(md5sum <other.db)" "$other_before"
+check_rc "cache as output: the cache still answers" 0 "$MTAN" frees cache.zst
+check_match "cache as output: with the same findings" "^frees: 0 unmatched, 1 double$" "$(cat "$OUT")"
+# a cache the command itself creates is as much the input
+cp df.zst fresh.zst
+check_rc "cache as output: a cache made by this very command: refused" 1 "$MTAN" report fresh.zst -o fresh.zst.db
+check_rc "cache as output: that cache answers" 0 "$MTAN" summary fresh.zst.db
