@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -580,11 +581,62 @@ static int names_lib(const char *list)
 	return 0;
 }
 
+/* Whether the byte at a can be read, without faulting: process_vm_readv on this very
+ * process says EFAULT where a load would raise SIGSEGV. A page is readable or not as a
+ * whole, so *known (the last page found readable) spares a call per byte. Where the call
+ * itself is refused (a seccomp filter: ENOSYS, EPERM) the byte is taken as readable, as
+ * the hooks did before. */
+static int byte_readable(uintptr_t a, uintptr_t *known)
+{
+	char c;
+	uintptr_t page = a & ~(uintptr_t)4095;
+	if (page == *known)
+		return 1;
+	struct iovec local = {&c, 1}, remote = {(void *)a, 1};
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1 && errno == EFAULT)
+		return 0;
+	*known = page;
+	return 1;
+}
+
+/* Whether envp and every string in it can be read: an exec given a bad pointer must fail
+ * with EFAULT as it does without the recorder, not die in the hook that reads it first.
+ * Exec is rare and costly: a call per page of the list and of its strings is nothing. */
+static int env_readable(char *const *envp)
+{
+	int saved_errno = errno;
+	uintptr_t list_page = 1, str_page = 1; /* no page yet (a page's address is aligned) */
+	int ok = 1;
+	for (size_t i = 0; envp && ok; i++) {
+		/* both ends of the pointer: it may straddle two pages */
+		if (!byte_readable((uintptr_t)&envp[i], &list_page) ||
+		    !byte_readable((uintptr_t)&envp[i] + sizeof(char *) - 1, &list_page)) {
+			ok = 0;
+			break;
+		}
+		const char *s = envp[i];
+		if (!s)
+			break;
+		for (;; s++) {
+			if (!byte_readable((uintptr_t)s, &str_page)) {
+				ok = 0;
+				break;
+			}
+			if (!*s)
+				break;
+		}
+	}
+	errno = saved_errno;
+	return ok;
+}
+
 size_t mtr_exec_env_size(char *const *envp, size_t *entries)
 {
 	const char *pre = NULL, *shm_var = NULL;
 	size_t n = 0;
 	if (!mtr_on || !env_lib[0])
+		return 0;
+	if (!env_readable(envp)) /* the real call fails with EFAULT: let it */
 		return 0;
 	for (; envp && envp[n]; n++) {
 		if (!strncmp(envp[n], "LD_PRELOAD=", 11))

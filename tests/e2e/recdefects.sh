@@ -47,3 +47,12 @@ check_match "cache as output: with the same findings" "^frees: 0 unmatched, 1 do
 cp df.zst fresh.zst
 check_rc "cache as output: a cache made by this very command: refused" 1 "$MTAN" report fresh.zst -o fresh.zst.db
 check_rc "cache as output: that cache answers" 0 "$MTAN" summary fresh.zst.db
+
+# --- execve given bad pointers: EFAULT, as without the recorder (the hooks read envp first)
+check_rc "bad execve pointers: without the recorder" 0 "$SAMPLES/rd_badexec"
+check_eq "bad execve pointers: without the recorder, EFAULT each time" "$(cat "$OUT")" "rd_badexec: EFAULT EFAULT EFAULT"
+check_rc "bad execve pointers: recorded, the program exits normally" 0 "$MTREC" -q -o bx.zst "$SAMPLES/rd_badexec"
+check_eq "bad execve pointers: recorded, EFAULT each time" "$(cat "$OUT")" "rd_badexec: EFAULT EFAULT EFAULT"
+"$MTAN" summary bx.zst --format json >bx.json
+check_eq "bad execve pointers: the program's events around the execs" \
+	"$(json_get bx.json '[d["allocs"], d["frees"], sum(d["anomalies"].values()), d["killed"]]')" '[4, 3, 0, []]'
