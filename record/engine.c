@@ -453,11 +453,11 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 	if (stack && g_depth) {
 		void *buf[MTR_MAX_DEPTH + 16];
 		int got = unw_backtrace(buf, (int)g_depth + 16);
-		int i = 0;
-		while (i < got && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
-			i++;
-		for (; i < got && n < (int)g_depth; i++)
-			frames[n++] = (uint64_t)(uintptr_t)buf[i];
+		/* the recorder's own frames are never the program's: the hook on top, and those
+		 * of hooks the program's code passed through on the way (operator new's) */
+		for (int i = 0; i < got && n < (int)g_depth; i++)
+			if ((uintptr_t)buf[i] < self_lo || (uintptr_t)buf[i] >= self_hi)
+				frames[n++] = (uint64_t)(uintptr_t)buf[i];
 		if (n) {
 			hash = hash_frames(frames, n);
 			send = t->stack_cache[hash & (STACK_CACHE - 1)] != hash;

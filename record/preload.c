@@ -228,13 +228,32 @@ static void *do_realloc(void *p, size_t n, size_t elsize, int array)
 MTR_EXPORT void *realloc(void *p, size_t n) { return do_realloc(p, n, 1, 0); }
 MTR_EXPORT void *reallocarray(void *p, size_t n, size_t size) { return do_realloc(p, n, size, 1); }
 
+/* C++17's aligned operator new: libstdc++ rounds the size up to the alignment before it
+ * calls aligned_alloc (C11 asks for a multiple), so new (std::align_val_t(64)) char[100]
+ * reaches the hook as aligned_alloc(64, 128). The operator's hooks below say what the
+ * program asked for; the aligned allocation they lead to is recorded with that size, in
+ * its place in the stack like the malloc under a plain new. valgrind counts it so too. */
+static __thread struct {
+	size_t asked, rounded, align;
+} aligned_new __attribute__((tls_model("initial-exec")));
+
+/* The size to record for an aligned allocation of n bytes: the one its operator new was
+ * asked for, when this is that operator's call (taken once, so no other call gets it). */
+static inline size_t asked_size(size_t align, size_t n)
+{
+	if (__builtin_expect(aligned_new.rounded == 0, 1) || n != aligned_new.rounded || align < aligned_new.align)
+		return n;
+	aligned_new.rounded = 0;
+	return aligned_new.asked;
+}
+
 MTR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	struct mtr_tls *t = &mtr_tls;
 	if (!enter(t))
 		return real_posix_memalign(out, align, n);
 	int ret = real_posix_memalign(out, align, n);
-	alloc_done(t, ret == 0 ? *out : NULL, n, MTF_FN_MEMALIGN);
+	alloc_done(t, ret == 0 ? *out : NULL, asked_size(align, n), MTF_FN_MEMALIGN);
 	return ret;
 }
 
@@ -248,10 +267,67 @@ MTR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		alloc_done(t, p, size, MTF_FN_MEMALIGN);              \
 		return p;                                             \
 	}
-ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), n)
-ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), asked_size(align, n))
+ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), asked_size(align, n))
 ALIGNED_HOOK(valloc, (size_t n), (n), n)
 ALIGNED_HOOK(pvalloc, (size_t n), (n), n)
+
+/* The four aligned forms of operator new (std::align_val_t is a size_t), each calling the
+ * C++ runtime's own (libstdc++'s or libc++'s, whichever comes next). A program that
+ * defines its own comes before this library and is not hooked: its allocations are. */
+typedef void *new_fn(size_t, size_t);
+typedef void *new_nothrow_fn(size_t, size_t, const void *);
+
+static void *aligned_new_call(size_t n, size_t align, const char *name, void **real, const void *nothrow)
+{
+	void *fn = __atomic_load_n(real, __ATOMIC_RELAXED);
+	if (!fn) { /* on first use: the runtime is loaded by then, whoever called this needs it */
+		resolve();
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(real, fn, __ATOMIC_RELAXED);
+	}
+	size_t a = align < sizeof(void *) ? sizeof(void *) : align;
+	size_t saved_asked = aligned_new.asked, saved_rounded = aligned_new.rounded, saved_align = aligned_new.align;
+	aligned_new.asked = n;
+	aligned_new.align = align;
+	aligned_new.rounded = n && a && !(a & (a - 1)) && n <= SIZE_MAX - a ? (n + a - 1) & ~(a - 1) : 0;
+	void *p;
+	if (!fn) /* no C++ runtime next: cannot happen while one defines the operator */
+		p = aligned_alloc(a, aligned_new.rounded ? aligned_new.rounded : a);
+	else if (nothrow)
+		p = ((new_nothrow_fn *)fn)(n, align, nothrow);
+	else
+		p = ((new_fn *)fn)(n, align);
+	/* taken by now, unless the operator reached no aligned allocation (a runtime that
+	 * allocates otherwise): no later call may find it (a throw passes by here, and the
+	 * next operator new sets its own) */
+	aligned_new.asked = saved_asked;
+	aligned_new.rounded = saved_rounded;
+	aligned_new.align = saved_align;
+	return p;
+}
+
+static void *real_new_al, *real_newa_al, *real_new_al_nt, *real_newa_al_nt;
+
+MTR_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t align)
+{
+	return aligned_new_call(n, align, "_ZnwmSt11align_val_t", &real_new_al, NULL);
+}
+
+MTR_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t align)
+{
+	return aligned_new_call(n, align, "_ZnamSt11align_val_t", &real_newa_al, NULL);
+}
+
+MTR_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt)
+{
+	return aligned_new_call(n, align, "_ZnwmSt11align_val_tRKSt9nothrow_t", &real_new_al_nt, nt);
+}
+
+MTR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt)
+{
+	return aligned_new_call(n, align, "_ZnamSt11align_val_tRKSt9nothrow_t", &real_newa_al_nt, nt);
+}
 
 /* Modules are rescanned before a dlclose (so an unloaded plugin's code still resolves
  * later) and after it (to record the unload). dlopen is not wrapped: glibc reads the

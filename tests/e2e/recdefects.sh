@@ -56,3 +56,28 @@ check_eq "bad execve pointers: recorded, EFAULT each time" "$(cat "$OUT")" "rd_b
 "$MTAN" summary bx.zst --format json >bx.json
 check_eq "bad execve pointers: the program's events around the execs" \
 	"$(json_get bx.json '[d["allocs"], d["frees"], sum(d["anomalies"].values()), d["killed"]]')" '[4, 3, 0, []]'
+
+# --- C++17 aligned operator new: the size the program asked for, not libstdc++'s rounded one
+vg_counts() { # prints "allocs frees bytes" as valgrind counts them
+	valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
+		sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated.*/\1 \2 \3/p' | tr -d ,
+}
+"$MTREC" -q -o an.zst "$SAMPLES/rd_alignednew" >/dev/null
+sizes() { "$MTAN" sql an.zst "SELECT group_concat(size, ' ') FROM (SELECT l.size FROM lifetimes l WHERE EXISTS
+	(SELECT 1 FROM stack_symbols s WHERE s.stack_id = l.alloc_stack AND s.function LIKE 'new\_%' ESCAPE '\')
+	ORDER BY l.alloc_seq)" | tail -1; }
+check_eq "aligned new: the sizes asked for (100, sizeof 128, 200 nothrow, 72 direct, 3 x 128, 24)" \
+	"$(sizes)" "100 128 200 72 384 24"
+check_eq "aligned new: each one freed" "$("$MTAN" sql an.zst "SELECT count(*) FROM lifetimes WHERE size IN (100, 200, 72, 384) AND end_reason = 'free'" --format csv | tail -1)" 4
+check_match "aligned new: the operator is in the stack, the recorder is not" \
+	"^operator new\(unsigned long, std::align_val_t\)\|new_array\(\)$" \
+	"$("$MTAN" sql an.zst "SELECT group_concat(function, '|') FROM (SELECT s.function FROM lifetimes l JOIN stack_symbols s ON s.stack_id = l.alloc_stack WHERE l.size = 100 AND s.level < 2 ORDER BY s.level)" | tail -1)"
+"$MTAN" summary an.zst --format json >an.json
+if command -v valgrind >/dev/null; then
+	check_eq "aligned new: counts and bytes equal valgrind's (it counts the size asked for)" \
+		"$(json_get an.json '"%d %d %d" % (d["allocs"], d["frees"], d["bytes_allocated"])')" \
+		"$(vg_counts "$SAMPLES/rd_alignednew")"
+else
+	fail "valgrind is not installed (make check installs it): the aligned new oracle cannot run"
+fi
+check_eq "aligned new: no anomaly" "$(json_get an.json 'sum(d["anomalies"].values())')" 0
