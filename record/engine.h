@@ -47,4 +47,15 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 int mtr_free_stacks(void);
 void mtr_thread_named(const char *name);
 void mtr_modules_rescan(void);
+
+/* Libraries opened with RTLD_DEEPBIND (rebind.c): the load addresses of the objects
+ * loaded before the dlopen go into seen (returns how many); after it, the imports of tab's
+ * functions that bypass the hooks are pointed at them, in every object but self's. */
+struct mtr_rebind {
+	const char *name;
+	uintptr_t hook, real;
+};
+size_t mtr_rebind_before(uintptr_t *seen, size_t cap);
+void mtr_rebind_after(const uintptr_t *seen, size_t nseen, const struct mtr_rebind *tab, size_t n,
+		      const void *self);
 #endif

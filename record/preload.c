@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *(*real_malloc)(size_t);
 static void (*real_free)(void *);
@@ -24,6 +25,7 @@ static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
 static int (*real_dlclose)(void *);
+__attribute__((visibility("hidden"))) void *(*mtr_real_dlopen)(const char *, int); /* dlopen's asm */
 static int (*real_setname)(pthread_t, const char *);
 static int (*real_execve)(const char *, char *const[], char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
@@ -73,6 +75,7 @@ static void resolve(void)
 	real_valloc = dlsym(RTLD_NEXT, "valloc");
 	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
 	real_dlclose = dlsym(RTLD_NEXT, "dlclose");
+	mtr_real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	real_setname = dlsym(RTLD_NEXT, "pthread_setname_np");
 	real_execve = dlsym(RTLD_NEXT, "execve");
 	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
@@ -329,10 +332,107 @@ MTR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, cons
 	return aligned_new_call(n, align, "_ZnamSt11align_val_tRKSt9nothrow_t", &real_newa_al_nt, nt);
 }
 
+/* ------------------------------------------------------------------ dlopen */
+
+/* dlopen is hooked only for RTLD_DEEPBIND: glibc reads its caller's address to choose the
+ * search path (the caller's RUNPATH) and namespace, and a wrapper would change the caller.
+ * So the exported dlopen is a jump, not a call: any other dlopen goes on to the real one
+ * with its caller's return address untouched. A library opened with RTLD_DEEPBIND binds
+ * malloc and free to libc's past this library; after its dlopen, its imports of them are
+ * pointed at the hooks (rebind.c). New modules are noticed when a stack with a new
+ * address appears (engine.c). */
+__attribute__((visibility("hidden"), used)) void *(*mtr_dlopen_resolve(void))(const char *, int)
+{
+	resolve();
+	return mtr_real_dlopen;
+}
+
+/* dlopen of a bare name as its caller would: by the caller's search path (its RUNPATH, or
+ * RPATH, LD_LIBRARY_PATH, the system's directories: what dlinfo says), which the real
+ * dlopen cannot see when this library calls it; NULL when none of those has it (the real
+ * dlopen then looks in ld.so.cache, as it would have). */
+static void *dlopen_as(const void *caller, const char *file, int flags)
+{
+	Dl_info di;
+	void *lm = NULL;
+	_Alignas(Dl_serinfo) char buf[4096];
+	Dl_serinfo *si = (Dl_serinfo *)buf;
+	char path[4096];
+	if (!dladdr1(caller, &di, &lm, RTLD_DL_LINKMAP) || !lm || dlinfo(lm, RTLD_DI_SERINFOSIZE, si) ||
+	    si->dls_size > sizeof buf || dlinfo(lm, RTLD_DI_SERINFO, si))
+		return NULL;
+	for (unsigned i = 0; i < si->dls_cnt; i++) {
+		const char *dir = si->dls_serpath[i].dls_name;
+		size_t ld = strlen(dir), lf = strlen(file);
+		if (ld + 1 + lf >= sizeof path)
+			continue;
+		memcpy(path, dir, ld);
+		path[ld] = '/';
+		memcpy(path + ld + 1, file, lf + 1);
+		if (access(path, F_OK))
+			continue;
+		void *h = mtr_real_dlopen(path, flags); /* a file of another machine: go on, as ld.so does */
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+__attribute__((visibility("hidden"), used)) void *mtr_dlopen_deep(const char *file, int flags)
+{
+	const void *caller = __builtin_return_address(0); /* the program's: dlopen jumped here */
+	struct mtr_tls *t = &mtr_tls;
+	uintptr_t seen[512];
+	resolve(); /* the real functions, for the table: this may be the program's first hook */
+	const struct mtr_rebind tab[] = {
+		{"malloc", (uintptr_t)malloc, (uintptr_t)real_malloc},
+		{"free", (uintptr_t)free, (uintptr_t)real_free},
+		{"calloc", (uintptr_t)calloc, (uintptr_t)real_calloc},
+		{"realloc", (uintptr_t)realloc, (uintptr_t)real_realloc},
+		{"reallocarray", (uintptr_t)reallocarray, (uintptr_t)dlsym(RTLD_NEXT, "reallocarray")},
+		{"posix_memalign", (uintptr_t)posix_memalign, (uintptr_t)real_posix_memalign},
+		{"aligned_alloc", (uintptr_t)aligned_alloc, (uintptr_t)real_aligned_alloc},
+		{"memalign", (uintptr_t)memalign, (uintptr_t)real_memalign},
+		{"valloc", (uintptr_t)valloc, (uintptr_t)real_valloc},
+		{"pvalloc", (uintptr_t)pvalloc, (uintptr_t)real_pvalloc},
+	};
+	size_t nseen = mtr_rebind_before(seen, sizeof seen / sizeof seen[0]);
+	void *h = file && !strchr(file, '/') ? dlopen_as(caller, file, flags) : NULL;
+	if (!h)
+		h = mtr_real_dlopen(file, flags);
+	/* the objects' constructors ran inside the dlopen, before this: what they allocated
+	 * is not in the trace (README's limits) */
+	if (h && mtr_on && !t->busy)
+		mtr_rebind_after(seen, nseen, tab, sizeof tab / sizeof tab[0], (const void *)mtr_dlopen_deep);
+	return h;
+}
+
+#if defined(__x86_64__)
+/* dlopen(file, flags): RTLD_DEEPBIND (8) to mtr_dlopen_deep; else a jump to the real one,
+ * found on first use (the arguments kept across the call). */
+__asm__(".text\n"
+	".globl dlopen\n"
+	".type dlopen, @function\n"
+	"dlopen:\n"
+	"	test $8, %esi\n"
+	"	jnz mtr_dlopen_deep\n"
+	"	mov mtr_real_dlopen(%rip), %rax\n"
+	"	test %rax, %rax\n"
+	"	jz 1f\n"
+	"	jmp *%rax\n"
+	"1:	push %rdi\n"
+	"	push %rsi\n"
+	"	sub $8, %rsp\n" /* the stack 16-byte aligned at the call */
+	"	call mtr_dlopen_resolve\n"
+	"	add $8, %rsp\n"
+	"	pop %rsi\n"
+	"	pop %rdi\n"
+	"	jmp *%rax\n"
+	".size dlopen, .-dlopen\n");
+#endif
+
 /* Modules are rescanned before a dlclose (so an unloaded plugin's code still resolves
- * later) and after it (to record the unload). dlopen is not wrapped: glibc reads the
- * caller's address to choose its search path, and a wrapper would change the caller. New
- * modules are noticed when a stack with a new address appears (engine.c). */
+ * later) and after it (to record the unload). */
 MTR_EXPORT int dlclose(void *h)
 {
 	struct mtr_tls *t = &mtr_tls;

@@ -3,6 +3,12 @@
 # pointers, raw clone() children, the database cache as an output, aligned operator new.
 . "$TOP/tests/e2e/lib.bash"
 DUMP="$TOP/build/mtdump"
+vg_counts() { # prints "allocs frees bytes" as valgrind counts them
+	valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
+		sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated.*/\1 \2 \3/p' | tr -d ,
+}
+have_vg=$(command -v valgrind)
+[ -n "$have_vg" ] || fail "valgrind is not installed (make check installs it): the oracle tests cannot run"
 
 # --- a double free that glibc aborts in: recorded before the allocator sees it
 check_rc "double free: the program dies of SIGABRT" 134 "$MTREC" -q --free-stacks -o df.zst "$SAMPLES/rd_doublefree"
@@ -58,10 +64,6 @@ check_eq "bad execve pointers: the program's events around the execs" \
 	"$(json_get bx.json '[d["allocs"], d["frees"], sum(d["anomalies"].values()), d["killed"]]')" '[4, 3, 0, []]'
 
 # --- C++17 aligned operator new: the size the program asked for, not libstdc++'s rounded one
-vg_counts() { # prints "allocs frees bytes" as valgrind counts them
-	valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
-		sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated.*/\1 \2 \3/p' | tr -d ,
-}
 "$MTREC" -q -o an.zst "$SAMPLES/rd_alignednew" >/dev/null
 sizes() { "$MTAN" sql an.zst "SELECT group_concat(size, ' ') FROM (SELECT l.size FROM lifetimes l WHERE EXISTS
 	(SELECT 1 FROM stack_symbols s WHERE s.stack_id = l.alloc_stack AND s.function LIKE 'new\_%' ESCAPE '\')
@@ -73,11 +75,33 @@ check_match "aligned new: the operator is in the stack, the recorder is not" \
 	"^operator new\(unsigned long, std::align_val_t\)\|new_array\(\)$" \
 	"$("$MTAN" sql an.zst "SELECT group_concat(function, '|') FROM (SELECT s.function FROM lifetimes l JOIN stack_symbols s ON s.stack_id = l.alloc_stack WHERE l.size = 100 AND s.level < 2 ORDER BY s.level)" | tail -1)"
 "$MTAN" summary an.zst --format json >an.json
-if command -v valgrind >/dev/null; then
-	check_eq "aligned new: counts and bytes equal valgrind's (it counts the size asked for)" \
-		"$(json_get an.json '"%d %d %d" % (d["allocs"], d["frees"], d["bytes_allocated"])')" \
-		"$(vg_counts "$SAMPLES/rd_alignednew")"
-else
-	fail "valgrind is not installed (make check installs it): the aligned new oracle cannot run"
-fi
+[ -n "$have_vg" ] && check_eq "aligned new: counts and bytes equal valgrind's (it counts the size asked for)" \
+	"$(json_get an.json '"%d %d %d" % (d["allocs"], d["frees"], d["bytes_allocated"])')" \
+	"$(vg_counts "$SAMPLES/rd_alignednew")"
 check_eq "aligned new: no anomaly" "$(json_get an.json 'sum(d["anomalies"].values())')" 0
+
+# --- a library opened with RTLD_DEEPBIND: its malloc and free bind to libc's past the
+# hooks unless its imports are pointed back at them
+counts() { json_get "$1" '"%d %d %d" % (d["allocs"], d["frees"], d["bytes_allocated"])'; }
+deep() { # DESC PLUGIN HOW FIELDS: FIELDS 3 compares bytes too, 2 the counts only
+	local desc=$1 plugin=$2 how=$3 fields=$4
+	check_rc "$desc: recorded" 0 "$MTREC" -q -o deep.zst "$SAMPLES/rd_deepbind" "$plugin" $how
+	"$MTAN" summary deep.zst --format json >deep.json
+	[ -n "$have_vg" ] && check_eq "$desc: counts equal valgrind's total heap usage" \
+		"$(counts deep.json | cut -d' ' -f1-"$fields")" \
+		"$(cd "$SAMPLES" && vg_counts ./rd_deepbind "$plugin" $how | cut -d' ' -f1-"$fields")"
+	check_eq "$desc: no unmatched free, no anomaly" "$(json_get deep.json 'd["anomalies"]')" \
+		'{"unmatched_free": 0, "double_free": 0, "alloc_over_live": 0, "reuse_race": 0}'
+	"$MTAN" leaks deep.zst --format json >deepl.json
+	check_eq "$desc: the plugin's one leak, by its function" \
+		"$(json_get deepl.json "[(s['blocks'], s['bytes']) for s in d if any(f['function'] == 'deep_work' for f in s['frames'])]")" "[[1, 77]]"
+	check_eq "$desc: nothing the plugin freed or the program freed of the plugin's is leaked" \
+		"$(json_get deepl.json "[s['bytes'] for s in d if s['bytes'] in (111, 222, 50, 5000, 300)]")" "[]"
+}
+deep "RTLD_NOW | RTLD_DEEPBIND" "$SAMPLES/rd_deepplugin.so" "" 3
+deep "RTLD_LAZY | RTLD_DEEPBIND" "$SAMPLES/rd_deepplugin.so" lazy 3
+# a bare name: found by the caller's RUNPATH ($ORIGIN), as without the recorder (ld.so keeps
+# the name it was given, so its own bytes differ by the path's length: counts only)
+deep "RTLD_DEEPBIND, a bare name by the caller's RUNPATH" rd_deepplugin.so "" 2
+# no RTLD_DEEPBIND: dlopen goes on to the real one with the program as its caller
+deep "plain RTLD_NOW, a bare name by the caller's RUNPATH" rd_deepplugin.so plain 3
