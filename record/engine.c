@@ -551,6 +551,17 @@ static void at_child(void)
 	t->busy = busy;
 }
 
+/* A raw clone() without CLONE_VM is a fork that runs no atfork handler: the same two
+ * steps, called from the clone hook and from the child's first code. */
+void mtr_clone_prepare(void) { at_prepare(); }
+void mtr_clone_child(void) { at_child(); }
+
+int mtr_thread_ready(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	return mtr_on && (t->state == 1 || thread_start(t));
+}
+
 /* ------------------------------------------------------------------ exec */
 
 /* What an exec'd program needs to be recorded: "MTREC_SHM=..." and the library's path,

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -94,6 +95,12 @@ static inline int enter(struct mtr_tls *t)
 		resolve();
 		if (!real_malloc)
 			return 0;
+	}
+	if (__builtin_expect(t->clone_shared, 0) && (uint32_t)gettid() != t->tid) {
+		/* a CLONE_VM child on its parent thread's TLS: it has no ring it could write
+		 * without corrupting the parent's; its events are counted lost */
+		mtr_count_lost(t);
+		return 0;
 	}
 	if (t->busy)
 		return t->busy == 2; /* 2: the engine's work of a hook, which a signal may interrupt */
@@ -464,6 +471,60 @@ MTR_EXPORT int pthread_setname_np(pthread_t th, const char *name)
 		t->busy = 0;
 	}
 	return ret;
+}
+
+/* ------------------------------------------------------------------ clone */
+
+/* glibc's raw clone() without CLONE_THREAD starts a process, and no atfork handler runs.
+ * Without CLONE_VM the child has a copy of the parent's memory, its recorder state
+ * included: it starts in clone_start, which joins the trace as fork's child does (a ring
+ * and a pid of its own), then runs the program's function. With CLONE_VM the child shares
+ * the parent thread's TLS (unless CLONE_SETTLS gave it one): it cannot have a ring of its
+ * own, so its events are counted lost (enter), never written into the parent's ring.
+ * Threads (CLONE_THREAD) and glibc's own clones (fork, pthread_create, posix_spawn call
+ * it inside libc) pass as they are. */
+static int (*real_clone)(int (*)(void *), void *, int, void *, ...);
+
+struct clone_start_arg {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_start(void *p)
+{
+	/* a copy of the parent's frame: readable here whatever the parent does next */
+	struct clone_start_arg a = *(struct clone_start_arg *)p;
+	mtr_clone_child();
+	return a.fn(a.arg);
+}
+
+MTR_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	struct mtr_tls *t = &mtr_tls;
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	resolve();
+	if (!real_clone)
+		real_clone = (int (*)(int (*)(void *), void *, int, void *, ...))dlsym(RTLD_NEXT, "clone");
+	if ((flags & CLONE_THREAD) || !fn || !enter(t))
+		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	if (flags & CLONE_VM) {
+		if (!(flags & CLONE_SETTLS)) {
+			t->busy = 1;
+			int ready = mtr_thread_ready(); /* tid known before the child can run */
+			t->busy = 0;
+			if (ready)
+				t->clone_shared = 1;
+		}
+		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	}
+	struct clone_start_arg a = {fn, arg};
+	mtr_clone_prepare();
+	return real_clone(clone_start, stack, flags, &a, ptid, tls, ctid);
 }
 
 /* ------------------------------------------------------------------ exec */

@@ -2,7 +2,6 @@
 # failed before its fix. Frees glibc aborts in, RTLD_DEEPBIND libraries, execve with bad
 # pointers, raw clone() children, the database cache as an output, aligned operator new.
 . "$TOP/tests/e2e/lib.bash"
-DUMP="$TOP/build/mtdump"
 vg_counts() { # prints "allocs frees bytes" as valgrind counts them
 	valgrind --run-libc-freeres=no --run-cxx-freeres=no "$@" 2>&1 >/dev/null |
 		sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees, \([0-9,]*\) bytes allocated.*/\1 \2 \3/p' | tr -d ,
@@ -105,3 +104,36 @@ deep "RTLD_LAZY | RTLD_DEEPBIND" "$SAMPLES/rd_deepplugin.so" lazy 3
 deep "RTLD_DEEPBIND, a bare name by the caller's RUNPATH" rd_deepplugin.so "" 2
 # no RTLD_DEEPBIND: dlopen goes on to the real one with the program as its caller
 deep "plain RTLD_NOW, a bare name by the caller's RUNPATH" rd_deepplugin.so plain 3
+
+# --- raw clone() children (no CLONE_THREAD): a process of their own, or counted lost; the
+# parent's events after the clone are never lost
+q() { "$MTAN" sql clone.zst "$1" | tail -n +2 | tr -s ' \n' ' ' | sed 's/^ //; s/ $//'; }
+check_rc "clone without CLONE_VM: recorded" 0 "$MTREC" -q -o clone.zst "$SAMPLES/rd_clone" fork
+child=$(sed -n 's/^rd_clone: fork child \([0-9]*\)$/\1/p' "$OUT")
+parent=$(q "SELECT pid FROM processes WHERE how = 'exec'")
+check_eq "clone without CLONE_VM: the parent's blocks before and after, all freed" \
+	"$(q "SELECT size, count(*), sum(end_reason = 'free') FROM lifetimes WHERE pid = $parent AND size IN (100, 200, 300) GROUP BY size")" \
+	"100 4 4 200 6 6"
+check_eq "clone without CLONE_VM: the child's blocks under its own pid" \
+	"$(q "SELECT size, count(*), sum(end_reason = 'free') FROM lifetimes WHERE pid = $child AND size IN (100, 200, 300) GROUP BY size")" \
+	"300 5 3"
+check_eq "clone without CLONE_VM: the child is a process, forked from the parent" \
+	"$(q "SELECT ppid, how FROM processes WHERE pid = $child")" "$parent fork"
+"$MTAN" summary clone.zst --format json >clone.json
+check_eq "clone without CLONE_VM: complete, nothing lost, no anomaly" \
+	"$(json_get clone.json '[d["complete"], d["lost_events"], sum(d["anomalies"].values())]')" "[true, 0, 0]"
+"$MTAN" leaks clone.zst --format json >clonel.json
+check_eq "clone without CLONE_VM: the child's leak, by child_work" \
+	"$(json_get clonel.json "[(s['pid'], s['blocks'], s['bytes']) for s in d if any(f['function'] == 'child_work' for f in s['frames'])]")" \
+	"[[$child, 2, 600]]"
+
+check_rc "clone with CLONE_VM: recorded" 0 "$MTREC" -q -o clone.zst "$SAMPLES/rd_clone" vm
+parent=$(q "SELECT pid FROM processes WHERE how = 'exec'")
+check_eq "clone with CLONE_VM: the parent's blocks before and after, all freed, none of the child's" \
+	"$(q "SELECT size, count(*), sum(end_reason = 'free') FROM lifetimes WHERE size IN (100, 200, 300) GROUP BY size")" \
+	"100 4 4 200 6 6"
+"$MTAN" summary clone.zst --format json >clone.json
+check_eq "clone with CLONE_VM: the child's 8 events counted lost, no anomaly" \
+	"$(json_get clone.json '[d["lost_events"], sum(d["anomalies"].values())]')" "[8, 0]"
+check_rc "clone with CLONE_VM: summary" 0 "$MTAN" summary clone.zst
+check_match "clone with CLONE_VM: summary says events were lost" "^trace .*8 events lost" "$(cat "$OUT")"
