@@ -18,7 +18,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 FORMATS_SRC := formats/mtf.c
 ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 QUERIES := $(sort $(wildcard queries/*.sql))
-RECORD_LIB_SRC := record/preload.c record/engine.c record/scan.c
+RECORD_LIB_SRC := record/preload.c record/engine.c record/rebind.c record/scan.c
 MTREC_SRC := record/mtrec.c record/collector.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
@@ -101,10 +101,14 @@ $(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
 # the plugin is a shared library, not a program; leaky is also built with and without
 # frame pointers, for the unwinder
-SAMPLE_BINS := $(filter-out $(B)/samples/plugin,$(SAMPLE_BINS))
-$(B)/samples/plugin.so: samples/plugin.c | $(B)/.deps
+SAMPLE_BINS := $(filter-out $(B)/samples/plugin $(B)/samples/rd_deepplugin,$(SAMPLE_BINS))
+$(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so: $(B)/samples/%.so: samples/%.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -g -O1 $(WARN) -fPIC -shared -o $@ $<
+# rd_deepbind finds its plugin by its own RUNPATH (the caller's, that dlopen must keep)
+$(B)/samples/rd_deepbind: samples/rd_deepbind.c | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wl,-rpath,'$$ORIGIN' -o $@ $<
 $(B)/samples/leaky-fp: samples/leaky.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fno-omit-frame-pointer -o $@ $<
 $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
@@ -113,7 +117,7 @@ $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
 $(B)/samples/inlined: samples/inlined.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
-samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h

@@ -1041,7 +1041,7 @@ int cmd_report(int argc, char **argv)
 	struct mtan_opts o;
 	struct report r;
 	sqlite3 *db = NULL;
-	char *path = NULL, *tmp = NULL;
+	char *path = NULL, *tmp = NULL, *dbpath = NULL;
 	FILE *f = NULL;
 	output = NULL;
 	memset(&r, 0, sizeof r);
@@ -1049,7 +1049,7 @@ int cmd_report(int argc, char **argv)
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL))
+	if (mtan_open(&o, &db, NULL, &dbpath))
 		goto out;
 	int to_stdout = output && !strcmp(output, "-");
 	if (!to_stdout) {
@@ -1062,7 +1062,7 @@ int cmd_report(int argc, char **argv)
 			mtan_err("out of memory");
 			goto out;
 		}
-		if (mtan_output_ok(path, o.input, 1))
+		if (mtan_output_ok(path, o.input, 1) || mtan_output_not_db(path, dbpath))
 			goto out;
 		if (!(f = fopen(tmp, "w"))) {
 			mtan_err("cannot create '%s': %s", tmp, strerror(errno));
@@ -1101,6 +1101,7 @@ out:
 	free(r.marks);
 	free(path);
 	free(tmp);
+	free(dbpath);
 	sqlite3_close(db);
 	return ret;
 }

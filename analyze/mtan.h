@@ -97,6 +97,8 @@ char *mtan_size(char *buf, uint64_t n);
 /* Writes s as a JSON string with quotes; NULL writes null. */
 void mtan_json_str(FILE *f, const char *s);
 int mtan_output_ok(const char *out, const char *input, int renamed);
+/* Refuses (-1, told) an output that is db, the database the input was read from. */
+int mtan_output_not_db(const char *out, const char *db);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 

@@ -377,7 +377,7 @@ fi
 check_eq "full disk: the program runs on to its end" "$(cat full.out)" "stress: 2 threads x 1000000 allocations"
 "$MTREC" -q -o r.zst sh -c 'sleep 0.3' >/dev/null
 check_ge "RSS is sampled about every 10 ms" "$("$DUMP" r.zst | grep -c '^rss ')" 10
-exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlclose|pthread_setname_np|execve|execvpe|execv|execvp|execl|execlp|execle|fexecve|posix_spawnp?|_exit|_Exit|mtrec_impl_[a-z_]+)$')
+exports=$(nm -D --defined-only "$TOP/build/libmtrec.so" | awk '{print $3}' | grep -Ev '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|dlopen|dlclose|pthread_setname_np|execve|execvpe|execv|execvp|execl|execlp|execle|fexecve|posix_spawnp?|clone|_exit|_Exit|_Zn[wa]mSt11align_val_t(RKSt9nothrow_t)?|mtrec_impl_[a-z_]+)$')
 check_eq "libmtrec.so exports only the hooks and the client API" "$exports" ""
 
 # --- the writer itself killed: the trace loads up to its last complete frame, with a warning
