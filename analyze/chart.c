@@ -143,6 +143,22 @@ int mtan_charts_load(sqlite3 *db, const struct mtan_opts *o, const struct mtan_w
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return mtan_sqlerr(db, "cannot read the database");
+	/* the run reaches the marks too */
+	if (mtan_prepare(db, "chart", "marks_span", &st))
+		return -1;
+	mtan_bind_common(st, o);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), since);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), until);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL && c->seq0 <= c->seq1) {
+		int64_t v[4];
+		for (int i = 0; i < 4; i++)
+			v[i] = sqlite3_column_int64(st, i);
+		c->seq0 = v[0] < c->seq0 ? v[0] : c->seq0;
+		c->seq1 = v[1] > c->seq1 ? v[1] : c->seq1;
+		c->ns0 = v[2] < c->ns0 ? v[2] : c->ns0;
+		c->ns1 = v[3] > c->ns1 ? v[3] : c->ns1;
+	}
+	sqlite3_finalize(st);
 	if (c->seq0 > c->seq1)
 		c->seq0 = c->seq1 = c->ns0 = c->ns1 = 0;
 	/* scopes with nothing in the window have no chart */

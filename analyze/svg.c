@@ -13,7 +13,7 @@
 #define ML 70.0  /* margins: left (sizes), right, bottom (ticks) */
 #define MR 14.0
 #define MB 28.0
-#define LANE 13.0   /* a row of mark labels above the plot */
+#define LANE 15.0   /* a row of mark labels above the plot */
 #define LANES 3
 #define CHAR_W 6.4  /* a character of the 11-unit labels, wide enough for most */
 #define NCOLS 876   /* a column per unit of the plot's width */

@@ -53,3 +53,8 @@ SELECT device, min(open_seq), min(open_ns),
 FROM devices WHERE :pid IS NULL OR pid = :pid GROUP BY device;
 -- name: marks
 SELECT seq, time_ns, label FROM marks WHERE :pid IS NULL OR pid = :pid ORDER BY seq;
+-- name: marks_span
+-- the marks' first and last seq and time (every process, or :pid's), from :since to :until:
+-- the run a chart spans reaches them
+SELECT min(seq), max(seq), min(time_ns), max(time_ns) FROM marks
+WHERE (:pid IS NULL OR pid = :pid) AND seq BETWEEN :since AND :until;
