@@ -330,11 +330,12 @@ double mtan_size_axis(double peak, int want, double *step)
 	peak = peak > 0 ? peak : 1;
 	size_unit(peak, &unit);
 	/* of the round steps near peak / want, the one whose top is nearest above the peak,
-	 * in at most want + 2 steps */
+	 * in at most want + 2 steps (and of those, in nearest want steps) */
 	for (int k = -2; k <= 2; k++) {
 		double st = mtan_nice_step(peak / unit * pow(1.6, k), want) * unit;
 		double top = ceil(peak / st - 1e-9) * st;
-		if (top / st <= want + 2 && (!best || top < best || (top == best && st > *step))) {
+		if (top / st <= want + 2 && (!best || top < best ||
+					    (top == best && fabs(top / st - want) < fabs(best / *step - want)))) {
 			best = top;
 			*step = st;
 		}
