@@ -18,14 +18,13 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 FORMATS_SRC := formats/mtf.c
 ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 QUERIES := $(sort $(wildcard queries/*.sql))
-RECORD_LIB_SRC := record/preload.c record/engine.c record/scan.c
+RECORD_LIB_SRC := record/preload.c record/engine.c record/rebind.c record/scan.c
 MTREC_SRC := record/mtrec.c record/collector.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
 SAMPLE_CXX := $(wildcard samples/*.cpp)
 
 ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
-MTAN_DEPS := $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(wildcard analyze/*.h formats/*.h)
 
 .PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds man
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
@@ -44,8 +43,28 @@ $(B)/gen/queries.c: $(B)/sql2c $(QUERIES)
 	@mkdir -p $(B)/gen
 	$(B)/sql2c $@ $(QUERIES)
 
-$(B)/mtan: $(MTAN_DEPS) | $(B)/.deps
-	$(CC) $(ALL_CFLAGS) -Ianalyze -o $@ $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+# The analyzer is built as objects (with -MMD dependencies) in static archives: plain ones
+# for mtan, ASan/UBSan ones for the sanitized mtan and every unit test, each source compiled
+# once (each unit test used to compile all of analyze/ again).
+MTAN_LIB_SRC := $(ANALYZE_SRC) $(FORMATS_SRC) $(B)/gen/queries.c
+MTAN_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(MTAN_LIB_SRC))
+MTAN_ASAN_OBJ := $(patsubst %.c,$(B)/asan/obj/%.o,$(MTAN_LIB_SRC))
+$(B)/obj/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ianalyze -MMD -MP -c -o $@ $<
+$(B)/asan/obj/%.o: %.c | $(B)/.deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -MMD -MP -c -o $@ $<
+$(B)/libmtan.a: $(MTAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(B)/asan/libmtan.a: $(MTAN_ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+-include $(MTAN_OBJ:.o=.d) $(MTAN_ASAN_OBJ:.o=.d) $(B)/obj/analyze/main.d $(B)/asan/obj/analyze/main.d
+
+$(B)/mtan: $(B)/obj/analyze/main.o $(B)/libmtan.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ANALYZE_LIBS)
 
 # The preload library: hidden by default, only the hooks and the client API exported.
 $(B)/libmtrec.so: $(RECORD_LIB_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
@@ -56,18 +75,17 @@ $(B)/mtrec: $(MTREC_SRC) $(FORMATS_SRC) $(wildcard record/*.h formats/*.h) | $(B
 	$(CC) $(ALL_CFLAGS) -o $@ $(MTREC_SRC) $(FORMATS_SRC) -lzstd -lpthread
 
 # Sanitizer builds of everything that is not the preload library's interception.
-$(B)/asan/mtan: $(MTAN_DEPS) | $(B)/.deps
-	@mkdir -p $(B)/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -o $@ $(ANALYZE_SRC) analyze/main.c $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+$(B)/asan/mtan: $(B)/asan/obj/analyze/main.o $(B)/asan/libmtan.a
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(ANALYZE_LIBS)
 
 $(B)/asan/mtrec: $(MTREC_SRC) $(FORMATS_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
 	@mkdir -p $(B)/asan
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $(MTREC_SRC) $(FORMATS_SRC) -lzstd -lpthread
 
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/asan/%,$(UNIT_SRC))
-$(B)/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(ANALYZE_SRC) $(FORMATS_SRC) $(B)/gen/queries.c | $(B)/.deps
+$(B)/asan/test_%: tests/unit/test_%.c tests/unit/unit.h $(B)/asan/libmtan.a $(wildcard analyze/*.h formats/*.h) | $(B)/.deps
 	@mkdir -p $(B)/asan
-	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -Itests/unit -o $@ $< $(ANALYZE_SRC) $(FORMATS_SRC) $(B)/gen/queries.c $(ANALYZE_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN) -Ianalyze -Itests/unit -o $@ $< $(B)/asan/libmtan.a $(ANALYZE_LIBS)
 
 # Samples: built as users build (PIE, no special flags); variants for the client API's
 # -no-pie fallback and for frame-pointer/no-frame-pointer stacks.
@@ -83,10 +101,14 @@ $(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
 # the plugin is a shared library, not a program; leaky is also built with and without
 # frame pointers, for the unwinder
-SAMPLE_BINS := $(filter-out $(B)/samples/plugin,$(SAMPLE_BINS))
-$(B)/samples/plugin.so: samples/plugin.c | $(B)/.deps
+SAMPLE_BINS := $(filter-out $(B)/samples/plugin $(B)/samples/rd_deepplugin,$(SAMPLE_BINS))
+$(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so: $(B)/samples/%.so: samples/%.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -g -O1 $(WARN) -fPIC -shared -o $@ $<
+# rd_deepbind finds its plugin by its own RUNPATH (the caller's, that dlopen must keep)
+$(B)/samples/rd_deepbind: samples/rd_deepbind.c | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wl,-rpath,'$$ORIGIN' -o $@ $<
 $(B)/samples/leaky-fp: samples/leaky.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fno-omit-frame-pointer -o $@ $<
 $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
@@ -95,7 +117,7 @@ $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
 $(B)/samples/inlined: samples/inlined.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
-samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h
@@ -185,4 +207,5 @@ man: $(B)/mtan
 
 clean:
 	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c \
+		$(B)/obj $(B)/libmtan.a \
 		$(B)/fuzz $(B)/mkseeds

@@ -60,18 +60,19 @@ enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_
 #define LT_KIND_SHIFT 4
 #define LT_KIND(l) (((l)->flags >> LT_KIND_SHIFT) & 7u)
 
-/* n pairs of uint64_t */
-struct pairs {
+/* n values (uint64_t) */
+struct vals {
 	uint64_t *p;
 	size_t n, cap;
 };
-/* A process's exit scan (SCAN records): its words (location, value) and the arenas (start,
- * end) that are never roots. */
+/* A process's exit scan (SCAN records): its words (location, value), the arenas (start,
+ * end) that are never roots, the heads of interior pointers (value, 3 words before it)
+ * and the locations of vtable addresses (for memcheck's heuristics). */
 struct scan {
 	uint32_t pid;
 	uint64_t seq, total;
 	int done;
-	struct pairs words, arenas;
+	struct vals words, arenas, heads, vtables;
 };
 
 struct anomaly {
@@ -781,20 +782,19 @@ static int read_header(struct loader *L, const mtf_record *r)
 	return 0;
 }
 
-/* Appends n pairs to a vector of uint64_t pairs. */
-static int pairs_push(struct pairs *w, const uint64_t *v, size_t n)
+static int vals_push(struct vals *w, const uint64_t *v, size_t n)
 {
 	if (w->n + n > w->cap) {
 		size_t cap = w->cap ? w->cap : 1024;
 		while (cap < w->n + n)
 			cap *= 2;
-		uint64_t *p = realloc(w->p, cap * 2 * sizeof(uint64_t));
+		uint64_t *p = realloc(w->p, cap * sizeof(uint64_t));
 		if (!p)
 			return -1;
 		w->p = p;
 		w->cap = cap;
 	}
-	memcpy(w->p + 2 * w->n, v, n * 2 * sizeof(uint64_t));
+	memcpy(w->p + w->n, v, n * sizeof(uint64_t));
 	w->n += n;
 	return 0;
 }
@@ -818,15 +818,17 @@ static int read_scan(struct loader *L, const mtf_record *r)
 	}
 	switch (r->u.scan.part) {
 	case MTF_SCAN_REGIONS:
-		for (uint32_t i = 0; i < r->u.scan.n; i++) {
-			const uint64_t *g = &r->u.scan.v[3 * (size_t)i];
-			if ((g[2] & MTF_REGION_ARENA) && pairs_push(&sc->arenas, g, 1))
+		for (size_t i = 0; i < 3 * (size_t)r->u.scan.n; i += 3) /* (start, end, flags) */
+			if ((r->u.scan.v[i + 2] & MTF_REGION_ARENA) && vals_push(&sc->arenas, r->u.scan.v + i, 2))
 				return -1;
-		}
 		return 0;
 	case MTF_SCAN_WORDS:
 		sc->total += r->u.scan.n;
-		return pairs_push(&sc->words, r->u.scan.v, r->u.scan.n);
+		return vals_push(&sc->words, r->u.scan.v, 2 * (size_t)r->u.scan.n);
+	case MTF_SCAN_HEADS:
+		return vals_push(&sc->heads, r->u.scan.v, 4 * (size_t)r->u.scan.n);
+	case MTF_SCAN_VTABLES:
+		return vals_push(&sc->vtables, r->u.scan.v, r->u.scan.n);
 	case MTF_SCAN_DONE:
 		sc->done = sc->total == r->u.scan.a; /* every part arrived */
 		return 0;
@@ -1492,7 +1494,8 @@ out:
 
 /* ------------------------------------------------------------------ leak kinds */
 
-static int by_pair(const void *a, const void *b)
+/* by the first value of an item (arenas, heads, vtables) */
+static int by_first(const void *a, const void *b)
 {
 	const uint64_t *x = a, *y = b;
 	return x[0] < y[0] ? -1 : x[0] > y[0];
@@ -1545,8 +1548,12 @@ static int classify(struct loader *L)
 		struct scan *sc = &L->scans.p[k];
 		if (!count[k])
 			continue;
-		qsort(sc->arenas.p, sc->arenas.n, 2 * sizeof(uint64_t), by_pair);
-		if (mtan_reach(blocks[k], count[k], sc->words.p, sc->words.n, sc->arenas.p, sc->arenas.n))
+		qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
+		qsort(sc->heads.p, sc->heads.n / 4, 4 * sizeof(uint64_t), by_first);
+		qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
+		struct mtan_scan_view view = {sc->words.p, sc->words.n / 2, sc->arenas.p, sc->arenas.n / 2,
+					      sc->heads.p, sc->heads.n / 4, sc->vtables.p, sc->vtables.n};
+		if (mtan_reach(blocks[k], count[k], &view))
 			goto out;
 		for (size_t j = 0; j < count[k]; j++) {
 			struct lifetime *l = &L->lts.p[blocks[k][j].id];
@@ -2566,6 +2573,8 @@ static void loader_release(struct loader *L)
 	for (size_t k = 0; k < L->scans.n; k++) {
 		free(L->scans.p[k].words.p);
 		free(L->scans.p[k].arenas.p);
+		free(L->scans.p[k].heads.p);
+		free(L->scans.p[k].vtables.p);
 	}
 	free(L->scans.p);
 	free(L->names.p);

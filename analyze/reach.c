@@ -50,6 +50,49 @@ static int in_arena(const uint64_t *arenas, size_t narenas, uint64_t v)
 	return 0;
 }
 
+static const uint64_t *head_of(const struct mtan_scan_view *v, uint64_t p)
+{
+	size_t lo = 0, hi = v->nheads;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->heads[4 * mid] < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nheads && v->heads[4 * lo] == p ? &v->heads[4 * lo + 1] : NULL;
+}
+
+static int has_vtable(const struct mtan_scan_view *v, uint64_t loc)
+{
+	size_t lo = 0, hi = v->nvtables;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->vtables[mid] < loc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < v->nvtables && v->vtables[lo] == loc;
+}
+
+/* memcheck's heuristic_reachedness (mc_leakcheck.c), for a pointer p into block c's
+ * interior: an interior pointer that an idiom explains counts as one to the start. h are
+ * the three words before p, when the scan kept them. */
+static int heuristic(const struct mtan_scan_view *v, const struct mtan_block *c, uint64_t p)
+{
+	const uint64_t *h = head_of(v, p);
+	if (h && p == c->addr + 24 && 24 + h[1] + 1 == c->size && h[0] <= h[1])
+		return 1; /* stdstring: length, capacity, refcount, then the characters */
+	if (h && p == c->addr + 8 && h[2] > 0 && c->size - 8 == h[2])
+		return 1; /* length64: the size of the rest first (sqlite) */
+	if (h && p == c->addr + 8 && h[2] > 0 && (c->size - 8) % h[2] == 0)
+		return 1; /* newarray: new[] of objects with destructors keeps their count first */
+	if (!(p & 7) && has_vtable(v, p) && has_vtable(v, c->addr))
+		return 1; /* multipleinheritance: a base subobject, vtables at both ends */
+	return 0;
+}
+
 struct graph {
 	uint32_t *first; /* edges of block i: to[first[i] .. first[i + 1]) */
 	uint32_t *to;    /* target index << 1 | 1 for a pointer to its start */
@@ -76,9 +119,10 @@ static void reach(struct graph *g, uint32_t edge, int definite)
 	g->stack[g->depth++] = t; /* a block is pushed at most twice: as possible, as reached */
 }
 
-int mtan_reach(struct mtan_block *b, size_t n, const uint64_t *words, size_t nwords,
-	       const uint64_t *arenas, size_t narenas)
+int mtan_reach(struct mtan_block *b, size_t n, const struct mtan_scan_view *v)
 {
+	const uint64_t *words = v->words;
+	size_t nwords = v->nwords;
 	int ret = -1;
 	struct graph g = {0};
 	uint32_t *src = NULL;
@@ -97,13 +141,14 @@ int mtan_reach(struct mtan_block *b, size_t n, const uint64_t *words, size_t nwo
 		size_t t = block_at(b, n, words[2 * w + 1]);
 		if (t == n)
 			continue;
-		uint32_t edge = (uint32_t)t << 1 | (words[2 * w + 1] == b[t].addr);
+		uint64_t p = words[2 * w + 1];
+		uint32_t edge = (uint32_t)t << 1 | (p == b[t].addr || heuristic(v, &b[t], p));
 		size_t s = block_at(b, n, words[2 * w]);
 		if (s < n) {
 			src[nedges] = (uint32_t)s;
 			g.to[nedges++] = edge;
 			g.first[s + 2]++;
-		} else if (!in_arena(arenas, narenas, words[2 * w])) {
+		} else if (!in_arena(v->arenas, v->narenas, words[2 * w])) {
 			g.roots[g.nroots++] = edge;
 		}
 	}

@@ -24,11 +24,22 @@ struct mtan_block {
 	uint8_t kind;  /* out */
 };
 
-/* Classifies blocks (live at the scan; reordered by address) from the scan's words, pairs
- * (location, value), and its ARENA regions, pairs (start, end), sorted: a word inside a
- * block is an edge; outside every block and every arena, a root. Returns 0, or -1 when
- * out of memory (kinds then unset). */
-int mtan_reach(struct mtan_block *b, size_t n, const uint64_t *words, size_t nwords,
-	       const uint64_t *arenas, size_t narenas);
+/* What a scan saw (FORMAT.md, SCAN); every array borrowed. */
+struct mtan_scan_view {
+	const uint64_t *words;   /* (location, value) pairs */
+	size_t nwords;
+	const uint64_t *arenas;  /* (start, end) pairs, sorted: never roots */
+	size_t narenas;
+	const uint64_t *heads;   /* (value, the 3 words before it), sorted by value */
+	size_t nheads;
+	const uint64_t *vtables; /* locations holding a vtable's address, sorted */
+	size_t nvtables;
+};
+
+/* Classifies blocks (live at the scan; reordered by address): a word inside a block is an
+ * edge; outside every block and every arena, a root. Interior pointers that memcheck's
+ * default heuristics (stdstring, length64, newarray, multipleinheritance) accept count as
+ * pointers to the start. Returns 0, or -1 when out of memory (kinds then unset). */
+int mtan_reach(struct mtan_block *b, size_t n, const struct mtan_scan_view *v);
 
 #endif

@@ -268,13 +268,13 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 	case MTF_SCAN: {
 		unsigned width = mtf_scan_width(r->u.scan.part);
 		uint32_t n = width ? r->u.scan.n : 0;
-		if (r->u.scan.part > MTF_SCAN_DONE || n > MTF_SCAN_MAX_ITEMS)
+		if (r->u.scan.part > MTF_SCAN_PART_MAX || n > MTF_SCAN_MAX_ITEMS)
 			return MTF_E_BADREC;
 		V(r->u.scan.pid); V(r->u.scan.seq); V(r->u.scan.time_ns); V(r->u.scan.part);
 		V(r->u.scan.a); V(n);
 		/* column by column, each value a delta from the one above it: locations and
 		 * pointer values both climb in small steps */
-		uint64_t prev[3] = {0, 0, 0};
+		uint64_t prev[4] = {0, 0, 0, 0};
 		for (uint32_t i = 0; i < n; i++)
 			for (unsigned k = 0; k < width; k++) {
 				uint64_t x = r->u.scan.v[(size_t)i * width + k];
@@ -685,7 +685,7 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		unsigned width = mtf_scan_width(rec->u.scan.part);
 		/* every value takes a byte at least: a count the payload cannot hold is damage,
 		 * found before anything is allocated for it */
-		if (c->bad || rec->u.scan.part > MTF_SCAN_DONE || n > MTF_SCAN_MAX_ITEMS ||
+		if (c->bad || rec->u.scan.part > MTF_SCAN_PART_MAX || n > MTF_SCAN_MAX_ITEMS ||
 		    (!width && n) || n * width > (uint64_t)(c->end - c->p))
 			return MTF_E_BADREC;
 		size_t need = (size_t)n * width;
@@ -696,7 +696,7 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 			r->scan = p;
 			r->scan_cap = need;
 		}
-		uint64_t prev[3] = {0, 0, 0};
+		uint64_t prev[4] = {0, 0, 0, 0};
 		for (size_t i = 0; i < need; i++) {
 			prev[i % width] += (uint64_t)mtf_unzigzag(get_varint(c));
 			r->scan[i] = prev[i % width];

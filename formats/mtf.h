@@ -151,7 +151,7 @@ typedef struct mtf_record {
 			uint64_t seq, time_ns; /* seq: taken when the scan began, the same in every part */
 			uint32_t part;         /* MTF_SCAN_* */
 			uint64_t a;            /* BEGIN: MTF_SCAN_AT_*; DONE: words written in all */
-			uint32_t n;            /* items: REGIONS 3 values each, WORDS 2 */
+			uint32_t n;            /* items of mtf_scan_width(part) values */
 			const uint64_t *v;     /* n * width values; borrowed */
 		} scan;
 	} u;
@@ -160,7 +160,8 @@ typedef struct mtf_record {
 enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1 };
 
 /* SCAN parts (FORMAT.md): the memory a process held when it ended, for leak kinds. */
-enum { MTF_SCAN_BEGIN = 0, MTF_SCAN_REGIONS = 1, MTF_SCAN_WORDS = 2, MTF_SCAN_DONE = 3 };
+enum { MTF_SCAN_BEGIN = 0, MTF_SCAN_REGIONS = 1, MTF_SCAN_WORDS = 2, MTF_SCAN_DONE = 3,
+       MTF_SCAN_HEADS = 4, MTF_SCAN_VTABLES = 5, MTF_SCAN_PART_MAX = 5 };
 enum { MTF_SCAN_AT_EXIT = 0, MTF_SCAN_AT__EXIT = 1 }; /* exit() or return from main; _exit() */
 /* REGIONS flags */
 #define MTF_REGION_ARENA 1u /* the allocator's own memory ([heap], a malloc arena): never a root */
@@ -169,7 +170,8 @@ enum { MTF_SCAN_AT_EXIT = 0, MTF_SCAN_AT__EXIT = 1 }; /* exit() or return from m
 #define MTF_SCAN_MAX_ITEMS (1u << 20) /* items in one SCAN record */
 static inline unsigned mtf_scan_width(uint32_t part)
 {
-	return part == MTF_SCAN_REGIONS ? 3 : part == MTF_SCAN_WORDS ? 2 : 0;
+	return part == MTF_SCAN_REGIONS ? 3 : part == MTF_SCAN_WORDS ? 2 : part == MTF_SCAN_HEADS ? 4
+	       : part == MTF_SCAN_VTABLES ? 1 : 0;
 }
 
 #define MTF_FLAG_STACKS 1u

@@ -13,7 +13,8 @@ FROM space_stats;
 SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
 	coalesce(max(p.peak_bytes), 0), sum(s.leaked_blocks), sum(s.leaked_bytes),
 	sum(s.released_blocks), sum(s.released_bytes),
-	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device)
+	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device),
+	(SELECT count(DISTINCT t.name) FROM space_stats t WHERE t.device = s.device)
 FROM space_stats s
 LEFT JOIN peaks p ON p.pid IS NULL AND p.device = s.device AND p.space = s.name
 GROUP BY s.device, s.name

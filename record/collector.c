@@ -479,7 +479,7 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 /* A part of a process's exit scan: passed on as it is (the analyzer builds the graph). */
 static int handle_scan(struct mtr_collector *c, const struct mtr_rec_scan *m, uint32_t len, uint32_t pid)
 {
-	if (len < sizeof(*m) || m->part > MTF_SCAN_DONE || m->n > MTF_SCAN_MAX_ITEMS ||
+	if (len < sizeof(*m) || m->part > MTF_SCAN_PART_MAX || m->n > MTF_SCAN_MAX_ITEMS ||
 	    sizeof(*m) + (uint64_t)m->n * mtf_scan_width(m->part) * 8 > len)
 		return -1;
 	mtf_record r = {.type = MTF_SCAN};

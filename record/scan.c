@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #define READ_BYTES (1u << 20) /* memory read at a time */
+#define HEADS_BATCH 512        /* HEADS items read with one process_vm_readv */
+#define VTABLE_WORDS 20        /* memcheck's VTABLE_MAX_CHECK */
 #define MAPS_BYTES (64u << 10)
 #define ARENA_ALIGN (64ull << 20) /* glibc's HEAP_MAX_SIZE on 64-bit: its other arenas' heaps */
 
@@ -37,6 +39,14 @@ struct scratch {
 	size_t nregions, cap;
 	struct region *targets; /* the anonymous regions that can hold blocks */
 	size_t ntargets;
+	struct region *ro, *code; /* read-only and executable file mappings: vtables and code */
+	size_t nro, ncode;
+	uint64_t *heads;        /* HEADS items being gathered: (v, 3 words before v) */
+	uint32_t nheads;
+	uint64_t last_head;
+	uint64_t *vts;          /* VTABLES items */
+	uint32_t nvts;
+	uint64_t vt_cache[256]; /* values found (1) or not (0) to be vtables: value | bit 0 */
 	uint64_t seq, total;
 	int mem_fd;             /* /proc/self/mem, when process_vm_readv is refused */
 	int failed;
@@ -124,8 +134,10 @@ static void take_map(struct scratch *s, const char *line)
 	if (*p++ != ' ' || strlen(p) < 4)
 		return;
 	const char *perms = p;
-	if (perms[0] != 'r' || perms[1] != 'w' || perms[3] != 'p')
-		return; /* shared mappings (the rings) and unreadable ones are not the heap's roots */
+	int rw = perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p';
+	int ro = perms[0] == 'r' && perms[1] == '-';
+	if (!rw && !ro)
+		return; /* shared writable mappings (the rings) and unreadable ones */
 	uint64_t inode = 0, flags = 0;
 	for (int field = 0; field < 3; field++) { /* past perms, offset and dev */
 		p = strchr(p, ' ');
@@ -138,6 +150,13 @@ static void take_map(struct scratch *s, const char *line)
 	while (*p == ' ')
 		p++;
 	const char *path = p; /* "" for anonymous memory */
+	if (ro) { /* where memcheck's multiple-inheritance heuristic looks for vtables and code */
+		if (path[0] == '/' && perms[2] == 'x' && s->ncode < s->cap)
+			s->code[s->ncode++] = (struct region){start, end, 0};
+		else if (path[0] == '/' && s->nro < s->cap)
+			s->ro[s->nro++] = (struct region){start, end, 0};
+		return;
+	}
 	if (!strcmp(path, "[heap]"))
 		flags = MTF_REGION_ARENA | MTF_REGION_ANON;
 	else if (!strcmp(path, "[stack]"))
@@ -173,19 +192,68 @@ static void flush_words(struct scratch *s)
 	s->nwords = 0;
 }
 
-static inline int is_target(const struct scratch *s, uint64_t v)
+static inline int in_regions(const struct region *g, size_t n, uint64_t v)
 {
-	size_t lo = 0, hi = s->ntargets;
+	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (v < s->targets[mid].start)
+		if (v < g[mid].start)
 			hi = mid;
-		else if (v >= s->targets[mid].end)
+		else if (v >= g[mid].end)
 			lo = mid + 1;
 		else
 			return 1;
 	}
 	return 0;
+}
+
+/* memcheck's heuristics (newarray, length64, stdstring) look at the words before an
+ * interior pointer to a block: a pointer 8 or 24 bytes into it. Block starts are 16-byte
+ * aligned (malloc's alignment), those pointers are not: only they get their words. */
+static void flush_heads(struct scratch *s)
+{
+	struct iovec l[HEADS_BATCH], r[HEADS_BATCH];
+	uint64_t got[HEADS_BATCH * 3];
+	uint32_t n = s->nheads / 4, out = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		l[i] = (struct iovec){&got[3 * i], 24};
+		r[i] = (struct iovec){(void *)(uintptr_t)(s->heads[4 * i] - 24), 24};
+	}
+	ssize_t k = n ? process_vm_readv(getpid(), l, n, r, n, 0) : 0;
+	for (uint32_t i = 0; i < n; i++) {
+		int ok = k >= (ssize_t)(24 * (i + 1)) ||
+			 process_vm_readv(getpid(), &l[i], 1, &r[i], 1, 0) == 24; /* past a fault */
+		if (!ok)
+			continue;
+		s->heads[4 * out] = s->heads[4 * i];
+		memcpy(&s->heads[4 * out + 1], &got[3 * i], 24);
+		out++;
+	}
+	s->nheads = 0;
+	if (out)
+		emit(s, MTF_SCAN_HEADS, 0, s->heads, out);
+}
+
+/* memcheck's aligned_ptr_above_page0_is_vtable_addr: v points to a table holding only
+ * NULLs and code addresses, at least two of them, within its first 20 words. */
+static int vtable(struct scratch *s, uint64_t v)
+{
+	uint64_t *c = &s->vt_cache[(v >> 3) & 255];
+	if ((*c & ~(uint64_t)1) == v)
+		return (int)(*c & 1);
+	uint64_t w[VTABLE_WORDS];
+	struct iovec l = {w, sizeof w}, r = {(void *)(uintptr_t)v, sizeof w};
+	ssize_t k = process_vm_readv(getpid(), &l, 1, &r, 1, 0);
+	int found = 0;
+	for (ssize_t i = 0; i < k / 8 && found < 2; i++) {
+		if (!w[i])
+			continue;
+		if (!in_regions(s->code, s->ncode, w[i]))
+			break;
+		found++;
+	}
+	*c = v | (found >= 2);
+	return found >= 2;
 }
 
 /* Copies n bytes at addr into buf without faulting: bytes copied, 0 at an unreadable page. */
@@ -221,12 +289,27 @@ static void scan_region(struct scratch *s, const struct region *g)
 		const uint64_t *w = (const uint64_t *)s->buf;
 		for (size_t i = 0; i < got / 8; i++) {
 			uint64_t v = w[i];
-			if (v - lo >= span || !is_target(s, v))
+			if (v - lo >= span || !in_regions(s->targets, s->ntargets, v)) {
+				if ((g->flags & MTF_REGION_ANON) && !(v & 7) && in_regions(s->ro, s->nro, v) &&
+				    vtable(s, v)) {
+					s->vts[s->nvts++] = at + i * 8;
+					if (s->nvts == MTR_SCAN_ITEMS) {
+						emit(s, MTF_SCAN_VTABLES, 0, s->vts, s->nvts);
+						s->nvts = 0;
+					}
+				}
 				continue;
+			}
 			s->words[2 * s->nwords] = at + i * 8;
 			s->words[2 * s->nwords + 1] = v;
 			if (++s->nwords == MTR_SCAN_ITEMS)
 				flush_words(s);
+			if ((v & 15) == 8 && v != s->last_head) {
+				s->heads[s->nheads] = s->last_head = v;
+				s->nheads += 4;
+				if (s->nheads == 4 * HEADS_BATCH)
+					flush_heads(s);
+			}
 		}
 		at += got < want ? got + 4096 - ((at + got) & 4095) : got; /* past an unreadable page */
 	}
@@ -247,7 +330,8 @@ static void scan(int at, uint64_t sp)
 	if (!ok)
 		return;
 	s.cap = lines + 64; /* the scratch itself, splits, a few new mappings */
-	s.size = READ_BYTES + MAPS_BYTES + (size_t)MTR_SCAN_ITEMS * 16 + 2 * s.cap * sizeof(struct region);
+	s.size = READ_BYTES + MAPS_BYTES + (size_t)MTR_SCAN_ITEMS * 24 + HEADS_BATCH * 32 +
+		 4 * s.cap * sizeof(struct region);
 	s.size = (s.size + 4095) & ~(size_t)4095;
 	m = mmap(NULL, s.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
@@ -256,8 +340,12 @@ static void scan(int at, uint64_t sp)
 	s.buf = s.base;
 	s.maps = (char *)s.base + READ_BYTES;
 	s.words = (uint64_t *)(s.base + READ_BYTES + MAPS_BYTES);
-	s.regions = (struct region *)(s.words + 2 * MTR_SCAN_ITEMS);
+	s.vts = s.words + 2 * MTR_SCAN_ITEMS;
+	s.heads = s.vts + MTR_SCAN_ITEMS;
+	s.regions = (struct region *)(s.heads + 4 * HEADS_BATCH);
 	s.targets = s.regions + s.cap;
+	s.ro = s.targets + s.cap;
+	s.code = s.ro + s.cap;
 	s.seq = mtr_take_seq();
 	if (emit(&s, MTF_SCAN_BEGIN, (uint64_t)at, NULL, 0))
 		goto out;
@@ -282,6 +370,9 @@ static void scan(int at, uint64_t sp)
 	for (size_t i = 0; i < s.nregions; i++)
 		scan_region(&s, &s.regions[i]);
 	flush_words(&s);
+	flush_heads(&s);
+	if (s.nvts)
+		emit(&s, MTF_SCAN_VTABLES, 0, s.vts, s.nvts);
 	emit(&s, MTF_SCAN_DONE, s.total, NULL, 0);
 out:
 	if (s.mem_fd >= 0)

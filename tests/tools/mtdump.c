@@ -98,7 +98,7 @@ int main(int argc, char **argv)
 			       rec.u.end.events, rec.u.end.lost, rec.u.end.processes, rec.u.end.threads);
 			break;
 		case MTF_SCAN: {
-			static const char *const part[] = {"begin", "regions", "words", "done"};
+			static const char *const part[] = {"begin", "regions", "words", "done", "heads", "vtables"};
 			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u t=%" PRIu64, rec.u.scan.pid,
 			       rec.u.scan.seq, part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n, rec.u.scan.time_ns);
 			unsigned w = mtf_scan_width(rec.u.scan.part);

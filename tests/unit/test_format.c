@@ -254,13 +254,17 @@ static void scan_records(void)
 			       0x7ffc00000000ull, 0x7ffc00021000ull, MTF_REGION_STACK};
 	uint64_t words[6] = {0x7ffc00000010ull, 0x5555555602a0ull, 0x555555560300ull, 8,
 			     0x7ffc00000008ull, 0xffffffffffffffffull};
-	mtf_record s[4] = {
+	uint64_t heads[8] = {0x555555560318ull, 5, 0, 0x31, 0x555555560308ull, 1, 2, 3};
+	uint64_t vtables[2] = {0x555555560400ull, 0x5555555602a0ull};
+	mtf_record s[6] = {
 		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .time_ns = 5, .part = MTF_SCAN_BEGIN, .a = MTF_SCAN_AT__EXIT}},
 		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_REGIONS, .n = 2, .v = regions}},
 		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_WORDS, .n = 3, .v = words}},
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_HEADS, .n = 2, .v = heads}},
+		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_VTABLES, .n = 2, .v = vtables}},
 		{.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .part = MTF_SCAN_DONE, .a = 3}},
 	};
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 6; i++)
 		CHECK(mtf_writer_put(w, &s[i]) == 0);
 	mtf_record bad = {.type = MTF_SCAN, .u.scan = {.part = 9}};
 	CHECK(mtf_writer_put(w, &bad) == MTF_E_BADREC);
@@ -278,6 +282,10 @@ static void scan_records(void)
 	CHECK(!memcmp(rec.u.scan.v, regions, sizeof regions));
 	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_WORDS && rec.u.scan.n == 3);
 	CHECK(!memcmp(rec.u.scan.v, words, sizeof words));
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_HEADS && rec.u.scan.n == 2);
+	CHECK(!memcmp(rec.u.scan.v, heads, sizeof heads));
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_VTABLES && rec.u.scan.n == 2);
+	CHECK(!memcmp(rec.u.scan.v, vtables, sizeof vtables));
 	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.u.scan.part == MTF_SCAN_DONE && rec.u.scan.a == 3);
 	CHECK(mtf_reader_next(rd, &rec) == 0);
 	mtf_reader_free(rd);

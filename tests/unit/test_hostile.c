@@ -1019,7 +1019,7 @@ static void scan_counts(void)
 	CHECK(read_raw(&raw, &n) == MTF_E_BADREC && n == 1);
 	raw.len = 0; p.len = 0;
 	b_header(&raw, MTF_VERSION);
-	b_var(&p, 1); b_var(&p, 2); b_var(&p, 3); b_var(&p, 7); b_var(&p, 0); b_var(&p, 0);
+	b_var(&p, 1); b_var(&p, 2); b_var(&p, 3); b_var(&p, MTF_SCAN_PART_MAX + 1); b_var(&p, 0); b_var(&p, 0);
 	b_rec(&raw, MTF_SCAN, &p);
 	CHECK(read_raw(&raw, &n) == MTF_E_BADREC && n == 1);
 	raw.len = 0; p.len = 0;
