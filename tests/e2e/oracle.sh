@@ -13,13 +13,12 @@
 # ORACLE_TABLE=FILE writes the comparison as a Markdown table; ORACLE_ONLY=REGEX runs the
 # programs whose name matches. Runs on its own too: bash tests/e2e/oracle.sh (after make all samples).
 set -u
-: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
-: "${MTREC:=$TOP/build/mtrec}" "${MTAN_PLAIN:=$TOP/build/mtan}" "${SAMPLES:=$TOP/build/samples}"
-if [ -z "${ORACLE_SCRATCH:-}" ] && [ "$PWD" = "$TOP" ]; then
-	# standalone from the tree: work in a scratch directory as tests/run.sh does
-	export ORACLE_SCRATCH=1
-	s=$(mktemp -d) && cd "$s" || exit 2
-	trap 'rm -rf "$s"' EXIT
+if [ -z "${MTREC:-}" ]; then
+	# standalone (tests/run.sh sets MTREC and runs us in a scratch directory): make one
+	TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd) || exit 2
+	MTREC=$TOP/build/mtrec MTAN_PLAIN=$TOP/build/mtan SAMPLES=$TOP/build/samples
+	scratch=$(mktemp -d) && cd "$scratch" || exit 2
+	trap 'rm -rf "$scratch"' EXIT
 fi
 . "$TOP/tests/e2e/lib.bash"
 
