@@ -25,7 +25,8 @@ struct ev {
 	uint8_t op;     /* MTF_OP_* byte, or REC_EV */
 };
 
-/* PROCESS, PROCESS_EXIT and DEVICE records, kept until the pairing reaches their seq. */
+/* PROCESS, PROCESS_EXIT, DEVICE and DEVICE_READY records, kept until the pairing reaches
+ * their seq. */
 struct rec {
 	int type;
 	uint32_t pid, ppid, how, device, close;
@@ -171,8 +172,9 @@ struct devrow {
 	uint32_t pid, device;
 	char *name;
 	uint64_t capacity;
-	int has_open, has_close;
+	int has_open, has_close, has_ready;
 	uint64_t open_seq, open_ns, close_seq, close_ns;
+	uint64_t ready_seq, ready_ns; /* mtrec_device_ready: the end of its setup */
 };
 
 struct frame {
@@ -674,6 +676,7 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 		c->signal = r->u.process_exit.signal;
 		break;
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		c->pid = r->u.device.pid;
 		c->seq = r->u.device.seq;
 		c->time_ns = r->u.device.time_ns;
@@ -845,6 +848,7 @@ static int read_record(struct loader *L, const mtf_record *r)
 	case MTF_PROCESS:
 	case MTF_PROCESS_EXIT:
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		return read_seq_record(L, r);
 	case MTF_STACK:
 		return read_stack(L, r);
@@ -1401,6 +1405,19 @@ static int pair_device(struct loader *L, const struct rec *r, uint32_t at)
 	return end_all(L, r->pid, r->device, R_DEVICE_CLOSE, at);
 }
 
+/* The device's setup is done: its first ready while it is open marks its baseline (what
+ * is live now); a ready without an open, after the close or a second time is ignored. */
+static void pair_device_ready(struct loader *L, const struct rec *r)
+{
+	const uint32_t *v = map_get(&L->dev_map, r->pid, r->device);
+	struct devrow *d = v && *v != NONE ? &L->devs.p[*v] : NULL;
+	if (!d || !d->has_open || d->has_close || d->has_ready)
+		return;
+	d->has_ready = 1;
+	d->ready_seq = r->seq;
+	d->ready_ns = r->time_ns;
+}
+
 static int pair_record(struct loader *L, uint32_t at)
 {
 	const struct rec *r = &L->recs.p[L->evs.p[at].pool];
@@ -1429,6 +1446,9 @@ static int pair_record(struct loader *L, uint32_t at)
 	}
 	case MTF_DEVICE:
 		return pair_device(L, r, at);
+	case MTF_DEVICE_READY:
+		pair_device_ready(L, r);
+		return 0;
 	}
 	return 0;
 }
@@ -1992,10 +2012,13 @@ static int write_devices(struct loader *L)
 		bind_opt(st, 6, d->has_open, (int64_t)d->open_ns);
 		bind_opt(st, 7, d->has_close, (int64_t)d->close_seq);
 		bind_opt(st, 8, d->has_close, (int64_t)d->close_ns);
+		bind_opt(st, 9, d->has_ready, (int64_t)d->ready_seq);
+		bind_opt(st, 10, d->has_ready, (int64_t)d->ready_ns);
 		if (step(L, st))
 			goto out;
 	}
-	ret = 0;
+	/* each open's baseline: its ready, else the process's first mark after the open */
+	ret = mtan_exec(L->db, "load", "device_baseline");
 out:
 	sqlite3_finalize(st);
 	return ret;
