@@ -77,6 +77,7 @@ struct scan {
 
 struct anomaly {
 	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
 	uint32_t stack;
 	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
 	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
@@ -85,9 +86,14 @@ struct anomaly {
 
 /* An address-reuse race: the tracked order contradicts the allocator's. RACE_LATE_FREE: an
  * allocation over a live block, then the free of that block from another thread (the
- * free was numbered after the reuse). RACE_LATE_ALLOC: a free of an address not live, then
- * two allocations of it from different threads (the first was numbered after the free
- * that ended it). Both are repaired: `freed` ends where `reuse` begins, with the free. */
+ * free was numbered after the reuse: the free is the late report). RACE_LATE_ALLOC: a
+ * free of an address not live, then two allocations of it from different threads; one
+ * of them was numbered after the free that ended it: the one that does not contradict
+ * its own thread's program order by being so (an allocation by the freeing thread that
+ * its own free precedes is the reuse; else the first is taken as the late one). Both are
+ * repaired: `freed` (the late allocation's block) ends where `reuse` begins, or where it
+ * began itself when it was reported after the reuse, with the free; never before it
+ * began. */
 enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
 static const char *const race_form_text[] = {"late_free", "late_alloc"};
 struct race {
@@ -1077,7 +1083,8 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint
 	return a;
 }
 
-/* Ends a live lifetime other than by a free. */
+/* Ends a live lifetime other than by a free. Its end is never before its beginning: the
+ * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
 static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
 {
 	struct lifetime *l = &L->lts.p[s->lt - 1];
@@ -1087,6 +1094,8 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t 
 	l->reason = (uint8_t)reason;
 	l->end_seq = L->evs.p[at].seq;
 	l->end_ns = L->evs.p[at].time_ns;
+	if (l->end_ns < l->alloc_ns)
+		l->end_ns = l->alloc_ns;
 	if (reason == R_DEVICE_CLOSE) {
 		p->released_blocks++;
 		p->released_bytes += size;
@@ -1130,9 +1139,59 @@ static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free
 	return 0;
 }
 
+/* A late allocation reported after the reuse of its address (seed 001: T1 gets X and hands
+ * it on before reporting; T2 frees X, reports, gets X again and reports; T1 reports last):
+ * the live block is T2's reuse, which follows T2's own free in its program order, so the
+ * free ended this one. It is a lifetime that ends where it begins (its real start was
+ * never reported in order), freed by that free; the reuse stays live and becomes the
+ * later generation. */
+static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack, struct anomaly *f)
+{
+	const struct ev *e = &L->evs.p[i];
+	const struct ev *fe = &L->evs.p[f->ev];
+	struct pool *p = &L->pools.p[e->pool];
+	uint32_t reuse = s->lt - 1, free_ev = f->ev;
+	struct lifetime *l = VEC_PUSH(L->lts);
+	if (!l)
+		return -1;
+	struct lifetime *r = &L->lts.p[reuse];
+	l->addr = e->addr;
+	l->size = e->size;
+	l->alloc_seq = l->end_seq = e->seq;
+	l->alloc_ns = l->end_ns = e->time_ns;
+	l->tid = e->tid;
+	l->alloc_op = e->op;
+	l->pool = e->pool;
+	l->alloc_stack = stack;
+	l->reason = R_FREE_LATE;
+	l->free_tid = fe->tid;
+	l->free_op = fe->op;
+	l->free_stack = f->stack;
+	l->gen = r->gen; /* the earlier block at the address */
+	r->gen = ++s->gen;
+	if (!p->allocs || e->addr < p->min_addr)
+		p->min_addr = e->addr;
+	if (!p->allocs || e->addr + e->size > p->max_end)
+		p->max_end = e->addr + e->size;
+	p->allocs++;
+	p->bytes_allocated += e->size;
+	p->bytes_freed += e->size;
+	/* it comes and goes at once; out first, so no peak counts a block that was not live */
+	if (track_add(L, p, -(int64_t)e->size, -1, e) || track_add(L, p, (int64_t)e->size, 1, e))
+		return -1;
+	uint32_t late = (uint32_t)(L->lts.n - 1);
+	f->kind = A_DROPPED; /* the free was not unmatched after all */
+	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, late + 1, L->lts.p[reuse].alloc_stack);
+	if (!a)
+		return -1;
+	a->at_lt = reuse + 1; /* the anomaly's event is the reuse */
+	return add_race(L, RACE_LATE_ALLOC, a, free_ev, late, reuse) ? -1 : 1;
+}
+
 /* An allocation at a live key: a late allocation's race (a free of the address when it
  * was not live, the live block's allocation from one thread, now this one from another)
- * is repaired; anything else is an allocation over a live block. */
+ * is repaired; anything else is an allocation over a live block. 1: this allocation was
+ * the late one and is already ended (late_after_reuse). */
 static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
 {
 	const struct ev *e = &L->evs.p[i];
@@ -1145,6 +1204,8 @@ static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t sta
 	    (int64_t)(e->time_ns - L->evs.p[f->ev].time_ns) <= (int64_t)RACE_WINDOW_NS) {
 		/* the free ended the block whose allocation was reported after it */
 		const struct ev *fe = &L->evs.p[f->ev];
+		if (l->tid == fe->tid) /* the live one is the freeing thread's reuse */
+			return late_after_reuse(L, s, i, stack, f);
 		struct pool *p = &L->pools.p[e->pool];
 		if (end_lifetime(L, s, R_FREE_LATE, i))
 			return -1;
@@ -1172,8 +1233,11 @@ static int pair_alloc(struct loader *L, uint32_t i)
 		return -1;
 	uint32_t stack = stack_of(L, p->pid, e->stack);
 	int over = s->lt && s->live;
-	if (over && over_live(L, s, i, stack))
-		return -1;
+	if (over) {
+		int rc = over_live(L, s, i, stack);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
@@ -1814,22 +1878,30 @@ static int write_anomalies(struct loader *L)
 	uint32_t id = 0;
 	for (size_t k = 0; k < L->ans.n; k++) {
 		struct anomaly *a = &L->ans.p[k];
-		const struct ev *e = &L->evs.p[a->ev];
-		const struct pool *p = &L->pools.p[e->pool];
+		struct ev e = L->evs.p[a->ev];
+		const struct pool *p = &L->pools.p[e.pool];
 		if (a->kind == A_DROPPED)
 			continue;
+		if (a->at_lt) { /* the event is a lifetime's allocation */
+			const struct lifetime *l = &L->lts.p[a->at_lt - 1];
+			e.seq = l->alloc_seq;
+			e.time_ns = l->alloc_ns;
+			e.tid = l->tid;
+			e.op = l->alloc_op;
+			e.size = l->size;
+		}
 		a->id = ++id;
 		sqlite3_bind_int64(st, 1, a->id);
 		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, p->pid);
 		sqlite3_bind_int64(st, 4, device_sql(p->device));
 		sqlite3_bind_int64(st, 5, p->space);
-		sqlite3_bind_int64(st, 6, (int64_t)e->addr);
-		sqlite3_bind_int64(st, 7, (int64_t)e->seq);
-		sqlite3_bind_int64(st, 8, (int64_t)e->time_ns);
-		sqlite3_bind_int64(st, 9, e->tid);
-		sqlite3_bind_text(st, 10, func_text(e->op), -1, SQLITE_STATIC);
-		bind_opt(st, 11, MTF_OP_KIND(e->op) == MTF_ALLOC, (int64_t)e->size);
+		sqlite3_bind_int64(st, 6, (int64_t)e.addr);
+		sqlite3_bind_int64(st, 7, (int64_t)e.seq);
+		sqlite3_bind_int64(st, 8, (int64_t)e.time_ns);
+		sqlite3_bind_int64(st, 9, e.tid);
+		sqlite3_bind_text(st, 10, func_text(e.op), -1, SQLITE_STATIC);
+		bind_opt(st, 11, MTF_OP_KIND(e.op) == MTF_ALLOC, (int64_t)e.size);
 		bind_opt(st, 12, a->stack != 0, a->stack);
 		bind_opt(st, 13, a->lifetime != 0, a->lifetime);
 		if (step(L, st))
@@ -1854,9 +1926,20 @@ static int write_races(struct loader *L)
 		const struct ev *f = &L->evs.p[r->free_ev];
 		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
 		const struct pool *p = &L->pools.p[reuse->pool];
-		int late = r->form == RACE_LATE_ALLOC;
-		uint64_t first_seq = late ? f->seq : reuse->alloc_seq, last_seq = late ? reuse->alloc_seq : f->seq;
-		int64_t window = late ? (int64_t)(reuse->alloc_ns - f->time_ns) : (int64_t)(f->time_ns - reuse->alloc_ns);
+		/* the late report: late_alloc, the allocation of the block the free ended;
+		 * late_free, the free */
+		int la = r->form == RACE_LATE_ALLOC;
+		uint64_t late_seq = la ? freed->alloc_seq : f->seq, late_ns = la ? freed->alloc_ns : f->time_ns;
+		uint32_t late_tid = la ? freed->tid : f->tid;
+		uint64_t seqs[3] = {f->seq, reuse->alloc_seq, late_seq}, ns[3] = {f->time_ns, reuse->alloc_ns, late_ns};
+		uint64_t first_seq = seqs[0], last_seq = seqs[0], lo = ns[0], hi = ns[0];
+		for (int j = 1; j < 3; j++) {
+			first_seq = seqs[j] < first_seq ? seqs[j] : first_seq;
+			last_seq = seqs[j] > last_seq ? seqs[j] : last_seq;
+			lo = ns[j] < lo ? ns[j] : lo;
+			hi = ns[j] > hi ? ns[j] : hi;
+		}
+		int64_t window = (int64_t)(hi - lo);
 		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
 		sqlite3_bind_int64(st, 2, L->ans.p[r->anomaly].id);
 		sqlite3_bind_text(st, 3, race_form_text[r->form], -1, SQLITE_STATIC);
@@ -1870,9 +1953,9 @@ static int write_races(struct loader *L)
 		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
 		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
 		sqlite3_bind_int64(st, 13, reuse->tid);
-		bind_opt(st, 14, late, (int64_t)freed->alloc_seq);
-		bind_opt(st, 15, late, (int64_t)freed->alloc_ns);
-		bind_opt(st, 16, late, freed->tid);
+		sqlite3_bind_int64(st, 14, (int64_t)late_seq);
+		sqlite3_bind_int64(st, 15, (int64_t)late_ns);
+		sqlite3_bind_int64(st, 16, late_tid);
 		sqlite3_bind_int64(st, 17, r->freed + 1);
 		sqlite3_bind_int64(st, 18, r->reuse + 1);
 		sqlite3_bind_int64(st, 19, (int64_t)first_seq);
