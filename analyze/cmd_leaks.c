@@ -67,14 +67,17 @@ static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
 	return buf;
 }
 
-/* :held of the "released" section: 1 held to close, 0 the baseline's, -1 both */
-static void bind_held(sqlite3_stmt *st, int held)
+/* :held of the "released" section: 1 held to close, 0 the baseline's, -1 both. JSON and
+ * CSV list the released sites after shown leak sites, within one --limit. */
+static void bind_held(sqlite3_stmt *st, const struct mtan_opts *o, int held, int shown)
 {
 	int i = sqlite3_bind_parameter_index(st, ":held");
 	if (i && held >= 0)
 		sqlite3_bind_int(st, i, held);
 	else if (i)
 		sqlite3_bind_null(st, i);
+	if (shown && o->limit >= 0 && (i = sqlite3_bind_parameter_index(st, ":limit")))
+		sqlite3_bind_int64(st, i, o->limit > shown ? o->limit - shown : 0);
 }
 
 /* Prints the sites of one section of leaks.sql ("sites" or "released", then held: see
@@ -87,7 +90,7 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 	if (mtan_prepare(db, "leaks", section, &st))
 		goto out;
 	mtan_bind_scope(st, o, &win);
-	bind_held(st, held);
+	bind_held(st, o, held, n);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct site s = site_of(st);
 		char a[32], b[32], dev[16];
@@ -141,7 +144,7 @@ static int keep_pick(struct pick *p, const char *name, sqlite3_stmt *fr)
 
 /* The next CSV row: the leak sites' (pass 0), then the sites of the blocks released by a
  * device close (pass 1, from a statement prepared when the leaks run out). */
-static int next_row(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt **st, int *pass)
+static int next_row(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt **st, int *pass, int shown)
 {
 	int rc = sqlite3_step(*st);
 	if (rc != SQLITE_DONE || *pass)
@@ -152,7 +155,7 @@ static int next_row(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt **st, i
 	if (mtan_prepare(db, "leaks", "released", st))
 		return SQLITE_ERROR;
 	mtan_bind_scope(*st, o, &win);
-	bind_held(*st, -1);
+	bind_held(*st, o, -1, shown);
 	return sqlite3_step(*st);
 }
 
@@ -171,7 +174,7 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 	struct pick picks[3]; /* the first frame not skipped, the program's first, frame 0 */
 	char *frames = NULL;
 	size_t cap = 0;
-	int ret = -1, rc, pass = 0;
+	int ret = -1, rc, pass = 0, shown = 0;
 	memset(picks, 0, sizeof picks);
 	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "frames", "stack", &fr))
 		goto out;
@@ -180,8 +183,9 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		goto out;
 	}
 	mtan_bind_scope(st, o, &win);
-	while ((rc = next_row(db, o, &st, &pass)) == SQLITE_ROW) {
+	while ((rc = next_row(db, o, &st, &pass, shown)) == SQLITE_ROW) {
 		struct site s = site_of(st);
+		shown++;
 		mtan_rows_int(r, s.bytes);
 		mtan_rows_int(r, s.blocks);
 		mtan_rows_int(r, s.pid);
