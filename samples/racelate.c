@@ -11,6 +11,8 @@
  *   but before it reports the free, T2 gets Y and reports; T1 reports its free last.
  *   Expected: a late_free race per address whose late report is T1's free (late_tid T1,
  *   late_seq = free_seq); T1's block ends where T2's begins.
+ * Each round ends with every block freed, so one block is live at a time: the device's
+ *   peak is 512 bytes (a repair never counts a late block beside its reuse).
  * Racy (default): reports take their number when made. Expected: 6 races, as above, no
  *   other anomaly, no leak on the device.
  * --fixed: every number is reserved inside the allocator's lock (mtrec_seq): no race, no
@@ -65,6 +67,7 @@ static void *thread_1(void *arg)
 		pthread_barrier_wait(&step);
 		t1_report_alloc(s, x); /* the late report */
 		pthread_barrier_wait(&step);
+		pthread_barrier_wait(&step); /* T2 has freed its block: one at a time */
 	}
 	for (uint64_t r = 1; r <= 3; r++) { /* late_free */
 		uint64_t y = 0x10000 + r * 0x1000;
@@ -79,6 +82,7 @@ static void *thread_1(void *arg)
 		pthread_barrier_wait(&step); /* T2 gets y and reports */
 		pthread_barrier_wait(&step);
 		t1_report_free(fs, y); /* the late report */
+		pthread_barrier_wait(&step);
 		pthread_barrier_wait(&step);
 	}
 	return NULL;
@@ -104,6 +108,7 @@ static void *thread_2(void *arg)
 		fs = reserve();
 		pthread_mutex_unlock(&lock);
 		t2_report_free(fs, x);
+		pthread_barrier_wait(&step);
 	}
 	for (int r = 1; r <= 3; r++) { /* late_free */
 		pthread_barrier_wait(&step);
@@ -117,6 +122,7 @@ static void *thread_2(void *arg)
 		uint64_t fs = reserve();
 		pthread_mutex_unlock(&lock);
 		t2_report_free(fs, y);
+		pthread_barrier_wait(&step);
 	}
 	return NULL;
 }
