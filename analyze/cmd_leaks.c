@@ -1,6 +1,7 @@
 /* cmd_leaks.c: `mtan leaks`: blocks allocated and never freed before their process ended,
  * grouped by allocation site (process, device, space, stack), the most bytes first. Blocks
- * still live when their device was closed are listed apart: released, not leaked. */
+ * still live when their device was closed are listed apart: released, not leaked; those
+ * allocated after the device's setup (held to close) first, as suspects. */
 #include "mtan.h"
 
 #include <inttypes.h>

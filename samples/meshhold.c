@@ -8,10 +8,10 @@
  * Work: 20 rounds of 2 DRAM tensors of 262,144 bytes per device, all freed. In round 5,
  * keep_tensor() allocates a 4,194,304-byte tensor on device 1 (at 0x20000000) and the
  * program never frees it. Marks: "open", "work", "close".
- * Default (held): expected no leaks (stdio's buffer aside); held to close (suspect): 1 block of 4,194,304 bytes
- *   on device 1 DRAM allocated in keep_tensor(); released by device close as the
- *   baseline: 10 blocks (8,421,376 bytes) on device 0 and 8 blocks (8,388,608 bytes) on
- *   each of devices 1-3; `mtan check --fail-held` fails (exit 1).
+ * Default (held): expected no leaks (stdio's buffer aside); held to close (the suspect):
+ *   1 block of 4,194,304 bytes on device 1 DRAM, allocated in keep_tensor(); released by
+ *   device close as the baseline: 10 blocks (8,421,376 bytes) on device 0 and 8 blocks
+ *   (8,388,608 bytes) on each of devices 1-3; `mtan check --fail-held` fails (exit 1).
  * --fixed: frees the tensor before the close: nothing held, the same baseline released,
  *   and `mtan check --fail-held` passes. */
 #include "mtrec.h"
