@@ -99,6 +99,9 @@ $(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
 $(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
+$(B)/samples/meshhold-nopie: samples/meshhold.c record/mtrec.h | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
 # the plugin is a shared library, not a program; leaky is also built with and without
 # frame pointers, for the unwinder
 SAMPLE_BINS := $(filter-out $(B)/samples/plugin $(B)/samples/rd_deepplugin,$(SAMPLE_BINS))
@@ -117,7 +120,7 @@ $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
 $(B)/samples/inlined: samples/inlined.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
-samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/meshhold-nopie $(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h

@@ -23,6 +23,9 @@ const char cmd_check_usage[] =
 	"  reuse_race       address-reuse races (an allocator numbered events outside its lock)\n"
 	"  growth           devices and spaces whose live bytes grow (mtan growth's verdict:\n"
 	"                   growth, not plateau or sawtooth; --no-growth leaves it out)\n"
+	"  held_to_close    with --fail-held: blocks still live when their device closed that\n"
+	"                   were allocated after its setup (mtrec_device_ready, else the first\n"
+	"                   mark after the open); the setup's own blocks are never counted\n"
 	"Suppressions are LeakSanitizer's: lines 'leak:PATTERN' ('#' starts a comment); a leak\n"
 	"is suppressed when PATTERN matches the function, the module path or the source file\n"
 	"of any frame of its stack (a frame without a function: its name as 'module+0xoffset').\n"
@@ -41,7 +44,7 @@ const char cmd_check_usage[] =
 
 #define MAX_SUPP_FILES 16
 static const char *supp_files[MAX_SUPP_FILES];
-static int nsupp_files, no_defaults, no_growth;
+static int nsupp_files, no_defaults, no_growth, fail_held;
 static long long max_leaked;
 
 /* BYTES, or with a binary unit: 512, 64K, 1.5MiB, 2G (K, KB and KiB alike, any case).
@@ -98,11 +101,20 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
+static int take_fail_held(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	fail_held = 1;
+	return 0;
+}
+
 static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
 	{{"suppressions", required_argument, NULL, 257}, "  --suppressions FILE   leak suppressions in LeakSanitizer's format (repeatable)", take_supp},
 	{{"no-default-suppressions", no_argument, NULL, 258}, "  --no-default-suppressions  do not suppress glibc's process-long buffers", take_no_defaults},
 	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
+	{{"fail-held", no_argument, NULL, 260}, "  --fail-held           fail on blocks held to device close past its setup", take_fail_held},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -133,6 +145,7 @@ struct verdict {
 	long long sites, blocks, bytes;  /* leaks not suppressed */
 	long long anomalies[8];
 	long long growing;               /* devices and spaces whose live bytes grow */
+	long long held_blocks, held_bytes; /* held to device close past its setup (--fail-held) */
 	char growth[512];                /* which, and how fast */
 };
 
@@ -193,6 +206,16 @@ static int judge(sqlite3 *db, const struct mtan_opts *o, struct mtan_supp *s, st
 	}
 	if (rc != SQLITE_DONE)
 		goto sqlerr;
+	if (fail_held) {
+		sqlite3_finalize(st);
+		if (mtan_prepare(db, "check", "held", &st))
+			goto out;
+		mtan_bind_scope(st, o, NULL);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto sqlerr;
+		v->held_blocks = sqlite3_column_int64(st, 0);
+		v->held_bytes = sqlite3_column_int64(st, 1);
+	}
 	ret = 0;
 	goto out;
 sqlerr:
@@ -290,6 +313,21 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 			printf("growth: %s\n", msg);
 		}
 	}
+	if (fail_held) {
+		snprintf(msg, sizeof msg, "%s bytes in %s %s held to device close past its setup",
+			 mtan_count(a, (uint64_t)v->held_bytes), mtan_count(b, (uint64_t)v->held_blocks),
+			 v->held_blocks == 1 ? "block" : "blocks");
+		failed += v->held_blocks > 0;
+		if (r) {
+			mtan_rows_text(r, "held_to_close");
+			mtan_rows_int(r, v->held_blocks > 0);
+			mtan_rows_int(r, v->held_blocks);
+			mtan_rows_int(r, 0);
+			mtan_rows_text(r, msg);
+		} else if (v->held_blocks) {
+			printf("held_to_close: %s\n", msg);
+		}
+	}
 	if (r) {
 		int rc = mtan_rows_end(r);
 		mtan_rows_free(r);
@@ -307,7 +345,7 @@ int cmd_check(int argc, char **argv)
 	struct mtan_supp supp = {0};
 	struct verdict v = {0};
 	sqlite3 *db = NULL;
-	nsupp_files = no_defaults = no_growth = 0;
+	nsupp_files = no_defaults = no_growth = fail_held = 0;
 	max_leaked = 0;
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {own, mtan_scope_options, NULL};

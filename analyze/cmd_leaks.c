@@ -1,6 +1,7 @@
 /* cmd_leaks.c: `mtan leaks`: blocks allocated and never freed before their process ended,
  * grouped by allocation site (process, device, space, stack), the most bytes first. Blocks
- * still live when their device was closed are listed apart: released, not leaked. */
+ * still live when their device was closed are listed apart: released, not leaked; those
+ * allocated after the device's setup (held to close) first, as suspects. */
 #include "mtan.h"
 
 #include <inttypes.h>
@@ -16,11 +17,16 @@ const char cmd_leaks_usage[] =
 	"first frame that is the program's: past the allocator, libc, the C++ runtime and\n"
 	"the recorder (else the first in the executable, else 0). Tables start each site\n"
 	"there (--all-frames: at frame 0). Blocks that were live when their device was\n"
-	"closed are not leaks: the table lists them apart. --since/--until keep the blocks\n"
+	"closed are not leaks: the table lists them apart, and JSON and CSV list them after\n"
+	"the leaks with \"ended\": \"device_close\". Of those, the blocks allocated after the\n"
+	"device's setup (its baseline: up to mtrec_device_ready, else to the first mark after\n"
+	"the open) are held to close (\"held_to_close\": true): suspects, listed first with\n"
+	"their stacks (mtan check --fail-held fails on them). --since/--until keep the blocks\n"
 	"allocated in the window, --device and --space those of a device or space.\n"
 	"--format csv prints a row per site: bytes, blocks, pid, device, space, the function,\n"
-	"file and line of the site's frame (where the table starts), and frames (every\n"
-	"frame's name, innermost first, separated by ';').";
+	"file and line of the site's frame (where the table starts), frames (every\n"
+	"frame's name, innermost first, separated by ';'), ended (empty for leaks,\n"
+	"device_close) and held_to_close (empty, 0 or 1).";
 
 /* --since/--until: the blocks allocated in the window (all of them without one) */
 static struct mtan_window win;
@@ -62,14 +68,30 @@ static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
 	return buf;
 }
 
-/* Prints the sites of one section of leaks.sql ("sites" or "released"). */
-static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *section, const char *verb)
+/* :held of the "released" section: 1 held to close, 0 the baseline's, -1 both. JSON and
+ * CSV list the released sites after shown leak sites, within one --limit. */
+static void bind_held(sqlite3_stmt *st, const struct mtan_opts *o, int held, int shown)
+{
+	int i = sqlite3_bind_parameter_index(st, ":held");
+	if (i && held >= 0)
+		sqlite3_bind_int(st, i, held);
+	else if (i)
+		sqlite3_bind_null(st, i);
+	if (shown && o->limit >= 0 && (i = sqlite3_bind_parameter_index(st, ":limit")))
+		sqlite3_bind_int64(st, i, o->limit > shown ? o->limit - shown : 0);
+}
+
+/* Prints the sites of one section of leaks.sql ("sites" or "released", then held: see
+ * bind_held); n: how many sites the JSON array already has. */
+static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *section, const char *verb,
+		       int held, int n)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc, n = 0;
+	int ret = -1, rc, released = !strcmp(section, "released"), n0 = n;
 	if (mtan_prepare(db, "leaks", section, &st))
 		goto out;
 	mtan_bind_scope(st, o, &win);
+	bind_held(st, o, held, n);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct site s = site_of(st);
 		char a[32], b[32], dev[16];
@@ -80,6 +102,9 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 			fputs(", ", stdout);
 			if (mtan_print_frames(db, o, s.has_stack ? s.stack : -1))
 				goto out;
+			if (released)
+				printf(", \"ended\": \"device_close\", \"held_to_close\": %s",
+				       sqlite3_column_int(st, 7) ? "true" : "false");
 			fputs("}", stdout);
 		} else {
 			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", n ? "\n" : "",
@@ -93,7 +118,7 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const char *secti
 	}
 	if (rc != SQLITE_DONE)
 		goto sqlerr;
-	ret = n;
+	ret = n - n0;
 	goto out;
 sqlerr:
 	mtan_sqlerr(db, "cannot read the database");
@@ -118,6 +143,23 @@ static int keep_pick(struct pick *p, const char *name, sqlite3_stmt *fr)
 	return !p->fn || (file && !p->file) ? -1 : 0;
 }
 
+/* The next CSV row: the leak sites' (pass 0), then the sites of the blocks released by a
+ * device close (pass 1, from a statement prepared when the leaks run out). */
+static int next_row(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt **st, int *pass, int shown)
+{
+	int rc = sqlite3_step(*st);
+	if (rc != SQLITE_DONE || *pass)
+		return rc;
+	sqlite3_finalize(*st);
+	*st = NULL;
+	*pass = 1;
+	if (mtan_prepare(db, "leaks", "released", st))
+		return SQLITE_ERROR;
+	mtan_bind_scope(*st, o, &win);
+	bind_held(*st, o, -1, shown);
+	return sqlite3_step(*st);
+}
+
 /* The leak sites as CSV rows: the site's frame apart (JSON's "site": past the allocator
  * and the runtime, and past --skip-module/--skip-function), then every frame's name. */
 static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
@@ -126,24 +168,25 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		{"bytes", NULL, MTAN_K_INT}, {"blocks", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
 		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
 		{"function", NULL, MTAN_K_TEXT}, {"file", NULL, MTAN_K_TEXT}, {"line", NULL, MTAN_K_INT},
-		{"frames", NULL, MTAN_K_TEXT},
+		{"frames", NULL, MTAN_K_TEXT}, {"ended", NULL, MTAN_K_TEXT}, {"held_to_close", NULL, MTAN_K_INT},
 	};
 	sqlite3_stmt *st = NULL, *fr = NULL;
 	struct mtan_rows *r = NULL;
 	struct pick picks[3]; /* the first frame not skipped, the program's first, frame 0 */
 	char *frames = NULL;
 	size_t cap = 0;
-	int ret = -1, rc;
+	int ret = -1, rc, pass = 0, shown = 0;
 	memset(picks, 0, sizeof picks);
 	if (mtan_prepare(db, "leaks", "sites", &st) || mtan_prepare(db, "frames", "stack", &fr))
 		goto out;
-	if (!(r = mtan_rows_new(cols, 9, MTAN_CSV, stdout))) {
+	if (!(r = mtan_rows_new(cols, 11, MTAN_CSV, stdout))) {
 		mtan_err("out of memory");
 		goto out;
 	}
 	mtan_bind_scope(st, o, &win);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = next_row(db, o, &st, &pass, shown)) == SQLITE_ROW) {
 		struct site s = site_of(st);
+		shown++;
 		mtan_rows_int(r, s.bytes);
 		mtan_rows_int(r, s.blocks);
 		mtan_rows_int(r, s.pid);
@@ -189,6 +232,11 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o)
 		else
 			mtan_rows_int(r, site->line);
 		mtan_rows_text(r, len ? frames : NULL);
+		mtan_rows_text(r, pass ? "device_close" : NULL);
+		if (pass)
+			mtan_rows_int(r, sqlite3_column_int(st, 7));
+		else
+			mtan_rows_null(r);
 		for (int i = 0; i < 3; i++) {
 			free(picks[i].fn);
 			free(picks[i].file);
@@ -226,6 +274,46 @@ static int totals(sqlite3 *db, const struct mtan_opts *o, long long v[4])
 	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
 }
 
+/* The blocks held to close in scope (allocated after their device's baseline). */
+static int held_total(sqlite3 *db, const struct mtan_opts *o, long long *held)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(db, "leaks", "held_totals", &st))
+		return -1;
+	mtan_bind_scope(st, o, &win);
+	int rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* Where the setup of each device that held blocks to close ended. */
+static int print_baselines(sqlite3 *db, const struct mtan_opts *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(db, "leaks", "baselines", &st))
+		return -1;
+	mtan_bind_scope(st, o, &win);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char dev[16];
+		const char *how = (const char *)sqlite3_column_text(st, 2);
+		const char *label = (const char *)sqlite3_column_text(st, 4);
+		printf("device %s (pid %lld): setup ended at ", mtan_device_name(dev, sqlite3_column_int64(st, 1)),
+		       sqlite3_column_int64(st, 0));
+		if (how && !strcmp(how, "ready"))
+			fputs("mtrec_device_ready", stdout);
+		else
+			printf("mark '%s' (no mtrec_device_ready)", label ? label : "");
+		printf(", seq %lld\n", sqlite3_column_int64(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	putchar('\n');
+	return 0;
+}
+
 int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
@@ -245,14 +333,16 @@ int cmd_leaks(int argc, char **argv)
 	} else if (o.format == MTAN_JSON) {
 		/* the contract: the top-level value is the array of leak sites, nothing else */
 		fputs("[", stdout);
-		if (print_sites(db, &o, "sites", "leaked") < 0)
+		int n = print_sites(db, &o, "sites", "leaked", -1, 0);
+		if (n < 0 || print_sites(db, &o, "released", "released", -1, n) < 0)
 			goto out;
 		fputs("]\n", stdout);
 	} else {
 		long long t[4];
 		char a[32], b[32], c[32], d[32] = "";
-		int shown = print_sites(db, &o, "sites", "leaked");
-		if (shown < 0 || totals(db, &o, t))
+		long long held = 0;
+		int shown = print_sites(db, &o, "sites", "leaked", -1, 0);
+		if (shown < 0 || totals(db, &o, t) || held_total(db, &o, &held))
 			goto out;
 		if (shown)
 			putchar('\n');
@@ -261,9 +351,14 @@ int cmd_leaks(int argc, char **argv)
 		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n", mtan_count(a, (uint64_t)t[1]),
 			   mtan_count(b, (uint64_t)t[0]), t[0] == 1 ? "block" : "blocks",
 			   mtan_count(c, (uint64_t)t[2]), t[2] == 1 ? "site" : "sites", d);
-		if (t[3]) {
+		if (held) {
+			mtan_prose(stdout, "\nheld to close (suspects: allocated after their device's setup, still live when it closed)\n\n");
+			if (print_baselines(db, &o) || print_sites(db, &o, "released", "held to close", 1, 0) < 0)
+				goto out;
+		}
+		if (t[3] > held) {
 			printf("\nreleased by device close (not leaks)\n\n");
-			if (print_sites(db, &o, "released", "released") < 0)
+			if (print_sites(db, &o, "released", "released", 0, 0) < 0)
 				goto out;
 		}
 	}

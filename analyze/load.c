@@ -25,7 +25,8 @@ struct ev {
 	uint8_t op;     /* MTF_OP_* byte, or REC_EV */
 };
 
-/* PROCESS, PROCESS_EXIT and DEVICE records, kept until the pairing reaches their seq. */
+/* PROCESS, PROCESS_EXIT, DEVICE and DEVICE_READY records, kept until the pairing reaches
+ * their seq. */
 struct rec {
 	int type;
 	uint32_t pid, ppid, how, device, close;
@@ -77,6 +78,7 @@ struct scan {
 
 struct anomaly {
 	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
 	uint32_t stack;
 	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
 	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
@@ -85,9 +87,14 @@ struct anomaly {
 
 /* An address-reuse race: the tracked order contradicts the allocator's. RACE_LATE_FREE: an
  * allocation over a live block, then the free of that block from another thread (the
- * free was numbered after the reuse). RACE_LATE_ALLOC: a free of an address not live, then
- * two allocations of it from different threads (the first was numbered after the free
- * that ended it). Both are repaired: `freed` ends where `reuse` begins, with the free. */
+ * free was numbered after the reuse: the free is the late report). RACE_LATE_ALLOC: a
+ * free of an address not live, then two allocations of it from different threads; one
+ * of them was numbered after the free that ended it: the one that does not contradict
+ * its own thread's program order by being so (an allocation by the freeing thread that
+ * its own free precedes is the reuse; else the first is taken as the late one). Both are
+ * repaired: `freed` (the late allocation's block) ends where `reuse` begins, or where it
+ * began itself when it was reported after the reuse, with the free; never before it
+ * began. */
 enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
 static const char *const race_form_text[] = {"late_free", "late_alloc"};
 struct race {
@@ -172,8 +179,9 @@ struct devrow {
 	uint32_t pid, device;
 	char *name;
 	uint64_t capacity;
-	int has_open, has_close;
+	int has_open, has_close, has_ready;
 	uint64_t open_seq, open_ns, close_seq, close_ns;
+	uint64_t ready_seq, ready_ns; /* mtrec_device_ready: the end of its setup */
 };
 
 struct frame {
@@ -675,6 +683,7 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 		c->signal = r->u.process_exit.signal;
 		break;
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		c->pid = r->u.device.pid;
 		c->seq = r->u.device.seq;
 		c->time_ns = r->u.device.time_ns;
@@ -847,6 +856,7 @@ static int read_record(struct loader *L, const mtf_record *r)
 	case MTF_PROCESS:
 	case MTF_PROCESS_EXIT:
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		return read_seq_record(L, r);
 	case MTF_STACK:
 		return read_stack(L, r);
@@ -1075,7 +1085,8 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint
 	return a;
 }
 
-/* Ends a live lifetime other than by a free. */
+/* Ends a live lifetime other than by a free. Its end is never before its beginning: the
+ * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
 static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
 {
 	struct lifetime *l = &L->lts.p[s->lt - 1];
@@ -1085,6 +1096,8 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t 
 	l->reason = (uint8_t)reason;
 	l->end_seq = L->evs.p[at].seq;
 	l->end_ns = L->evs.p[at].time_ns;
+	if (l->end_ns < l->alloc_ns)
+		l->end_ns = l->alloc_ns;
 	if (reason == R_DEVICE_CLOSE) {
 		p->released_blocks++;
 		p->released_bytes += size;
@@ -1128,9 +1141,59 @@ static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free
 	return 0;
 }
 
+/* A late allocation reported after the reuse of its address (seed 001: T1 gets X and hands
+ * it on before reporting; T2 frees X, reports, gets X again and reports; T1 reports last):
+ * the live block is T2's reuse, which follows T2's own free in its program order, so the
+ * free ended this one. It is a lifetime that ends where it begins (its real start was
+ * never reported in order), freed by that free; the reuse stays live and becomes the
+ * later generation. */
+static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack, struct anomaly *f)
+{
+	const struct ev *e = &L->evs.p[i];
+	const struct ev *fe = &L->evs.p[f->ev];
+	struct pool *p = &L->pools.p[e->pool];
+	uint32_t reuse = s->lt - 1, free_ev = f->ev;
+	struct lifetime *l = VEC_PUSH(L->lts);
+	if (!l)
+		return -1;
+	struct lifetime *r = &L->lts.p[reuse];
+	l->addr = e->addr;
+	l->size = e->size;
+	l->alloc_seq = l->end_seq = e->seq;
+	l->alloc_ns = l->end_ns = e->time_ns;
+	l->tid = e->tid;
+	l->alloc_op = e->op;
+	l->pool = e->pool;
+	l->alloc_stack = stack;
+	l->reason = R_FREE_LATE;
+	l->free_tid = fe->tid;
+	l->free_op = fe->op;
+	l->free_stack = f->stack;
+	l->gen = r->gen; /* the earlier block at the address */
+	r->gen = ++s->gen;
+	if (!p->allocs || e->addr < p->min_addr)
+		p->min_addr = e->addr;
+	if (!p->allocs || e->addr + e->size > p->max_end)
+		p->max_end = e->addr + e->size;
+	p->allocs++;
+	p->bytes_allocated += e->size;
+	p->bytes_freed += e->size;
+	/* it comes and goes at once; out first, so no peak counts a block that was not live */
+	if (track_add(L, p, -(int64_t)e->size, -1, e) || track_add(L, p, (int64_t)e->size, 1, e))
+		return -1;
+	uint32_t late = (uint32_t)(L->lts.n - 1);
+	f->kind = A_DROPPED; /* the free was not unmatched after all */
+	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, late + 1, L->lts.p[reuse].alloc_stack);
+	if (!a)
+		return -1;
+	a->at_lt = reuse + 1; /* the anomaly's event is the reuse */
+	return add_race(L, RACE_LATE_ALLOC, a, free_ev, late, reuse) ? -1 : 1;
+}
+
 /* An allocation at a live key: a late allocation's race (a free of the address when it
  * was not live, the live block's allocation from one thread, now this one from another)
- * is repaired; anything else is an allocation over a live block. */
+ * is repaired; anything else is an allocation over a live block. 1: this allocation was
+ * the late one and is already ended (late_after_reuse). */
 static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
 {
 	const struct ev *e = &L->evs.p[i];
@@ -1143,6 +1206,8 @@ static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t sta
 	    (int64_t)(e->time_ns - L->evs.p[f->ev].time_ns) <= (int64_t)RACE_WINDOW_NS) {
 		/* the free ended the block whose allocation was reported after it */
 		const struct ev *fe = &L->evs.p[f->ev];
+		if (l->tid == fe->tid) /* the live one is the freeing thread's reuse */
+			return late_after_reuse(L, s, i, stack, f);
 		struct pool *p = &L->pools.p[e->pool];
 		if (end_lifetime(L, s, R_FREE_LATE, i))
 			return -1;
@@ -1170,8 +1235,11 @@ static int pair_alloc(struct loader *L, uint32_t i)
 		return -1;
 	uint32_t stack = stack_of(L, p->pid, e->stack);
 	int over = s->lt && s->live;
-	if (over && over_live(L, s, i, stack))
-		return -1;
+	if (over) {
+		int rc = over_live(L, s, i, stack);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
@@ -1403,6 +1471,19 @@ static int pair_device(struct loader *L, const struct rec *r, uint32_t at)
 	return end_all(L, r->pid, r->device, R_DEVICE_CLOSE, at);
 }
 
+/* The device's setup is done: its first ready while it is open marks its baseline (what
+ * is live now); a ready without an open, after the close or a second time is ignored. */
+static void pair_device_ready(struct loader *L, const struct rec *r)
+{
+	const uint32_t *v = map_get(&L->dev_map, r->pid, r->device);
+	struct devrow *d = v && *v != NONE ? &L->devs.p[*v] : NULL;
+	if (!d || !d->has_open || d->has_close || d->has_ready)
+		return;
+	d->has_ready = 1;
+	d->ready_seq = r->seq;
+	d->ready_ns = r->time_ns;
+}
+
 static int pair_record(struct loader *L, uint32_t at)
 {
 	const struct rec *r = &L->recs.p[L->evs.p[at].pool];
@@ -1431,6 +1512,9 @@ static int pair_record(struct loader *L, uint32_t at)
 	}
 	case MTF_DEVICE:
 		return pair_device(L, r, at);
+	case MTF_DEVICE_READY:
+		pair_device_ready(L, r);
+		return 0;
 	}
 	return 0;
 }
@@ -1801,22 +1885,30 @@ static int write_anomalies(struct loader *L)
 	uint32_t id = 0;
 	for (size_t k = 0; k < L->ans.n; k++) {
 		struct anomaly *a = &L->ans.p[k];
-		const struct ev *e = &L->evs.p[a->ev];
-		const struct pool *p = &L->pools.p[e->pool];
+		struct ev e = L->evs.p[a->ev];
+		const struct pool *p = &L->pools.p[e.pool];
 		if (a->kind == A_DROPPED)
 			continue;
+		if (a->at_lt) { /* the event is a lifetime's allocation */
+			const struct lifetime *l = &L->lts.p[a->at_lt - 1];
+			e.seq = l->alloc_seq;
+			e.time_ns = l->alloc_ns;
+			e.tid = l->tid;
+			e.op = l->alloc_op;
+			e.size = l->size;
+		}
 		a->id = ++id;
 		sqlite3_bind_int64(st, 1, a->id);
 		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, p->pid);
 		sqlite3_bind_int64(st, 4, device_sql(p->device));
 		sqlite3_bind_int64(st, 5, p->space);
-		sqlite3_bind_int64(st, 6, (int64_t)e->addr);
-		sqlite3_bind_int64(st, 7, (int64_t)e->seq);
-		sqlite3_bind_int64(st, 8, (int64_t)e->time_ns);
-		sqlite3_bind_int64(st, 9, e->tid);
-		sqlite3_bind_text(st, 10, func_text(e->op), -1, SQLITE_STATIC);
-		bind_opt(st, 11, MTF_OP_KIND(e->op) == MTF_ALLOC, (int64_t)e->size);
+		sqlite3_bind_int64(st, 6, (int64_t)e.addr);
+		sqlite3_bind_int64(st, 7, (int64_t)e.seq);
+		sqlite3_bind_int64(st, 8, (int64_t)e.time_ns);
+		sqlite3_bind_int64(st, 9, e.tid);
+		sqlite3_bind_text(st, 10, func_text(e.op), -1, SQLITE_STATIC);
+		bind_opt(st, 11, MTF_OP_KIND(e.op) == MTF_ALLOC, (int64_t)e.size);
 		bind_opt(st, 12, a->stack != 0, a->stack);
 		bind_opt(st, 13, a->lifetime != 0, a->lifetime);
 		if (step(L, st))
@@ -1841,9 +1933,20 @@ static int write_races(struct loader *L)
 		const struct ev *f = &L->evs.p[r->free_ev];
 		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
 		const struct pool *p = &L->pools.p[reuse->pool];
-		int late = r->form == RACE_LATE_ALLOC;
-		uint64_t first_seq = late ? f->seq : reuse->alloc_seq, last_seq = late ? reuse->alloc_seq : f->seq;
-		int64_t window = late ? (int64_t)(reuse->alloc_ns - f->time_ns) : (int64_t)(f->time_ns - reuse->alloc_ns);
+		/* the late report: late_alloc, the allocation of the block the free ended;
+		 * late_free, the free */
+		int la = r->form == RACE_LATE_ALLOC;
+		uint64_t late_seq = la ? freed->alloc_seq : f->seq, late_ns = la ? freed->alloc_ns : f->time_ns;
+		uint32_t late_tid = la ? freed->tid : f->tid;
+		uint64_t seqs[3] = {f->seq, reuse->alloc_seq, late_seq}, ns[3] = {f->time_ns, reuse->alloc_ns, late_ns};
+		uint64_t first_seq = seqs[0], last_seq = seqs[0], lo = ns[0], hi = ns[0];
+		for (int j = 1; j < 3; j++) {
+			first_seq = seqs[j] < first_seq ? seqs[j] : first_seq;
+			last_seq = seqs[j] > last_seq ? seqs[j] : last_seq;
+			lo = ns[j] < lo ? ns[j] : lo;
+			hi = ns[j] > hi ? ns[j] : hi;
+		}
+		int64_t window = (int64_t)(hi - lo);
 		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
 		sqlite3_bind_int64(st, 2, L->ans.p[r->anomaly].id);
 		sqlite3_bind_text(st, 3, race_form_text[r->form], -1, SQLITE_STATIC);
@@ -1857,9 +1960,9 @@ static int write_races(struct loader *L)
 		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
 		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
 		sqlite3_bind_int64(st, 13, reuse->tid);
-		bind_opt(st, 14, late, (int64_t)freed->alloc_seq);
-		bind_opt(st, 15, late, (int64_t)freed->alloc_ns);
-		bind_opt(st, 16, late, freed->tid);
+		sqlite3_bind_int64(st, 14, (int64_t)late_seq);
+		sqlite3_bind_int64(st, 15, (int64_t)late_ns);
+		sqlite3_bind_int64(st, 16, late_tid);
 		sqlite3_bind_int64(st, 17, r->freed + 1);
 		sqlite3_bind_int64(st, 18, r->reuse + 1);
 		sqlite3_bind_int64(st, 19, (int64_t)first_seq);
@@ -1999,10 +2102,13 @@ static int write_devices(struct loader *L)
 		bind_opt(st, 6, d->has_open, (int64_t)d->open_ns);
 		bind_opt(st, 7, d->has_close, (int64_t)d->close_seq);
 		bind_opt(st, 8, d->has_close, (int64_t)d->close_ns);
+		bind_opt(st, 9, d->has_ready, (int64_t)d->ready_seq);
+		bind_opt(st, 10, d->has_ready, (int64_t)d->ready_ns);
 		if (step(L, st))
 			goto out;
 	}
-	ret = 0;
+	/* each open's baseline: its ready, else the process's first mark after the open */
+	ret = mtan_exec(L->db, "load", "device_baseline");
 out:
 	sqlite3_finalize(st);
 	return ret;

@@ -249,6 +249,9 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		V(r->u.device.close); V(r->u.device.device); S(r->u.device.name);
 		V(r->u.device.capacity);
 		break;
+	case MTF_DEVICE_READY:
+		V(r->u.device.pid); V(r->u.device.seq); V(r->u.device.time_ns); V(r->u.device.device);
+		break;
 	case MTF_SPACE:
 		V(r->u.space.pid); V(r->u.space.id); S(r->u.space.name);
 		break;
@@ -655,6 +658,12 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		rec->u.device.time_ns = get_varint(c); rec->u.device.close = get_u32(c);
 		rec->u.device.device = get_u32(c); S(rec->u.device.name);
 		rec->u.device.capacity = get_varint(c);
+		break;
+	case MTF_DEVICE_READY:
+		rec->u.device.pid = get_u32(c); rec->u.device.seq = get_varint(c);
+		rec->u.device.time_ns = get_varint(c); rec->u.device.device = get_u32(c);
+		rec->u.device.close = 0; rec->u.device.capacity = 0;
+		rec->u.device.name.s = ""; rec->u.device.name.len = 0;
 		break;
 	case MTF_SPACE:
 		rec->u.space.pid = get_u32(c); rec->u.space.id = get_u32(c);

@@ -63,7 +63,10 @@ CREATE TABLE frames (
 
 CREATE TABLE modules (pid INTEGER NOT NULL, seq INTEGER, unload INTEGER NOT NULL, base INTEGER, size INTEGER, path TEXT, build_id TEXT);
 CREATE TABLE devices (pid INTEGER NOT NULL, device INTEGER NOT NULL, name TEXT, capacity INTEGER,
-	open_seq INTEGER, open_ns INTEGER, close_seq INTEGER, close_ns INTEGER);
+	open_seq INTEGER, open_ns INTEGER, close_seq INTEGER, close_ns INTEGER,
+	ready_seq INTEGER, ready_ns INTEGER,       -- mtrec_device_ready, NULL if none
+	baseline_seq INTEGER, baseline_ns INTEGER, -- the end of its setup: ready, else the first mark after the open
+	baseline TEXT);                            -- 'ready', 'mark', NULL: none (nothing is held to close)
 CREATE TABLE spaces (pid INTEGER NOT NULL, id INTEGER NOT NULL, name TEXT);
 CREATE TABLE marks (pid INTEGER, tid INTEGER, seq INTEGER, time_ns INTEGER, label TEXT);
 CREATE TABLE rss (pid INTEGER, time_ns INTEGER, rss_bytes INTEGER);
@@ -153,9 +156,14 @@ CREATE VIEW leak_sites_program AS
 	LEFT JOIN stacks s ON s.id = l.stack
 	LEFT JOIN stack_symbols y ON y.stack_id = l.stack AND y.level = s.site;
 
--- Still live when their device was closed: released with it, not leaked.
+-- Still live when their device was closed: released with it, not leaked. held_to_close: 1
+-- when allocated after the device's setup (its baseline), the suspects; 0 the baseline's or
+-- a device without a baseline.
 CREATE VIEW device_released AS
-	SELECT * FROM lifetimes WHERE end_reason = 'device_close';
+	SELECT l.*, coalesce(l.alloc_seq > d.baseline_seq, 0) AS held_to_close
+	FROM lifetimes l
+	LEFT JOIN devices d ON d.pid = l.pid AND d.device = l.device AND d.close_seq = l.end_seq
+	WHERE l.end_reason = 'device_close';
 
 -- `mtan frees`: unmatched and double frees, each with the nearest earlier lifetime at its
 -- address (the last one there before the free, if any).

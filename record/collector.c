@@ -446,7 +446,7 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 		r.u.module.build_id = s2;
 		break;
 	case MTR_R_DEVICE:
-		r.type = MTF_DEVICE;
+		r.type = m->e == 2 ? MTF_DEVICE_READY : MTF_DEVICE;
 		r.u.device.pid = pid;
 		r.u.device.seq = m->h.seq;
 		r.u.device.time_ns = to_ns(c, m->h.time);

@@ -864,6 +864,16 @@ MTR_EXPORT void mtrec_impl_device_open(uint32_t device, const char *name, uint64
 	t->busy = 0;
 }
 
+/* Setup done: the blocks live on the device now are its baseline (ring: DEVICE, e=2). */
+MTR_EXPORT void mtrec_impl_device_ready(uint32_t device)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	emit_misc(t, MTR_R_DEVICE, mtr_take_seq(), 0, 0, device, 2, "", 0, NULL, 0);
+	t->busy = 0;
+}
+
 MTR_EXPORT void mtrec_impl_device_close(uint32_t device)
 {
 	struct mtr_tls *t = &mtr_tls;

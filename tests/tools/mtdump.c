@@ -79,6 +79,10 @@ int main(int argc, char **argv)
 			       rec.u.device.seq, rec.u.device.close ? "close" : "open", rec.u.device.device,
 			       rec.u.device.name.s, rec.u.device.capacity);
 			break;
+		case MTF_DEVICE_READY:
+			printf("device pid=%u seq=%" PRIu64 " ready dev=%u\n", rec.u.device.pid, rec.u.device.seq,
+			       rec.u.device.device);
+			break;
 		case MTF_SPACE:
 			printf("space pid=%u id=%u name=%s\n", rec.u.space.pid, rec.u.space.id, rec.u.space.name.s);
 			break;

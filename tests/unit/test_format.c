@@ -292,8 +292,38 @@ static void scan_records(void)
 	unlink(p);
 }
 
+/* DEVICE_READY (15): a device's setup is done; a reader of an older revision skips it. */
+static void device_ready(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	mtf_record d = {.type = MTF_DEVICE_READY,
+			.u.device = {.pid = 7, .seq = 1234567, .time_ns = 89, .device = 0xFFFFFFFEu}};
+	CHECK(mtf_writer_put(w, &d) == 0);
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_DEVICE_READY);
+	CHECK(rec.u.device.pid == 7 && rec.u.device.seq == 1234567 && rec.u.device.time_ns == 89 &&
+	      rec.u.device.device == 0xFFFFFFFEu && rec.u.device.close == 0 && rec.u.device.name.len == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 int main(void)
 {
+	RUN(device_ready);
 	RUN(scan_records);
 	RUN(roundtrip);
 	RUN(truncation);
