@@ -30,7 +30,8 @@ enum mtf_type {
 	MTF_RSS = 12,
 	MTF_END = 13,
 	MTF_SCAN = 14,
-	MTF_TYPE_MAX = 14
+	MTF_CLOCK = 15,
+	MTF_TYPE_MAX = 15
 };
 
 /* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
@@ -154,6 +155,10 @@ typedef struct mtf_record {
 			uint32_t n;            /* items: REGIONS 3 values each, WORDS 2 */
 			const uint64_t *v;     /* n * width values; borrowed */
 		} scan;
+		struct {
+			uint64_t seq;     /* the counter's value: seqs <= it were taken by then */
+			uint64_t time_ns; /* the clock, read just before the counter */
+		} clock;
 	} u;
 } mtf_record;
 
