@@ -219,7 +219,7 @@ static int mark_rate(const struct series *m, size_t a, size_t b, double *rate)
 }
 
 struct stmts {
-	sqlite3_stmt *scopes, *before, *series, *times, *close, *end, *alloc_time, *marks, *sites;
+	sqlite3_stmt *scopes, *before, *series, *times, *close, *end, *alloc_time, *marks, *sites, *clock;
 };
 
 /* Judges one scope (g's device, space and pid set) in window w; *judged 0 when the scope
@@ -369,6 +369,33 @@ static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struc
 		g->end_bytes = (long long)s->bytes[s->n - 1];
 		return 0;
 	}
+	/* interpolated times resolve no finer than the collector's clock readings: a series
+	 * over fewer of them (a run of a few ms) cannot tell a warm-up from growth */
+	int64_t readings = 0, span = 0;
+	sqlite3_reset(q->clock);
+	if (sqlite3_step(q->clock) == SQLITE_ROW) {
+		readings = sqlite3_column_int64(q->clock, 0);
+		span = sqlite3_column_int64(q->clock, 1);
+	}
+	if (readings > 1 && span > 0) {
+		double seen = (double)readings * (t_end - s->t[0]) / (double)span;
+		if (seen < MIN_TIMES) {
+			memset(&g->v, 0, sizeof(g->v));
+			g->v.verdict = MTAN_TOO_SHORT;
+			g->v.plateau_t = NAN;
+			g->v.start_t = s->t[0];
+			g->v.end_t = t_end;
+			snprintf(g->reason, sizeof g->reason,
+				 "%.1f ms, about %.0f of the recorder's clock readings, and %s: %d of either are needed",
+				 (t_end - s->t[0]) / 1e6, seen, m->n ? "too few recurrences of a mark" : "no repeated mark",
+				 MIN_TIMES);
+			*s0 = s->seq[0];
+			*s1 = s->seq[s->n - 1];
+			g->start_bytes = (long long)s->bytes[0];
+			g->end_bytes = (long long)s->bytes[s->n - 1];
+			return 0;
+		}
+	}
 	struct mtan_series in = {s->t, s->bytes, s->blocks, s->n, t_end};
 	if (mtan_growth_verdict(&in, &g->v)) {
 		mtan_err("out of memory");
@@ -393,7 +420,7 @@ int mtan_growth(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window
 	    mtan_prepare(db, "growth", "series", &q.series) || mtan_prepare(db, "growth", "times", &q.times) ||
 	    mtan_prepare(db, "growth", "close", &q.close) || mtan_prepare(db, "growth", "end", &q.end) ||
 	    mtan_prepare(db, "growth", "alloc_time", &q.alloc_time) || mtan_prepare(db, "growth", "marks", &q.marks) ||
-	    mtan_prepare(db, "growth", "sites", &q.sites))
+	    mtan_prepare(db, "growth", "sites", &q.sites) || mtan_prepare(db, "growth", "clock", &q.clock))
 		goto out;
 	struct win wn = {w, {0, 0}, {0, 0}};
 	if (mtan_window_ns(db, o, wn.ns, wn.has))
@@ -490,5 +517,6 @@ out:
 	sqlite3_finalize(q.alloc_time);
 	sqlite3_finalize(q.marks);
 	sqlite3_finalize(q.sites);
+	sqlite3_finalize(q.clock);
 	return ret;
 }

@@ -2735,6 +2735,8 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    meta_int(L, "leaks", (long long)L->leaks) ||
 	    meta_text(L, "scan", L->no_scan ? "off" : "on", -1) ||
 	    meta_text(L, "time", L->timing ? L->timing : "collector", -1) ||
+	    meta_int(L, "clock_readings", L->timing && !strcmp(L->timing, "interpolated") ? (long long)L->clocks.n : 0) ||
+	    meta_int(L, "clock_span_ns", L->clocks.n ? (long long)L->clocks.p[L->clocks.n - 1].t : 0) ||
 	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
 	    meta_int(L, "loaded_at", (long long)time(NULL)) || write_symopts(L))
 		goto out;

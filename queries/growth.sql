@@ -29,6 +29,10 @@ ORDER BY close_seq LIMIT 1;
 -- the trace's last time: its last event, mark or process exit
 SELECT max(t) FROM (SELECT max(time_ns) AS t FROM timeline UNION ALL SELECT max(exit_ns) FROM processes
 	UNION ALL SELECT max(time_ns) FROM marks);
+-- name: clock
+-- the collector's clock readings and the time they span (interpolated times; 0 otherwise)
+SELECT coalesce((SELECT value FROM meta WHERE key = 'clock_readings'), 0),
+	coalesce((SELECT value FROM meta WHERE key = 'clock_span_ns'), 0);
 -- name: alloc_time
 -- the time of the first allocation at or after lifetime id ?1 (window.sql's at)
 SELECT alloc_ns FROM lifetimes WHERE id >= ?1 AND inherited = 0 ORDER BY id LIMIT 1;
