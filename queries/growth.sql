@@ -13,9 +13,12 @@ SELECT time_ns, seq, live_bytes, live_blocks FROM timeline
 WHERE device = ?1 AND space = ?2 AND pid IS ?3 AND seq < ?4
 ORDER BY seq DESC LIMIT 1;
 -- name: series
--- the rows in seqs ?4..?5 (the window, up to a device close)
-SELECT time_ns, seq, live_bytes, live_blocks FROM timeline
-WHERE device = ?1 AND space = ?2 AND pid IS ?3 AND seq BETWEEN ?4 AND ?5
+-- the rows in seqs ?4..?5 (the window, up to a device close), or the one bucket that holds
+-- the whole window
+SELECT time_ns, seq, live_bytes, live_blocks FROM (
+	SELECT time_ns, seq, live_bytes, live_blocks, lag(seq) OVER (ORDER BY seq) AS prev_seq
+	FROM timeline WHERE device = ?1 AND space = ?2 AND pid IS ?3)
+WHERE seq BETWEEN ?4 AND ?5 OR (coalesce(prev_seq, -1) < ?4 AND seq > ?5)
 ORDER BY seq;
 -- name: times
 -- the signal over time: the scope's distinct times (rows) up to the window's end (?4)
