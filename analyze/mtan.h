@@ -294,27 +294,35 @@ void mtan_symbolizer_free(struct mtan_symbolizer *s);
 
 /* ---- trend.c: plateau, growth or sawtooth of live bytes over time ---- */
 /* A series of states: after the event at t[i] (ns), bytes[i] live in blocks[i] blocks
- * (blocks may be NULL). t is non-decreasing. Borrowed. */
+ * (blocks may be NULL); the last state holds until t_end (at most t[n-1]: until then). t
+ * is non-decreasing. Borrowed. */
 struct mtan_series {
 	const double *t, *bytes, *blocks;
 	size_t n;
+	double t_end;
 };
-enum { MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH };
+enum { MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH, MTAN_TOO_SHORT };
 struct mtan_verdict {
-	int verdict;         /* MTAN_PLATEAU, MTAN_GROWTH or MTAN_SAWTOOTH */
-	double rate;         /* bytes per second: the Theil-Sen slope over the judged part (a
-			      * sawtooth: of the floor it drops back to) */
+	int verdict;         /* MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH or MTAN_TOO_SHORT */
+	double rate;         /* the Theil-Sen slope over the judged part, per second (time) or
+			      * per recurrence (marks); a sawtooth: of the floor it drops to */
 	double plateau_t;    /* plateau: when it was reached (t units); NAN otherwise */
 	double start_t, end_t; /* the judged part: after warm-up, before a teardown */
 	double z;            /* the Mann-Kendall statistic of the judged part */
 	int resets;          /* drops of a sawtooth */
+	size_t points;       /* points judged (time: of the 512 resampled) */
 };
-/* Judges a series: resampled on an even grid, the first 10% (warm-up) and a final
- * descent (teardown) left out; growth is a significant (Mann-Kendall, p < 0.01) and
- * material upward Theil-Sen trend, of blocks too when they are given (or bytes at least
- * tripling); sawtooth, repeated drops of half the range back to a floor that does not
- * rise. 0, or -1 out of memory. */
+/* Judges a series over time: resampled at 512 even times, a final descent (teardown) and
+ * the warm-up (the first sixteenth, up to the eleventh, after which live bytes no longer
+ * rise) left out; growth is a significant (Mann-Kendall, p < 0.01) and material upward
+ * Theil-Sen trend of the medians of 16 parts, of blocks too when they are given (or bytes
+ * at least tripling); sawtooth, repeated drops of half the range back to a floor that does
+ * not rise. Fewer than 2 points or no time between them: too short. 0, or -1 out of
+ * memory. */
 int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v);
+/* The same over n points as they are (the live bytes at each recurrence of a mark: x the
+ * recurrence's number): fewer than 8 is too short. 0, or -1 out of memory. */
+int mtan_growth_points(const double *x, const double *y, const double *blocks, size_t n, struct mtan_verdict *v);
 const char *mtan_verdict_name(int verdict);
 /* The Theil-Sen estimator: the median of the pairwise slopes, and the median of
  * y - slope x. 0, or -1 out of memory. */
@@ -343,6 +351,9 @@ struct mtan_window {
  * seq at or after it (since) or the last before the next allocation after it (until),
  * by the allocations' times; a mark label the first mark's seq. 0, or -1 (reported). */
 int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
+/* The bounds' own times, where they have one (a time as given, a mark's; a seq has none):
+ * ns[0] since, ns[1] until, has[i] whether. 0, or -1 (reported). */
+int mtan_window_ns(sqlite3 *db, const struct mtan_opts *o, int64_t ns[2], int has[2]);
 /* The lifetime ids [*id_lo, *id_hi] that hold every allocation with since <= seq <= until
  * (a superset). 0, or -1 (reported). */
 int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi);
@@ -462,7 +473,12 @@ int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack);
 struct mtan_growth {
 	long long device, pid;      /* pid -1: all processes */
 	const char *space;          /* borrowed until the callback returns */
-	struct mtan_verdict v;
+	struct mtan_verdict v;      /* start_t, end_t, plateau_t in ns whatever the axis */
+	const char *mark;           /* judged on this repeated mark ("frame", "round N"); NULL:
+				     * over time. Borrowed until the callback returns */
+	long long per_mark;         /* mark: bytes per recurrence (v.rate is per second) */
+	long long times, marks;     /* the signal: distinct times, recurrences of mark */
+	char reason[160];           /* too short: why, in words */
 	/* v's rate and times as every format shows them (JSON, CSV, the growth table): to
 	 * the nearest whole number, ties to even as printf's %.0f; plateau_ns with has_plateau */
 	long long rate, plateau_ns, start_ns, end_ns;

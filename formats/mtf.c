@@ -268,6 +268,9 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 	case MTF_END:
 		V(r->u.end.events); V(r->u.end.lost); V(r->u.end.processes); V(r->u.end.threads);
 		break;
+	case MTF_CLOCK:
+		V(r->u.clock.seq); V(r->u.clock.time_ns);
+		break;
 	case MTF_SCAN: {
 		unsigned width = mtf_scan_width(r->u.scan.part);
 		uint32_t n = width ? r->u.scan.n : 0;
@@ -685,6 +688,9 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 	case MTF_END:
 		rec->u.end.events = get_varint(c); rec->u.end.lost = get_varint(c);
 		rec->u.end.processes = get_varint(c); rec->u.end.threads = get_varint(c);
+		break;
+	case MTF_CLOCK:
+		rec->u.clock.seq = get_varint(c); rec->u.clock.time_ns = get_varint(c);
 		break;
 	case MTF_SCAN: {
 		rec->u.scan.pid = get_u32(c); rec->u.scan.seq = get_varint(c);

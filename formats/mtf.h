@@ -31,7 +31,8 @@ enum mtf_type {
 	MTF_END = 13,
 	MTF_SCAN = 14,
 	MTF_DEVICE_READY = 15, /* u.device: pid, seq, time_ns, device (close, name, capacity unused) */
-	MTF_TYPE_MAX = 15
+	MTF_CLOCK = 16,
+	MTF_TYPE_MAX = 16
 };
 
 /* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
@@ -155,6 +156,10 @@ typedef struct mtf_record {
 			uint32_t n;            /* items of mtf_scan_width(part) values */
 			const uint64_t *v;     /* n * width values; borrowed */
 		} scan;
+		struct {
+			uint64_t seq;     /* the counter's value: seqs <= it were taken by then */
+			uint64_t time_ns; /* the clock, read just before the counter */
+		} clock;
 	} u;
 } mtf_record;
 

@@ -109,6 +109,14 @@ CREATE TABLE timeline (
 	allocs INTEGER NOT NULL, frees INTEGER NOT NULL, -- blocks that came and went in the bucket
 	bytes_allocated INTEGER NOT NULL, bytes_freed INTEGER NOT NULL);
 
+-- Live bytes and blocks per scope (as in timeline) just before each mark whose label
+-- recurs (trailing digits aside: "frame", "round 0", "round 1", ...): the axis `mtan growth`
+-- judges iterative programs on. Every k-th mark of a label with more than 4096.
+CREATE TABLE mark_live (
+	seq INTEGER NOT NULL,          -- the mark's (marks.seq)
+	pid INTEGER, device INTEGER NOT NULL, space TEXT NOT NULL,
+	live_bytes INTEGER NOT NULL, live_blocks INTEGER NOT NULL);
+
 -- Allocation sites over the whole trace, counted by the loader.
 CREATE TABLE sites (
 	pid INTEGER NOT NULL, device INTEGER NOT NULL, space INTEGER NOT NULL, stack INTEGER,
@@ -119,9 +127,14 @@ CREATE TABLE sites (
 -- `mtan growth` over the whole trace, all processes, judged at load (analyze/growth.c).
 CREATE TABLE growth (
 	device INTEGER NOT NULL, space TEXT NOT NULL,
-	verdict TEXT NOT NULL,         -- 'plateau', 'growth' or 'sawtooth'
+	verdict TEXT NOT NULL,         -- 'plateau', 'growth', 'sawtooth' or 'too_short'
 	rate_bytes_per_s INTEGER, plateau_ns INTEGER, start_ns INTEGER, end_ns INTEGER, z REAL,
-	start_bytes INTEGER, end_bytes INTEGER);
+	start_bytes INTEGER, end_bytes INTEGER,
+	axis TEXT NOT NULL,            -- 'time', or 'marks': judged at each recurrence of mark
+	mark TEXT,                     -- the repeated label ('frame', 'round N'); NULL on time
+	points INTEGER NOT NULL,       -- the points judged (time windows or marks)
+	rate_bytes_per_mark INTEGER,   -- axis marks: the slope per recurrence
+	reason TEXT);                  -- too_short: why, in words
 CREATE TABLE growth_sites (
 	device INTEGER NOT NULL, space TEXT NOT NULL, rank INTEGER NOT NULL, pid INTEGER NOT NULL,
 	stack INTEGER, growth_bytes INTEGER NOT NULL, growth_blocks INTEGER NOT NULL, live_bytes INTEGER NOT NULL);

@@ -234,7 +234,8 @@ check_eq "peers: nothing leaked from its code" \
 "$MTAN" growth peersfix.zst --device host --space heap --format json >growth.json
 check_eq "peers --fixed: plateau" "$(json_get growth.json '[g["verdict"] for g in d]')" '["plateau"]'
 check_rc "growth (table)" 0 "$MTAN" growth peers.zst --device host --limit 1
-check_match "growth table: the verdict and the rate" "^host heap: growth \([0-9.]+ [KM]iB/s; judged [0-9]+ ms to [0-9]+ ms\)$" "$(cat "$OUT")"
+# the times printed are the run's own (any unit): only their shape is asserted
+check_match "growth table: the verdict and the rate" "^host heap: growth \([0-9.]+ [KM]iB/s; judged [0-9.]+ [mu]?s to [0-9.]+ [mu]?s\)$" "$(cat "$OUT")"
 check_match "growth table: the growing site" "peer_entry_new \(peers\.c:[0-9]+\)" "$(cat "$OUT")"
 check_rc "growth --format csv" 0 "$MTAN" growth peers.zst --format csv
 check_eq "growth csv: a row per space" "$(csv_get "$OUT" '[[r["device"], r["space"], r["verdict"]] for r in rows]')" '[["-1", "heap", "growth"]]'
@@ -349,7 +350,8 @@ check_eq "a window inside a bucket: the bucket that holds it" \
 	"$(csv_get "$OUT" '[r["seq"] for r in rows]')" \
 	"$(csv_get mesh_all.csv "[r['seq'] for r in rows if int(r['seq']) > $1 + 2][:1]")"
 check_rc "growth of a short run, a window inside a bucket" 0 "$MTAN" growth mesh.zst --device 0 --space DRAM --since $(($1 + 1)) --until $(($1 + 2)) --format json
-check_eq "growth: the bucket's verdict, not none" "$(json_get "$OUT" '[g["verdict"] for g in d]')" '["plateau"]'
+# two seqs of a run of a few ms: a verdict in words (too short), not none
+check_eq "growth: the bucket's verdict, not none" "$(json_get "$OUT" '[g["verdict"] for g in d]')" '["too_short"]'
 check_rc "timeline chart of a long run stays by time" 0 "$MTAN" timeline peers.zst --width 40 --height 4
 check_nomatch "a long run: not by event order" "by event order|seq [0-9]" "$(cat "$OUT")"
 # windows by time: exactly the rows in the window

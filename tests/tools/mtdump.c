@@ -101,6 +101,9 @@ int main(int argc, char **argv)
 			printf("end events=%" PRIu64 " lost=%" PRIu64 " processes=%" PRIu64 " threads=%" PRIu64 "\n",
 			       rec.u.end.events, rec.u.end.lost, rec.u.end.processes, rec.u.end.threads);
 			break;
+		case MTF_CLOCK:
+			printf("clock seq=%" PRIu64 " time=%" PRIu64 "\n", rec.u.clock.seq, rec.u.clock.time_ns);
+			break;
 		case MTF_SCAN: {
 			static const char *const part[] = {"begin", "regions", "words", "done", "heads", "vtables"};
 			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u t=%" PRIu64, rec.u.scan.pid,

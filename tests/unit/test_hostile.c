@@ -994,7 +994,7 @@ static void unknown_types_skipped(void)
 	size_t n;
 	b_header(&raw, MTF_VERSION);
 	b_put(&p, "future fields", 13);
-	b_rec(&raw, 16, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY */
+	b_rec(&raw, 17, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK */
 	b_rec(&raw, 255, &p);
 	b_rec(&raw, 0, &p);
 	p.len = 0; /* a known record with a field appended by a later revision */
