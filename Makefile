@@ -18,7 +18,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 FORMATS_SRC := formats/mtf.c
 ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 QUERIES := $(sort $(wildcard queries/*.sql))
-RECORD_LIB_SRC := record/preload.c record/engine.c record/scan.c
+RECORD_LIB_SRC := record/preload.c record/engine.c record/rebind.c record/scan.c
 MTREC_SRC := record/mtrec.c record/collector.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
@@ -99,12 +99,19 @@ $(B)/samples/%: samples/%.cpp record/mtrec.h | $(B)/.deps
 $(B)/samples/client-nopie: samples/client.c record/mtrec.h | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
+$(B)/samples/meshhold-nopie: samples/meshhold.c record/mtrec.h | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Irecord -fno-pie -no-pie -o $@ $<
 # the plugin is a shared library, not a program; leaky is also built with and without
 # frame pointers, for the unwinder
-SAMPLE_BINS := $(filter-out $(B)/samples/plugin,$(SAMPLE_BINS))
-$(B)/samples/plugin.so: samples/plugin.c | $(B)/.deps
+SAMPLE_BINS := $(filter-out $(B)/samples/plugin $(B)/samples/rd_deepplugin,$(SAMPLE_BINS))
+$(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so: $(B)/samples/%.so: samples/%.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -g -O1 $(WARN) -fPIC -shared -o $@ $<
+# rd_deepbind finds its plugin by its own RUNPATH (the caller's, that dlopen must keep)
+$(B)/samples/rd_deepbind: samples/rd_deepbind.c | $(B)/.deps
+	@mkdir -p $(B)/samples
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Wl,-rpath,'$$ORIGIN' -o $@ $<
 $(B)/samples/leaky-fp: samples/leaky.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -fno-omit-frame-pointer -o $@ $<
 $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
@@ -113,7 +120,7 @@ $(B)/samples/leaky-nofp: samples/leaky.c | $(B)/.deps
 $(B)/samples/inlined: samples/inlined.c | $(B)/.deps
 	@mkdir -p $(B)/samples
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
-samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/plugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
+samples: $(SAMPLE_BINS) $(B)/samples/client-nopie $(B)/samples/meshhold-nopie $(B)/samples/plugin.so $(B)/samples/rd_deepplugin.so $(B)/samples/leaky-fp $(B)/samples/leaky-nofp
 
 # The format's own tests link only formats/, so they build before the analyzer does.
 FORMAT_TEST_DEPS := $(FORMATS_SRC) formats/mtf.h tests/unit/unit.h
@@ -170,10 +177,13 @@ demo: all samples
 $(B)/bench/churn: bench/churn.c | $(B)/.deps
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $< -lpthread
+$(B)/bench/scanheap: bench/scanheap.c | $(B)/.deps
+	@mkdir -p $(B)/bench
+	$(CC) -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -o $@ $<
 $(B)/bench/mtrace-on.so: bench/mtrace-on.c | $(B)/.deps
 	@mkdir -p $(B)/bench
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $<
-bench: all samples $(B)/bench/churn $(B)/bench/mtrace-on.so $(B)/mtdump
+bench: all samples $(B)/bench/churn $(B)/bench/scanheap $(B)/bench/mtrace-on.so $(B)/mtdump
 	@bench/run.sh
 
 install: all

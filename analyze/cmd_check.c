@@ -27,6 +27,9 @@ const char cmd_check_usage[] =
 	"  reuse_race       address-reuse races (an allocator numbered events outside its lock)\n"
 	"  growth           devices and spaces whose live bytes grow (mtan growth's verdict:\n"
 	"                   growth, not plateau or sawtooth; --no-growth leaves it out)\n"
+	"  held_to_close    with --fail-held: blocks still live when their device closed that\n"
+	"                   were allocated after its setup (mtrec_device_ready, else the first\n"
+	"                   mark after the open); the setup's own blocks are never counted\n"
 	"Suppressions are LeakSanitizer's, and every command that reports leaks (summary,\n"
 	"leaks, top, report, diff, check, export --folded) applies the same set: lines\n"
 	"'leak:PATTERN' ('#' starts a comment); a leak is suppressed when PATTERN matches the\n"
@@ -52,7 +55,7 @@ const char cmd_check_usage[] =
 	"(bytes for leaks, reachable and suppressed, else a count), limit (null: none) and\n"
 	"message; the row 'suppressed' (never failed) gives what the suppressions took out.";
 
-static int no_growth;
+static int no_growth, fail_held;
 static long long max_leaked;
 
 /* BYTES, or with a binary unit: 512, 64K, 1.5MiB, 2G (K, KB and KiB alike, any case).
@@ -100,11 +103,20 @@ static int take_no_growth(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
+static int take_fail_held(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	fail_held = 1;
+	return 0;
+}
+
 static const struct mtan_extra own[] = {
 	{{"max-leaked", required_argument, NULL, 256}, "  --max-leaked BYTES    fail only above BYTES leaked (K, M, G: binary units; default 0)", take_max},
 	{{"max-reachable", required_argument, NULL, 261}, "  --max-reachable BYTES fail above BYTES still reachable at exit too (not judged\n"
 	 "                        by default: a cache or a global table is not a leak)", take_max_reachable},
 	{{"no-growth", no_argument, NULL, 259}, "  --no-growth           do not judge growth (short runs, or growth by design)", take_no_growth},
+	{{"fail-held", no_argument, NULL, 260}, "  --fail-held           fail on blocks held to device close past its setup", take_fail_held},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -112,6 +124,7 @@ struct verdict {
 	struct mtan_leaks leaks;         /* leaks: those no suppression covers, and the suppressed */
 	long long anomalies[8];
 	long long growing;               /* devices and spaces whose live bytes grow */
+	long long held_blocks, held_bytes; /* held to device close past its setup (--fail-held) */
 	char growth[512];                /* which, and how fast */
 };
 
@@ -146,6 +159,16 @@ static int judge(sqlite3 *db, const struct mtan_opts *o, struct verdict *v)
 	}
 	if (rc != SQLITE_DONE)
 		goto sqlerr;
+	if (fail_held) {
+		sqlite3_finalize(st);
+		if (mtan_prepare(db, "check", "held", &st))
+			goto out;
+		mtan_bind_scope(st, o, NULL);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto sqlerr;
+		v->held_blocks = sqlite3_column_int64(st, 0);
+		v->held_bytes = sqlite3_column_int64(st, 1);
+	}
 	ret = 0;
 	goto out;
 sqlerr:
@@ -259,6 +282,21 @@ static int report(const struct mtan_opts *o, const struct verdict *v)
 			printf("growth: %s\n", msg);
 		}
 	}
+	if (fail_held) {
+		snprintf(msg, sizeof msg, "%s bytes in %s %s held to device close past its setup",
+			 mtan_count(a, (uint64_t)v->held_bytes), mtan_count(b, (uint64_t)v->held_blocks),
+			 v->held_blocks == 1 ? "block" : "blocks");
+		failed += v->held_blocks > 0;
+		if (r) {
+			mtan_rows_text(r, "held_to_close");
+			mtan_rows_int(r, v->held_blocks > 0);
+			mtan_rows_int(r, v->held_blocks);
+			mtan_rows_int(r, 0);
+			mtan_rows_text(r, msg);
+		} else if (v->held_blocks) {
+			printf("held_to_close: %s\n", msg);
+		}
+	}
 	if (r) {
 		int rc = mtan_rows_end(r);
 		mtan_rows_free(r);
@@ -275,7 +313,7 @@ int cmd_check(int argc, char **argv)
 	struct mtan_opts o;
 	struct verdict v = {0};
 	sqlite3 *db = NULL;
-	no_growth = 0;
+	no_growth = fail_held = 0;
 	max_leaked = 0;
 	max_reachable = -1;
 	struct mtan_extra extra[16];

@@ -20,7 +20,160 @@ const char cmd_diff_usage[] =
 	"to both traces. --format csv: status, device, space, bytes_before, bytes_after,\n"
 	"blocks_before, blocks_after, site, frames (every frame, innermost first, ';'\n"
 	"between); --format json: an array of objects with status, device, space, before and\n"
-	"after ({blocks, bytes}), site (the index of the site's frame) and frames (names).";
+	"after ({blocks, bytes}), site (the index of the site's frame) and frames (names).\n"
+	"The table ends with the growth verdicts that changed (mtan growth's, judged at load):\n"
+	"growth -> plateau or sawtooth is fixed, the other way new, other changes changed.\n"
+	"--growth compares only the verdicts, every device and space: status (fixed, new,\n"
+	"changed, unchanged), device, space, before and after (the verdicts; null where the\n"
+	"run has no such space), in every format.";
+
+static int growth_only;
+static int take_growth(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	(void)arg;
+	growth_only = 1;
+	return 0;
+}
+static const struct mtan_extra own[] = {
+	{{"growth", no_argument, NULL, 256}, "  --growth              compare the growth verdicts only", take_growth},
+	{{0, 0, 0, 0}, NULL, NULL},
+};
+
+/* A device and space's growth verdict in each run (NULL: not in that run). */
+struct gverdict {
+	long long device;
+	char *space, *verdict[2];
+	int status;
+};
+struct gverdicts {
+	struct gverdict *v;
+	size_t n, cap;
+};
+enum { G_FIXED, G_NEW, G_CHANGED, G_UNCHANGED };
+static const char *const gstatus_name[] = {"fixed", "new", "changed", "unchanged"};
+
+/* Adds side's verdicts (the table growth) to out, matched by device and space. */
+static int gather_growth(sqlite3 *db, int side, struct gverdicts *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+	if (mtan_prepare(db, "diff", "growth", &st))
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long dev = sqlite3_column_int64(st, 0);
+		const char *space = (const char *)sqlite3_column_text(st, 1);
+		const char *verdict = (const char *)sqlite3_column_text(st, 2);
+		struct gverdict *g = NULL;
+		for (size_t i = 0; i < out->n && !g; i++)
+			if (out->v[i].device == dev && !strcmp(out->v[i].space, space ? space : ""))
+				g = &out->v[i];
+		if (!g) {
+			if (out->n == out->cap) {
+				size_t cap = out->cap ? out->cap * 2 : 16;
+				struct gverdict *p = realloc(out->v, cap * sizeof(*p));
+				if (!p)
+					goto nomem;
+				out->v = p;
+				out->cap = cap;
+			}
+			g = &out->v[out->n++];
+			memset(g, 0, sizeof(*g));
+			g->device = dev;
+			if (!(g->space = strdup(space ? space : "")))
+				goto nomem;
+		}
+		free(g->verdict[side]);
+		if (!(g->verdict[side] = strdup(verdict ? verdict : "")))
+			goto nomem;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
+nomem:
+	sqlite3_finalize(st);
+	mtan_err("out of memory");
+	return -1;
+}
+
+static int is_growth(const char *v)
+{
+	return v && !strcmp(v, "growth");
+}
+
+static void growth_status(struct gverdicts *g)
+{
+	for (size_t i = 0; i < g->n; i++) {
+		struct gverdict *v = &g->v[i];
+		const char *a = v->verdict[0], *b = v->verdict[1];
+		if (is_growth(a) && !is_growth(b))
+			v->status = b ? G_FIXED : G_CHANGED; /* gone from the run: not a fix */
+		else if (!is_growth(a) && is_growth(b))
+			v->status = G_NEW;
+		else if (a && b && !strcmp(a, b))
+			v->status = G_UNCHANGED;
+		else
+			v->status = G_CHANGED;
+	}
+}
+
+/* --growth: every verdict in the format asked for; else (table) the changed ones. */
+static int print_growth(const struct gverdicts *g, const struct mtan_opts *o, int changes_only)
+{
+	static const struct mtan_col cols[] = {
+		{"status", NULL, MTAN_K_TEXT}, {"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
+		{"before", NULL, MTAN_K_TEXT}, {"after", NULL, MTAN_K_TEXT},
+	};
+	if (o->format == MTAN_JSON) {
+		fputs("[", stdout);
+		for (size_t i = 0; i < g->n; i++) {
+			const struct gverdict *v = &g->v[i];
+			printf("%s{\"status\": \"%s\", \"device\": %lld, \"space\": ", i ? ",\n " : "",
+			       gstatus_name[v->status], v->device);
+			mtan_json_str(stdout, v->space);
+			fputs(", \"before\": ", stdout);
+			mtan_json_str(stdout, v->verdict[0]);
+			fputs(", \"after\": ", stdout);
+			mtan_json_str(stdout, v->verdict[1]);
+			fputs("}", stdout);
+		}
+		fputs("]\n", stdout);
+		return 0;
+	}
+	if (changes_only) {
+		int n = 0;
+		char dev[16];
+		for (size_t i = 0; i < g->n; i++) {
+			const struct gverdict *v = &g->v[i];
+			if (v->status == G_UNCHANGED)
+				continue;
+			printf("%s%s%s%s %s: %s -> %s (%s)\n", n++ ? "" : "growth:\n", "  ", v->device == -1 ? "" : "device ",
+			       mtan_device_name(dev, v->device), v->space, v->verdict[0] ? v->verdict[0] : "none",
+			       v->verdict[1] ? v->verdict[1] : "none", gstatus_name[v->status]);
+		}
+		if (!n)
+			printf("growth: no verdict changed\n");
+		return 0;
+	}
+	struct mtan_rows *r = mtan_rows_new(cols, 5, o->format, stdout);
+	if (!r) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		const struct gverdict *v = &g->v[i];
+		mtan_rows_text(r, gstatus_name[v->status]);
+		mtan_rows_int(r, v->device);
+		mtan_rows_text(r, v->space);
+		for (int k = 0; k < 2; k++)
+			if (v->verdict[k])
+				mtan_rows_text(r, v->verdict[k]);
+			else
+				mtan_rows_null(r);
+	}
+	int ret = mtan_rows_end(r);
+	mtan_rows_free(r);
+	return ret;
+}
 
 enum { NEW, FIXED, GROWN, SHRUNK, UNCHANGED };
 static const char *const status_name[] = {"new", "fixed", "grown", "shrunk", "unchanged"};
@@ -351,20 +504,30 @@ int cmd_diff(int argc, char **argv)
 	struct mtan_opts o;
 	struct dsites side[2] = {{0}}, all = {0};
 	long long supp[2][2] = {{0}}; /* per side: blocks and bytes suppressed */
+	struct gverdicts gv = {0};
 	sqlite3 *db = NULL;
-	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, mtan_supp_options, &o, names, 2);
+	growth_only = 0;
+	struct mtan_extra extra[16];
+	const struct mtan_extra *lists[] = {own, mtan_supp_options, NULL};
+	mtan_join_options(extra, 15, lists);
+	int ret = mtan_parse_args(argc, argv, "diff", cmd_diff_usage, extra, &o, names, 2);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
 	for (int k = 0; k < 2; k++) {
 		o.input = o.args[k];
-		if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, k, &side[k]) ||
-		    mtan_suppressed(db, &o, NULL, &supp[k][0], &supp[k][1]))
+		if (mtan_open(&o, &db, NULL, NULL) || (!growth_only && gather(db, &o, k, &side[k])) ||
+		    mtan_suppressed(db, &o, NULL, &supp[k][0], &supp[k][1]) || gather_growth(db, k, &gv))
 			goto out;
 		sqlite3_close(db);
 		db = NULL;
 	}
 	o.input = o.args[0];
+	growth_status(&gv);
+	if (growth_only) {
+		ret = print_growth(&gv, &o, 0) ? 1 : 0;
+		goto out;
+	}
 	if (merge(&side[0], &side[1], &all)) {
 		mtan_err("out of memory");
 		goto out;
@@ -374,8 +537,10 @@ int cmd_diff(int argc, char **argv)
 	} else {
 		if (print_rows(&all, &o))
 			goto out;
-		if (o.format == MTAN_TABLE)
+		if (o.format == MTAN_TABLE) {
 			print_totals(&all, (const long long(*)[2])supp);
+			print_growth(&gv, &o, 1);
+		}
 	}
 	ret = 0;
 out:
@@ -388,5 +553,11 @@ out:
 	for (size_t i = 0; i < all.n; i++)
 		dsite_release(&all.v[i]);
 	free(all.v);
+	for (size_t i = 0; i < gv.n; i++) {
+		free(gv.v[i].space);
+		free(gv.v[i].verdict[0]);
+		free(gv.v[i].verdict[1]);
+	}
+	free(gv.v);
 	return ret;
 }

@@ -134,6 +134,7 @@ int cmd_export(int argc, char **argv)
 {
 	struct mtan_opts o;
 	sqlite3 *db = NULL;
+	char *dbpath = NULL;
 	FILE *f = stdout;
 	what = of = output = NULL;
 	folded = 0;
@@ -161,7 +162,7 @@ int cmd_export(int argc, char **argv)
 	ret = 1;
 	if (output && mtan_output_ok(output, o.input, 0))
 		goto out;
-	if (mtan_open(&o, &db, NULL, NULL))
+	if (mtan_open(&o, &db, NULL, &dbpath) || (output && mtan_output_not_db(output, dbpath)))
 		goto out;
 	if (output && !(f = fopen(output, "w"))) {
 		mtan_err("cannot create '%s': %s", output, strerror(errno));
@@ -189,5 +190,6 @@ out:
 	if (ret && f != stdout)
 		unlink(output); /* no half an export left that looks whole */
 	sqlite3_close(db);
+	free(dbpath);
 	return ret;
 }

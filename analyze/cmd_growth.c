@@ -12,18 +12,28 @@
 const char cmd_growth_usage[] =
 	"growth [options] TRACE|DB\n\n"
 	"Plateau, growth or sawtooth of the live bytes of each device and space (over all\n"
-	"processes, or --pid's), after warm-up (the first 10% of the time) and before a\n"
-	"teardown (a final drop of at least a quarter of the range): memory that grows all run\n"
+	"processes, or --pid's). Where the program marks its iterations (a label that recurs:\n"
+	"\"frame\", or \"round 0\", \"round 1\", ...; 8 times or more), live bytes are judged at\n"
+	"each recurrence of the most frequent one: a staircase across rounds is growth however\n"
+	"little time it takes. Else they are judged over time (times are interpolated between\n"
+	"the recorder's clock readings: see FORMAT.md). Left out: the warm-up, found from the\n"
+	"data (the start after which live bytes no longer rise), and the teardown: a device's\n"
+	"close, and a final drop of at least a quarter of the range; memory that grows all run\n"
 	"long and is freed at shutdown is growth. Growth is a significant (Mann-Kendall,\n"
 	"p < 0.01) and material upward trend (Theil-Sen slope) of live bytes and of live\n"
 	"blocks (or bytes at least tripling); sawtooth, repeated drops of half the range back\n"
-	"to a floor that does not rise. The sites ranked are those whose own live bytes grew\n"
-	"between the start and the end of the judged part (--limit: how many, default 10).\n"
+	"to a floor that does not rise. Fewer than 8 distinct times and 8 recurrences of a\n"
+	"mark are too short to judge, said in words (and never a failed check). The sites\n"
+	"ranked are those whose own live bytes grew between the start and the end of the\n"
+	"judged part (--limit: how many, default 10).\n"
 	"--format json prints an array of objects: device (-1: host), space, pid (null: all\n"
-	"processes), verdict (plateau, growth or sawtooth), rate_bytes_per_s, plateau_ns\n"
-	"(when the plateau was reached; null if none), start_ns and end_ns (the judged part),\n"
-	"z, start_bytes, end_bytes, and sites (growth_bytes, growth_blocks, live_bytes, pid,\n"
-	"frames as in leaks). --format csv: a row per device and space, without the sites.";
+	"processes), verdict (plateau, growth, sawtooth or too_short), rate_bytes_per_s,\n"
+	"plateau_ns (when the plateau was reached; null if none), start_ns and end_ns (the\n"
+	"judged part), z, start_bytes, end_bytes, axis (time or marks), mark (the repeated\n"
+	"label, \"round N\" for a numbered family; null on time), points (judged),\n"
+	"rate_bytes_per_mark (null on time), reason (too_short: why; else null), and sites\n"
+	"(growth_bytes, growth_blocks, live_bytes, pid, frames as in leaks). --format csv: a\n"
+	"row per device and space, without the sites.";
 
 static const struct mtan_extra none[] = {{{0, 0, 0, 0}, NULL, NULL}};
 
@@ -77,6 +87,8 @@ static const struct mtan_col csv_cols[] = {
 	{"verdict", NULL, MTAN_K_TEXT}, {"rate_bytes_per_s", NULL, MTAN_K_INT},
 	{"plateau_ns", NULL, MTAN_K_INT}, {"start_ns", NULL, MTAN_K_INT}, {"end_ns", NULL, MTAN_K_INT},
 	{"z", NULL, MTAN_K_REAL2}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
+	{"axis", NULL, MTAN_K_TEXT}, {"mark", NULL, MTAN_K_TEXT}, {"points", NULL, MTAN_K_INT},
+	{"rate_bytes_per_mark", NULL, MTAN_K_INT}, {"reason", NULL, MTAN_K_TEXT},
 };
 #define NCSV (int)(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
@@ -112,6 +124,20 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 		mtan_rows_real(r, v->z);
 		mtan_rows_int(r, g->start_bytes);
 		mtan_rows_int(r, g->end_bytes);
+		mtan_rows_text(r, g->mark ? "marks" : "time");
+		if (g->mark)
+			mtan_rows_text(r, g->mark);
+		else
+			mtan_rows_null(r);
+		mtan_rows_int(r, (long long)v->points);
+		if (g->mark)
+			mtan_rows_int(r, g->per_mark);
+		else
+			mtan_rows_null(r);
+		if (v->verdict == MTAN_TOO_SHORT)
+			mtan_rows_text(r, g->reason);
+		else
+			mtan_rows_null(r);
 		p->n++;
 		return 0;
 	}
@@ -130,6 +156,19 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 			fputs("null", stdout);
 		printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"z\": %.2f, \"start_bytes\": %lld, \"end_bytes\": %lld",
 		       g->start_ns, g->end_ns, v->z, g->start_bytes, g->end_bytes);
+		printf(", \"axis\": \"%s\", \"mark\": ", g->mark ? "marks" : "time");
+		mtan_json_str(stdout, g->mark);
+		printf(", \"points\": %zu, \"rate_bytes_per_mark\": ", v->points);
+		if (g->mark)
+			printf("%lld", g->per_mark);
+		else
+			fputs("null", stdout);
+		fputs(", \"reason\": ", stdout);
+		mtan_json_str(stdout, v->verdict == MTAN_TOO_SHORT ? g->reason : NULL);
+	} else if (v->verdict == MTAN_TOO_SHORT) {
+		char dev[16];
+		printf("%s%s%s %s: too short to judge (%s)\n", p->n ? "\n" : "", g->device == -1 ? "" : "device ",
+		       mtan_device_name(dev, g->device), g->space, g->reason);
 	} else {
 		char dev[16], r[32], t0[32], t1[32], tp[32];
 		mtan_size(r, (uint64_t)fabs(v->rate));
@@ -141,7 +180,14 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 			print_ns(tp, sizeof tp, v->plateau_t);
 			printf(", reached at %s", tp);
 		}
-		printf(" (%s%s/s; judged %s to %s", v->rate < 0 ? "-" : "", r, t0, t1);
+		if (g->mark) {
+			char pm[32];
+			mtan_size(pm, (uint64_t)(g->per_mark < 0 ? -g->per_mark : g->per_mark));
+			printf(" (%s%s per '%s', %s%s/s; judged at %zu '%s' marks, %s to %s", g->per_mark < 0 ? "-" : "", pm,
+			       g->mark, v->rate < 0 ? "-" : "", r, v->points, g->mark, t0, t1);
+		} else {
+			printf(" (%s%s/s; judged %s to %s", v->rate < 0 ? "-" : "", r, t0, t1);
+		}
 		if (v->verdict == MTAN_SAWTOOTH)
 			printf(", %d drops", v->resets);
 		printf(")\n");

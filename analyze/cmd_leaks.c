@@ -2,7 +2,8 @@
  * as memcheck judges them at exit (definitely, indirectly, possibly lost; still reachable
  * on request; not scanned), grouped by allocation site (process, device, space, stack whose
  * frames read the same, kind), the most bytes first, ending with valgrind's LEAK SUMMARY.
- * Blocks still live when their device was closed are listed apart: released, not leaked. */
+ * Blocks still live when their device was closed are listed apart: released, not leaked;
+ * those allocated after the device's setup (held to close) first, as suspects. */
 #include "mtan.h"
 
 #include <inttypes.h>
@@ -24,11 +25,16 @@ const char cmd_leaks_usage[] =
 	"that is the program's: past the allocator, libc, the C++ runtime and the recorder\n"
 	"(else the first in the executable, else 0). Tables start each site there and stop\n"
 	"before the frames below main (--all-frames: every frame). Blocks that were live when\n"
-	"their device was closed are not leaks: the table lists them apart. --since/--until\n"
-	"keep the blocks allocated in the window, --device and --space those of a device or\n"
-	"space. --format csv prints a row per site: kind, bytes, blocks, pid, device, space,\n"
-	"the function, file and line of the site's frame (where the table starts), and\n"
-	"frames (every frame's name, innermost first, separated by ';'). Leaks a suppression\n"
+	"their device was closed are not leaks: the table lists them apart, and JSON and CSV\n"
+	"list them after the leaks with \"ended\": \"device_close\" (kind null). Of those, the\n"
+	"blocks allocated after the device's setup (its baseline: up to mtrec_device_ready,\n"
+	"else to the first mark after the open) are held to close (\"held_to_close\": true):\n"
+	"suspects, listed first with their stacks (mtan check --fail-held fails on them).\n"
+	"--since/--until keep the blocks allocated in the window, --device and --space those\n"
+	"of a device or space. --format csv prints a row per site: kind, bytes, blocks, pid,\n"
+	"device, space, the function, file and line of the site's frame (where the table\n"
+	"starts), frames (every frame's name, innermost first, separated by ';'), ended\n"
+	"(empty for leaks, device_close) and held_to_close (empty, 0 or 1). Leaks a suppression\n"
 	"matches are left out and counted in the summary's 'suppressed' line (on stderr with\n"
 	"csv and json); see mtan check --help for the format and the built-in list.";
 
@@ -57,6 +63,7 @@ struct site {
 	int has_stack;
 	long long stack;
 	char *space_name, *kind; /* kind NULL: released by a device close */
+	int held;                /* released: allocated after its device's setup (held to close) */
 	char *key;               /* --depth: what the site's stack shows */
 };
 
@@ -87,6 +94,8 @@ static int by_key(const void *a, const void *b)
 	if (x->space != y->space)
 		return x->space < y->space ? -1 : 1;
 	int c = strcmp(x->kind ? x->kind : "", y->kind ? y->kind : "");
+	if (!c && x->held != y->held)
+		c = x->held ? -1 : 1;
 	return c ? c : strcmp(x->key, y->key);
 }
 
@@ -105,7 +114,8 @@ static int by_bytes(const void *a, const void *b)
 /* The sites of one section of leaks.sql ("sites" or "released"), the most bytes first, at
  * most --limit. With --depth, sites whose stacks show the same first N frames are one (the
  * first stack of them stands for it). 0, or -1 (reported). */
-static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, struct sites *out)
+static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, int held, long long shown,
+		   struct sites *out)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
@@ -118,6 +128,15 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 	int i = sqlite3_bind_parameter_index(st, ":reachable");
 	if (i)
 		sqlite3_bind_int(st, i, reachable);
+	if ((i = sqlite3_bind_parameter_index(st, ":held"))) {
+		if (held >= 0)
+			sqlite3_bind_int(st, i, held);
+		else
+			sqlite3_bind_null(st, i);
+	}
+	/* the released sites come after the shown leak sites, within one --limit */
+	if (shown && o->limit >= 0 && (i = sqlite3_bind_parameter_index(st, ":limit")))
+		sqlite3_bind_int64(st, i, o->limit > shown ? o->limit - shown : 0);
 	if (o->skip.depth > 0) /* the limit applies to the merged sites */
 		sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), -1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -131,7 +150,9 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 		struct site *s = &out->v[out->n++];
 		memset(s, 0, sizeof(*s));
 		const char *name = (const char *)sqlite3_column_text(st, 3);
-		const char *kind = (const char *)sqlite3_column_text(st, 7);
+		int released = !strcmp(section, "released");
+		const char *kind = released ? NULL : (const char *)sqlite3_column_text(st, 7);
+		s->held = released && sqlite3_column_int(st, 7);
 		s->pid = sqlite3_column_int64(st, 0);
 		s->device = sqlite3_column_int64(st, 1);
 		s->space = sqlite3_column_int64(st, 2);
@@ -172,13 +193,14 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 		out->all = (long long)out->n;
 		for (size_t j = 0; j < out->n; j++)
 			out->lost += out->v[j].kind && mtan_leak_kind(out->v[j].kind) != MTAN_REACHABLE;
-		if (o->limit >= 0 && out->n > (size_t)o->limit) {
-			for (size_t j = (size_t)o->limit; j < out->n; j++) {
+		size_t limit = o->limit < 0 ? out->n : o->limit > shown ? (size_t)(o->limit - shown) : 0;
+		if (out->n > limit) {
+			for (size_t j = limit; j < out->n; j++) {
 				free(out->v[j].space_name);
 				free(out->v[j].kind);
 				free(out->v[j].key);
 			}
-			out->n = (size_t)o->limit;
+			out->n = limit;
 		}
 	}
 	ret = 0;
@@ -207,13 +229,14 @@ static const char *frame_name(char *buf, size_t size, sqlite3_stmt *fr)
 }
 
 /* Prints sites for people or as JSON; verb: what the table says of released blocks. */
-static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *l, const char *verb)
+static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *l, const char *verb,
+		       size_t before)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		const struct site *s = &l->v[i];
 		char a[32], b[32], dev[16];
 		if (o->format == MTAN_JSON) {
-			printf("%s{\"kind\": ", i ? ",\n " : "");
+			printf("%s{\"kind\": ", i + before ? ",\n " : "");
 			mtan_json_str(stdout, s->kind);
 			printf(", \"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
 			       s->blocks, s->bytes, s->pid, s->device);
@@ -221,6 +244,8 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct site
 			fputs(", ", stdout);
 			if (mtan_print_frames(db, o, s->has_stack ? s->stack : -1))
 				return -1;
+			if (!s->kind) /* released by a device close */
+				printf(", \"ended\": \"device_close\", \"held_to_close\": %s", s->held ? "true" : "false");
 			fputs("}", stdout);
 		} else {
 			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", i ? "\n" : "",
@@ -253,13 +278,13 @@ static int keep_pick(struct pick *p, const char *name, sqlite3_stmt *fr)
 
 /* The leak sites as CSV rows: the site's frame apart (JSON's "site": past the allocator
  * and the runtime, and past --skip-module/--skip-function), then every frame's name. */
-static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *l)
+static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites *leaks, const struct sites *rel)
 {
 	static const struct mtan_col cols[] = {
 		{"kind", NULL, MTAN_K_TEXT}, {"bytes", NULL, MTAN_K_INT}, {"blocks", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
 		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
 		{"function", NULL, MTAN_K_TEXT}, {"file", NULL, MTAN_K_TEXT}, {"line", NULL, MTAN_K_INT},
-		{"frames", NULL, MTAN_K_TEXT},
+		{"frames", NULL, MTAN_K_TEXT}, {"ended", NULL, MTAN_K_TEXT}, {"held_to_close", NULL, MTAN_K_INT},
 	};
 	sqlite3_stmt *fr = NULL;
 	struct mtan_rows *r = NULL;
@@ -270,12 +295,12 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites 
 	memset(picks, 0, sizeof picks);
 	if (mtan_prepare(db, "frames", "stack", &fr))
 		goto out;
-	if (!(r = mtan_rows_new(cols, 10, MTAN_CSV, stdout))) {
+	if (!(r = mtan_rows_new(cols, 12, MTAN_CSV, stdout))) {
 		mtan_err("out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		const struct site *s = &l->v[i];
+	for (size_t i = 0; i < leaks->n + rel->n; i++) { /* the leaks, then the released */
+		const struct site *s = i < leaks->n ? &leaks->v[i] : &rel->v[i - leaks->n];
 		mtan_rows_text(r, s->kind);
 		mtan_rows_int(r, s->bytes);
 		mtan_rows_int(r, s->blocks);
@@ -322,6 +347,11 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites 
 		else
 			mtan_rows_int(r, site->line);
 		mtan_rows_text(r, len ? frames : NULL);
+		mtan_rows_text(r, s->kind ? NULL : "device_close");
+		if (s->kind)
+			mtan_rows_null(r);
+		else
+			mtan_rows_int(r, s->held);
 		for (int k = 0; k < 3; k++) {
 			free(picks[k].fn);
 			free(picks[k].file);
@@ -343,6 +373,46 @@ out:
 	return ret;
 }
 
+/* The blocks held to close in scope (allocated after their device's baseline). */
+static int held_total(sqlite3 *db, const struct mtan_opts *o, long long *held)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(db, "leaks", "held_totals", &st))
+		return -1;
+	mtan_bind_scope(st, o, &win);
+	int rc = sqlite3_step(st);
+	*held = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* Where the setup of each device that held blocks to close ended. */
+static int print_baselines(sqlite3 *db, const struct mtan_opts *o)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (mtan_prepare(db, "leaks", "baselines", &st))
+		return -1;
+	mtan_bind_scope(st, o, &win);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char dev[16];
+		const char *how = (const char *)sqlite3_column_text(st, 2);
+		const char *label = (const char *)sqlite3_column_text(st, 4);
+		printf("device %s (pid %lld): setup ended at ", mtan_device_name(dev, sqlite3_column_int64(st, 1)),
+		       sqlite3_column_int64(st, 0));
+		if (how && !strcmp(how, "ready"))
+			fputs("mtrec_device_ready", stdout);
+		else
+			printf("mark '%s' (no mtrec_device_ready)", label ? label : "");
+		printf(", seq %lld\n", sqlite3_column_int64(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return mtan_sqlerr(db, "cannot read the database");
+	putchar('\n');
+	return 0;
+}
+
 int cmd_leaks(int argc, char **argv)
 {
 	struct mtan_opts o;
@@ -358,23 +428,29 @@ int cmd_leaks(int argc, char **argv)
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win) || collect(db, &o, "sites", &l) ||
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win) || collect(db, &o, "sites", -1, 0, &l) ||
 	    mtan_leak_totals(db, &o, &win, &t))
 		goto out;
-	if (o.format == MTAN_CSV) {
-		if (csv_sites(db, &o, &l))
+	if (o.format == MTAN_CSV || o.format == MTAN_JSON) {
+		/* the released sites after the leaks, within one --limit */
+		if (collect(db, &o, "released", -1, (long long)l.n, &rel))
 			goto out;
-	} else if (o.format == MTAN_JSON) {
-		/* the contract: the top-level value is the array of leak sites, nothing else */
-		fputs("[", stdout);
-		if (print_sites(db, &o, &l, NULL))
-			goto out;
-		fputs("]\n", stdout);
+		if (o.format == MTAN_CSV) {
+			if (csv_sites(db, &o, &l, &rel))
+				goto out;
+		} else {
+			/* the contract: the top-level value is the array of leak sites, nothing else */
+			fputs("[", stdout);
+			if (print_sites(db, &o, &l, NULL, 0) || print_sites(db, &o, &rel, "released", l.n))
+				goto out;
+			fputs("]\n", stdout);
+		}
 	} else {
 		char a[32], b[32], c[32], d[32] = "";
+		long long held = 0;
 		long long sites = l.lost >= 0 ? l.lost : t.sites;
 		long long listed = l.all >= 0 ? l.all : sites + (reachable ? t.kind_sites[MTAN_REACHABLE] : 0);
-		if (print_sites(db, &o, &l, NULL))
+		if (print_sites(db, &o, &l, NULL, 0) || held_total(db, &o, &held))
 			goto out;
 		if (l.n)
 			putchar('\n');
@@ -386,9 +462,16 @@ int cmd_leaks(int argc, char **argv)
 			   mtan_count(c, (uint64_t)sites), sites == 1 ? "site" : "sites", d);
 		if (mtan_leak_summary(stdout, db, &o, &win, &t))
 			goto out;
-		if (t.released) {
+		if (held) {
+			mtan_prose(stdout, "\nheld to close (suspects: allocated after their device's setup, still live when it closed)\n\n");
+			if (print_baselines(db, &o) || collect(db, &o, "released", 1, 0, &rel) ||
+			    print_sites(db, &o, &rel, "held to close", 0))
+				goto out;
+			sites_release(&rel);
+		}
+		if (t.released > held) {
 			printf("\nreleased by device close (not leaks)\n\n");
-			if (collect(db, &o, "released", &rel) || print_sites(db, &o, &rel, "released"))
+			if (collect(db, &o, "released", 0, 0, &rel) || print_sites(db, &o, &rel, "released", 0))
 				goto out;
 		}
 	}

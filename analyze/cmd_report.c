@@ -55,6 +55,7 @@ static const char style[] =
 	"ol.stack{margin:4px 0 2px;padding-left:28px}ol.stack li{font-family:ui-monospace,Menlo,Consolas,monospace;"
 	"font-size:12.5px}ol.stack li.rt{color:#8a93a3}.where{color:#5b6474}\n"
 	"footer{margin-top:32px;color:#8a93a3;font-size:12px}\n"
+	".legend{margin:2px 0 0;font-size:12.5px}.legend .key{margin-right:16px;white-space:nowrap}\n"
 	"svg.flame text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1d2330}svg.flame g:hover rect{"
 	"stroke:#1d2330;stroke-width:.8}\n";
 
@@ -130,16 +131,6 @@ struct report {
 	const struct mtan_opts *o;
 	FILE *f;
 	long long limit;
-	/* the charts' x axis: time (ns) or, when every event has one time, seq */
-	int by_seq;
-	double x0, x1;
-	long long seq0, seq1;
-	/* marks */
-	struct mark {
-		double x;
-		char *label;
-	} *marks;
-	size_t nmarks;
 };
 
 static int sqlerr(struct report *r)
@@ -221,10 +212,15 @@ static int summary(struct report *r)
 		td_count(f, sqlite3_column_int64(st, 3));
 		td_size(f, sqlite3_column_int64(st, 4));
 		td_size(f, sqlite3_column_int64(st, 5));
+		/* a device's capacity is a space's only when the device has that one space (the
+		 * client API gives none per space) */
 		if (sqlite3_column_type(st, 10) == SQLITE_NULL)
 			fputs("<td class=n></td>", f);
-		else
+		else if (sqlite3_column_int64(st, 11) == 1)
 			td_size(f, sqlite3_column_int64(st, 10));
+		else
+			fprintf(f, "<td class=\"n where\" title=\"the device's capacity, for all its spaces: the client API "
+				   "gives none per space\">device %s</td>", mtan_size(a, (uint64_t)sqlite3_column_int64(st, 10)));
 		td_size(f, sqlite3_column_int64(st, 7));
 		td_count(f, sqlite3_column_int64(st, 6));
 		td_size(f, sqlite3_column_int64(st, 9));
@@ -239,262 +235,9 @@ static int summary(struct report *r)
 
 /* ------------------------------------------------------------------ charts */
 
-#define CW 960.0 /* the chart's size in SVG units */
-#define CH 190.0
-#define ML 72.0 /* margins: left (sizes), right, top, bottom (times) */
-#define MR 12.0
-#define MT 10.0
-#define MB 26.0
-
-static double sx(const struct report *r, double x)
-{
-	double span = r->x1 > r->x0 ? r->x1 - r->x0 : 1;
-	return ML + (x - r->x0) / span * (CW - ML - MR);
-}
-
-static double sy(double v, double top)
-{
-	return MT + (CH - MT - MB) * (1 - (top > 0 ? v / top : 0));
-}
-
-static void x_label(const struct report *r, char *buf, double x)
-{
-	if (r->by_seq)
-		snprintf(buf, 32, "seq %.0f", x);
-	else
-		when(buf, x);
-}
-
-static int load_marks(struct report *r)
-{
-	sqlite3_stmt *st;
-	int rc;
-	if (mtan_prepare(r->db, "report", "marks", &st))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct mark *m = realloc(r->marks, (r->nmarks + 1) * sizeof(*m));
-		if (!m) {
-			sqlite3_finalize(st);
-			mtan_err("out of memory");
-			return -1;
-		}
-		r->marks = m;
-		m = &r->marks[r->nmarks];
-		m->x = (double)sqlite3_column_int64(st, r->by_seq ? 0 : 1);
-		if (!(m->label = strdup(col_text(st, 3) ? col_text(st, 3) : ""))) {
-			sqlite3_finalize(st);
-			mtan_err("out of memory");
-			return -1;
-		}
-		r->nmarks++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sqlerr(r);
-}
-
-struct point {
-	double x0, x, live, max; /* a step (bucket) from x0 to x: the most live within, live after */
-};
-
-/* The series of one device and space: by time from the timeline, or by seq. */
-static int series(struct report *r, long long device, const char *space, struct point **out, size_t *n)
-{
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
-	*out = NULL;
-	*n = 0;
-	if (mtan_prepare(r->db, "report", r->by_seq ? "seq_series" : "time_series", &st))
-		return -1;
-	sqlite3_bind_int64(st, 1, device);
-	sqlite3_bind_text(st, 2, space, -1, SQLITE_STATIC);
-	if (r->by_seq) {
-		sqlite3_bind_int64(st, 3, 1000);
-		sqlite3_bind_int64(st, 4, r->seq0);
-		sqlite3_bind_int64(st, 5, r->seq1);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			struct point *p = realloc(*out, cap * sizeof(*p));
-			if (!p) {
-				sqlite3_finalize(st);
-				mtan_err("out of memory");
-				return -1;
-			}
-			*out = p;
-		}
-		struct point *p = &(*out)[(*n)++];
-		double prev = *n > 1 ? p[-1].x : r->x0;
-		if (r->by_seq) {
-			p->x = (double)sqlite3_column_int64(st, 0);
-			p->live = (double)sqlite3_column_int64(st, 1);
-			p->max = (double)sqlite3_column_int64(st, 2);
-			/* bucket b of 1000 over the seqs */
-			double start = (double)r->seq0 + (double)sqlite3_column_int64(st, 3) * (double)(r->seq1 - r->seq0) / 1000.0;
-			p->x0 = start > prev ? start : prev;
-			if (p->x0 > p->x)
-				p->x0 = p->x;
-		} else {
-			p->x = (double)sqlite3_column_int64(st, 0);
-			p->live = (double)sqlite3_column_int64(st, 2);
-			p->max = (double)sqlite3_column_int64(st, 3);
-			/* a time bucket: 1/4096 of the span; the step starts at the bucket's start */
-			double start = (double)sqlite3_column_int64(st, 1) * (r->x1 / 4096.0);
-			p->x0 = start > prev ? start : prev;
-			if (p->x0 > p->x)
-				p->x0 = p->x;
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sqlerr(r);
-}
-
-/* One chart: the most live within each step (light) and live bytes after it (a line),
- * stepping from zero at the start; the marks as dashed lines with their labels. */
-static void chart(struct report *r, const char *title, const struct point *p, size_t n, double peak)
-{
-	FILE *f = r->f;
-	char a[32], b[32];
-	double top = peak;
-	for (size_t i = 0; i < n; i++)
-		if (p[i].max > top)
-			top = p[i].max;
-	fputs("<figure><figcaption>", f);
-	html(f, title);
-	fprintf(f, " <span class=where>peak %s</span></figcaption>\n", mtan_size(a, (uint64_t)peak));
-	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" role=\"img\">"
-		   "<title>", CW, CH);
-	html(f, title);
-	fputs(": live bytes</title>\n", f);
-	/* grid and axes: 0, half and the top; start, middle, end */
-	for (int i = 0; i <= 2; i++) {
-		double v = top * i / 2, y = sy(v, top);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e9ee\"/>", ML, y, CW - MR, y);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, y + 4,
-			mtan_size(a, (uint64_t)v));
-	}
-	for (int i = 0; i <= 2; i++) {
-		double x = r->x0 + (r->x1 - r->x0) * i / 2;
-		x_label(r, b, x);
-		fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>", sx(r, x), CH - 8,
-			i == 0 ? "start" : i == 1 ? "middle" : "end", b);
-	}
-	fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa3b2\"/>\n", ML, sy(0, top),
-		CW - MR, sy(0, top));
-	if (n) {
-		/* the most live within each step, filled */
-		fprintf(f, "<path fill=\"#c7d7fe\" stroke=\"none\" d=\"M%.1f %.1f", sx(r, r->x0), sy(0, top));
-		/* between steps live stays where the last one left it; within a step the most is
-		 * its own most or what was live as it began */
-		double live = 0;
-		for (size_t i = 0; i < n; i++) {
-			double most = p[i].max > live ? p[i].max : live;
-			fprintf(f, "H%.1fV%.1fH%.1f", sx(r, p[i].x0), sy(most, top), sx(r, p[i].x));
-			live = p[i].live;
-			fprintf(f, "V%.1f", sy(live, top));
-		}
-		fprintf(f, "H%.1fV%.1fZ\"/>\n", sx(r, r->x1), sy(0, top));
-		/* live bytes after each step */
-		fprintf(f, "<path fill=\"none\" stroke=\"#3e63dd\" stroke-width=\"1.5\" d=\"M%.1f %.1f", sx(r, r->x0),
-			sy(0, top));
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "H%.1fV%.1f", sx(r, p[i].x), sy(p[i].live, top));
-		fprintf(f, "H%.1f\"/>\n", sx(r, r->x1));
-	}
-	for (size_t i = 0; i < r->nmarks; i++) {
-		double x = sx(r, r->marks[i].x);
-		fprintf(f, "<g><title>mark ");
-		html(f, r->marks[i].label);
-		x_label(r, b, r->marks[i].x);
-		fprintf(f, " at %s</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e5484d\" "
-			   "stroke-dasharray=\"4 3\"/>", b, x, MT, x, CH - MB);
-		if (r->nmarks <= 24) {
-			int left = x > CW - 120; /* near the right edge: the label goes left of the line */
-			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" style=\"fill:#e5484d\">",
-				left ? x - 3 : x + 3, MT + 10 + (double)(i % 3) * 12, left ? "end" : "start");
-			html(f, r->marks[i].label);
-			fputs("</text>", f);
-		}
-		fputs("</g>\n", f);
-	}
-	fputs("</svg></figure>\n", f);
-}
-
 static int charts(struct report *r)
 {
-	sqlite3_stmt *st;
-	int rc, ret = -1;
-	if (mtan_prepare(r->db, "report", "span", &st))
-		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return sqlerr(r);
-	}
-	double t1 = (double)sqlite3_column_int64(st, 0);
-	r->seq0 = sqlite3_column_int64(st, 1);
-	r->seq1 = sqlite3_column_int64(st, 2);
-	long long buckets = sqlite3_column_int64(st, 3), lifetimes = sqlite3_column_int64(st, 4);
-	sqlite3_finalize(st);
-	/* a run short for the recorder's coarse clock (~1 ms) puts its events in a few time
-	 * buckets: such a chart says little, event order says more */
-	int short_run = mtan_short_run(r->db, r->o);
-	if (short_run < 0)
-		return -1;
-	r->by_seq = t1 <= 0 || (short_run && lifetimes > buckets);
-	r->x0 = r->by_seq ? (double)r->seq0 : 0;
-	r->x1 = r->by_seq ? (double)r->seq1 : t1;
-	if (load_marks(r))
-		return -1;
-	fputs("<section id=timeline><h2>Live memory over time</h2>\n", r->f);
-	if (r->by_seq)
-		fputs("<p class=meta>This run was short for the recorder's clock (its events have few distinct "
-		      "times): the charts go by event order (seq) instead of time.</p>\n", r->f);
-	fputs("<p class=meta>The line: live bytes after each step; the shade: the most live within it. "
-	      "Dashed: marks.</p>\n", r->f);
-	if (mtan_prepare(r->db, "report", "spaces", &st))
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long device = sqlite3_column_int64(st, 0);
-		const char *space = col_text(st, 1);
-		char d[24], *title = NULL;
-		struct point *p = NULL;
-		size_t n = 0;
-		if (asprintf(&title, "%s %s", dev_name(d, device), space ? space : "") < 0) {
-			mtan_err("out of memory");
-			goto out;
-		}
-		if (series(r, device, space, &p, &n)) {
-			free(title);
-			goto out;
-		}
-		chart(r, title, p, n, (double)sqlite3_column_int64(st, 5));
-		free(title);
-		free(p);
-	}
-	if (rc != SQLITE_DONE) {
-		sqlerr(r);
-		goto out;
-	}
-	if (r->nmarks) {
-		fputs("<h3>Marks</h3><table><tr><th>label</th><th class=n>at</th></tr>\n", r->f);
-		for (size_t i = 0; i < r->nmarks && (long long)i < r->limit * 5; i++) {
-			char b[32];
-			fputs("<tr>", r->f);
-			td_text(r->f, r->marks[i].label);
-			x_label(r, b, r->marks[i].x);
-			fprintf(r->f, "<td class=n>%s</td></tr>\n", b);
-		}
-		fputs("</table>\n", r->f);
-		if ((long long)r->nmarks > r->limit * 5)
-			fprintf(r->f, "<p class=meta>Marks: the first %lld of %zu shown (<code>--limit</code> "
-				"times 5); all are on the charts' time axis.</p>\n", r->limit * 5, r->nmarks);
-	}
-	fputs("</section>\n", r->f);
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return mtan_svg_timeline(r->db, r->o, r->f); /* svg.c */
 }
 
 /* ------------------------------------------------------------------ stacks */
@@ -1062,7 +805,7 @@ int cmd_report(int argc, char **argv)
 	struct mtan_opts o;
 	struct report r;
 	sqlite3 *db = NULL;
-	char *path = NULL, *tmp = NULL;
+	char *path = NULL, *tmp = NULL, *dbpath = NULL;
 	FILE *f = NULL;
 	output = NULL;
 	memset(&r, 0, sizeof r);
@@ -1073,7 +816,7 @@ int cmd_report(int argc, char **argv)
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL))
+	if (mtan_open(&o, &db, NULL, &dbpath))
 		goto out;
 	int to_stdout = output && !strcmp(output, "-");
 	if (!to_stdout) {
@@ -1086,7 +829,7 @@ int cmd_report(int argc, char **argv)
 			mtan_err("out of memory");
 			goto out;
 		}
-		if (mtan_output_ok(path, o.input, 1))
+		if (mtan_output_ok(path, o.input, 1) || mtan_output_not_db(path, dbpath))
 			goto out;
 		if (!(f = fopen(tmp, "w"))) {
 			mtan_err("cannot create '%s': %s", tmp, strerror(errno));
@@ -1120,11 +863,9 @@ out:
 		fclose(f);
 	if (ret && tmp)
 		unlink(tmp);
-	for (size_t i = 0; i < r.nmarks; i++)
-		free(r.marks[i].label);
-	free(r.marks);
 	free(path);
 	free(tmp);
+	free(dbpath);
 	sqlite3_close(db);
 	return ret;
 }

@@ -2,6 +2,7 @@
  * processes, threads, anomalies) and one line per device and memory space. */
 #include "mtan.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,13 +11,13 @@ const char cmd_summary_usage[] =
 	"Totals of the trace: allocations and frees (a realloc that moves or resizes a block\n"
 	"is one free and one allocation), bytes allocated, peak live bytes, leaked bytes (lost:\n"
 	"definitely, indirectly, possibly lost and not scanned, as leaks and check count them),\n"
-	"processes, threads and anomalies, valgrind's LEAK SUMMARY (the four kinds, not scanned\n"
-	"and suppressed when not zero), then the same per device and memory space. --format\n"
-	"json prints one object (leak_summary: blocks and bytes per kind and suppressed);\n"
-	"--format csv one row per device and space after a first row of\n"
-	"totals (device and space 'all'). --device and --space narrow it all to a device, a\n"
-	"space, or one space of one device: processes and threads then count those that\n"
-	"allocated there.";
+	"processes, threads, the processes a signal killed (\"killed\" in JSON) and anomalies,\n"
+	"valgrind's LEAK SUMMARY (the four kinds, not scanned and suppressed when not zero),\n"
+	"then the same per device and memory space. --format json prints one object\n"
+	"(leak_summary: blocks and bytes per kind and suppressed); --format csv one row per\n"
+	"device and space after a first row of totals (device and space 'all'). --device and\n"
+	"--space narrow it all to a device, a space, or one space of one device: processes and\n"
+	"threads then count those that allocated there.";
 
 struct totals {
 	long long allocs, frees, bytes_allocated, bytes_freed, leaked_blocks, leaked_bytes;
@@ -25,6 +26,13 @@ struct totals {
 	long long released_blocks, released_bytes, peak, processes, threads, lost;
 	long long anomalies[8];
 	int complete;
+	struct killed *killed; /* the processes a signal ended, nkilled of them */
+	size_t nkilled;
+};
+
+struct killed {
+	long long pid, signal;
+	char *exe;
 };
 
 struct space_row {
@@ -46,6 +54,58 @@ static int row(sqlite3 *db, const struct mtan_opts *o, const char *section, long
 			out[i] = sqlite3_column_int64(st, i);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
+/* The processes killed by a signal: a double free that glibc aborts in ends this way, and
+ * the heap of such a process is as the signal found it, not as exit left it. */
+static int gather_killed(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc, ret = -1;
+	if (mtan_prepare(db, "summary", "killed", &st))
+		return -1;
+	mtan_bind_scope(st, o, NULL);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (t->nkilled == cap) {
+			cap = cap ? cap * 2 : 4;
+			struct killed *k = realloc(t->killed, cap * sizeof(*k));
+			if (!k) {
+				mtan_err("out of memory");
+				goto out;
+			}
+			t->killed = k;
+		}
+		const char *exe = (const char *)sqlite3_column_text(st, 1);
+		struct killed *k = &t->killed[t->nkilled];
+		k->pid = sqlite3_column_int64(st, 0);
+		k->signal = sqlite3_column_int64(st, 2);
+		k->exe = strdup(exe ? exe : "");
+		if (!k->exe) {
+			mtan_err("out of memory");
+			goto out;
+		}
+		t->nkilled++;
+	}
+	if (rc != SQLITE_DONE) {
+		mtan_sqlerr(db, "cannot read the database");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* "SIGABRT", or "signal N" for a number this libc has no name for. */
+static const char *signal_name(char *buf, size_t cap, long long sig)
+{
+	const char *abbrev = sig > 0 && sig < 1024 ? sigabbrev_np((int)sig) : NULL;
+	if (abbrev)
+		snprintf(buf, cap, "SIG%s", abbrev);
+	else
+		snprintf(buf, cap, "signal %lld", sig);
+	return buf;
 }
 
 static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
@@ -89,7 +149,7 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 		return mtan_sqlerr(db, "cannot read the database");
 	t->complete = mtan_meta_int(db, "complete", 0) != 0;
 	t->lost = mtan_meta_int(db, "lost_events", 0);
-	return 0;
+	return gather_killed(db, o, t);
 }
 
 static int spaces(sqlite3 *db, const struct mtan_opts *o, struct space_row **out, size_t *n)
@@ -158,6 +218,13 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 		       s[i].allocs, s[i].frees, s[i].bytes_allocated, s[i].peak, s[i].leaked_blocks,
 		       s[i].leaked_bytes, s[i].released_blocks, s[i].released_bytes);
 	}
+	printf("], \"killed\": [");
+	for (size_t i = 0; i < t->nkilled; i++) {
+		char sig[32];
+		printf("%s{\"pid\": %lld, \"exe\": ", i ? ", " : "", t->killed[i].pid);
+		mtan_json_str(stdout, t->killed[i].exe);
+		printf(", \"signal\": \"%s\"}", signal_name(sig, sizeof sig, t->killed[i].signal));
+	}
 	printf("]}\n");
 }
 
@@ -223,6 +290,12 @@ static int print_table(sqlite3 *db, const struct mtan_opts *o, const struct tota
 		       mtan_count(b, (uint64_t)t->released_blocks), t->released_blocks == 1 ? "block" : "blocks");
 	printf("processes    %s\n", mtan_count(a, (uint64_t)t->processes));
 	printf("threads      %s\n", mtan_count(a, (uint64_t)t->threads));
+	for (size_t i = 0; i < t->nkilled; i++) {
+		const char *exe = t->killed[i].exe, *base = strrchr(exe, '/');
+		char sig[32];
+		printf("%s pid %lld (%s) by %s\n", i ? "            " : "killed      ", t->killed[i].pid,
+		       base ? base + 1 : exe, signal_name(sig, sizeof sig, t->killed[i].signal));
+	}
 	printf("anomalies   ");
 	int any = 0;
 	for (int i = 0; mtan_anomaly_kinds[i]; i++)
@@ -289,6 +362,9 @@ out:
 	for (size_t i = 0; i < n; i++)
 		free(s[i].name);
 	free(s);
+	for (size_t i = 0; i < t.nkilled; i++)
+		free(t.killed[i].exe);
+	free(t.killed);
 	sqlite3_close(db);
 	return ret;
 }

@@ -25,14 +25,35 @@ struct ev {
 	uint8_t op;     /* MTF_OP_* byte, or REC_EV */
 };
 
-/* PROCESS, PROCESS_EXIT and DEVICE records, kept until the pairing reaches their seq. */
+/* PROCESS, PROCESS_EXIT, DEVICE, DEVICE_READY and MARK records, kept until the pairing
+ * reaches their seq. */
 struct rec {
 	int type;
 	uint32_t pid, ppid, how, device, close;
+	uint32_t tid;  /* MARK: its thread */
+	int keep;      /* MARK: live bytes are kept at it (a recurrence of a repeated label) */
 	int32_t code, signal;
 	uint64_t seq, time_ns, capacity;
-	char *s1, *s2; /* exe and cmdline, or the device name */
+	char *s1, *s2; /* exe and cmdline, the device name, or the mark's label */
+	uint32_t len1; /* MARK: the label's length */
 };
+
+/* A clock reading of the collector (CLOCK records): seqs above seq were taken after t. */
+struct reading {
+	uint64_t seq, t;
+};
+
+/* Live bytes and blocks of a timeline track at a kept mark (the table mark_live). */
+struct mlive {
+	uint32_t rec, track;
+	int64_t live, blocks;
+};
+/* Repeated marks: a label (its trailing digits aside) seen this often is an axis that
+ * growth judges live bytes on; at most MARKS_KEPT of each are kept (every k-th), and
+ * at most MLIVE_MAX rows in all. */
+#define MARKS_RECUR 3
+#define MARKS_KEPT 4096
+#define MLIVE_MAX (4u << 20)
 
 /* R_FREE_LATE: freed, but the tracked order put its free after the next allocation at its
  * address (or before its own allocation): a reuse race, repaired (struct race). The block
@@ -77,6 +98,7 @@ struct scan {
 
 struct anomaly {
 	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
 	uint32_t stack;
 	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
 	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
@@ -85,9 +107,14 @@ struct anomaly {
 
 /* An address-reuse race: the tracked order contradicts the allocator's. RACE_LATE_FREE: an
  * allocation over a live block, then the free of that block from another thread (the
- * free was numbered after the reuse). RACE_LATE_ALLOC: a free of an address not live, then
- * two allocations of it from different threads (the first was numbered after the free
- * that ended it). Both are repaired: `freed` ends where `reuse` begins, with the free. */
+ * free was numbered after the reuse: the free is the late report). RACE_LATE_ALLOC: a
+ * free of an address not live, then two allocations of it from different threads; one
+ * of them was numbered after the free that ended it: the one that does not contradict
+ * its own thread's program order by being so (an allocation by the freeing thread that
+ * its own free precedes is the reuse; else the first is taken as the late one). Both are
+ * repaired: `freed` (the late allocation's block) ends where `reuse` begins, or where it
+ * began itself when it was reported after the reuse, with the free; never before it
+ * began. */
 enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
 static const char *const race_form_text[] = {"late_free", "late_alloc"};
 struct race {
@@ -172,8 +199,9 @@ struct devrow {
 	uint32_t pid, device;
 	char *name;
 	uint64_t capacity;
-	int has_open, has_close;
+	int has_open, has_close, has_ready;
 	uint64_t open_seq, open_ns, close_seq, close_ns;
+	uint64_t ready_seq, ready_ns; /* mtrec_device_ready: the end of its setup */
 };
 
 struct frame {
@@ -238,7 +266,11 @@ struct loader {
 	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
 	VEC(struct pmodule) mods;
 	VEC(struct scan) scans;
+	VEC(struct reading) clocks;
+	VEC(struct mlive) mlive;
 	int no_scan; /* the HEADER says mtrec --no-scan */
+	int precise; /* the HEADER says --precise-time: events have their own clock */
+	const char *timing; /* meta.time: how events got their times */
 	VEC(char *) names;
 	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
 		dev_map, name_map, race_map; /* race_map: a R_FREE_LATE lifetime -> its race */
@@ -675,6 +707,7 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 		c->signal = r->u.process_exit.signal;
 		break;
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		c->pid = r->u.device.pid;
 		c->seq = r->u.device.seq;
 		c->time_ns = r->u.device.time_ns;
@@ -683,6 +716,18 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 		c->capacity = r->u.device.capacity;
 		if (!(c->s1 = dup_str(r->u.device.name)))
 			return -1;
+		break;
+	case MTF_MARK:
+		c->pid = r->u.mark.pid;
+		c->tid = r->u.mark.tid;
+		c->seq = r->u.mark.seq;
+		c->time_ns = r->u.mark.time_ns;
+		c->len1 = r->u.mark.label.len;
+		if (!(c->s1 = malloc((size_t)c->len1 + 1)))
+			return -1;
+		if (c->len1)
+			memcpy(c->s1, r->u.mark.label.s, c->len1);
+		c->s1[c->len1] = 0;
 		break;
 	}
 	if (!proc_get(L, c->pid))
@@ -779,6 +824,7 @@ static int read_header(struct loader *L, const mtf_record *r)
 	    meta_int(L, "flags", (int64_t)r->u.header.flags))
 		return -1;
 	L->no_scan = (r->u.header.flags & MTF_FLAG_NO_SCAN) != 0;
+	L->precise = (r->u.header.flags & MTF_FLAG_PRECISE_TIME) != 0;
 	return 0;
 }
 
@@ -847,7 +893,17 @@ static int read_record(struct loader *L, const mtf_record *r)
 	case MTF_PROCESS:
 	case MTF_PROCESS_EXIT:
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
+	case MTF_MARK:
 		return read_seq_record(L, r);
+	case MTF_CLOCK: {
+		struct reading *k = VEC_PUSH(L->clocks);
+		if (!k)
+			return -1;
+		k->seq = r->u.clock.seq;
+		k->t = r->u.clock.time_ns;
+		return 0;
+	}
 	case MTF_STACK:
 		return read_stack(L, r);
 	case MTF_SCAN:
@@ -890,14 +946,6 @@ static int read_record(struct loader *L, const mtf_record *r)
 		bind_text(st, 3, r->u.space.name);
 		return step(L, st);
 	}
-	case MTF_MARK:
-		st = L->st_mark;
-		sqlite3_bind_int64(st, 1, r->u.mark.pid);
-		sqlite3_bind_int64(st, 2, r->u.mark.tid);
-		sqlite3_bind_int64(st, 3, (int64_t)r->u.mark.seq);
-		sqlite3_bind_int64(st, 4, (int64_t)r->u.mark.time_ns);
-		bind_text(st, 5, r->u.mark.label);
-		return step(L, st);
 	case MTF_LOSS:
 		L->lost += r->u.loss.count;
 		st = L->st_loss;
@@ -991,6 +1039,168 @@ static uint32_t *seq_order(struct loader *L)
 	return order;
 }
 
+/* ------------------------------------------------------------------ time */
+
+static int by_reading(const void *a, const void *b)
+{
+	const struct reading *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The time of seq between the collector's clock readings: readings k (the last with
+ * seq_k < seq, the latest of them) and k + 1 (the first with seq_{k+1} >= seq, the
+ * earliest of them) bracket it, and it is placed between their times in proportion to
+ * its seq. Outside the readings the recorded stamp stays (clamped to them). *k is where
+ * to start looking (a hint: seqs come in order mostly) and where it was found. */
+static uint64_t time_at(const struct loader *L, uint64_t seq, uint64_t stamp, size_t *k)
+{
+	const struct reading *r = L->clocks.p;
+	size_t n = L->clocks.n, i = *k < n ? *k : 0;
+	if (r[i].seq >= seq) { /* back: a binary search for the first reading >= seq */
+		size_t lo = 0, hi = i;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (r[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+	} else {
+		while (i < n && r[i].seq < seq)
+			i++;
+	}
+	*k = i;
+	if (i == 0)
+		return stamp < r[0].t ? stamp : r[0].t;
+	const struct reading *a = &r[i - 1];
+	if (i == n)
+		return stamp > a->t ? stamp : a->t;
+	const struct reading *b = &r[i];
+	double f = (double)(seq - a->seq) / (double)(b->seq - a->seq);
+	return a->t + (uint64_t)(f * (double)(b->t - a->t) + 0.5);
+}
+
+/* Events, records and threads get their times interpolated by seq between the
+ * collector's clock readings (CLOCK records; FORMAT.md section 6), unless the recorder
+ * stamped each event with its own clock (--precise-time) or wrote no readings (an older
+ * recorder): then the stamps stay. order: L->evs in seq order. */
+static void retime(struct loader *L, const uint32_t *order)
+{
+	if (L->precise) {
+		L->timing = "precise";
+		return;
+	}
+	if (L->clocks.n < 2) {
+		L->timing = "collector";
+		return;
+	}
+	L->timing = "interpolated";
+	qsort(L->clocks.p, L->clocks.n, sizeof(*L->clocks.p), by_reading);
+	for (size_t i = 1; i < L->clocks.n; i++) /* a damaged trace's readings: never back */
+		if (L->clocks.p[i].t < L->clocks.p[i - 1].t)
+			L->clocks.p[i].t = L->clocks.p[i - 1].t;
+	size_t k = 0;
+	for (size_t j = 0; j < L->evs.n; j++) {
+		struct ev *e = &L->evs.p[order[j]];
+		e->time_ns = time_at(L, e->seq, e->time_ns, &k);
+		if (e->op == REC_EV)
+			L->recs.p[e->pool].time_ns = e->time_ns;
+	}
+	for (size_t j = 0; j < L->threads.n; j++) {
+		struct thread *t = &L->threads.p[j];
+		if (t->seq != UINT64_MAX)
+			t->time_ns = time_at(L, t->seq, t->time_ns, &k);
+		if (t->named)
+			t->rec_time = time_at(L, t->rec_seq, t->rec_time, &k);
+	}
+}
+
+/* Marks whose label recurs (MARKS_RECUR times or more, trailing digits aside: "frame",
+ * "round 0", "round 1", ...) keep the live bytes of every timeline scope at them: the
+ * axis `mtan growth` judges an iterative program on. Every k-th of each label when
+ * there are many. */
+static int same_label(const struct rec *x, const struct rec *y)
+{
+	size_t nx = x->len1, ny = y->len1;
+	while (nx && x->s1[nx - 1] >= '0' && x->s1[nx - 1] <= '9')
+		nx--;
+	while (ny && y->s1[ny - 1] >= '0' && y->s1[ny - 1] <= '9')
+		ny--;
+	int c = memcmp(x->s1, y->s1, nx < ny ? nx : ny);
+	if (c || nx != ny)
+		return c ? c : nx < ny ? -1 : 1;
+	return (nx < x->len1) - (ny < y->len1); /* "frame" and "frame1", "frame2" are two labels */
+}
+
+static int by_label(const void *a, const void *b, void *ctx)
+{
+	const struct loader *L = ctx;
+	const struct rec *x = &L->recs.p[*(const uint32_t *)a], *y = &L->recs.p[*(const uint32_t *)b];
+	int c = same_label(x, y);
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int keep_marks(struct loader *L)
+{
+	size_t n = 0, tracks = 0;
+	for (size_t i = 0; i < L->recs.n; i++)
+		n += L->recs.p[i].type == MTF_MARK;
+	for (size_t i = 0; i < L->tracks.n; i++)
+		tracks += !(L->tracks.p[i].scope & T_ALL_DEVICES);
+	if (!n || !tracks)
+		return 0;
+	uint32_t *m = malloc(n * sizeof(*m));
+	if (!m)
+		return -1;
+	n = 0;
+	for (size_t i = 0; i < L->recs.n; i++)
+		if (L->recs.p[i].type == MTF_MARK)
+			m[n++] = (uint32_t)i;
+	qsort_r(m, n, sizeof(*m), by_label, L);
+	size_t kept = 0, per = MLIVE_MAX / tracks;
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1; /* the run of one label */
+		while (j < n && !same_label(&L->recs.p[m[i]], &L->recs.p[m[j]]))
+			j++;
+		size_t count = j - i;
+		if (count >= MARKS_RECUR) {
+			size_t step = (count + MARKS_KEPT - 1) / MARKS_KEPT;
+			for (size_t k = i; k < j; k += step)
+				if (kept < per) {
+					L->recs.p[m[k]].keep = 1;
+					kept++;
+				}
+		}
+		i = j;
+	}
+	free(m);
+	return 0;
+}
+
+/* A kept mark: the live bytes of every timeline scope (one process's space, a space over
+ * all processes) before it. */
+static int snapshot(struct loader *L, uint32_t rec)
+{
+	for (size_t i = 0; i < L->tracks.n; i++) {
+		const struct track *t = &L->tracks.p[i];
+		if (t->scope & T_ALL_DEVICES)
+			continue;
+		struct mlive *m = VEC_PUSH(L->mlive);
+		if (!m)
+			return -1;
+		m->rec = rec;
+		m->track = (uint32_t)i;
+		m->live = t->live;
+		m->blocks = t->blocks;
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------------ pairing */
 
 /* Ends a timeline track's bucket in progress: its state goes to a timeline row. */
@@ -1075,7 +1285,8 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint
 	return a;
 }
 
-/* Ends a live lifetime other than by a free. */
+/* Ends a live lifetime other than by a free. Its end is never before its beginning: the
+ * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
 static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
 {
 	struct lifetime *l = &L->lts.p[s->lt - 1];
@@ -1085,6 +1296,8 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t 
 	l->reason = (uint8_t)reason;
 	l->end_seq = L->evs.p[at].seq;
 	l->end_ns = L->evs.p[at].time_ns;
+	if (l->end_ns < l->alloc_ns)
+		l->end_ns = l->alloc_ns;
 	if (reason == R_DEVICE_CLOSE) {
 		p->released_blocks++;
 		p->released_bytes += size;
@@ -1128,9 +1341,59 @@ static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free
 	return 0;
 }
 
+/* A late allocation reported after the reuse of its address (seed 001: T1 gets X and hands
+ * it on before reporting; T2 frees X, reports, gets X again and reports; T1 reports last):
+ * the live block is T2's reuse, which follows T2's own free in its program order, so the
+ * free ended this one. It is a lifetime that ends where it begins (its real start was
+ * never reported in order), freed by that free; the reuse stays live and becomes the
+ * later generation. */
+static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack, struct anomaly *f)
+{
+	const struct ev *e = &L->evs.p[i];
+	const struct ev *fe = &L->evs.p[f->ev];
+	struct pool *p = &L->pools.p[e->pool];
+	uint32_t reuse = s->lt - 1, free_ev = f->ev;
+	struct lifetime *l = VEC_PUSH(L->lts);
+	if (!l)
+		return -1;
+	struct lifetime *r = &L->lts.p[reuse];
+	l->addr = e->addr;
+	l->size = e->size;
+	l->alloc_seq = l->end_seq = e->seq;
+	l->alloc_ns = l->end_ns = e->time_ns;
+	l->tid = e->tid;
+	l->alloc_op = e->op;
+	l->pool = e->pool;
+	l->alloc_stack = stack;
+	l->reason = R_FREE_LATE;
+	l->free_tid = fe->tid;
+	l->free_op = fe->op;
+	l->free_stack = f->stack;
+	l->gen = r->gen; /* the earlier block at the address */
+	r->gen = ++s->gen;
+	if (!p->allocs || e->addr < p->min_addr)
+		p->min_addr = e->addr;
+	if (!p->allocs || e->addr + e->size > p->max_end)
+		p->max_end = e->addr + e->size;
+	p->allocs++;
+	p->bytes_allocated += e->size;
+	p->bytes_freed += e->size;
+	/* it comes and goes at once; out first, so no peak counts a block that was not live */
+	if (track_add(L, p, -(int64_t)e->size, -1, e) || track_add(L, p, (int64_t)e->size, 1, e))
+		return -1;
+	uint32_t late = (uint32_t)(L->lts.n - 1);
+	f->kind = A_DROPPED; /* the free was not unmatched after all */
+	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, late + 1, L->lts.p[reuse].alloc_stack);
+	if (!a)
+		return -1;
+	a->at_lt = reuse + 1; /* the anomaly's event is the reuse */
+	return add_race(L, RACE_LATE_ALLOC, a, free_ev, late, reuse) ? -1 : 1;
+}
+
 /* An allocation at a live key: a late allocation's race (a free of the address when it
  * was not live, the live block's allocation from one thread, now this one from another)
- * is repaired; anything else is an allocation over a live block. */
+ * is repaired; anything else is an allocation over a live block. 1: this allocation was
+ * the late one and is already ended (late_after_reuse). */
 static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
 {
 	const struct ev *e = &L->evs.p[i];
@@ -1143,6 +1406,8 @@ static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t sta
 	    (int64_t)(e->time_ns - L->evs.p[f->ev].time_ns) <= (int64_t)RACE_WINDOW_NS) {
 		/* the free ended the block whose allocation was reported after it */
 		const struct ev *fe = &L->evs.p[f->ev];
+		if (l->tid == fe->tid) /* the live one is the freeing thread's reuse */
+			return late_after_reuse(L, s, i, stack, f);
 		struct pool *p = &L->pools.p[e->pool];
 		if (end_lifetime(L, s, R_FREE_LATE, i))
 			return -1;
@@ -1170,8 +1435,11 @@ static int pair_alloc(struct loader *L, uint32_t i)
 		return -1;
 	uint32_t stack = stack_of(L, p->pid, e->stack);
 	int over = s->lt && s->live;
-	if (over && over_live(L, s, i, stack))
-		return -1;
+	if (over) {
+		int rc = over_live(L, s, i, stack);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
@@ -1403,6 +1671,19 @@ static int pair_device(struct loader *L, const struct rec *r, uint32_t at)
 	return end_all(L, r->pid, r->device, R_DEVICE_CLOSE, at);
 }
 
+/* The device's setup is done: its first ready while it is open marks its baseline (what
+ * is live now); a ready without an open, after the close or a second time is ignored. */
+static void pair_device_ready(struct loader *L, const struct rec *r)
+{
+	const uint32_t *v = map_get(&L->dev_map, r->pid, r->device);
+	struct devrow *d = v && *v != NONE ? &L->devs.p[*v] : NULL;
+	if (!d || !d->has_open || d->has_close || d->has_ready)
+		return;
+	d->has_ready = 1;
+	d->ready_seq = r->seq;
+	d->ready_ns = r->time_ns;
+}
+
 static int pair_record(struct loader *L, uint32_t at)
 {
 	const struct rec *r = &L->recs.p[L->evs.p[at].pool];
@@ -1431,6 +1712,11 @@ static int pair_record(struct loader *L, uint32_t at)
 	}
 	case MTF_DEVICE:
 		return pair_device(L, r, at);
+	case MTF_DEVICE_READY:
+		pair_device_ready(L, r);
+		return 0;
+	case MTF_MARK:
+		return r->keep ? snapshot(L, L->evs.p[at].pool) : 0;
 	}
 	return 0;
 }
@@ -1441,6 +1727,12 @@ static int pair(struct loader *L)
 	uint32_t *order = seq_order(L);
 	if (!order)
 		goto out;
+	for (size_t k = 0; k < L->pools.n; k++) /* every scope, for the live bytes at marks */
+		if (pool_resolve(L, &L->pools.p[k]))
+			goto out;
+	if (keep_marks(L))
+		goto out;
+	retime(L, order);
 	uint64_t lo = UINT64_MAX, hi = 0;
 	for (size_t k = 0; k < L->evs.n; k++) {
 		uint64_t t = L->evs.p[k].time_ns;
@@ -1801,22 +2093,30 @@ static int write_anomalies(struct loader *L)
 	uint32_t id = 0;
 	for (size_t k = 0; k < L->ans.n; k++) {
 		struct anomaly *a = &L->ans.p[k];
-		const struct ev *e = &L->evs.p[a->ev];
-		const struct pool *p = &L->pools.p[e->pool];
+		struct ev e = L->evs.p[a->ev];
+		const struct pool *p = &L->pools.p[e.pool];
 		if (a->kind == A_DROPPED)
 			continue;
+		if (a->at_lt) { /* the event is a lifetime's allocation */
+			const struct lifetime *l = &L->lts.p[a->at_lt - 1];
+			e.seq = l->alloc_seq;
+			e.time_ns = l->alloc_ns;
+			e.tid = l->tid;
+			e.op = l->alloc_op;
+			e.size = l->size;
+		}
 		a->id = ++id;
 		sqlite3_bind_int64(st, 1, a->id);
 		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, p->pid);
 		sqlite3_bind_int64(st, 4, device_sql(p->device));
 		sqlite3_bind_int64(st, 5, p->space);
-		sqlite3_bind_int64(st, 6, (int64_t)e->addr);
-		sqlite3_bind_int64(st, 7, (int64_t)e->seq);
-		sqlite3_bind_int64(st, 8, (int64_t)e->time_ns);
-		sqlite3_bind_int64(st, 9, e->tid);
-		sqlite3_bind_text(st, 10, func_text(e->op), -1, SQLITE_STATIC);
-		bind_opt(st, 11, MTF_OP_KIND(e->op) == MTF_ALLOC, (int64_t)e->size);
+		sqlite3_bind_int64(st, 6, (int64_t)e.addr);
+		sqlite3_bind_int64(st, 7, (int64_t)e.seq);
+		sqlite3_bind_int64(st, 8, (int64_t)e.time_ns);
+		sqlite3_bind_int64(st, 9, e.tid);
+		sqlite3_bind_text(st, 10, func_text(e.op), -1, SQLITE_STATIC);
+		bind_opt(st, 11, MTF_OP_KIND(e.op) == MTF_ALLOC, (int64_t)e.size);
 		bind_opt(st, 12, a->stack != 0, a->stack);
 		bind_opt(st, 13, a->lifetime != 0, a->lifetime);
 		if (step(L, st))
@@ -1841,9 +2141,20 @@ static int write_races(struct loader *L)
 		const struct ev *f = &L->evs.p[r->free_ev];
 		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
 		const struct pool *p = &L->pools.p[reuse->pool];
-		int late = r->form == RACE_LATE_ALLOC;
-		uint64_t first_seq = late ? f->seq : reuse->alloc_seq, last_seq = late ? reuse->alloc_seq : f->seq;
-		int64_t window = late ? (int64_t)(reuse->alloc_ns - f->time_ns) : (int64_t)(f->time_ns - reuse->alloc_ns);
+		/* the late report: late_alloc, the allocation of the block the free ended;
+		 * late_free, the free */
+		int la = r->form == RACE_LATE_ALLOC;
+		uint64_t late_seq = la ? freed->alloc_seq : f->seq, late_ns = la ? freed->alloc_ns : f->time_ns;
+		uint32_t late_tid = la ? freed->tid : f->tid;
+		uint64_t seqs[3] = {f->seq, reuse->alloc_seq, late_seq}, ns[3] = {f->time_ns, reuse->alloc_ns, late_ns};
+		uint64_t first_seq = seqs[0], last_seq = seqs[0], lo = ns[0], hi = ns[0];
+		for (int j = 1; j < 3; j++) {
+			first_seq = seqs[j] < first_seq ? seqs[j] : first_seq;
+			last_seq = seqs[j] > last_seq ? seqs[j] : last_seq;
+			lo = ns[j] < lo ? ns[j] : lo;
+			hi = ns[j] > hi ? ns[j] : hi;
+		}
+		int64_t window = (int64_t)(hi - lo);
 		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
 		sqlite3_bind_int64(st, 2, L->ans.p[r->anomaly].id);
 		sqlite3_bind_text(st, 3, race_form_text[r->form], -1, SQLITE_STATIC);
@@ -1857,9 +2168,9 @@ static int write_races(struct loader *L)
 		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
 		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
 		sqlite3_bind_int64(st, 13, reuse->tid);
-		bind_opt(st, 14, late, (int64_t)freed->alloc_seq);
-		bind_opt(st, 15, late, (int64_t)freed->alloc_ns);
-		bind_opt(st, 16, late, freed->tid);
+		sqlite3_bind_int64(st, 14, (int64_t)late_seq);
+		sqlite3_bind_int64(st, 15, (int64_t)late_ns);
+		sqlite3_bind_int64(st, 16, late_tid);
 		sqlite3_bind_int64(st, 17, r->freed + 1);
 		sqlite3_bind_int64(st, 18, r->reuse + 1);
 		sqlite3_bind_int64(st, 19, (int64_t)first_seq);
@@ -1902,6 +2213,43 @@ static int write_timeline(struct loader *L)
 	ret = 0;
 out:
 	sqlite3_finalize(st);
+	return ret;
+}
+
+/* The marks (kept in the seq stream for the pairing) and the live bytes at the kept ones. */
+static int write_marks(struct loader *L)
+{
+	sqlite3_stmt *st = L->st_mark, *ml = NULL;
+	int ret = -1;
+	for (size_t i = 0; i < L->recs.n; i++) {
+		const struct rec *r = &L->recs.p[i];
+		if (r->type != MTF_MARK)
+			continue;
+		sqlite3_bind_int64(st, 1, r->pid);
+		sqlite3_bind_int64(st, 2, r->tid);
+		sqlite3_bind_int64(st, 3, (int64_t)r->seq);
+		sqlite3_bind_int64(st, 4, (int64_t)r->time_ns);
+		sqlite3_bind_text(st, 5, r->s1, (int)r->len1, SQLITE_STATIC);
+		if (step(L, st))
+			goto out;
+	}
+	if (mtan_prepare(L->db, "load", "mark_live", &ml))
+		goto out;
+	for (size_t k = 0; k < L->mlive.n; k++) {
+		const struct mlive *m = &L->mlive.p[k];
+		const struct track *t = &L->tracks.p[m->track];
+		sqlite3_bind_int64(ml, 1, (int64_t)L->recs.p[m->rec].seq);
+		bind_opt(ml, 2, !(t->scope & T_ALL_PIDS), t->pid);
+		sqlite3_bind_int64(ml, 3, device_sql(t->device));
+		sqlite3_bind_text(ml, 4, L->names.p[t->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ml, 5, m->live);
+		sqlite3_bind_int64(ml, 6, m->blocks);
+		if (step(L, ml))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(ml);
 	return ret;
 }
 
@@ -1999,10 +2347,13 @@ static int write_devices(struct loader *L)
 		bind_opt(st, 6, d->has_open, (int64_t)d->open_ns);
 		bind_opt(st, 7, d->has_close, (int64_t)d->close_seq);
 		bind_opt(st, 8, d->has_close, (int64_t)d->close_ns);
+		bind_opt(st, 9, d->has_ready, (int64_t)d->ready_seq);
+		bind_opt(st, 10, d->has_ready, (int64_t)d->ready_ns);
 		if (step(L, st))
 			goto out;
 	}
-	ret = 0;
+	/* each open's baseline: its ready, else the process's first mark after the open */
+	ret = mtan_exec(L->db, "load", "device_baseline");
 out:
 	sqlite3_finalize(st);
 	return ret;
@@ -2162,6 +2513,17 @@ static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *si
 	sqlite3_bind_double(st, 8, g->v.z);
 	sqlite3_bind_int64(st, 9, g->start_bytes);
 	sqlite3_bind_int64(st, 10, g->end_bytes);
+	sqlite3_bind_text(st, 11, g->mark ? "marks" : "time", -1, SQLITE_STATIC);
+	if (g->mark)
+		sqlite3_bind_text(st, 12, g->mark, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 12);
+	sqlite3_bind_int64(st, 13, (int64_t)g->v.points);
+	bind_opt(st, 14, g->mark != NULL, g->per_mark);
+	if (g->v.verdict == MTAN_TOO_SHORT)
+		sqlite3_bind_text(st, 15, g->reason, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 15);
 	if (step(gs->L, st))
 		return -1;
 	int rc, rank = 0;
@@ -2528,6 +2890,9 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    meta_int(L, "races", (long long)L->races.n) ||
 	    meta_int(L, "leaks", (long long)L->leaks) ||
 	    meta_text(L, "scan", L->no_scan ? "off" : "on", -1) ||
+	    meta_text(L, "time", L->timing ? L->timing : "collector", -1) ||
+	    meta_int(L, "clock_readings", L->timing && !strcmp(L->timing, "interpolated") ? (long long)L->clocks.n : 0) ||
+	    meta_int(L, "clock_span_ns", L->clocks.n ? (long long)L->clocks.p[L->clocks.n - 1].t : 0) ||
 	    meta_int(L, "unknown_stacks", (long long)L->unknown_stacks) ||
 	    meta_int(L, "loaded_at", (long long)time(NULL)) || write_symopts(L))
 		goto out;
@@ -2620,6 +2985,8 @@ static void loader_release(struct loader *L)
 		free(L->scans.p[k].vtables.p);
 	}
 	free(L->scans.p);
+	free(L->clocks.p);
+	free(L->mlive.p);
 	free(L->names.p);
 	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
 			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map,
@@ -2732,7 +3099,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 #define PHASE(x) (getenv("MTAN_TIMING") ? fprintf(stderr, "%-10s %.3f\n", #x, now() - t0) : 0, \
 		  mtan_progress(progress_phase(#x), -1, L.events), (x))
 	if (PHASE(pair(&L)) || PHASE(classify(&L)) || PHASE(write_lifetimes(&L)) || write_anomalies(&L) || write_races(&L) ||
-	    write_timeline(&L) || write_processes(&L) ||
+	    write_timeline(&L) || write_marks(&L) || write_processes(&L) ||
 	    write_threads(&L) || write_devices(&L) || write_stats(&L) || PHASE(write_sites(&L)) || PHASE(write_frames(&L)) ||
 	    PHASE(mtan_exec(L.db, "indexes", NULL)) || PHASE(write_growth(&L)) || PHASE(write_meta(&L, &tst)))
 		goto out;

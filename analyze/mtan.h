@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 8
+#define MTAN_SCHEMA_VERSION 9
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -107,6 +107,8 @@ char *mtan_size(char *buf, uint64_t n);
 /* Writes s as a JSON string with quotes; NULL writes null. */
 void mtan_json_str(FILE *f, const char *s);
 int mtan_output_ok(const char *out, const char *input, int renamed);
+/* Refuses (-1, told) an output that is db, the database the input was read from. */
+int mtan_output_not_db(const char *out, const char *db);
 /* "host" for -1 (MTF_HOST), else the number. buf needs 16 bytes. */
 const char *mtan_device_name(char *buf, long long device);
 
@@ -344,27 +346,35 @@ void mtan_symbolizer_free(struct mtan_symbolizer *s);
 
 /* ---- trend.c: plateau, growth or sawtooth of live bytes over time ---- */
 /* A series of states: after the event at t[i] (ns), bytes[i] live in blocks[i] blocks
- * (blocks may be NULL). t is non-decreasing. Borrowed. */
+ * (blocks may be NULL); the last state holds until t_end (at most t[n-1]: until then). t
+ * is non-decreasing. Borrowed. */
 struct mtan_series {
 	const double *t, *bytes, *blocks;
 	size_t n;
+	double t_end;
 };
-enum { MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH };
+enum { MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH, MTAN_TOO_SHORT };
 struct mtan_verdict {
-	int verdict;         /* MTAN_PLATEAU, MTAN_GROWTH or MTAN_SAWTOOTH */
-	double rate;         /* bytes per second: the Theil-Sen slope over the judged part (a
-			      * sawtooth: of the floor it drops back to) */
+	int verdict;         /* MTAN_PLATEAU, MTAN_GROWTH, MTAN_SAWTOOTH or MTAN_TOO_SHORT */
+	double rate;         /* the Theil-Sen slope over the judged part, per second (time) or
+			      * per recurrence (marks); a sawtooth: of the floor it drops to */
 	double plateau_t;    /* plateau: when it was reached (t units); NAN otherwise */
 	double start_t, end_t; /* the judged part: after warm-up, before a teardown */
 	double z;            /* the Mann-Kendall statistic of the judged part */
 	int resets;          /* drops of a sawtooth */
+	size_t points;       /* points judged (time: of the 512 resampled) */
 };
-/* Judges a series: resampled on an even grid, the first 10% (warm-up) and a final
- * descent (teardown) left out; growth is a significant (Mann-Kendall, p < 0.01) and
- * material upward Theil-Sen trend, of blocks too when they are given (or bytes at least
- * tripling); sawtooth, repeated drops of half the range back to a floor that does not
- * rise. 0, or -1 out of memory. */
+/* Judges a series over time: resampled at 512 even times, a final descent (teardown) and
+ * the warm-up (the first sixteenth, up to the eleventh, after which live bytes no longer
+ * rise) left out; growth is a significant (Mann-Kendall, p < 0.01) and material upward
+ * Theil-Sen trend of the medians of 16 parts, of blocks too when they are given (or bytes
+ * at least tripling); sawtooth, repeated drops of half the range back to a floor that does
+ * not rise. Fewer than 2 points or no time between them: too short. 0, or -1 out of
+ * memory. */
 int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v);
+/* The same over n points as they are (the live bytes at each recurrence of a mark: x the
+ * recurrence's number): fewer than 8 is too short. 0, or -1 out of memory. */
+int mtan_growth_points(const double *x, const double *y, const double *blocks, size_t n, struct mtan_verdict *v);
 const char *mtan_verdict_name(int verdict);
 /* The Theil-Sen estimator: the median of the pairwise slopes, and the median of
  * y - slope x. 0, or -1 out of memory. */
@@ -393,12 +403,94 @@ struct mtan_window {
  * seq at or after it (since) or the last before the next allocation after it (until),
  * by the allocations' times; a mark label the first mark's seq. 0, or -1 (reported). */
 int mtan_window(sqlite3 *db, const struct mtan_opts *o, struct mtan_window *w);
+/* The bounds' own times, where they have one (a time as given, a mark's; a seq has none):
+ * ns[0] since, ns[1] until, has[i] whether. 0, or -1 (reported). */
+int mtan_window_ns(sqlite3 *db, const struct mtan_opts *o, int64_t ns[2], int has[2]);
 /* The lifetime ids [*id_lo, *id_hi] that hold every allocation with since <= seq <= until
  * (a superset). 0, or -1 (reported). */
 int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi);
 /* 1 when the run was short for the recorder's coarse clock (~1 ms): its events crowd into
  * a few times, and charts go by event order instead (o: its --pid); -1 on an error. */
 int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
+
+/* ---- chart.c: what the charts of live bytes show (report and timeline) ---- */
+/* A change of live bytes: live after it, the most within since the point before (one
+ * event: live), exit: a process's exit took the blocks it still held. */
+struct mtan_pt {
+	int64_t seq, ns, live, max;
+	int exit;
+};
+/* A column of a chart: live as it begins (in), the least and most within, live at its end. */
+struct mtan_chart_col {
+	int64_t in, lo, hi, out;
+	int used; /* something happened in it; else the level carries on */
+};
+struct mtan_chart_series {
+	long long device;
+	char *space;
+	int64_t capacity;              /* the space's own (a device with one space), -1 unknown */
+	struct mtan_pt *p;             /* in seq order, inside the window */
+	size_t n, cap;
+	int64_t live, before;          /* while loading; the level as the window opens */
+	int64_t peak, held;            /* the most live; live at the end, not counting exits */
+	int64_t life_seq0, life_ns0, life_seq1, life_ns1; /* a device's open and close, -1 none */
+	/* after mtan_series_columns: the axis (seq or ns) from x0 to x1, own_span when it is a
+	 * device's life rather than the whole run, and the columns over it */
+	int by_seq, own_span;
+	double x0, x1;
+	double life[4];                /* own_span: the life charted, seqs then times */
+	int64_t start;                 /* live at x0 */
+	struct mtan_chart_col *col;
+	int ncols;
+};
+struct mtan_charts {
+	struct mtan_chart_series *s; /* host first, then devices in order, spaces by name */
+	size_t n;
+	int exact;             /* event by event (else the loader's time buckets) */
+	int64_t seq0, seq1, ns0, ns1; /* the run (inside the window) */
+};
+/* Every device's and space's series in o's scope and the window w (NULL: all). 0 or -1
+ * (reported); c is released by mtan_charts_release either way. */
+int mtan_charts_load(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_charts *c);
+void mtan_charts_release(struct mtan_charts *c);
+/* Chooses s's axis (its span and time or seq) and cuts it into ncols columns. 0 or -1. */
+int mtan_series_columns(const struct mtan_charts *c, struct mtan_chart_series *s, int ncols);
+/* A round step (1, 2, 2.5, 5 x 10^k) cutting span into about want parts. */
+double mtan_nice_step(double span, int want);
+/* The top of a size axis (a multiple of *step, round in the unit peak is shown in). */
+double mtan_size_axis(double peak, int want, double *step);
+/* A size tick's label in the unit of the axis' top ("1.5 MiB"), as many decimals as step
+ * needs; a time tick's ("36.2 ms") in the unit of hi. buf: 32 bytes. */
+char *mtan_size_tick(char *buf, double v, double top, double step);
+char *mtan_time_tick(char *buf, double ns, double hi, double step);
+
+/* Marks, and their groups: one per label, or per family of numbered labels ("round 0",
+ * "round 1", ...). A group of MTAN_MARKS_MANY or more is drawn as light ticks. */
+#define MTAN_MARKS_MANY 4
+struct mtan_mark {
+	int64_t seq, ns;
+	char *label;
+	int group;
+};
+struct mtan_mark_group {
+	char *first_label, *last_label;
+	size_t family_len, count;
+	int numbered, family; /* family: labels that differ in their number */
+	int64_t first_seq, first_ns, last_seq, last_ns;
+};
+struct mtan_marks {
+	struct mtan_mark *m;
+	size_t n;
+	struct mtan_mark_group *g;
+	size_t ng;
+};
+int mtan_marks_load(sqlite3 *db, const struct mtan_opts *o, struct mtan_marks *m);
+void mtan_marks_release(struct mtan_marks *m);
+/* "frame", or "round 0 ... round 49" for a family. */
+char *mtan_mark_group_name(char *buf, size_t size, const struct mtan_mark_group *g);
+/* svg.c: the report's section of charts of live bytes (every process, device and space)
+ * and its table of marks, written to f. 0 or -1 (reported). */
+int mtan_svg_timeline(sqlite3 *db, const struct mtan_opts *o, FILE *f);
 /* Refuses a --pid, --device or --space that names nothing in the whole trace (a typo would
  * narrow every analysis to nothing, and pass a CI gate): one line naming it and what the
  * trace has. A device without that space, or a process without that device, is no error.
@@ -451,7 +543,12 @@ char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack);
 struct mtan_growth {
 	long long device, pid;      /* pid -1: all processes */
 	const char *space;          /* borrowed until the callback returns */
-	struct mtan_verdict v;
+	struct mtan_verdict v;      /* start_t, end_t, plateau_t in ns whatever the axis */
+	const char *mark;           /* judged on this repeated mark ("frame", "round N"); NULL:
+				     * over time. Borrowed until the callback returns */
+	long long per_mark;         /* mark: bytes per recurrence (v.rate is per second) */
+	long long times, marks;     /* the signal: distinct times, recurrences of mark */
+	char reason[160];           /* too short: why, in words */
 	/* v's rate and times as every format shows them (JSON, CSV, the growth table): to
 	 * the nearest whole number, ties to even as printf's %.0f; plateau_ns with has_plateau */
 	long long rate, plateau_ns, start_ns, end_ns;

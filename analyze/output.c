@@ -103,6 +103,21 @@ int mtan_output_ok(const char *out, const char *input, int renamed)
 	return 0;
 }
 
+/* Whether out may be written beside db, the database the input was read from (0: yes;
+ * -1: refused, told). The trace's own cache (TRACE.db, or --db PATH) is as much the input
+ * as the trace: written over, it would be gone or, worse, half rewritten under the reader. */
+int mtan_output_not_db(const char *out, const char *db)
+{
+	struct stat ost, dst;
+	if (!db || stat(out, &ost) < 0 || stat(db, &dst) < 0)
+		return 0;
+	if (ost.st_dev == dst.st_dev && ost.st_ino == dst.st_ino) {
+		mtan_err("'%s' is the input's database (choose another -o)", out);
+		return -1;
+	}
+	return 0;
+}
+
 /* The length of the valid UTF-8 sequence at p (a lead byte >= 0x80), 0 if it is not one:
  * overlong forms, surrogates and code points past U+10FFFF are not. */
 static size_t utf8_len(const unsigned char *p)

@@ -268,6 +268,28 @@ out:
 	return ret;
 }
 
+int mtan_window_ns(sqlite3 *db, const struct mtan_opts *o, int64_t ns[2], int has[2])
+{
+	struct finder f = {db, NULL, 0};
+	const char *what[2] = {o->scope.since, o->scope.until};
+	int ret = 0;
+	for (int i = 0; i < 2; i++) {
+		struct end e = {W_NONE, 0, 0};
+		has[i] = 0;
+		ns[i] = 0;
+		if (!what[i])
+			continue;
+		when_of(what[i], &e.kind, &e.ns);
+		if (e.kind == W_SEQ)
+			continue;
+		if (e.kind == W_MARK && (ret = bound(&f, what[i], i, &e)))
+			break;
+		has[i] = 1;
+		ns[i] = e.ns;
+	}
+	return ret;
+}
+
 int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi)
 {
 	struct finder f = {db, NULL, 0};

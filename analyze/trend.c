@@ -1,6 +1,7 @@
-/* trend.c: plateau, growth or sawtooth of a series of live bytes over time, with robust
- * statistics: the Theil-Sen slope (the median of the pairwise slopes) and the
- * Mann-Kendall trend test, on the part of the series after warm-up and before teardown.
+/* trend.c: plateau, growth or sawtooth of a series of live bytes over time or over the
+ * recurrences of a mark, with robust statistics: the Theil-Sen slope (the median of the
+ * pairwise slopes) and the Mann-Kendall trend test, on the part of the series after a
+ * warm-up found from the data and before teardown.
  * Pure functions over arrays: `mtan growth` and the unit tests call them. */
 #include "mtan.h"
 
@@ -9,8 +10,10 @@
 #include <string.h>
 
 #define GRID 512          /* the series is resampled on this many evenly spaced times */
-#define WARMUP 0.10       /* the first tenth of the span is warm-up */
-#define MIN_POINTS 8      /* fewer points after warm-up: too little to call growth */
+#define PARTS 16          /* a long series is judged by the medians of this many parts */
+#define WARMUP_STEPS 16   /* warm-up ends at one of these sixteenths of the series ... */
+#define WARMUP_MAX 10     /* ... at the latest this one (a third or more is judged) */
+#define MIN_POINTS 8      /* fewer points: too short to judge */
 #define Z_GROWTH 2.326    /* one-sided p < 0.01 */
 #define MATERIAL 0.02     /* a trend must move the series by 2% of its median level */
 #define RESET 0.5         /* a sawtooth's drop: half the range of the series ... */
@@ -128,11 +131,11 @@ double mtan_mann_kendall(const double *y, size_t n, double *s_out)
 	return z;
 }
 
-/* Samples a step function (the state after each point) at g evenly spaced times over
- * [t[0], t[n-1]]: out_t and out_y get g values each. */
-static void resample(const double *t, const double *y, size_t n, size_t g, double *out_t, double *out_y)
+/* Samples a step function (the state after each point, the last one holding until t1) at
+ * g evenly spaced times over [t[0], t1]: out_t and out_y get g values each. */
+static void resample(const double *t, const double *y, size_t n, double t1, size_t g, double *out_t, double *out_y)
 {
-	double t0 = t[0], span = t[n - 1] - t[0];
+	double t0 = t[0], span = t1 - t[0];
 	size_t k = 0;
 	for (size_t i = 0; i < g; i++) {
 		double at = g > 1 ? t0 + span * (double)i / (double)(g - 1) : t0;
@@ -168,7 +171,31 @@ static int trend_of(const double *t, const double *y, size_t n, struct trend *tr
 	return 0;
 }
 
-/* A significant, material upward trend over a span of time. */
+/* The trend of y over x[a..b]: of the points themselves when there are few, else of the
+ * medians of PARTS equal runs of them. Medians of parts are nearly independent where
+ * neighbouring points are not (a step function sampled finely repeats itself), so the
+ * Mann-Kendall test keeps its error rate and noise does not pass for a trend. */
+static int part_trend(const double *x, const double *y, size_t a, size_t b, struct trend *tr)
+{
+	size_t n = b - a + 1;
+	if (n < 2 * PARTS)
+		return trend_of(x + a, y + a, n, tr);
+	double mx[PARTS], my[PARTS], buf[GRID];
+	size_t k = 0;
+	for (size_t j = 0; j < PARTS; j++) {
+		size_t lo = a + n * j / PARTS, hi = a + n * (j + 1) / PARTS;
+		if (hi <= lo)
+			continue;
+		size_t m = hi - lo > GRID ? GRID : hi - lo;
+		mx[k] = (x[lo] + x[hi - 1]) / 2;
+		for (size_t i = 0; i < m; i++)
+			buf[i] = y[lo + (hi - lo) * i / m];
+		my[k++] = median_of(buf, m);
+	}
+	return trend_of(mx, my, k, tr);
+}
+
+/* A significant, material upward trend over a span of x. */
 static int rises(const struct trend *tr, double span)
 {
 	double level = fabs(tr->median) > 1 ? fabs(tr->median) : 1;
@@ -213,120 +240,184 @@ static size_t resets(const double *y, size_t n, double range, size_t *idx)
 	return count;
 }
 
-int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v)
+/* Judges points (x increasing: times, or the recurrences of a mark): the teardown (a final
+ * descent) and the warm-up (found from the data) left out, then sawtooth, growth or
+ * plateau. v->start_t, end_t, plateau_t are values of x; v->rate is per unit of x. */
+static int judge(const double *x, const double *y, const double *b, size_t n, struct mtan_verdict *v)
 {
 	int ret = -1;
-	double *gt = NULL, *gy = NULL, *gb = NULL, *floors = NULL, *ft = NULL;
+	double *floors = NULL, *ft = NULL;
 	size_t *at = NULL;
-	memset(v, 0, sizeof(*v));
-	v->verdict = MTAN_PLATEAU;
+	v->verdict = MTAN_TOO_SHORT;
 	v->plateau_t = NAN;
-	if (s->n == 0)
+	if (n < MIN_POINTS || x[n - 1] <= x[0]) {
+		v->start_t = x[0];
+		v->end_t = x[n - 1];
 		return 0;
-	size_t g = s->n < 2 ? 1 : GRID;
-	gt = malloc(g * sizeof(*gt));
-	gy = malloc(g * sizeof(*gy));
-	gb = malloc(g * sizeof(*gb));
-	floors = malloc(g * sizeof(*floors));
-	ft = malloc(g * sizeof(*ft));
-	at = malloc(g * sizeof(*at));
-	if (!gt || !gy || !gb || !floors || !ft || !at)
-		goto out;
-	resample(s->t, s->bytes, s->n, g, gt, gy);
-	if (s->blocks)
-		resample(s->t, s->blocks, s->n, g, gt, gb);
-	double span = gt[g - 1] - gt[0];
-	size_t w = 0;
-	while (w < g && gt[w] < gt[0] + WARMUP * span)
-		w++;
-	if (w >= g)
-		w = g - 1;
-	/* teardown: a final descent of at least a quarter of the range is not judged */
-	double lo = gy[w], hi = gy[w];
-	for (size_t i = w; i < g; i++) {
-		lo = gy[i] < lo ? gy[i] : lo;
-		hi = gy[i] > hi ? gy[i] : hi;
 	}
-	/* ... it starts after the last point still 90% of the way up from the end */
-	size_t e = g - 1;
-	double last = gy[g - 1];
+	floors = malloc(n * sizeof(*floors));
+	ft = malloc(n * sizeof(*ft));
+	at = malloc(n * sizeof(*at));
+	if (!floors || !ft || !at)
+		goto out;
+	/* teardown: a final descent of at least a quarter of the range is not judged; it
+	 * starts after the last point still 90% of the way up from the end */
+	double lo = y[0], hi = y[0];
+	for (size_t i = 0; i < n; i++) {
+		lo = y[i] < lo ? y[i] : lo;
+		hi = y[i] > hi ? y[i] : hi;
+	}
+	size_t e = n - 1;
+	double last = y[n - 1];
 	if (hi > lo && hi - last >= 0.25 * (hi - lo))
-		while (e > w && gy[e] < last + 0.9 * (hi - last))
+		while (e > 0 && y[e] < last + 0.9 * (hi - last))
 			e--;
-	v->start_t = gt[w];
-	v->end_t = gt[e];
-	size_t n = e - w + 1;
-	if (n < MIN_POINTS || span <= 0) {
-		v->plateau_t = gt[0];
+	if (e + 1 < MIN_POINTS) {
+		v->start_t = x[0];
+		v->end_t = x[e];
 		ret = 0;
 		goto out;
 	}
+	/* warm-up: the first start, among the first two thirds, after which live bytes no
+	 * longer rise (a pool filling up, caches warming); none: growth from the start */
+	size_t w = 0;
+	for (size_t j = 0; j <= WARMUP_MAX; j++) {
+		size_t c = (e + 1) * j / WARMUP_STEPS;
+		if (e - c + 1 < MIN_POINTS)
+			break;
+		struct trend tc;
+		if (part_trend(x, y, c, e, &tc))
+			goto out;
+		if (!rises(&tc, x[e] - x[c])) {
+			w = c;
+			break;
+		}
+	}
+	size_t m = e - w + 1;
+	v->verdict = MTAN_PLATEAU;
+	v->start_t = x[w];
+	v->end_t = x[e];
+	v->points = m;
 	struct trend tb, tn;
-	if (trend_of(gt + w, gy + w, n, &tb))
+	if (part_trend(x, y, w, e, &tb))
 		goto out;
-	double aspan = gt[e] - gt[w];
-	v->rate = tb.slope * 1e9;
+	double aspan = x[e] - x[w];
+	v->rate = tb.slope;
 	v->z = tb.z;
-	double top = gy[w];
+	double top = y[w];
 	for (size_t i = w; i <= e; i++)
-		top = gy[i] > top ? gy[i] : top;
-	size_t nres = tb.range >= TEETH * top ? resets(gy + w, n, tb.range, at) : 0;
+		top = y[i] > top ? y[i] : top;
+	size_t nres = tb.range >= TEETH * top ? resets(y + w, m, tb.range, at) : 0;
+	if (nres < MIN_RESETS) { /* the medians smooth teeth away: their range is the points' */
+		double plo = y[w], phi = y[w];
+		for (size_t i = w; i <= e; i++) {
+			plo = y[i] < plo ? y[i] : plo;
+			phi = y[i] > phi ? y[i] : phi;
+		}
+		nres = phi - plo >= TEETH * top ? resets(y + w, m, phi - plo, at) : 0;
+		if (nres >= MIN_RESETS)
+			tb.range = phi - plo;
+	}
 	v->resets = (int)nres;
-	if (nres >= MIN_RESETS && nres * MIN_CYCLE <= n) {
+	if (nres >= MIN_RESETS && nres * MIN_CYCLE <= m) {
 		/* a sawtooth grows only if the floor it drops back to rises */
 		size_t k = 0, from = 0;
 		for (size_t r = 0; r <= nres; r++) {
-			size_t to = r < nres ? at[r] : n;
-			double m = gy[w + from];
+			size_t to = r < nres ? at[r] : m;
+			double mn = y[w + from];
 			size_t mi = from;
 			for (size_t i = from; i < to; i++)
-				if (gy[w + i] < m) {
-					m = gy[w + i];
+				if (y[w + i] < mn) {
+					mn = y[w + i];
 					mi = i;
 				}
-			floors[k] = m;
-			ft[k++] = gt[w + mi];
+			floors[k] = mn;
+			ft[k++] = x[w + mi];
 			from = to;
 		}
 		struct trend tf;
 		if (trend_of(ft, floors, k, &tf))
 			goto out;
 		double level = fabs(tb.median) > 1 ? fabs(tb.median) : 1;
-		v->rate = tf.slope * 1e9;
+		v->rate = tf.slope;
 		v->verdict = tf.slope > 0 && tf.slope * aspan >= 0.25 * tb.range && tf.slope * aspan >= MATERIAL * level
 				     ? MTAN_GROWTH : MTAN_SAWTOOTH;
 		ret = 0;
 		goto out;
 	}
 	int grows = rises(&tb, aspan);
-	if (grows && s->blocks) {
-		if (trend_of(gt + w, gb + w, n, &tn))
+	if (grows && b) {
+		if (part_trend(x, b, w, e, &tn))
 			goto out;
-		/* the bytes' fitted line at the window's two ends (not `last` above: the data's) */
-		double fit0 = tb.intercept + tb.slope * gt[w], fit1 = tb.intercept + tb.slope * gt[e];
+		/* the bytes' fitted line at the part's two ends (not the data's) */
+		double fit0 = tb.intercept + tb.slope * x[w], fit1 = tb.intercept + tb.slope * x[e];
 		grows = rises(&tn, aspan) || (fit0 > 0 ? fit1 >= BYTES_ONLY * fit0 : fit1 > 0);
 	}
 	if (grows) {
 		v->verdict = MTAN_GROWTH;
 	} else {
 		/* reached: the start of the last stretch at or above 90% of the level held */
-		double level = gy[w];
+		double level = y[w];
 		for (size_t i = w; i <= e; i++)
-			level = gy[i] > level ? gy[i] : level;
+			level = y[i] > level ? y[i] : level;
 		size_t p = e;
-		while (p > 0 && gy[p - 1] >= PLATEAU * level)
+		while (p > 0 && y[p - 1] >= PLATEAU * level)
 			p--;
-		v->plateau_t = gt[p];
+		v->plateau_t = x[p];
+		if (p > w) { /* the warm-up lasts until live bytes stop rising */
+			v->start_t = x[p];
+			v->points = e - p + 1;
+		}
 	}
+	ret = 0;
+out:
+	free(floors);
+	free(ft);
+	free(at);
+	return ret;
+}
+
+int mtan_growth_verdict(const struct mtan_series *s, struct mtan_verdict *v)
+{
+	int ret = -1;
+	double *gt = NULL, *gy = NULL, *gb = NULL;
+	memset(v, 0, sizeof(*v));
+	v->verdict = MTAN_TOO_SHORT;
+	v->plateau_t = NAN;
+	if (s->n == 0)
+		return 0;
+	double t1 = s->t_end > s->t[s->n - 1] ? s->t_end : s->t[s->n - 1];
+	v->start_t = s->t[0];
+	v->end_t = t1;
+	if (t1 <= s->t[0])
+		return 0;
+	gt = malloc(GRID * sizeof(*gt));
+	gy = malloc(GRID * sizeof(*gy));
+	gb = malloc(GRID * sizeof(*gb));
+	if (!gt || !gy || !gb)
+		goto out;
+	resample(s->t, s->bytes, s->n, t1, GRID, gt, gy);
+	if (s->blocks)
+		resample(s->t, s->blocks, s->n, t1, GRID, gt, gb);
+	if (judge(gt, gy, s->blocks ? gb : NULL, GRID, v))
+		goto out;
+	v->rate *= 1e9; /* per ns to per s */
 	ret = 0;
 out:
 	free(gt);
 	free(gy);
 	free(gb);
-	free(floors);
-	free(ft);
-	free(at);
 	return ret;
+}
+
+int mtan_growth_points(const double *x, const double *y, const double *blocks, size_t n, struct mtan_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->verdict = MTAN_TOO_SHORT;
+	v->plateau_t = NAN;
+	if (!n)
+		return 0;
+	return judge(x, y, blocks, n, v);
 }
 
 const char *mtan_verdict_name(int verdict)
@@ -334,6 +425,7 @@ const char *mtan_verdict_name(int verdict)
 	switch (verdict) {
 	case MTAN_GROWTH: return "growth";
 	case MTAN_SAWTOOTH: return "sawtooth";
+	case MTAN_TOO_SHORT: return "too_short";
 	default: return "plateau";
 	}
 }

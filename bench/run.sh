@@ -12,9 +12,10 @@
 #   BENCH_QUICK=1     churn sizes divided by 10 (debugging the script); results go to
 #                     build/bench/RESULTS.quick.md unless BENCH_RESULTS says otherwise
 #   BENCH_ONLY=REGEX  only the workloads whose id matches (c1-1M c1-10M c1-100M c2-10M
-#                     r1-10M sqlite perl)
+#                     r1-10M sqlite perl scan)
 #   BENCH_RESULTS=F   where to write the results (default bench/RESULTS.md)
-# Needs: make all samples build/bench/churn build/bench/mtrace-on.so build/mtdump.
+# Needs: make all samples build/bench/churn build/bench/scanheap build/bench/mtrace-on.so
+# build/mtdump.
 set -u
 export LC_ALL=C
 # perl's hash seed is random per run, and with it the allocations its hashes make: fixed,
@@ -42,8 +43,9 @@ say() { printf '%s\n' "$*" >&2; }
 die() { say "bench: $*"; exit 1; }
 
 CHURN=$B/bench/churn
+SCANHEAP=$B/bench/scanheap
 MTRACE_ON=$B/bench/mtrace-on.so
-for f in "$B/mtrec" "$B/libmtrec.so" "$B/mtan" "$B/mtdump" "$CHURN" "$MTRACE_ON"; do
+for f in "$B/mtrec" "$B/libmtrec.so" "$B/mtan" "$B/mtdump" "$CHURN" "$SCANHEAP" "$MTRACE_ON"; do
 	[ -e "$f" ] || die "'$f' is missing: run 'make bench' (or make it first)"
 done
 [ -x /usr/bin/time ] || "$ROOT/tools/deps.sh" time || die "GNU time (/usr/bin/time) is needed: apt-get install time"
@@ -61,8 +63,8 @@ for f in /usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0 /lib/x86_64-linux-gnu/
 	/usr/lib64/libc_malloc_debug.so.0 /usr/lib/libc_malloc_debug.so.0; do
 	[ -e "$f" ] && { MALLOC_DEBUG=$f; break; }
 done
-declare -A HAVE=([native]=1 [mtrec]=1 [mtrec-ns]=1)
-HAVE[heaptrack]=0 HAVE[massif]=0 HAVE[memcheck]=0 HAVE[mtrace]=0
+declare -A HAVE=([native]=1 [mtrec]=1 [mtrec-ns]=1 [mtrec-nosc]=1)
+HAVE[heaptrack]=0 HAVE[massif]=0 HAVE[memcheck]=0 HAVE[mtrace]=0 HAVE[vg-leak]=0 HAVE[vg-noleak]=0
 HT_PRINT=""
 if command -v heaptrack >/dev/null; then
 	HAVE[heaptrack]=1
@@ -72,7 +74,7 @@ else
 	say "bench: heaptrack is not installed (Debian: apt-get install heaptrack): skipping it"
 fi
 if command -v valgrind >/dev/null; then
-	HAVE[massif]=1 HAVE[memcheck]=1
+	HAVE[massif]=1 HAVE[memcheck]=1 HAVE[vg-leak]=1 HAVE[vg-noleak]=1
 else
 	say "bench: valgrind is not installed (apt-get install valgrind): skipping massif and memcheck"
 fi
@@ -85,8 +87,12 @@ fi
 [ -n "$PERL" ] || say "bench: perl is not installed (apt-get install perl): skipping the perl workload"
 
 TOOLS_ALL="native mtrec mtrec-ns heaptrack massif memcheck mtrace"
-FAST_TOOLS=" native mtrec mtrec-ns heaptrack "
-declare -A LABEL=([native]="native" [mtrec]="mtrec" [mtrec-ns]="mtrec --no-stacks"
+FAST_TOOLS=" native mtrec mtrec-ns mtrec-nosc heaptrack "
+# the exit scan's workload has tools of its own: mtrec without its scan, and memcheck with
+# and without its leak check (the difference is what memcheck's scan costs)
+SCAN_TOOLS="native mtrec mtrec-nosc vg-leak vg-noleak"
+declare -A LABEL=([native]="native" [mtrec]="mtrec" [mtrec-ns]="mtrec --no-stacks" [mtrec-nosc]="mtrec --no-scan"
+	[vg-leak]="memcheck --leak-check=full" [vg-noleak]="memcheck --leak-check=no"
 	[heaptrack]="heaptrack" [massif]="valgrind massif" [memcheck]="valgrind memcheck"
 	[mtrace]="glibc mtrace")
 
@@ -123,10 +129,14 @@ churn r1-10M 1 5000000 realloc "$NOMEM"
 	"$TOOLS_ALL" "$ROOT/bench/workload.sql" "$SQLITE3"
 [ -n "$PERL" ] && add_workload perl "perl running bench/workload.pl (hashes, sort, strings)" "$NOMEM" \
 	/dev/null "$PERL" "$ROOT/bench/workload.pl"
+# the exit scan: 1 GiB live in 1,048,576 blocks of 1 KiB, left live at exit (quick: / 8)
+SCAN_BLOCKS=$((1048576 / (QUICK == 1 ? 8 : 1)))
+add_workload scan "scanheap: $((SCAN_BLOCKS / 1024)) Ki blocks of 1 KiB ($((SCAN_BLOCKS / 1024)) MiB) live at exit, one list from a global" \
+	"$SCAN_TOOLS" /dev/null "$SCANHEAP" "$SCAN_BLOCKS" 1024
 [ -n "$WORKLOADS" ] || die "no workload matches BENCH_ONLY='$ONLY'"
 # scaling series (extra cost per event by size) and the traces loaded by mtan
 SCALING="c1-1M c1-10M c1-100M"
-LOADS="c1-1M c1-10M c1-100M sqlite perl"
+LOADS="c1-1M c1-10M c1-100M sqlite perl scan"
 
 # --- running one tool once ----------------------------------------------------------------
 # Every run appends "workload tool rep wall_s cpu_s maxrss_kb trace_bytes collector_cpu_s" to
@@ -134,7 +144,9 @@ LOADS="c1-1M c1-10M c1-100M sqlite perl"
 # native run's.
 RUNS=$TMP/runs.tsv
 : >"$RUNS"
+: >"$TMP/scan_inproc"
 declare -A COUNTS EVENTS KEEP_TRACE KEEP_HT
+SCAN_SAID=""
 now() { echo "${EPOCHREALTIME/,/.}"; }
 
 # sets SIZE to the size of the trace a tool left (NA: none), records the counts it shows on
@@ -143,12 +155,16 @@ trace_size() { # TOOL WL REP OUTPREFIX
 	local tool=$1 wl=$2 rep=$3 out=$4 f size=NA keep=0
 	[ "$rep" = 1 ] && [[ " $LOADS " == *" $wl "* ]] && keep=1
 	case $tool in
-	mtrec | mtrec-ns)
+	mtrec | mtrec-ns | mtrec-nosc)
 		size=$(stat -c %s "$out.zst")
 		if [ "$rep" = 1 ]; then
 			COUNTS[$wl,$tool]=$("$B/mtdump" -c "$out.zst" 2>&1) ||
 				say "bench: mtdump cannot read the $tool trace of $wl: ${COUNTS[$wl,$tool]}"
 		fi
+		# the exit scan's own time, from its BEGIN and DONE records
+		[ "$tool" = mtrec ] && [ "$wl" = scan ] && "$B/mtdump" "$out.zst" 2>/dev/null |
+			awk '$1 == "scan" && ($4 == "begin" || $4 == "done") { for (i = 5; i <= NF; i++) if ($i ~ /^t=/) t[$4] = substr($i, 3) }
+				END { if (("begin" in t) && ("done" in t)) printf "%.4f\n", (t["done"] - t["begin"]) / 1e9 }' >>"$TMP/scan_inproc"
 		if [ "$tool" = mtrec ] && [ $keep = 1 ]; then KEEP_TRACE[$wl]=$out.zst; else rm -f "$out.zst"; fi ;;
 	heaptrack)
 		for f in "$out".ht.*; do [ -e "$f" ] && size=$(stat -c %s "$f"); done
@@ -157,6 +173,7 @@ trace_size() { # TOOL WL REP OUTPREFIX
 	memcheck)
 		[ "$rep" = 1 ] && COUNTS[$wl,$tool]=$(sed -n 's/.*total heap usage: \([0-9,]*\) allocs, \([0-9,]*\) frees.*/allocs \1 frees \2/p' "$out.vg" | tr -d ,)
 		rm -f "$out.vg" ;;
+	vg-leak | vg-noleak) rm -f "$out.vg" ;;
 	massif) rm -f "$out.massif" ;;
 	mtrace)
 		size=$(stat -c %s "$out.mtrace")
@@ -178,9 +195,12 @@ run_tool() { # TOOL WL REP
 	# MTREC_DEBUG=1: mtrec's last line splits its CPU time into the collector's and the program's
 	mtrec) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q -o "$out.zst" -- "${app[@]}") ;;
 	mtrec-ns) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --no-stacks -o "$out.zst" -- "${app[@]}") ;;
+	mtrec-nosc) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --no-scan -o "$out.zst" -- "${app[@]}") ;;
 	heaptrack) cmd=(heaptrack -o "$out.ht" "${app[@]}") ;;
 	massif) cmd=(valgrind -q --tool=massif --massif-out-file="$out.massif" "${app[@]}") ;;
 	memcheck) cmd=(valgrind --tool=memcheck --log-file="$out.vg" "${app[@]}") ;;
+	vg-leak) cmd=(valgrind --tool=memcheck --leak-check=full --log-file="$out.vg" "${app[@]}") ;;
+	vg-noleak) cmd=(valgrind --tool=memcheck --leak-check=no --log-file="$out.vg" "${app[@]}") ;;
 	mtrace) cmd=(env MALLOC_TRACE="$out.mtrace" LD_PRELOAD="$MALLOC_DEBUG:$MTRACE_ON" "${app[@]}") ;;
 	esac
 	local t0 t1 rc
@@ -189,6 +209,8 @@ run_tool() { # TOOL WL REP
 	rc=$?
 	t1=$(now)
 	local ok=1
+	# what mtrec says of its exit scan (MTREC_DEBUG=1), kept for the report
+	[ "$tool" = mtrec ] && [ "$wl" = scan ] && [ "$rep" = 1 ] && SCAN_SAID=$(grep -i 'scan' "$out.err" | tail -n 3)
 	if [ $rc != 0 ]; then
 		say "bench: '${LABEL[$tool]}' failed on $wl (exit $rc); its last lines:"
 		tail -n 5 "$out.err" | sed 's/^/    /' >&2
@@ -465,6 +487,26 @@ contention=$(awk '$2 == "native" && $1 != "c2-10M" && $4 != "NA" && $5 >= 0.2 { 
 	done
 } >"$TMP/split.md"
 
+# the exit scan: mtrec against mtrec --no-scan (the scan's own cost and trace bytes), and
+# memcheck's leak check against none
+{
+	echo "| | wall s | CPU s | max RSS MiB | trace bytes |"
+	echo "|---|--:|--:|--:|--:|"
+	if [ -n "${EVENTS[scan]:-}" ]; then
+		for t in ${W_TOOLS[scan]}; do
+			echo "| ${LABEL[$t]} | $(fmt %.3f "$(med scan "$t" 4)") | $(fmt %.2f "$(med scan "$t" 5)") | $(fmt %.0f "$(calc 'a / 1024' "$(med scan "$t" 6)")") | $(fmt %.0f "$(med scan "$t" 7)") |"
+		done
+		echo "| **mtrec's scan in the process (SCAN BEGIN to DONE)** | **$(fmt %.3f "$(median <"$TMP/scan_inproc")")** | | | |"
+		echo "| **mtrec's scan: mtrec - mtrec --no-scan** | **$(fmt %.3f "$(calc 'b - a' "$(med scan mtrec-nosc 4)" "$(med scan mtrec 4)")")** | **$(fmt %.2f "$(calc 'b - a' "$(med scan mtrec-nosc 5)" "$(med scan mtrec 5)")")** | | **$(fmt %.0f "$(calc 'b - a' "$(med scan mtrec-nosc 7)" "$(med scan mtrec 7)")")** |"
+		echo "| memcheck's leak check: --leak-check=full - no | $(fmt %.3f "$(calc 'b - a' "$(med scan vg-noleak 4)" "$(med scan vg-leak 4)")") | $(fmt %.2f "$(calc 'b - a' "$(med scan vg-noleak 5)" "$(med scan vg-leak 5)")") | | |"
+		echo "| mtan load of mtrec's trace | $(fmt %.3f "$(lmed scan mtan 4)") | | $(fmt %.0f "$(calc 'a / 1024' "$(lmed scan mtan 5)")") | |"
+	fi
+} >"$TMP/scan.md"
+if [ -n "${EVENTS[scan]:-}" ]; then
+	sc=$(calc 'b - a' "$(med scan mtrec-nosc 4)" "$(med scan mtrec 4)")
+	echo "| exit scan of 1 GiB live in 1 M blocks takes about a second (<= 1.5 s; mtrec - mtrec --no-scan) | $(fmt %.2f "$sc") s | $(verdict 'a <= 1.5' "$sc") | $(fmt %.2f "$(calc 'b - a' "$(med scan mtrec-nosc 5)" "$(med scan mtrec 5)")") s | |" >>"$TMP/targets.md"
+fi
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commit (with uncommitted changes in record/ or formats/)"
@@ -514,6 +556,27 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 	echo
 	cat "$TMP/loads.md"
 	echo
+	if [ -n "${EVENTS[scan]:-}" ]; then
+		echo "## The exit scan"
+		echo
+		echo "\`scanheap $SCAN_BLOCKS 1024\` (bench/scanheap.c) leaves $SCAN_BLOCKS blocks of 1 KiB live at exit, one"
+		echo "list $SCAN_BLOCKS blocks deep from a global, the other words data; every block is still"
+		echo "reachable. The scan's cost is mtrec's median against mtrec --no-scan's, in the same"
+		echo "run, and the time between its first and last SCAN records (BEGIN and DONE, the scan"
+		echo "in the process, without what the collector and mtan do with its words); memcheck's is"
+		echo "its --leak-check=full against --leak-check=no (medians)."
+		echo
+		cat "$TMP/scan.md"
+		if [ -n "$SCAN_SAID" ]; then
+			echo
+			echo "mtrec (MTREC_DEBUG=1) on the first run:"
+			echo
+			echo '```'
+			echo "$SCAN_SAID"
+			echo '```'
+		fi
+		echo
+	fi
 	echo "## Event counts seen by each tool"
 	echo
 	echo "memcheck frees what glibc keeps until exit (\`__libc_freeres\`), so it can count a few"

@@ -249,6 +249,9 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		V(r->u.device.close); V(r->u.device.device); S(r->u.device.name);
 		V(r->u.device.capacity);
 		break;
+	case MTF_DEVICE_READY:
+		V(r->u.device.pid); V(r->u.device.seq); V(r->u.device.time_ns); V(r->u.device.device);
+		break;
 	case MTF_SPACE:
 		V(r->u.space.pid); V(r->u.space.id); S(r->u.space.name);
 		break;
@@ -264,6 +267,9 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		break;
 	case MTF_END:
 		V(r->u.end.events); V(r->u.end.lost); V(r->u.end.processes); V(r->u.end.threads);
+		break;
+	case MTF_CLOCK:
+		V(r->u.clock.seq); V(r->u.clock.time_ns);
 		break;
 	case MTF_SCAN: {
 		unsigned width = mtf_scan_width(r->u.scan.part);
@@ -656,6 +662,12 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		rec->u.device.device = get_u32(c); S(rec->u.device.name);
 		rec->u.device.capacity = get_varint(c);
 		break;
+	case MTF_DEVICE_READY:
+		rec->u.device.pid = get_u32(c); rec->u.device.seq = get_varint(c);
+		rec->u.device.time_ns = get_varint(c); rec->u.device.device = get_u32(c);
+		rec->u.device.close = 0; rec->u.device.capacity = 0;
+		rec->u.device.name.s = ""; rec->u.device.name.len = 0;
+		break;
 	case MTF_SPACE:
 		rec->u.space.pid = get_u32(c); rec->u.space.id = get_u32(c);
 		S(rec->u.space.name);
@@ -676,6 +688,9 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 	case MTF_END:
 		rec->u.end.events = get_varint(c); rec->u.end.lost = get_varint(c);
 		rec->u.end.processes = get_varint(c); rec->u.end.threads = get_varint(c);
+		break;
+	case MTF_CLOCK:
+		rec->u.clock.seq = get_varint(c); rec->u.clock.time_ns = get_varint(c);
 		break;
 	case MTF_SCAN: {
 		rec->u.scan.pid = get_u32(c); rec->u.scan.seq = get_varint(c);

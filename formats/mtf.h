@@ -30,7 +30,9 @@ enum mtf_type {
 	MTF_RSS = 12,
 	MTF_END = 13,
 	MTF_SCAN = 14,
-	MTF_TYPE_MAX = 14
+	MTF_DEVICE_READY = 15, /* u.device: pid, seq, time_ns, device (close, name, capacity unused) */
+	MTF_CLOCK = 16,
+	MTF_TYPE_MAX = 16
 };
 
 /* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
@@ -121,7 +123,7 @@ typedef struct mtf_record {
 		struct {
 			uint32_t pid;
 			uint64_t seq, time_ns;
-			uint32_t close; /* 0 open, 1 close */
+			uint32_t close; /* 0 open, 1 close (DEVICE only) */
 			uint32_t device;
 			mtf_str name;
 			uint64_t capacity; /* 0 = unknown */
@@ -154,6 +156,10 @@ typedef struct mtf_record {
 			uint32_t n;            /* items of mtf_scan_width(part) values */
 			const uint64_t *v;     /* n * width values; borrowed */
 		} scan;
+		struct {
+			uint64_t seq;     /* the counter's value: seqs <= it were taken by then */
+			uint64_t time_ns; /* the clock, read just before the counter */
+		} clock;
 	} u;
 } mtf_record;
 

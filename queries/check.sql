@@ -16,3 +16,9 @@ FROM anomalies a LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.devic
 WHERE (:pid IS NULL OR a.pid = :pid) AND (:device IS NULL OR a.device = :device)
 	AND (:space IS NULL OR s.name = :space)
 GROUP BY a.kind;
+-- name: held
+-- blocks held to close: live when their device closed, allocated after its setup (baseline)
+SELECT count(*), coalesce(sum(r.size), 0)
+FROM device_released r LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
+WHERE r.held_to_close AND (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+	AND (:space IS NULL OR s.name = :space);

@@ -11,3 +11,6 @@ WHERE :pid IS NULL OR l.pid = :pid
 GROUP BY l.device, 2, st.canonical;
 -- name: frames
 SELECT function, module, offset, address FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
+-- name: growth
+-- the growth verdicts judged at load, device by device
+SELECT device, space, verdict FROM growth ORDER BY device = -1 DESC, device, space;

@@ -4,5 +4,7 @@
 CREATE INDEX anomalies_kind ON anomalies(kind, pid);
 CREATE INDEX frames_pid_address ON frames(pid, address);
 CREATE INDEX timeline_scope ON timeline(device, space, pid, seq);
+CREATE INDEX mark_live_scope ON mark_live(device, space, pid, seq);
+CREATE INDEX marks_seq ON marks(seq);
 CREATE INDEX rss_pid_time ON rss(pid, time_ns);
 CREATE INDEX stacks_canonical ON stacks(canonical);

@@ -53,13 +53,33 @@ WHERE coalesce(l.leak_kind, 'not_scanned') = 'not_scanned'
 	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
 GROUP BY l.pid, why ORDER BY why = 'device', l.pid;
 -- name: released
+-- :held 1 the blocks held to close (allocated after their device's setup), 0 the baseline's,
+-- NULL both (held first); a site with both is two rows
 SELECT r.pid, r.device, r.space, coalesce(s.name, 'space ' || r.space), k.canonical AS stack,
-	count(*) AS blocks, sum(r.size) AS bytes, NULL AS kind
+	count(*) AS blocks, sum(r.size) AS bytes, r.held_to_close
 FROM device_released r
 LEFT JOIN stacks k ON k.id = r.alloc_stack
 LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
 WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
 	AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until
-GROUP BY r.pid, r.device, r.space, k.canonical
-ORDER BY bytes DESC, blocks DESC, stack, r.pid, r.device, r.space
+	AND (:held IS NULL OR r.held_to_close = :held)
+GROUP BY r.pid, r.device, r.space, k.canonical, r.held_to_close
+ORDER BY r.held_to_close DESC, bytes DESC, blocks DESC, stack, r.pid, r.device, r.space
 LIMIT :limit;
+-- name: held_totals
+-- the blocks held to close in scope, and how each of their devices' setup ended
+SELECT count(*), coalesce(sum(r.held_to_close), 0)
+FROM device_released r
+LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
+WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND r.alloc_seq BETWEEN :since AND :until;
+-- name: baselines
+-- where the setup of each device that held blocks to close ended
+SELECT d.pid, d.device, d.baseline, d.baseline_seq,
+	(SELECT m.label FROM marks m WHERE m.pid = d.pid AND m.seq = d.baseline_seq)
+FROM devices d
+WHERE d.baseline_seq IS NOT NULL AND (:pid IS NULL OR d.pid = :pid)
+	AND (:device IS NULL OR d.device = :device)
+	AND EXISTS (SELECT 1 FROM device_released r WHERE r.pid = d.pid AND r.device = d.device
+		AND r.end_seq = d.close_seq AND r.held_to_close)
+ORDER BY d.pid, d.device, d.open_seq;

@@ -30,7 +30,18 @@ INSERT INTO frames VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
 -- name: module
 INSERT INTO modules VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7);
 -- name: device
-INSERT INTO devices VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);
+INSERT INTO devices VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, NULL, NULL, NULL);
+-- name: device_baseline
+-- The end of each open's setup: mtrec_device_ready, else the process's first mark after the
+-- open (and before its close); neither: no baseline (nothing it held to close is a suspect).
+UPDATE devices SET baseline_seq = ready_seq, baseline_ns = ready_ns, baseline = 'ready'
+WHERE ready_seq IS NOT NULL;
+UPDATE devices SET (baseline_seq, baseline_ns, baseline) = (
+	SELECT m.seq, m.time_ns, 'mark' FROM marks m
+	WHERE m.pid = devices.pid AND m.seq > devices.open_seq
+		AND (devices.close_seq IS NULL OR m.seq < devices.close_seq)
+	ORDER BY m.seq LIMIT 1)
+WHERE ready_seq IS NULL AND open_seq IS NOT NULL;
 -- name: space
 INSERT INTO spaces VALUES (?1, ?2, ?3);
 -- name: mark
@@ -46,6 +57,8 @@ INSERT INTO peaks VALUES (?1, ?2, ?3, ?4, ?5, ?6);
 -- name: site
 INSERT INTO sites VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11);
 -- name: growth
-INSERT INTO growth VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);
+INSERT INTO growth VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15);
+-- name: mark_live
+INSERT INTO mark_live VALUES (?1, ?2, ?3, ?4, ?5, ?6);
 -- name: growth_site
 INSERT INTO growth_sites VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);

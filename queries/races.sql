@@ -1,10 +1,15 @@
 -- races.sql: `mtan races`: address-reuse races (the view reuse_races) in seq order.
 -- name: list
-SELECT form, pid, device, space_name, address, reuse_seq, reuse_ns, reuse_tid, free_seq,
-	free_ns, free_tid, late_seq, late_tid, window_ns, first_seq, last_seq,
-	freed_lifetime_id, reuse_lifetime_id
-FROM reuse_races
-WHERE (:pid IS NULL OR pid = :pid) AND (:device IS NULL OR device = :device)
-	AND (:space IS NULL OR space_name = :space) AND last_seq >= :since AND first_seq <= :until
-ORDER BY first_seq
+-- the stacks of the race's reports: the free's, the late report's (late_free: the free
+-- again), the reuse's; NULL where none was recorded
+SELECT r.form, r.pid, r.device, r.space_name, r.address, r.reuse_seq, r.reuse_ns, r.reuse_tid, r.free_seq,
+	r.free_ns, r.free_tid, r.late_seq, r.late_tid, r.window_ns, r.first_seq, r.last_seq,
+	r.freed_lifetime_id, r.reuse_lifetime_id, f.free_stack,
+	CASE r.form WHEN 'late_alloc' THEN f.alloc_stack ELSE f.free_stack END, u.alloc_stack
+FROM reuse_races r
+LEFT JOIN lifetimes f ON f.id = r.freed_lifetime_id
+LEFT JOIN lifetimes u ON u.id = r.reuse_lifetime_id
+WHERE (:pid IS NULL OR r.pid = :pid) AND (:device IS NULL OR r.device = :device)
+	AND (:space IS NULL OR r.space_name = :space) AND r.last_seq >= :since AND r.first_seq <= :until
+ORDER BY r.first_seq
 LIMIT :limit;

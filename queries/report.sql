@@ -19,7 +19,8 @@ SELECT s.device, s.name, sum(s.allocs), sum(s.frees), sum(s.bytes_allocated),
 	(SELECT coalesce(sum(l.size), 0) FROM lost_leaks l JOIN space_stats x ON x.pid = l.pid AND x.device = l.device AND x.space = l.space
 		WHERE x.device = s.device AND x.name = s.name),
 	sum(s.released_blocks), sum(s.released_bytes),
-	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device)
+	(SELECT max(d.capacity) FROM devices d WHERE d.device = s.device),
+	(SELECT count(DISTINCT t.name) FROM space_stats t WHERE t.device = s.device)
 FROM space_stats s
 LEFT JOIN peaks p ON p.pid IS NULL AND p.device = s.device AND p.space = s.name
 GROUP BY s.device, s.name

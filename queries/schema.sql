@@ -64,7 +64,10 @@ CREATE TABLE frames (
 
 CREATE TABLE modules (pid INTEGER NOT NULL, seq INTEGER, unload INTEGER NOT NULL, base INTEGER, size INTEGER, path TEXT, build_id TEXT);
 CREATE TABLE devices (pid INTEGER NOT NULL, device INTEGER NOT NULL, name TEXT, capacity INTEGER,
-	open_seq INTEGER, open_ns INTEGER, close_seq INTEGER, close_ns INTEGER);
+	open_seq INTEGER, open_ns INTEGER, close_seq INTEGER, close_ns INTEGER,
+	ready_seq INTEGER, ready_ns INTEGER,       -- mtrec_device_ready, NULL if none
+	baseline_seq INTEGER, baseline_ns INTEGER, -- the end of its setup: ready, else the first mark after the open
+	baseline TEXT);                            -- 'ready', 'mark', NULL: none (nothing is held to close)
 CREATE TABLE spaces (pid INTEGER NOT NULL, id INTEGER NOT NULL, name TEXT);
 CREATE TABLE marks (pid INTEGER, tid INTEGER, seq INTEGER, time_ns INTEGER, label TEXT);
 CREATE TABLE rss (pid INTEGER, time_ns INTEGER, rss_bytes INTEGER);
@@ -107,6 +110,14 @@ CREATE TABLE timeline (
 	allocs INTEGER NOT NULL, frees INTEGER NOT NULL, -- blocks that came and went in the bucket
 	bytes_allocated INTEGER NOT NULL, bytes_freed INTEGER NOT NULL);
 
+-- Live bytes and blocks per scope (as in timeline) just before each mark whose label
+-- recurs (trailing digits aside: "frame", "round 0", "round 1", ...): the axis `mtan growth`
+-- judges iterative programs on. Every k-th mark of a label with more than 4096.
+CREATE TABLE mark_live (
+	seq INTEGER NOT NULL,          -- the mark's (marks.seq)
+	pid INTEGER, device INTEGER NOT NULL, space TEXT NOT NULL,
+	live_bytes INTEGER NOT NULL, live_blocks INTEGER NOT NULL);
+
 -- Allocation sites over the whole trace, counted by the loader.
 CREATE TABLE sites (
 	pid INTEGER NOT NULL, device INTEGER NOT NULL, space INTEGER NOT NULL, stack INTEGER,
@@ -117,9 +128,14 @@ CREATE TABLE sites (
 -- `mtan growth` over the whole trace, all processes, judged at load (analyze/growth.c).
 CREATE TABLE growth (
 	device INTEGER NOT NULL, space TEXT NOT NULL,
-	verdict TEXT NOT NULL,         -- 'plateau', 'growth' or 'sawtooth'
+	verdict TEXT NOT NULL,         -- 'plateau', 'growth', 'sawtooth' or 'too_short'
 	rate_bytes_per_s INTEGER, plateau_ns INTEGER, start_ns INTEGER, end_ns INTEGER, z REAL,
-	start_bytes INTEGER, end_bytes INTEGER);
+	start_bytes INTEGER, end_bytes INTEGER,
+	axis TEXT NOT NULL,            -- 'time', or 'marks': judged at each recurrence of mark
+	mark TEXT,                     -- the repeated label ('frame', 'round N'); NULL on time
+	points INTEGER NOT NULL,       -- the points judged (time windows or marks)
+	rate_bytes_per_mark INTEGER,   -- axis marks: the slope per recurrence
+	reason TEXT);                  -- too_short: why, in words
 CREATE TABLE growth_sites (
 	device INTEGER NOT NULL, space TEXT NOT NULL, rank INTEGER NOT NULL, pid INTEGER NOT NULL,
 	stack INTEGER, growth_bytes INTEGER NOT NULL, growth_blocks INTEGER NOT NULL, live_bytes INTEGER NOT NULL);
@@ -157,9 +173,14 @@ CREATE VIEW leak_sites_program AS
 	LEFT JOIN stacks s ON s.id = l.stack
 	LEFT JOIN stack_symbols y ON y.stack_id = l.stack AND y.level = s.site;
 
--- Still live when their device was closed: released with it, not leaked.
+-- Still live when their device was closed: released with it, not leaked. held_to_close: 1
+-- when allocated after the device's setup (its baseline), the suspects; 0 the baseline's or
+-- a device without a baseline.
 CREATE VIEW device_released AS
-	SELECT * FROM lifetimes WHERE end_reason = 'device_close';
+	SELECT l.*, coalesce(l.alloc_seq > d.baseline_seq, 0) AS held_to_close
+	FROM lifetimes l
+	LEFT JOIN devices d ON d.pid = l.pid AND d.device = l.device AND d.close_seq = l.end_seq
+	WHERE l.end_reason = 'device_close';
 
 -- `mtan frees`: unmatched and double frees, each with the nearest earlier lifetime at its
 -- address (the last one there before the free, if any).

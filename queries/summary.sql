@@ -66,3 +66,8 @@ WHERE (:pid IS NULL OR s.pid = :pid) AND (:device IS NULL OR s.device = :device)
 	AND (:space IS NULL OR s.name = :space)
 GROUP BY s.device, s.name
 ORDER BY s.device = -1 DESC, s.device, s.name;
+-- name: killed
+-- the processes a signal ended (a crash, an abort in the allocator, a kill), in pid order
+SELECT pid, exe, exit_signal FROM processes
+WHERE exit_signal > 0 AND (:pid IS NULL OR pid = :pid)
+ORDER BY exit_seq, pid;

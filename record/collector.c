@@ -63,6 +63,10 @@ struct mtr_collector {
 	double ns_per_tick;
 	uint64_t last_hash;
 	uint32_t last_pid, last_id;
+	/* clock readings (CLOCK records): the counter's value at the last one written, and a
+	 * later reading with that same value not written yet (a quiet pass) */
+	uint64_t clock_seq, pend_t;
+	int pending;
 };
 
 static uint64_t mono_ns(void)
@@ -90,6 +94,39 @@ static void put(struct mtr_collector *c, const mtf_record *r)
 	int ret = mtf_writer_put(c->w, r);
 	if (ret)
 		c->write_err = ret;
+}
+
+static void put_clock(struct mtr_collector *c, uint64_t seq, uint64_t t)
+{
+	mtf_record r = {.type = MTF_CLOCK};
+	r.u.clock.seq = seq;
+	r.u.clock.time_ns = t;
+	put(c, &r);
+}
+
+/* A clock reading, t (ns since t0) read just before the counter: every seq above the
+ * counter's value is taken after t, every seq up to it before. The loader interpolates
+ * the events' times by seq between two readings, so the producers pay nothing for time
+ * (they stamp coarse_ns, a load) and no run collapses into one instant (FORMAT.md,
+ * CLOCK). Written only when something was numbered since the last one, together with
+ * the quiet pass just before (so a burst after a quiet spell is bracketed by the pass
+ * that preceded it, not by the last busy one). Not in --precise-time: events have their
+ * own clock. */
+static void clock_reading(struct mtr_collector *c, uint64_t t)
+{
+	if (c->shm->opts & MTR_OPT_PRECISE_TIME)
+		return;
+	uint64_t s = atomic_load(&c->shm->seq);
+	if (s == c->clock_seq) {
+		c->pend_t = t;
+		c->pending = 1;
+		return;
+	}
+	if (c->pending)
+		put_clock(c, c->clock_seq, c->pend_t);
+	put_clock(c, s, t);
+	c->clock_seq = s;
+	c->pending = 0;
 }
 
 /* A write error stops the recording, never the program: producers are told to stop,
@@ -253,6 +290,10 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 			   (c->shm->opts & MTR_OPT_NO_SCAN ? MTF_FLAG_NO_SCAN : 0);
 	put(c, &r);
 	free(cmd);
+	/* at t0 nothing was numbered yet: the first bracket of every trace */
+	if (!(c->shm->opts & MTR_OPT_PRECISE_TIME))
+		put_clock(c, 0, 0);
+	c->clock_seq = 0;
 	c->last_flush = c->last_rss = c->last_reap = mono_ns();
 	return c->write_err;
 }
@@ -446,7 +487,7 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 		r.u.module.build_id = s2;
 		break;
 	case MTR_R_DEVICE:
-		r.type = MTF_DEVICE;
+		r.type = m->e == 2 ? MTF_DEVICE_READY : MTF_DEVICE;
 		r.u.device.pid = pid;
 		r.u.device.seq = m->h.seq;
 		r.u.device.time_ns = to_ns(c, m->h.time);
@@ -645,8 +686,9 @@ static void sample_procs(struct mtr_collector *c, uint64_t now)
 
 uint64_t mtr_collector_poll(struct mtr_collector *c)
 {
-	uint64_t n = 0;
-	atomic_store_explicit(&c->shm->coarse_ns, mono_ns() - c->t0, memory_order_relaxed);
+	uint64_t n = 0, t = mono_ns() - c->t0;
+	atomic_store_explicit(&c->shm->coarse_ns, t, memory_order_relaxed);
+	clock_reading(c, t);
 	uint32_t hwm = atomic_load(&c->shm->hwm);
 	for (uint32_t i = 0; i < hwm && i < MTR_NRINGS; i++)
 		n += drain_slot(c, i);
@@ -691,6 +733,7 @@ int mtr_collector_finish(struct mtr_collector *c)
 	for (uint32_t i = 0; i < MTR_NRINGS; i++) /* nobody writes any more */
 		drain_slot(c, i);
 	sample_procs(c, mono_ns()); /* the ends not seen yet: every process is gone by now */
+	clock_reading(c, mono_ns() - c->t0); /* the last bracket */
 	mtf_record r = {.type = MTF_END};
 	r.u.end.events = c->events;
 	r.u.end.lost = c->lost;

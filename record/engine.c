@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -452,11 +453,11 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 	if (stack && g_depth) {
 		void *buf[MTR_MAX_DEPTH + 16];
 		int got = unw_backtrace(buf, (int)g_depth + 16);
-		int i = 0;
-		while (i < got && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
-			i++;
-		for (; i < got && n < (int)g_depth; i++)
-			frames[n++] = (uint64_t)(uintptr_t)buf[i];
+		/* the recorder's own frames are never the program's: the hook on top, and those
+		 * of hooks the program's code passed through on the way (operator new's) */
+		for (int i = 0; i < got && n < (int)g_depth; i++)
+			if ((uintptr_t)buf[i] < self_lo || (uintptr_t)buf[i] >= self_hi)
+				frames[n++] = (uint64_t)(uintptr_t)buf[i];
 		if (n) {
 			hash = hash_frames(frames, n);
 			send = t->stack_cache[hash & (STACK_CACHE - 1)] != hash;
@@ -579,6 +580,17 @@ static void at_child(void)
 	t->busy = busy;
 }
 
+/* A raw clone() without CLONE_VM is a fork that runs no atfork handler: the same two
+ * steps, called from the clone hook and from the child's first code. */
+void mtr_clone_prepare(void) { at_prepare(); }
+void mtr_clone_child(void) { at_child(); }
+
+int mtr_thread_ready(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	return mtr_on && (t->state == 1 || thread_start(t));
+}
+
 /* ------------------------------------------------------------------ exec */
 
 /* What an exec'd program needs to be recorded: "MTREC_SHM=..." and the library's path,
@@ -609,11 +621,62 @@ static int names_lib(const char *list)
 	return 0;
 }
 
+/* Whether the byte at a can be read, without faulting: process_vm_readv on this very
+ * process says EFAULT where a load would raise SIGSEGV. A page is readable or not as a
+ * whole, so *known (the last page found readable) spares a call per byte. Where the call
+ * itself is refused (a seccomp filter: ENOSYS, EPERM) the byte is taken as readable, as
+ * the hooks did before. */
+static int byte_readable(uintptr_t a, uintptr_t *known)
+{
+	char c;
+	uintptr_t page = a & ~(uintptr_t)4095;
+	if (page == *known)
+		return 1;
+	struct iovec local = {&c, 1}, remote = {(void *)a, 1};
+	if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != 1 && errno == EFAULT)
+		return 0;
+	*known = page;
+	return 1;
+}
+
+/* Whether envp and every string in it can be read: an exec given a bad pointer must fail
+ * with EFAULT as it does without the recorder, not die in the hook that reads it first.
+ * Exec is rare and costly: a call per page of the list and of its strings is nothing. */
+static int env_readable(char *const *envp)
+{
+	int saved_errno = errno;
+	uintptr_t list_page = 1, str_page = 1; /* no page yet (a page's address is aligned) */
+	int ok = 1;
+	for (size_t i = 0; envp && ok; i++) {
+		/* both ends of the pointer: it may straddle two pages */
+		if (!byte_readable((uintptr_t)&envp[i], &list_page) ||
+		    !byte_readable((uintptr_t)&envp[i] + sizeof(char *) - 1, &list_page)) {
+			ok = 0;
+			break;
+		}
+		const char *s = envp[i];
+		if (!s)
+			break;
+		for (;; s++) {
+			if (!byte_readable((uintptr_t)s, &str_page)) {
+				ok = 0;
+				break;
+			}
+			if (!*s)
+				break;
+		}
+	}
+	errno = saved_errno;
+	return ok;
+}
+
 size_t mtr_exec_env_size(char *const *envp, size_t *entries)
 {
 	const char *pre = NULL, *shm_var = NULL;
 	size_t n = 0;
 	if (!mtr_on || !env_lib[0])
+		return 0;
+	if (!env_readable(envp)) /* the real call fails with EFAULT: let it */
 		return 0;
 	for (; envp && envp[n]; n++) {
 		if (!strncmp(envp[n], "LD_PRELOAD=", 11))
@@ -798,6 +861,16 @@ MTR_EXPORT void mtrec_impl_device_open(uint32_t device, const char *name, uint64
 		return;
 	name = name ? name : "";
 	emit_misc(t, MTR_R_DEVICE, mtr_take_seq(), capacity, 0, device, 0, name, strlen(name), NULL, 0);
+	t->busy = 0;
+}
+
+/* Setup done: the blocks live on the device now are its baseline (ring: DEVICE, e=2). */
+MTR_EXPORT void mtrec_impl_device_ready(uint32_t device)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!api_enter(t))
+		return;
+	emit_misc(t, MTR_R_DEVICE, mtr_take_seq(), 0, 0, device, 2, "", 0, NULL, 0);
 	t->busy = 0;
 }
 

@@ -25,6 +25,9 @@ struct mtr_tls {
 	uint64_t head, tail_cache;
 	uint64_t *stack_cache; /* hashes of stacks this thread already sent */
 	uint32_t tid;
+	/* a raw clone() with CLONE_VM and no CLONE_THREAD shares this TLS with its child:
+	 * from then on, a hook called by another tid is the child's (preload.c) */
+	int clone_shared;
 };
 extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec")));
 
@@ -54,4 +57,21 @@ int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, ui
 /* Scans the process's memory once, at its end: at is MTF_SCAN_AT_*. */
 void mtr_scan_at(int at);
 void mtr_modules_rescan(void);
+/* Raw clone() (preload.c): the parent before it; the child, a copy of the parent's
+ * memory (no CLONE_VM), first thing, to join the trace as a process of its own. */
+void mtr_clone_prepare(void);
+void mtr_clone_child(void);
+/* Gives the calling thread its ring if it has none; 1 when it records. */
+int mtr_thread_ready(void);
+
+/* Libraries opened with RTLD_DEEPBIND (rebind.c): the load addresses of the objects
+ * loaded before the dlopen go into seen (returns how many); after it, the imports of tab's
+ * functions that bypass the hooks are pointed at them, in every object but self's. */
+struct mtr_rebind {
+	const char *name;
+	uintptr_t hook, real;
+};
+size_t mtr_rebind_before(uintptr_t *seen, size_t cap);
+void mtr_rebind_after(const uintptr_t *seen, size_t nseen, const struct mtr_rebind *tab, size_t n,
+		      const void *self);
 #endif

@@ -23,6 +23,7 @@ extern "C" {
 
 /* Implemented by libmtrec.so (prefixed so the inline wrappers below can keep the names). */
 void mtrec_impl_device_open(uint32_t device, const char *name, uint64_t capacity) __attribute__((weak));
+void mtrec_impl_device_ready(uint32_t device) __attribute__((weak));
 void mtrec_impl_device_close(uint32_t device) __attribute__((weak));
 uint32_t mtrec_impl_space(const char *name) __attribute__((weak));
 void mtrec_impl_alloc_seq(uint64_t seq, uint32_t device, uint32_t space, uint64_t addr, uint64_t size) __attribute__((weak));
@@ -64,7 +65,22 @@ static inline void mtrec_device_open(uint32_t device, const char *name, uint64_t
 		((void (*)(uint32_t, const char *, uint64_t))mtrec__p)(device, name, capacity);
 }
 
-/* A device goes away: what is still live there ends with it (not a leak). */
+/* The device's setup is done: the blocks live on it now are its baseline (system
+ * buffers, pools the runtime keeps for the device's whole life). Blocks allocated after
+ * this call and still live when the device closes are "held to close": the analyzer
+ * lists them as suspects (mtan leaks) and `mtan check --fail-held` fails on them.
+ * Without this call, setup ends at the first mtrec_mark() of the process after the
+ * device opened; without either before the close, the device has no baseline and
+ * nothing it held is a suspect. Call it once per open; later calls are ignored. */
+static inline void mtrec_device_ready(uint32_t device)
+{
+	MTREC__RESOLVE(mtrec_impl_device_ready)
+	if (mtrec__p)
+		((void (*)(uint32_t))mtrec__p)(device);
+}
+
+/* A device goes away: what is still live there ends with it (not a leak; see
+ * mtrec_device_ready for the blocks held past the baseline). */
 static inline void mtrec_device_close(uint32_t device)
 {
 	MTREC__RESOLVE(mtrec_impl_device_close)

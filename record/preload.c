@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -27,6 +28,7 @@ static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
 static int (*real_dlclose)(void *);
 static void (*real__exit)(int);
+__attribute__((visibility("hidden"))) void *(*mtr_real_dlopen)(const char *, int); /* dlopen's asm */
 static int (*real_setname)(pthread_t, const char *);
 static int (*real_execve)(const char *, char *const[], char *const[]);
 static int (*real_execvpe)(const char *, char *const[], char *const[]);
@@ -77,6 +79,7 @@ static void resolve(void)
 	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
 	real_dlclose = dlsym(RTLD_NEXT, "dlclose");
 	real__exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+	mtr_real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
 	real_setname = dlsym(RTLD_NEXT, "pthread_setname_np");
 	real_execve = dlsym(RTLD_NEXT, "execve");
 	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
@@ -95,6 +98,12 @@ static inline int enter(struct mtr_tls *t)
 		resolve();
 		if (!real_malloc)
 			return 0;
+	}
+	if (__builtin_expect(t->clone_shared, 0) && (uint32_t)gettid() != t->tid) {
+		/* a CLONE_VM child on its parent thread's TLS: it has no ring it could write
+		 * without corrupting the parent's; its events are counted lost */
+		mtr_count_lost(t);
+		return 0;
 	}
 	if (t->busy)
 		return t->busy == 2; /* 2: the engine's work of a hook, which a signal may interrupt */
@@ -171,9 +180,12 @@ MTR_EXPORT void free(void *p)
 		real_free(p);
 		return;
 	}
-	uint64_t seq = mtr_take_seq(); /* before the address can be reused */
-	real_free(p);
+	/* the number before the address can be reused; the record before the allocator sees
+	 * the pointer, since glibc aborts inside free on a double or invalid free and such a
+	 * free is the very one the trace must hold */
+	uint64_t seq = mtr_take_seq();
 	record(t, seq, MTF_OP_MAKE(MTF_FREE, MTF_FN_MALLOC), p, 0, mtr_free_stacks());
+	real_free(p);
 }
 
 MTR_EXPORT void *calloc(size_t n, size_t size)
@@ -230,13 +242,32 @@ static void *do_realloc(void *p, size_t n, size_t elsize, int array)
 MTR_EXPORT void *realloc(void *p, size_t n) { return do_realloc(p, n, 1, 0); }
 MTR_EXPORT void *reallocarray(void *p, size_t n, size_t size) { return do_realloc(p, n, size, 1); }
 
+/* C++17's aligned operator new: libstdc++ rounds the size up to the alignment before it
+ * calls aligned_alloc (C11 asks for a multiple), so new (std::align_val_t(64)) char[100]
+ * reaches the hook as aligned_alloc(64, 128). The operator's hooks below say what the
+ * program asked for; the aligned allocation they lead to is recorded with that size, in
+ * its place in the stack like the malloc under a plain new. valgrind counts it so too. */
+static __thread struct {
+	size_t asked, rounded, align;
+} aligned_new __attribute__((tls_model("initial-exec")));
+
+/* The size to record for an aligned allocation of n bytes: the one its operator new was
+ * asked for, when this is that operator's call (taken once, so no other call gets it). */
+static inline size_t asked_size(size_t align, size_t n)
+{
+	if (__builtin_expect(aligned_new.rounded == 0, 1) || n != aligned_new.rounded || align < aligned_new.align)
+		return n;
+	aligned_new.rounded = 0;
+	return aligned_new.asked;
+}
+
 MTR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 {
 	struct mtr_tls *t = &mtr_tls;
 	if (!enter(t))
 		return real_posix_memalign(out, align, n);
 	int ret = real_posix_memalign(out, align, n);
-	alloc_done(t, ret == 0 ? *out : NULL, n, MTF_FN_MEMALIGN);
+	alloc_done(t, ret == 0 ? *out : NULL, asked_size(align, n), MTF_FN_MEMALIGN);
 	return ret;
 }
 
@@ -250,15 +281,169 @@ MTR_EXPORT int posix_memalign(void **out, size_t align, size_t n)
 		alloc_done(t, p, size, MTF_FN_MEMALIGN);              \
 		return p;                                             \
 	}
-ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), n)
-ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), n)
+ALIGNED_HOOK(aligned_alloc, (size_t align, size_t n), (align, n), asked_size(align, n))
+ALIGNED_HOOK(memalign, (size_t align, size_t n), (align, n), asked_size(align, n))
 ALIGNED_HOOK(valloc, (size_t n), (n), n)
 ALIGNED_HOOK(pvalloc, (size_t n), (n), n)
 
+/* The four aligned forms of operator new (std::align_val_t is a size_t), each calling the
+ * C++ runtime's own (libstdc++'s or libc++'s, whichever comes next). A program that
+ * defines its own comes before this library and is not hooked: its allocations are. */
+typedef void *new_fn(size_t, size_t);
+typedef void *new_nothrow_fn(size_t, size_t, const void *);
+
+static void *aligned_new_call(size_t n, size_t align, const char *name, void **real, const void *nothrow)
+{
+	void *fn = __atomic_load_n(real, __ATOMIC_RELAXED);
+	if (!fn) { /* on first use: the runtime is loaded by then, whoever called this needs it */
+		resolve();
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(real, fn, __ATOMIC_RELAXED);
+	}
+	size_t a = align < sizeof(void *) ? sizeof(void *) : align;
+	size_t saved_asked = aligned_new.asked, saved_rounded = aligned_new.rounded, saved_align = aligned_new.align;
+	aligned_new.asked = n;
+	aligned_new.align = align;
+	aligned_new.rounded = n && a && !(a & (a - 1)) && n <= SIZE_MAX - a ? (n + a - 1) & ~(a - 1) : 0;
+	void *p;
+	if (!fn) /* no C++ runtime next: cannot happen while one defines the operator */
+		p = aligned_alloc(a, aligned_new.rounded ? aligned_new.rounded : a);
+	else if (nothrow)
+		p = ((new_nothrow_fn *)fn)(n, align, nothrow);
+	else
+		p = ((new_fn *)fn)(n, align);
+	/* taken by now, unless the operator reached no aligned allocation (a runtime that
+	 * allocates otherwise): no later call may find it (a throw passes by here, and the
+	 * next operator new sets its own) */
+	aligned_new.asked = saved_asked;
+	aligned_new.rounded = saved_rounded;
+	aligned_new.align = saved_align;
+	return p;
+}
+
+static void *real_new_al, *real_newa_al, *real_new_al_nt, *real_newa_al_nt;
+
+MTR_EXPORT void *_ZnwmSt11align_val_t(size_t n, size_t align)
+{
+	return aligned_new_call(n, align, "_ZnwmSt11align_val_t", &real_new_al, NULL);
+}
+
+MTR_EXPORT void *_ZnamSt11align_val_t(size_t n, size_t align)
+{
+	return aligned_new_call(n, align, "_ZnamSt11align_val_t", &real_newa_al, NULL);
+}
+
+MTR_EXPORT void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt)
+{
+	return aligned_new_call(n, align, "_ZnwmSt11align_val_tRKSt9nothrow_t", &real_new_al_nt, nt);
+}
+
+MTR_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t align, const void *nt)
+{
+	return aligned_new_call(n, align, "_ZnamSt11align_val_tRKSt9nothrow_t", &real_newa_al_nt, nt);
+}
+
+/* ------------------------------------------------------------------ dlopen */
+
+/* dlopen is hooked only for RTLD_DEEPBIND: glibc reads its caller's address to choose the
+ * search path (the caller's RUNPATH) and namespace, and a wrapper would change the caller.
+ * So the exported dlopen is a jump, not a call: any other dlopen goes on to the real one
+ * with its caller's return address untouched. A library opened with RTLD_DEEPBIND binds
+ * malloc and free to libc's past this library; after its dlopen, its imports of them are
+ * pointed at the hooks (rebind.c). New modules are noticed when a stack with a new
+ * address appears (engine.c). */
+__attribute__((visibility("hidden"), used)) void *(*mtr_dlopen_resolve(void))(const char *, int)
+{
+	resolve();
+	return mtr_real_dlopen;
+}
+
+/* dlopen of a bare name as its caller would: by the caller's search path (its RUNPATH, or
+ * RPATH, LD_LIBRARY_PATH, the system's directories: what dlinfo says), which the real
+ * dlopen cannot see when this library calls it; NULL when none of those has it (the real
+ * dlopen then looks in ld.so.cache, as it would have). */
+static void *dlopen_as(const void *caller, const char *file, int flags)
+{
+	Dl_info di;
+	void *lm = NULL;
+	_Alignas(Dl_serinfo) char buf[4096];
+	Dl_serinfo *si = (Dl_serinfo *)buf;
+	char path[4096];
+	if (!dladdr1(caller, &di, &lm, RTLD_DL_LINKMAP) || !lm || dlinfo(lm, RTLD_DI_SERINFOSIZE, si) ||
+	    si->dls_size > sizeof buf || dlinfo(lm, RTLD_DI_SERINFO, si))
+		return NULL;
+	for (unsigned i = 0; i < si->dls_cnt; i++) {
+		const char *dir = si->dls_serpath[i].dls_name;
+		size_t ld = strlen(dir), lf = strlen(file);
+		if (ld + 1 + lf >= sizeof path)
+			continue;
+		memcpy(path, dir, ld);
+		path[ld] = '/';
+		memcpy(path + ld + 1, file, lf + 1);
+		if (access(path, F_OK))
+			continue;
+		void *h = mtr_real_dlopen(path, flags); /* a file of another machine: go on, as ld.so does */
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+__attribute__((visibility("hidden"), used)) void *mtr_dlopen_deep(const char *file, int flags)
+{
+	const void *caller = __builtin_return_address(0); /* the program's: dlopen jumped here */
+	struct mtr_tls *t = &mtr_tls;
+	uintptr_t seen[512];
+	resolve(); /* the real functions, for the table: this may be the program's first hook */
+	const struct mtr_rebind tab[] = {
+		{"malloc", (uintptr_t)malloc, (uintptr_t)real_malloc},
+		{"free", (uintptr_t)free, (uintptr_t)real_free},
+		{"calloc", (uintptr_t)calloc, (uintptr_t)real_calloc},
+		{"realloc", (uintptr_t)realloc, (uintptr_t)real_realloc},
+		{"reallocarray", (uintptr_t)reallocarray, (uintptr_t)dlsym(RTLD_NEXT, "reallocarray")},
+		{"posix_memalign", (uintptr_t)posix_memalign, (uintptr_t)real_posix_memalign},
+		{"aligned_alloc", (uintptr_t)aligned_alloc, (uintptr_t)real_aligned_alloc},
+		{"memalign", (uintptr_t)memalign, (uintptr_t)real_memalign},
+		{"valloc", (uintptr_t)valloc, (uintptr_t)real_valloc},
+		{"pvalloc", (uintptr_t)pvalloc, (uintptr_t)real_pvalloc},
+	};
+	size_t nseen = mtr_rebind_before(seen, sizeof seen / sizeof seen[0]);
+	void *h = file && !strchr(file, '/') ? dlopen_as(caller, file, flags) : NULL;
+	if (!h)
+		h = mtr_real_dlopen(file, flags);
+	/* the objects' constructors ran inside the dlopen, before this: what they allocated
+	 * is not in the trace (README's limits) */
+	if (h && mtr_on && !t->busy)
+		mtr_rebind_after(seen, nseen, tab, sizeof tab / sizeof tab[0], (const void *)mtr_dlopen_deep);
+	return h;
+}
+
+#if defined(__x86_64__)
+/* dlopen(file, flags): RTLD_DEEPBIND (8) to mtr_dlopen_deep; else a jump to the real one,
+ * found on first use (the arguments kept across the call). */
+__asm__(".text\n"
+	".globl dlopen\n"
+	".type dlopen, @function\n"
+	"dlopen:\n"
+	"	test $8, %esi\n"
+	"	jnz mtr_dlopen_deep\n"
+	"	mov mtr_real_dlopen(%rip), %rax\n"
+	"	test %rax, %rax\n"
+	"	jz 1f\n"
+	"	jmp *%rax\n"
+	"1:	push %rdi\n"
+	"	push %rsi\n"
+	"	sub $8, %rsp\n" /* the stack 16-byte aligned at the call */
+	"	call mtr_dlopen_resolve\n"
+	"	add $8, %rsp\n"
+	"	pop %rsi\n"
+	"	pop %rdi\n"
+	"	jmp *%rax\n"
+	".size dlopen, .-dlopen\n");
+#endif
+
 /* Modules are rescanned before a dlclose (so an unloaded plugin's code still resolves
- * later) and after it (to record the unload). dlopen is not wrapped: glibc reads the
- * caller's address to choose its search path, and a wrapper would change the caller. New
- * modules are noticed when a stack with a new address appears (engine.c). */
+ * later) and after it (to record the unload). */
 MTR_EXPORT int dlclose(void *h)
 {
 	struct mtr_tls *t = &mtr_tls;
@@ -307,6 +492,59 @@ __attribute__((noreturn)) static void end_now(int status)
 
 MTR_EXPORT void _exit(int status) { end_now(status); }
 MTR_EXPORT void _Exit(int status) { end_now(status); }
+/* ------------------------------------------------------------------ clone */
+
+/* glibc's raw clone() without CLONE_THREAD starts a process, and no atfork handler runs.
+ * Without CLONE_VM the child has a copy of the parent's memory, its recorder state
+ * included: it starts in clone_start, which joins the trace as fork's child does (a ring
+ * and a pid of its own), then runs the program's function. With CLONE_VM the child shares
+ * the parent thread's TLS (unless CLONE_SETTLS gave it one): it cannot have a ring of its
+ * own, so its events are counted lost (enter), never written into the parent's ring.
+ * Threads (CLONE_THREAD) and glibc's own clones (fork, pthread_create, posix_spawn call
+ * it inside libc) pass as they are. */
+static int (*real_clone)(int (*)(void *), void *, int, void *, ...);
+
+struct clone_start_arg {
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int clone_start(void *p)
+{
+	/* a copy of the parent's frame: readable here whatever the parent does next */
+	struct clone_start_arg a = *(struct clone_start_arg *)p;
+	mtr_clone_child();
+	return a.fn(a.arg);
+}
+
+MTR_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+	struct mtr_tls *t = &mtr_tls;
+	va_list ap;
+	va_start(ap, arg);
+	pid_t *ptid = va_arg(ap, pid_t *);
+	void *tls = va_arg(ap, void *);
+	pid_t *ctid = va_arg(ap, pid_t *);
+	va_end(ap);
+	resolve();
+	if (!real_clone)
+		real_clone = (int (*)(int (*)(void *), void *, int, void *, ...))dlsym(RTLD_NEXT, "clone");
+	if ((flags & CLONE_THREAD) || !fn || !enter(t))
+		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	if (flags & CLONE_VM) {
+		if (!(flags & CLONE_SETTLS)) {
+			t->busy = 1;
+			int ready = mtr_thread_ready(); /* tid known before the child can run */
+			t->busy = 0;
+			if (ready)
+				t->clone_shared = 1;
+		}
+		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
+	}
+	struct clone_start_arg a = {fn, arg};
+	mtr_clone_prepare();
+	return real_clone(clone_start, stack, flags, &a, ptid, tls, ctid);
+}
 
 /* ------------------------------------------------------------------ exec */
 

@@ -105,7 +105,8 @@ struct mtr_rec_event {
 
 /* Everything else: numbers and up to two strings, laid out as described per type.
  * PROCESS: a=ppid d=how s1=exe s2=cmdline. THREAD: s1=name. MODULE: a=base b=size
- * d=unload s1=path s2=build-id bytes. DEVICE: a=capacity d=device e=close s1=name.
+ * d=unload s1=path s2=build-id bytes. DEVICE: a=capacity d=device e=0 open, 1 close,
+ * 2 ready (DEVICE_READY) s1=name.
  * SPACE: d=id s1=name. MARK: s1=label. EXIT: a=status (as from the program's exit()). */
 struct mtr_rec_misc {
 	struct mtr_rec h;

@@ -20,12 +20,12 @@ check_eq "summary csv: the same numbers as json" \
 
 check_rc "leaks --format csv" 0 "$MTAN" leaks run.zst --format csv
 cp "$OUT" leaks.csv
-check_eq "leaks csv: the columns" "$(head -1 leaks.csv)" '"kind","bytes","blocks","pid","device","space","function","file","line","frames"'
+check_eq "leaks csv: the columns" "$(head -1 leaks.csv)" '"kind","bytes","blocks","pid","device","space","function","file","line","frames","ended","held_to_close"'
 check_eq "leaks csv: sites by bytes, as json has them" \
-	"$(csv_get leaks.csv '[[int(r["bytes"]), int(r["blocks"]), int(r["pid"]), int(r["device"]), r["space"]] for r in rows]')" \
-	'[[2000, 1, 100, -1, "heap"], [300, 2, 100, -1, "heap"], [30, 1, 200, -1, "heap"]]'
+	"$(csv_get leaks.csv '[[int(r["bytes"]), int(r["blocks"]), int(r["pid"]), int(r["device"]), r["space"], r["ended"], r["held_to_close"]] for r in rows]')" \
+	'[[2000, 1, 100, -1, "heap", "", ""], [300, 2, 100, -1, "heap", "", ""], [30, 1, 200, -1, "heap", "", ""], [4096, 1, 100, 0, "DRAM", "device_close", "0"]]'
 check_eq "leaks csv: innermost function, every frame" "$(csv_get leaks.csv '[[r["function"], r["frames"]] for r in rows]')" \
-	'[["site_beta", "site_beta"], ["site_alpha", "site_alpha;site_caller"], ["", ""]]'
+	'[["site_beta", "site_beta"], ["site_alpha", "site_alpha;site_caller"], ["", ""], ["", ""]]'
 check_match "leaks csv: file and line of the innermost frame" "mktrace\.c [0-9]+" "$(csv_get leaks.csv 'rows[1]["file"] + " " + rows[1]["line"]' | tr -d '"')"
 check_rc "leaks --format csv --limit 1" 0 "$MTAN" leaks run.zst --format csv --limit 1
 check_eq "leaks csv --limit 1: one row under the head" "$(wc -l <"$OUT")" 2

@@ -55,13 +55,14 @@ check_match "table: host is 'host'" "^host +heap +6 +5 " "$(cat "$OUT")"
 check_rc "leaks --format json" 0 "$MTAN" leaks run.zst --format json
 cp "$OUT" leaks.json
 check_eq "leaks: a JSON array of sites" "$(json_get leaks.json 'type(d).__name__')" list
-check_eq "leaks: sites by bytes, descending" "$(json_get leaks.json '[[s["bytes"], s["blocks"], s["pid"]] for s in d]')" \
-	"[[2000, 1, 100], [300, 2, 100], [30, 1, 200]]"
-check_eq "leaks: device -1 and space name for the heap" "$(json_get leaks.json 'sorted(set((s["device"], s["space"]) for s in d))')" \
+check_eq "leaks: sites by bytes, descending, then what device close released (ended)" \
+	"$(json_get leaks.json '[[s["bytes"], s["blocks"], s["pid"], s.get("ended"), s.get("held_to_close")] for s in d]')" \
+	'[[2000, 1, 100, null, null], [300, 2, 100, null, null], [30, 1, 200, null, null], [4096, 1, 100, "device_close", false]]'
+check_eq "leaks: device -1 and space name for the heap" "$(json_get leaks.json 'sorted(set((s["device"], s["space"]) for s in d if "ended" not in s))')" \
 	'[[-1, "heap"]]'
 check_eq "leaks: frames innermost first, symbolized" \
 	"$(json_get leaks.json '[[f["function"] for f in s["frames"]] for s in d]')" \
-	'[["site_beta"], ["site_alpha", "site_caller"], []]'
+	'[["site_beta"], ["site_alpha", "site_caller"], [], []]'
 check_eq "leaks: frame fields" "$(json_get leaks.json 'sorted(d[0]["frames"][0])')" \
 	'["address", "file", "function", "line", "module"]'
 check_match "leaks: file, line, module" '"file": "[^"]*mktrace\.c", "line": [0-9]+, "module": "[^"]*/mktrace"' \

@@ -56,6 +56,62 @@ folded_of() { # TRACE OF: mtan export --folded's lines the way flames() writes t
 	"$MTAN" export -q "$1" --folded --of "$2" | sort | paste -sd '^'
 }
 
+# charts HTML: each chart of live bytes read back, one per line:
+# "CAPTION|AXIS|ROUND|ZERO_AT_END|LABELS|TICKS" where ROUND is 1 when every size and time
+# tick is a multiple of one round step (1, 2, 2.5 or 5 times a power of ten, in the unit
+# shown) and the ticks rise by it, ZERO_AT_END 1 when the line of live bytes ends on the
+# zero line, LABELS the mark labels drawn as text, TICKS the light ticks drawn (marks of a
+# repeated label)
+charts() {
+	python3 - "$1" <<'PY'
+import html, re, sys
+from decimal import Decimal
+page = open(sys.argv[1]).read()
+def round_steps(vals):
+	if len(vals) < 2:
+		return True
+	d = [b - a for a, b in zip(vals, vals[1:])]
+	if any(x != d[0] for x in d) or d[0] <= 0:
+		return False
+	m = d[0].normalize()
+	mant = m.scaleb(-m.adjusted())
+	return mant in (1, 2, Decimal("2.5"), 5) and all((v / d[0]) == (v / d[0]).to_integral_value() for v in vals)
+for fig in re.findall(r"<figure class=chart>(.*?)</figure>", page, re.S):
+	caption = html.unescape(re.sub(r"<[^>]+>", "", fig.split("</figcaption>")[0]))
+	svg = re.search(r"<svg .*?</svg>", fig, re.S).group(0)
+	axis = re.search(r'data-axis="(\w+)"', svg).group(1)
+	ok = True
+	for cls in ("ytick", "xtick"):
+		labels = re.findall(r'<text class="%s"[^>]*>([^<]*)</text>' % cls, svg)
+		vals, units = [], set()
+		for t in labels:
+			m = re.fullmatch(r"([\d,]+(?:\.\d+)?)(?: (B|KiB|MiB|GiB|ns|us|ms|s))?", t)
+			if not m:
+				ok = False
+				continue
+			vals.append(Decimal(m.group(1).replace(",", "")))
+			if m.group(2):
+				units.add(m.group(2))
+		ok = ok and len(units) <= 1 and round_steps(vals)
+	zero = re.search(r'<text class="ytick" x="[\d.]+" y="([\d.]+)" text-anchor="end">0</text>', svg)
+	line = re.search(r'<path class="live"[^>]* d="([^"]*)"', svg).group(1)
+	ys = re.findall(r"V([\d.]+)", line)
+	y0 = float(zero.group(1)) - 4
+	end_zero = int(bool(ys) and abs(float(ys[-1]) - y0) < 0.11)
+	labels = [html.unescape(t) for t in re.findall(r'<text class="mark"[^>]*>([^<]*)</text>', svg)]
+	ticks = sum(len(re.findall(r"M", d)) for d in re.findall(r'<path class="ticks"[^>]* d="([^"]*)"', svg))
+	print("%s|%s|%d|%d|%s|%d" % (caption, axis, ok, end_zero, ",".join(labels), ticks))
+PY
+}
+# marks_table HTML: the marks table's rows, "label count" a line
+marks_table() {
+	python3 -c '
+import html, re, sys
+t = re.search(r"<table class=marks>(.*?)</table>", open(sys.argv[1]).read(), re.S)
+for label, count in re.findall(r"<tr><td>(.*?)</td><td class=n>([\d,]+)</td>", t.group(1) if t else ""):
+	print(html.unescape(label), count)' "$1"
+}
+
 "$MTREC" -q -o leaky.zst "$SAMPLES/leaky" >/dev/null
 check_rc "report -o report.html" 0 "$MTAN" report leaky.zst -o report.html
 check_eq "report: says where it went" "$(cat "$ERR")" "mtan: note: report written to 'report.html'"
@@ -73,7 +129,7 @@ check_match "leaks: leak_buffers' site and numbers" "<summary>3,000 bytes in 3 b
 check_match "leaks: its stack, leak_buffers then main" "<li>leak_buffers <span class=where>leaky\.c:[0-9]+</span> <span class=where>in leaky</span></li>" "$R"
 check_match "leaks: leak_config's site" "<summary>240 bytes in 5 blocks definitely lost \(pid [0-9]+, host heap\)</summary>" "$R"
 check_match "leaks: stdio's buffer, libc's frames greyed" "<li class=rt>_IO_file_doallocate" "$R"
-check_match "a chart per device and space" "<figcaption>host heap <span class=where>peak 7\.2 KiB</span></figcaption>" "$R"
+check_match "a chart per device and space" "<figure class=chart><figcaption>host heap <span class=where>peak 7\.2 KiB(, by event order)?</span></figcaption>" "$R"
 check_match "growth: the heap's verdict" "<td>host</td><td>heap</td><td class=ok>plateau</td>" "$R"
 check_match "anomalies: none" "<p class=ok>None: every free matched a live block\.</p>" "$R"
 check_match "top sites: churn's" "<details class=site><summary>[0-9.]+ KiB in 1[0-9][0-9] allocations" "$R"
@@ -129,17 +185,43 @@ check_match "report: the unwritable -o's message" "^mtan: cannot create '/nonexi
 "$MTREC" -q -o mesh.zst "$SAMPLES/meshdev" >/dev/null
 check_rc "report on meshdev" 0 "$MTAN" report -q mesh.zst -o mesh.html
 M=$(cat mesh.html)
-check_eq "meshdev: a chart per device and space (host heap, 8 DRAM, 1 L1)" "$(grep -c '<figure>' mesh.html)" 10
+check_eq "meshdev: a chart per device and space (host heap, 8 DRAM, 1 L1)" "$(grep -c '<figure class=chart>' mesh.html)" 10
 for m in open work close; do
 	check_match "meshdev: mark '$m' on the charts" "<title>mark $m at " "$M"
 done
 check_match "meshdev: marks listed" "<h3>Marks</h3>" "$M"
-check_match "meshdev: device 0's capacity" "<td>device 0</td><td>DRAM</td>(<td class=n[^>]*>[^<]*</td>){4}<td class=n title=\"1073741824 bytes\">1\.0 GiB</td>" "$M"
+check_match "meshdev: device 1's capacity, its one space's" "<td>device 1</td><td>DRAM</td>(<td class=n[^>]*>[^<]*</td>){4}<td class=n title=\"1073741824 bytes\">1\.0 GiB</td>" "$M"
+check_match "meshdev: device 0 has two spaces: its capacity is not L1's" "<td>device 0</td><td>L1</td>(<td class=n[^>]*>[^<]*</td>){4}<td class=\"n where\" title=\"the device's capacity, for all its spaces: the client API gives none per space\">device 1\.0 GiB</td>" "$M"
+charts mesh.html >mesh_charts.txt
+check_eq "meshdev charts: every tick round, every device's line down to 0 at its close" \
+	"$(cut -d'|' -f3,4 mesh_charts.txt | sort | uniq -c | sed 's/^ *//')" "10 1|1"
+check_match "meshdev charts: device 1's over its life, with its one space's capacity" \
+	"^device 1 DRAM peak 15\.0 MiB of 1\.0 GiB; the device's life, (seq [0-9,]+ to [0-9,]+, by event order|[0-9.]+ [mun]?s to [0-9.]+ [mun]?s)\|" "$(cat mesh_charts.txt)"
+check_match "meshdev charts: device 0's L1 with no capacity of its own" "^device 0 L1 peak 22\.0 KiB; the device's life" "$(cat mesh_charts.txt)"
+check_eq "meshdev charts: one axis per device (DRAM and L1 of device 0 alike)" \
+	"$(grep '^device 0 ' mesh_charts.txt | cut -d'|' -f2 | sort -u | wc -l)" 1
+check_eq "meshdev: the marks table, a row per label" "$(marks_table mesh.html)" "open 1
+work 1
+close 1"
 check_match "meshdev: released by device close, not leaks" "<h3>Released by device close \(not leaks\)</h3>" "$M"
 check_match "meshdev: device 0's released DRAM" "<td>device 0</td><td>DRAM</td><td class=n>16</td><td class=n title=\"15466496 bytes\">" "$M"
 
 check_eq "meshdev: the flame graph of the peak holds the peak, device memory included" \
 	"$(flames mesh.html | grep '^Bytes live at the peak' | cut -d'|' -f2-3)" "$("$MTAN" summary mesh.zst --format json >mesh.json && json_get mesh.json 'd["peak_bytes"]')|0"
+
+# the demo's pool (bufpool): 200 "frame" marks are light ticks with one legend entry and
+# one row in the marks table, no label drawn; the ticks round; the line down to 0 when the
+# process exits (its abandoned buffers went with it)
+"$MTREC" -q -o pool.zst "$SAMPLES/bufpool" >/dev/null
+check_rc "report on bufpool" 0 "$MTAN" report -q pool.zst -o pool.html
+charts pool.html >pool_charts.txt
+check_eq "bufpool charts: round ticks, down to 0 at exit, no mark label, 200 ticks each" \
+	"$(cut -d'|' -f3- pool_charts.txt)" "1|1||200
+1|1||200"
+check_eq "bufpool: one legend entry per chart for the 200 frames" "$(grep -c '<span class=key>.*frame <span class=where>&times;200</span>' pool.html)" 2
+check_eq "bufpool: the marks table, one row: frame 200" "$(marks_table pool.html)" "frame 200"
+check_match "bufpool: the row's first and last" "<tr><td>frame</td><td class=n>200</td><td class=n title=\"seq [0-9]+\">[0-9.]+ ms</td><td class=n title=\"seq [0-9]+\">[0-9.]+ ms</td></tr>" "$(cat pool.html)"
+check_match "bufpool: device 0's chart, of its capacity" "^device 0 pool:instances peak 2\.0 MiB of 256\.0 MiB\|" "$(cat pool_charts.txt)"
 
 # a real program with hundreds of stacks: boxes too narrow to draw are left out, their
 # bytes kept in the box below (every stack's bytes still add up to the root)
@@ -221,6 +303,41 @@ for g in re.findall(r"<g[^>]*>.*?</g>", svg, re.S):
 	print(name, x, w, text.group(1) if text else "")'
 		rm -rf "$profile"
 	}
+	# mark labels never overlap, as the browser lays them out: meshdev's database with a
+	# crowd of distinct labels close together (the text boxes measured by getBBox)
+	cp mesh.zst.db crowd.db
+	sqlite3 crowd.db "INSERT INTO marks (pid, tid, seq, time_ns, label) SELECT pid, tid, seq + 1, time_ns, 'loading weights' FROM marks WHERE label = 'work';
+		INSERT INTO marks (pid, tid, seq, time_ns, label) SELECT pid, tid, seq + 2, time_ns, 'warm-up' FROM marks WHERE label = 'work';
+		INSERT INTO marks (pid, tid, seq, time_ns, label) SELECT pid, tid, seq + 3, time_ns, 'compile kernels' FROM marks WHERE label = 'work';
+		INSERT INTO marks (pid, tid, seq, time_ns, label) SELECT pid, tid, seq + 4, time_ns, 'first batch' FROM marks WHERE label = 'work';
+		INSERT INTO marks (pid, tid, seq, time_ns, label) SELECT pid, tid, seq - 1, time_ns, 'teardown' FROM marks WHERE label = 'close';"
+	"$MTAN" report -q crowd.db -o crowd.html
+	python3 - <<'PY'
+s = open("crowd.html").read()
+probe = """<script>
+var out = [];
+document.querySelectorAll('figure.chart svg').forEach(function (svg, k) {
+  var boxes = Array.from(svg.querySelectorAll('text.mark')).map(function (t) { return t.getBBox(); });
+  var bad = 0;
+  for (var i = 0; i < boxes.length; i++) for (var j = i + 1; j < boxes.length; j++) {
+    var a = boxes[i], b = boxes[j];
+    if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) bad++;
+  }
+  out.push(boxes.length + ':' + bad);
+});
+var p = document.createElement('pre'); p.id = 'probe'; p.textContent = out.join(' '); document.body.appendChild(p);
+</script>"""
+open("crowd_probe.html", "w").write(s.replace("</body>", probe + "</body>"))
+PY
+	profile=$(mktemp -d)
+	timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
+		--dump-dom "file://$PWD/crowd_probe.html" 2>/dev/null | sed -n 's/.*<pre id="probe">\(.*\)<\/pre>.*/\1/p' >crowd.txt
+	rm -rf "$profile"
+	check_eq "mark labels: no two overlap on any chart" "$(tr ' ' '\n' <crowd.txt | cut -d: -f2 | sort -u)" 0
+	check_ge "mark labels: the crowd still labelled (labels on device 1's chart)" "$(tr ' ' '\n' <crowd.txt | sed -n 4p | cut -d: -f1)" 4
+	check_match "mark labels left without room are said so under the chart" "more marks? without room for (its|their) label|^$" "$(grep -o 'more marks\? without room[^<]*' crowd.html | head -1)"
+
 	check_eq "flame zoom: leak_config fills the width, named; its callers full width; the rest hidden" \
 		"$(zoom_dom leak_config)" "all 0.00 1068.00 all
 _start 0.00 1068.00 _start

@@ -43,7 +43,8 @@ static inline void fuzz_check_record(const mtf_record *rec)
 	case MTF_PROCESS: fuzz_str(rec->u.process.exe); fuzz_str(rec->u.process.cmdline); break;
 	case MTF_THREAD: fuzz_str(rec->u.thread.name); break;
 	case MTF_MODULE: fuzz_str(rec->u.module.path); fuzz_str(rec->u.module.build_id); break;
-	case MTF_DEVICE: fuzz_str(rec->u.device.name); break;
+	case MTF_DEVICE:
+	case MTF_DEVICE_READY: fuzz_str(rec->u.device.name); break;
 	case MTF_SPACE: fuzz_str(rec->u.space.name); break;
 	case MTF_MARK: fuzz_str(rec->u.mark.label); break;
 	case MTF_STACK:

@@ -79,6 +79,10 @@ int main(int argc, char **argv)
 			       rec.u.device.seq, rec.u.device.close ? "close" : "open", rec.u.device.device,
 			       rec.u.device.name.s, rec.u.device.capacity);
 			break;
+		case MTF_DEVICE_READY:
+			printf("device pid=%u seq=%" PRIu64 " ready dev=%u\n", rec.u.device.pid, rec.u.device.seq,
+			       rec.u.device.device);
+			break;
 		case MTF_SPACE:
 			printf("space pid=%u id=%u name=%s\n", rec.u.space.pid, rec.u.space.id, rec.u.space.name.s);
 			break;
@@ -97,10 +101,13 @@ int main(int argc, char **argv)
 			printf("end events=%" PRIu64 " lost=%" PRIu64 " processes=%" PRIu64 " threads=%" PRIu64 "\n",
 			       rec.u.end.events, rec.u.end.lost, rec.u.end.processes, rec.u.end.threads);
 			break;
+		case MTF_CLOCK:
+			printf("clock seq=%" PRIu64 " time=%" PRIu64 "\n", rec.u.clock.seq, rec.u.clock.time_ns);
+			break;
 		case MTF_SCAN: {
 			static const char *const part[] = {"begin", "regions", "words", "done", "heads", "vtables"};
-			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u", rec.u.scan.pid, rec.u.scan.seq,
-			       part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n);
+			printf("scan pid=%u seq=%" PRIu64 " %s a=%" PRIu64 " n=%u t=%" PRIu64, rec.u.scan.pid,
+			       rec.u.scan.seq, part[rec.u.scan.part], rec.u.scan.a, rec.u.scan.n, rec.u.scan.time_ns);
 			unsigned w = mtf_scan_width(rec.u.scan.part);
 			for (uint32_t i = 0; i < rec.u.scan.n; i++) {
 				printf(i ? "," : " ");

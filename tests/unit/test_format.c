@@ -292,8 +292,71 @@ static void scan_records(void)
 	unlink(p);
 }
 
+/* DEVICE_READY (15): a device's setup is done; a reader of an older revision skips it. */
+static void device_ready(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	mtf_record d = {.type = MTF_DEVICE_READY,
+			.u.device = {.pid = 7, .seq = 1234567, .time_ns = 89, .device = 0xFFFFFFFEu}};
+	CHECK(mtf_writer_put(w, &d) == 0);
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_DEVICE_READY);
+	CHECK(rec.u.device.pid == 7 && rec.u.device.seq == 1234567 && rec.u.device.time_ns == 89 &&
+	      rec.u.device.device == 0xFFFFFFFEu && rec.u.device.close == 0 && rec.u.device.name.len == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
+/* CLOCK records (16): the collector's readings of the clock and the counter round-trip. */
+static void clock_records(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	uint64_t readings[3][2] = {{0, 0}, {1234, 200000}, {UINT64_MAX, 1ull << 50}};
+	for (int i = 0; i < 3; i++) {
+		mtf_record c = {.type = MTF_CLOCK, .u.clock = {.seq = readings[i][0], .time_ns = readings[i][1]}};
+		CHECK(mtf_writer_put(w, &c) == 0);
+	}
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	for (int i = 0; i < 3; i++) {
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_CLOCK);
+		CHECK(rec.u.clock.seq == readings[i][0] && rec.u.clock.time_ns == readings[i][1]);
+	}
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 int main(void)
 {
+	RUN(device_ready);
+	RUN(clock_records);
 	RUN(scan_records);
 	RUN(roundtrip);
 	RUN(truncation);

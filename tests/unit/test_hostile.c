@@ -89,6 +89,7 @@ static uint64_t digest(const mtf_record *r)
 		}
 		break;
 	case MTF_DEVICE:
+	case MTF_DEVICE_READY:
 		FNV(h, r->u.device.device); FNV(h, r->u.device.close); FNV(h, r->u.device.capacity);
 		h = str_digest(h, r->u.device.name);
 		break;
@@ -993,7 +994,7 @@ static void unknown_types_skipped(void)
 	size_t n;
 	b_header(&raw, MTF_VERSION);
 	b_put(&p, "future fields", 13);
-	b_rec(&raw, 15, &p); /* 14 is SCAN since the exit scan came */
+	b_rec(&raw, 17, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK */
 	b_rec(&raw, 255, &p);
 	b_rec(&raw, 0, &p);
 	p.len = 0; /* a known record with a field appended by a later revision */

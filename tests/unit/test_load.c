@@ -721,7 +721,8 @@ static void race_late_free(void)
 	CHECK(!strcmp(qs("SELECT free_seq || ',' || free_tid || ',' || reuse_seq || ',' || reuse_tid || ',' || "
 			 "window_ns || ',' || first_seq || ',' || last_seq || ',' || anomaly_id FROM races"),
 		      "4,1,3,2,1000,3,4,1"));
-	CHECK(q("SELECT late_seq FROM races") == -999);
+	/* the late report is 1's free */
+	CHECK(!strcmp(qs("SELECT late_seq || ',' || late_tid FROM races"), "4,1"));
 	CHECK(!strcmp(qs("SELECT end_seq || ',' || free_seq || ',' || free_tid || ',' || end_reason FROM lifetimes WHERE id = 1"),
 		      "3,4,1,free"));
 	CHECK(!strcmp(qs("SELECT end_seq || ',' || free_seq || ',' || free_tid || ',' || generation FROM lifetimes WHERE id = 2"),
@@ -777,6 +778,65 @@ static void race_late_alloc(void)
 	CHECK_EQ_U(q("SELECT value FROM meta WHERE key = 'anomalies'"), 1);
 }
 
+/* Seed 001's late allocation: thread 1 gets X and hands it on before reporting; thread 2
+ * frees X and reports, gets X again and reports; thread 1 reports last. Thread 2's
+ * allocation follows its own free in its program order, so it is the reuse and thread 1's
+ * is the late report. Thread 1's block was freed by thread 2's free; it ends where its
+ * report put it, never before; thread 2's block lives until its own free. */
+static void race_late_alloc_after_reuse(void)
+{
+	struct tb t;
+	fresh("race_late_alloc_after_reuse");
+	mtf_event t2[] = {F(2, 0x2000), A(3, 0x2000, 20), F(6, 0x2000)};
+	mtf_event t1[] = {A(4, 0x2000, 10)};
+	t1[0].time_ns = 2500; /* thread 1's clock reading is earlier than the reuse's (3000) */
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 2, t2, 3) == 0);
+	CHECK(tb_events(&t, 100, 1, t1, 1) == 0);
+	CHECK(tb_close(&t, 1, 4) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT group_concat(kind) FROM anomalies"), "reuse_race"));
+	/* the anomaly's event is the reuse: thread 2's allocation */
+	CHECK(!strcmp(qs("SELECT seq || ',' || tid || ',' || size || ',' || lifetime_id FROM anomalies"), "3,2,20,2"));
+	CHECK(!strcmp(qs("SELECT form || ',' || free_seq || ',' || free_tid || ',' || late_seq || ',' || late_tid || ',' || "
+			 "reuse_seq || ',' || reuse_tid || ',' || first_seq || ',' || last_seq || ',' || window_ns || ',' || "
+			 "freed_lifetime_id || ',' || reuse_lifetime_id FROM races"),
+		      "late_alloc,2,2,4,1,3,2,2,4,1000,2,1"));
+	/* thread 1's block: freed by thread 2's free at 2, ends where it began (4) */
+	CHECK(!strcmp(qs("SELECT tid || ',' || alloc_seq || ',' || end_seq || ',' || free_seq || ',' || free_tid || ',' || "
+			 "end_reason || ',' || generation || ',' || (end_ns >= alloc_ns) FROM lifetimes WHERE size = 10"),
+		      "1,4,4,2,2,free,1,1"));
+	CHECK(!strcmp(qs("SELECT tid || ',' || alloc_seq || ',' || end_seq || ',' || free_seq || ',' || generation "
+			 "FROM lifetimes WHERE size = 20"), "2,3,6,6,2"));
+	CHECK_EQ_U(q("SELECT count(*) FROM lifetimes WHERE end_seq < alloc_seq OR end_ns < alloc_ns"), 0);
+	CHECK_EQ_U(q("SELECT count(*) FROM leaks"), 0);
+	CHECK(!strcmp(qs("SELECT allocs || ',' || frees || ',' || bytes_allocated || ',' || bytes_freed FROM space_stats"),
+		      "2,2,30,30"));
+	/* never 30 live: thread 1's block was gone before thread 2's came */
+	CHECK_EQ_U(q("SELECT peak_bytes FROM peaks WHERE pid IS NULL AND device IS NULL"), 20);
+}
+
+/* A late allocation's repair ends where the next block begins, and not before its own
+ * start when another thread's clock put that allocation's time earlier. */
+static void race_late_alloc_time(void)
+{
+	struct tb t;
+	fresh("race_late_alloc_time");
+	mtf_event a[] = {F(2, 0x2000)};
+	mtf_event b[] = {A(3, 0x2000, 10)};
+	mtf_event c[] = {A(4, 0x2000, 30), F(6, 0x2000)};
+	c[0].time_ns = 2900; /* before b's 3000 */
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_events(&t, 100, 1, a, 1) == 0);
+	CHECK(tb_events(&t, 100, 2, b, 1) == 0);
+	CHECK(tb_events(&t, 100, 3, c, 2) == 0);
+	CHECK(tb_close(&t, 1, 4) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT late_seq || ',' || late_tid || ',' || reuse_tid FROM races"), "3,2,3"));
+	CHECK(!strcmp(qs("SELECT end_seq || ',' || end_ns FROM lifetimes WHERE id = 1"), "4,3000"));
+	CHECK_EQ_U(q("SELECT count(*) FROM lifetimes WHERE end_seq < alloc_seq OR end_ns < alloc_ns"), 0);
+}
+
 /* A race's free long after the reuse is no longer "closely": the anomalies stand. */
 static void race_window(void)
 {
@@ -794,6 +854,68 @@ static void race_window(void)
 	CHECK(!strcmp(qs("SELECT group_concat(kind) FROM (SELECT kind FROM anomalies ORDER BY seq)"),
 		      "alloc_over_live,double_free"));
 	CHECK_EQ_U(q("SELECT count(*) FROM races"), 0);
+}
+
+static void mark(struct tb *t, uint64_t seq, const char *label)
+{
+	mtf_record r;
+	memset(&r, 0, sizeof r);
+	r.type = MTF_MARK;
+	r.u.mark.pid = 100;
+	r.u.mark.tid = 100;
+	r.u.mark.seq = seq;
+	r.u.mark.time_ns = seq * 1000;
+	r.u.mark.label = tb_s(label);
+	CHECK(mtf_writer_put(t->w, &r) == 0);
+}
+
+/* A device's baseline: its setup ends at mtrec_device_ready (DEVICE_READY), else at the
+ * process's first mark after the open; what it allocated after that and still held at
+ * its close is held to close. Device 0: ready at 4 wins over the mark at 6 (the block at
+ * 5 is held). Device 1: no ready, the mark at 12. Device 2: neither before its close (the
+ * mark at 18 comes after it): no baseline, nothing held. A second ready, and one after
+ * the close, change nothing. */
+static void device_baseline(void)
+{
+	struct tb t;
+	fresh("device_baseline");
+	mtf_event e0[] = {A(3, 0x10, 1), A(5, 0x20, 2), A(7, 0x30, 4)};
+	mtf_event e1[] = {A(11, 0x10, 8), A(13, 0x20, 16)};
+	mtf_event e2[] = {A(16, 0x10, 32)};
+	mtf_event *all[] = {e0, e1, e2};
+	int counts[] = {3, 2, 1};
+	for (int d = 0; d < 3; d++)
+		for (int i = 0; i < counts[d]; i++) {
+			all[d][i].device = (uint32_t)d;
+			all[d][i].space = 1;
+			all[d][i].op = MTF_OP_MAKE(MTF_ALLOC, MTF_FN_CLIENT);
+		}
+	CHECK(tb_open(&t, trace, 100) == 0);
+	CHECK(tb_space(&t, 100, 1, "DRAM") == 0);
+	mark(&t, 1, "start"); /* before any open: ends no setup */
+	CHECK(tb_device(&t, 2, 100, 0, 0, "npu0", 0) == 0);
+	CHECK(tb_device_ready(&t, 4, 100, 0) == 0);
+	mark(&t, 6, "work");
+	CHECK(tb_device_ready(&t, 8, 100, 0) == 0); /* a second ready: ignored */
+	CHECK(tb_device(&t, 9, 100, 0, 1, "", 0) == 0);
+	CHECK(tb_device_ready(&t, 20, 100, 0) == 0); /* after the close: ignored */
+	CHECK(tb_device(&t, 10, 100, 1, 0, "npu1", 0) == 0);
+	mark(&t, 12, "step");
+	CHECK(tb_device(&t, 14, 100, 1, 1, "", 0) == 0);
+	CHECK(tb_device(&t, 15, 100, 2, 0, "npu2", 0) == 0);
+	CHECK(tb_device(&t, 17, 100, 2, 1, "", 0) == 0);
+	mark(&t, 18, "end");
+	CHECK(tb_events(&t, 100, 100, e0, 3) == 0);
+	CHECK(tb_events(&t, 100, 100, e1, 2) == 0);
+	CHECK(tb_events(&t, 100, 100, e2, 1) == 0);
+	CHECK(tb_close(&t, 1, 6) == 0);
+	CHECK(load() == 0);
+	CHECK(!strcmp(qs("SELECT group_concat(device || ':' || coalesce(ready_seq, '-') || ':' || coalesce(baseline_seq, '-') "
+			 "|| ':' || coalesce(baseline, '-'), ' ') FROM (SELECT * FROM devices ORDER BY device)"),
+		      "0:4:4:ready 1:-:12:mark 2:-:-:-"));
+	CHECK(!strcmp(qs("SELECT group_concat(size || ':' || held_to_close, ' ') FROM (SELECT * FROM device_released ORDER BY alloc_seq)"),
+		      "1:0 2:1 4:1 8:0 16:1 32:0"));
+	CHECK_EQ_U(q("SELECT count(*) FROM leaks"), 0);
 }
 
 /* The timeline: per scope (the process's space, and the space over all processes), a row
@@ -850,6 +972,9 @@ int main(void)
 	RUN(not_a_trace);
 	RUN(stacks);
 	RUN(random_traces);
+	RUN(race_late_alloc_after_reuse);
+	RUN(race_late_alloc_time);
+	RUN(device_baseline);
 	sqlite3_close(db);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -1,6 +1,8 @@
 /* The trend estimator of `mtan growth` (analyze/trend.c) on synthetic series: the
  * Theil-Sen slope and the Mann-Kendall test, then the verdicts (flat with noise: plateau;
- * linear: growth at its slope; sawtooth; growth then teardown: still growth). */
+ * linear: growth at its slope; sawtooth; growth then teardown: still growth; a warm-up of
+ * any length found from the data; the same verdict for every draw of noise; staircases
+ * over the recurrences of a mark; too little signal: too_short). */
 #include "mtan.h"
 #include "unit.h"
 
@@ -30,7 +32,7 @@ static void times(size_t n)
 
 static struct mtan_verdict judge(size_t n, int with_blocks)
 {
-	struct mtan_series s = {t, y, with_blocks ? b : NULL, n};
+	struct mtan_series s = {t, y, with_blocks ? b : NULL, n, 0};
 	struct mtan_verdict v;
 	if (mtan_growth_verdict(&s, &v))
 		v.verdict = -1;
@@ -201,6 +203,83 @@ static void one_step_is_plateau(void)
 	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
 }
 
+/* the flaky case of issue 14: a pool that warms up for 39% of the run, then holds its
+ * level with noise from timing: plateau for every draw of the noise, reached where the
+ * ramp ends, and the judged part starts there (the warm-up is found, not 10%) */
+static void warm_up_then_flat_is_plateau_every_time(void)
+{
+	times(N);
+	for (int draw = 0; draw < 50; draw++) {
+		for (size_t i = 0; i < N; i++) {
+			double level = i < 390 ? 40.0 * (double)i / 390.0 : 40.0;
+			y[i] = 65536.0 * (double)(int)level + 3 * 65536.0 * (noise() > 0.9);
+			b[i] = (double)(int)level + 3 * (noise() > 0.9);
+		}
+		struct mtan_verdict v = judge(N, 1);
+		CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+		CHECK(v.plateau_t >= 340e6 && v.plateau_t <= 392e6);
+		CHECK(v.start_t >= 340e6);
+	}
+}
+
+/* its leaking twin: the same warm-up, then a buffer more every 4 ms from the middle on */
+static void warm_up_then_leak_is_growth_every_time(void)
+{
+	times(N);
+	for (int draw = 0; draw < 50; draw++) {
+		for (size_t i = 0; i < N; i++) {
+			double level = i < 390 ? 40.0 * (double)i / 390.0 : 40.0;
+			level += i >= 500 ? (double)(i - 500) / 4.0 : 0;
+			y[i] = 65536.0 * (double)(int)level + 3 * 65536.0 * (noise() > 0.9);
+			b[i] = (double)(int)level + 3 * (noise() > 0.9);
+		}
+		struct mtan_verdict v = judge(N, 1);
+		CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+	}
+}
+
+/* live bytes at each of 20 "round N" marks: a staircase of 1 MiB a round is growth at
+ * 1 MiB per round, however close together the rounds were; a flat series is a plateau */
+static void staircase_over_marks(void)
+{
+	double x[20], ys[20], bs[20];
+	for (int i = 0; i < 20; i++) {
+		x[i] = i;
+		ys[i] = 4.0 * 1048576 + 1048576.0 * i;
+		bs[i] = 4 + i;
+	}
+	struct mtan_verdict v;
+	CHECK(mtan_growth_points(x, ys, bs, 20, &v) == 0);
+	CHECK_EQ_U(v.verdict, MTAN_GROWTH);
+	CHECK(fabs(v.rate - 1048576.0) < 1);
+	for (int i = 0; i < 20; i++) {
+		ys[i] = 4.0 * 1048576;
+		bs[i] = 4;
+	}
+	CHECK(mtan_growth_points(x, ys, bs, 20, &v) == 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	CHECK(v.plateau_t == 0);
+	/* seven marks are too few */
+	CHECK(mtan_growth_points(x, ys, bs, 7, &v) == 0);
+	CHECK_EQ_U(v.verdict, MTAN_TOO_SHORT);
+}
+
+/* a state that holds past the last change: t_end stretches the series to the window's
+ * end, so a window with a single change in it is judged, flat */
+static void held_until_t_end(void)
+{
+	t[0] = 0;
+	t[1] = 1e6;
+	y[0] = 100;
+	y[1] = 200;
+	struct mtan_series s = {t, y, NULL, 2, 1e9};
+	struct mtan_verdict v;
+	CHECK(mtan_growth_verdict(&s, &v) == 0);
+	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	CHECK(v.plateau_t <= 2e6);
+	CHECK(v.end_t == 1e9);
+}
+
 static void few_points(void)
 {
 	times(3);
@@ -209,10 +288,11 @@ static void few_points(void)
 	y[2] = 3;
 	struct mtan_verdict v = judge(3, 0);
 	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
-	v = judge(1, 0);
-	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	v = judge(1, 0); /* one instant: no time to judge over */
+	CHECK_EQ_U(v.verdict, MTAN_TOO_SHORT);
 	v = judge(0, 0);
-	CHECK_EQ_U(v.verdict, MTAN_PLATEAU);
+	CHECK_EQ_U(v.verdict, MTAN_TOO_SHORT);
+	CHECK(!strcmp(mtan_verdict_name(MTAN_TOO_SHORT), "too_short"));
 	CHECK(!strcmp(mtan_verdict_name(MTAN_GROWTH), "growth"));
 	CHECK(!strcmp(mtan_verdict_name(MTAN_SAWTOOTH), "sawtooth"));
 	CHECK(!strcmp(mtan_verdict_name(MTAN_PLATEAU), "plateau"));
@@ -231,6 +311,10 @@ int main(void)
 	RUN(growth_then_teardown);
 	RUN(one_growing_buffer_is_plateau);
 	RUN(one_step_is_plateau);
+	RUN(warm_up_then_flat_is_plateau_every_time);
+	RUN(warm_up_then_leak_is_growth_every_time);
+	RUN(staircase_over_marks);
+	RUN(held_until_t_end);
 	RUN(few_points);
 	UNIT_EXIT();
 }

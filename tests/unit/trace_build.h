@@ -96,6 +96,19 @@ static inline int tb_device(struct tb *t, uint64_t seq, uint32_t pid, uint32_t d
 	return mtf_writer_put(t->w, &r);
 }
 
+/* DEVICE_READY: the device's setup is done (mtrec_device_ready) */
+static inline int tb_device_ready(struct tb *t, uint64_t seq, uint32_t pid, uint32_t device)
+{
+	mtf_record r;
+	memset(&r, 0, sizeof r);
+	r.type = MTF_DEVICE_READY;
+	r.u.device.pid = pid;
+	r.u.device.seq = seq;
+	r.u.device.time_ns = seq * 1000;
+	r.u.device.device = device;
+	return mtf_writer_put(t->w, &r);
+}
+
 static inline int tb_space(struct tb *t, uint32_t pid, uint32_t id, const char *name)
 {
 	mtf_record r;
