@@ -8,6 +8,7 @@
 #include "mtf.h"
 #include "ring.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -15,6 +16,9 @@
 #include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
 
 #define READ_BYTES (1u << 20) /* memory read at a time */
 #define HEADS_BATCH 512        /* HEADS items read with one process_vm_readv */
@@ -380,8 +384,42 @@ out:
 	munmap(s.base, s.size);
 }
 
+/* The stack pointer of exit()'s caller, and its callee-saved registers into saved_regs; 0
+ * when it is not on the stack. exit's own frames (its handlers', ld.so's finalizer's, this
+ * scan's) reuse stack that the program's returned frames left stale words in, which
+ * memcheck does not read: nothing wrote them since (undefined). Scanning from exit's caller
+ * up leaves them out, as the registers taken here stand for the frames left out. */
+static uint64_t exit_caller(void)
+{
+	void *exit_fn = dlsym(RTLD_DEFAULT, "exit");
+	unw_context_t uc;
+	unw_cursor_t c;
+	unw_proc_info_t pi;
+	unw_word_t sp = 0;
+	if (!exit_fn || unw_getcontext(&uc) || unw_init_local(&c, &uc) < 0)
+		return 0;
+	for (int depth = 0; depth < 64 && unw_step(&c) > 0; depth++) {
+		if (unw_get_proc_info(&c, &pi) || pi.start_ip != (unw_word_t)(uintptr_t)exit_fn)
+			continue;
+		if (unw_step(&c) <= 0 || unw_get_reg(&c, UNW_REG_SP, &sp))
+			return 0;
+#if defined(__x86_64__)
+		static const int regs[] = {UNW_X86_64_RBX, UNW_X86_64_RBP, UNW_X86_64_R12,
+					   UNW_X86_64_R13, UNW_X86_64_R14, UNW_X86_64_R15};
+		for (int i = 0; i < 6; i++) {
+			unw_word_t v = 0;
+			unw_get_reg(&c, regs[i], &v);
+			saved_regs[i] = v;
+		}
+#endif
+		return sp;
+	}
+	return 0;
+}
+
 /* The registers first (before this function's own work can change them), then the stack
- * from this frame up: the frames of whoever called exit are roots, the scan's own are not. */
+ * from this frame up (at exit(): from exit's caller up): the frames of whoever called exit
+ * are roots, the scan's own are not. */
 __attribute__((noinline)) void mtr_scan_at(int at)
 {
 #if defined(__x86_64__)
@@ -400,6 +438,11 @@ __attribute__((noinline)) void mtr_scan_at(int at)
 	struct mtr_tls *t = &mtr_tls;
 	int busy = t->busy;
 	t->busy = 1;
+	if (at == MTF_SCAN_AT_EXIT) {
+		uint64_t caller = exit_caller();
+		if (caller > sp)
+			sp = caller;
+	}
 	scan(at, sp);
 	t->busy = busy;
 	memset(saved_regs, 0, sizeof saved_regs);
