@@ -167,8 +167,8 @@ check_match "frag table: sizes and the ratio" " DRAM +until +[0-9]+ .* 512\.0 Ki
 check_rc "frag --no mark: an error" 1 "$MTAN" frag frag.zst --until nosuchmark
 check_eq "frag: an unknown mark says so" "$(cat "$ERR")" "mtan: no mark 'nosuchmark' in the trace (--until)"
 check_rc "frag --since: a usage error" 2 "$MTAN" frag frag.zst --since holes
-# every row has the time of its seq: the event's own time (a seq inside the first bucket
-# of the timeline too), at the end the last event's
+# every row has the time of its seq: the last event at or before it in any space (a free in
+# another space too; a seq inside the first bucket of the timeline too), at the end the last event's
 "$MTAN" export frag.zst --what events -o fragev.csv
 for at in peak "until holes" end; do
 	case $at in
