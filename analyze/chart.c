@@ -101,6 +101,8 @@ int mtan_charts_load(sqlite3 *db, const struct mtan_opts *o, const struct mtan_w
 	if (load_spaces(db, o, c))
 		return -1;
 	c->exact = mtan_meta_int(db, "lifetimes", 0) <= EXACT_MAX_LIFETIMES;
+	if ((c->coarse = mtan_coarse_times(db)) < 0)
+		return -1;
 	if (mtan_prepare(db, "chart", c->exact ? "events" : "buckets", &st))
 		return -1;
 	mtan_bind_scope(st, o, NULL);
@@ -192,7 +194,8 @@ void mtan_charts_release(struct mtan_charts *c)
 /* The part of the run a series' chart spans: the whole run, or where a device lived only a
  * small part of it, its life (a little either side, so its first allocations and the drop
  * at its close stand clear of the frame); by time, or by event order where its events
- * crowd into a few instants of the recorder's clock. */
+ * crowd into a few instants of a coarse clock (mtan_coarse_times: times that do not
+ * resolve; interpolated or precise times always do). */
 static void choose_axis(const struct mtan_charts *c, struct mtan_chart_series *s, int ncols)
 {
 	double seq0 = (double)c->seq0, seq1 = (double)c->seq1, ns0 = (double)c->ns0, ns1 = (double)c->ns1;
@@ -247,7 +250,7 @@ static void choose_axis(const struct mtan_charts *c, struct mtan_chart_series *s
 			last = col;
 		}
 	}
-	s->by_seq = ns1 <= ns0 || (used < 32 && in >= 4 * (size_t)used);
+	s->by_seq = ns1 <= ns0 || (c->coarse && used < 32 && in >= 4 * (size_t)used);
 	s->x0 = s->by_seq ? seq0 : ns0;
 	s->x1 = s->by_seq ? seq1 : ns1;
 	if (s->x1 <= s->x0)

@@ -119,7 +119,8 @@ static int table_stacks(sqlite3 *db, const struct mtan_opts *o, const struct rac
 			const char *what = i == 0 ? (r->late_alloc ? "free" : "free, the late report")
 				: i == 1 ? "allocation, the late report (its block is the one the free ended)"
 				: "reuse: the allocation that got the address after the free";
-			printf("  %s: seq %lld by thread %lld\n", what, r->seq[i], r->tid[i]);
+			/* prose: a heading folds to the width like the frames under it are cut */
+			mtan_prose(stdout, "  %s: seq %lld by thread %lld\n", what, r->seq[i], r->tid[i]);
 			if (mtan_print_frames(db, o, r->stack[i]))
 				return -1;
 		}

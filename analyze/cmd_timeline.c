@@ -58,7 +58,7 @@ static const struct mtan_col cols[] = {
 static int rss_columns(sqlite3 *db, const struct mtan_opts *o, const struct mtan_chart_series *s, int64_t *rss)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc = SQLITE_DONE;
 	struct { int64_t pid, rss; } *last = NULL;
 	size_t nlast = 0;
 	int col = 0;
@@ -68,13 +68,12 @@ static int rss_columns(sqlite3 *db, const struct mtan_opts *o, const struct mtan
 	mtan_bind_common(st, o);
 	for (int k = 0; k < s->ncols; k++)
 		rss[k] = -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	/* a sample past the last column ends the reading (rc stays SQLITE_ROW); it is still
+	 * counted into sum, which no column reads any more */
+	while (col < s->ncols && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t pid = sqlite3_column_int64(st, 0), t = sqlite3_column_int64(st, 1), v = sqlite3_column_int64(st, 2);
-		double end;
-		while (col < s->ncols && (double)t > (end = s->x0 + (s->x1 - s->x0) * (col + 1) / s->ncols))
+		while (col < s->ncols && (double)t > s->x0 + (s->x1 - s->x0) * (col + 1) / s->ncols)
 			rss[col++] = sum;
-		if (col >= s->ncols)
-			break;
 		size_t i;
 		for (i = 0; i < nlast && last[i].pid != pid; i++)
 			;

@@ -54,11 +54,8 @@ int mtan_frag_each(sqlite3 *db, const struct mtan_opts *o, const struct mtan_win
 		f.ext = sqlite3_column_double(state, 5);
 		f.span = sqlite3_column_int64(state, 6);
 		sqlite3_reset(time_at);
-		sqlite3_bind_int64(time_at, 1, f.pid);
-		sqlite3_bind_int64(time_at, 2, f.device);
-		sqlite3_bind_text(time_at, 3, f.name, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(time_at, 4, f.seq);
-		sqlite3_bind_int64(time_at, 5, short_hi);
+		sqlite3_bind_int64(time_at, 1, f.seq);
+		sqlite3_bind_int64(time_at, 2, short_hi);
 		if ((rc = sqlite3_step(time_at)) != SQLITE_ROW)
 			goto sqlerr;
 		if (sqlite3_column_type(time_at, 0) != SQLITE_NULL) {

@@ -202,11 +202,14 @@ static void bind_scope(sqlite3_stmt *st, const struct mtan_growth *g, int64_t a,
 	sqlite3_bind_int64(st, 5, b);
 }
 
-/* The per-second rate of the marks a..b: the Theil-Sen slope of bytes over their times. */
+/* The per-second rate of the marks a..b (a <= b: the judged part's start and end): the
+ * Theil-Sen slope of bytes over their times, from at most RATE_POINTS of them spread evenly. */
 static int mark_rate(const struct series *m, size_t a, size_t b, double *rate)
 {
 	double x[RATE_POINTS], y[RATE_POINTS], icpt;
-	size_t n = b - a + 1, k = n > RATE_POINTS ? RATE_POINTS : n;
+	size_t n = b - a + 1, k = n;
+	if (k > RATE_POINTS)
+		k = RATE_POINTS;
 	for (size_t i = 0; i < k; i++) {
 		size_t j = a + (k > 1 ? (n - 1) * i / (k - 1) : 0);
 		x[i] = m->t[j];

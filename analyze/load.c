@@ -1169,8 +1169,8 @@ static int keep_marks(struct loader *L)
 			j++;
 		size_t count = j - i;
 		if (count >= MARKS_RECUR) {
-			size_t step = (count + MARKS_KEPT - 1) / MARKS_KEPT;
-			for (size_t k = i; k < j; k += step)
+			size_t stride = (count + MARKS_KEPT - 1) / MARKS_KEPT;
+			for (size_t k = i; k < j; k += stride)
 				if (kept < per) {
 					L->recs.p[m[k]].keep = 1;
 					kept++;

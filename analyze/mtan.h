@@ -409,9 +409,10 @@ int mtan_window_ns(sqlite3 *db, const struct mtan_opts *o, int64_t ns[2], int ha
 /* The lifetime ids [*id_lo, *id_hi] that hold every allocation with since <= seq <= until
  * (a superset). 0, or -1 (reported). */
 int mtan_alloc_ids(sqlite3 *db, int64_t since, int64_t until, int64_t *id_lo, int64_t *id_hi);
-/* 1 when the run was short for the recorder's coarse clock (~1 ms): its events crowd into
- * a few times, and charts go by event order instead (o: its --pid); -1 on an error. */
-int mtan_short_run(sqlite3 *db, const struct mtan_opts *o);
+/* 1 when the trace's times may crowd into a few values (meta.time `collector`: an older
+ * recorder's coarse clock, ~1 ms, or an import), so that a chart of a short run goes by
+ * event order instead; 0 when every event has its own time; -1 on an error. */
+int mtan_coarse_times(sqlite3 *db);
 
 /* ---- chart.c: what the charts of live bytes show (report and timeline) ---- */
 /* A change of live bytes: live after it, the most within since the point before (one
@@ -447,6 +448,7 @@ struct mtan_charts {
 	struct mtan_chart_series *s; /* host first, then devices in order, spaces by name */
 	size_t n;
 	int exact;             /* event by event (else the loader's time buckets) */
+	int coarse;            /* mtan_coarse_times: a short run may be charted by seq */
 	int64_t seq0, seq1, ns0, ns1; /* the run (inside the window) */
 };
 /* Every device's and space's series in o's scope and the window w (NULL: all). 0 or -1

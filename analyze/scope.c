@@ -417,13 +417,12 @@ void mtan_join_options(struct mtan_extra *out, size_t max, const struct mtan_ext
 	memset(&out[n], 0, sizeof(out[n]));
 }
 
-int mtan_short_run(sqlite3 *db, const struct mtan_opts *o)
+int mtan_coarse_times(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	int ret = -1;
 	if (mtan_prepare(db, "timeline", "clock", &st))
 		return -1;
-	mtan_bind_common(st, o);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		ret = sqlite3_column_int(st, 0) != 0;
 	else

@@ -145,10 +145,6 @@ static void data(FILE *f, const struct plot *p)
 	free(d);
 }
 
-struct placed {
-	double x0, x1; /* a label's extent */
-};
-
 /* The marks on s's axis: a group of many as light ticks along the bottom of the plot; the
  * others as dashed lines with their labels in the lanes above the plot, each in the first
  * lane where it overlaps nothing (a label that fits in none is left to its tooltip and the

@@ -186,7 +186,9 @@ static int part_trend(const double *x, const double *y, size_t a, size_t b, stru
 		size_t lo = a + n * j / PARTS, hi = a + n * (j + 1) / PARTS;
 		if (hi <= lo)
 			continue;
-		size_t m = hi - lo > GRID ? GRID : hi - lo;
+		size_t m = hi - lo; /* hi > lo */
+		if (m > GRID)
+			m = GRID;
 		mx[k] = (x[lo] + x[hi - 1]) / 2;
 		for (size_t i = 0; i < m; i++)
 			buf[i] = y[lo + (hi - lo) * i / m];

@@ -47,10 +47,14 @@ SELECT blocks, live_bytes, inner_free + head + tail + empty AS free_bytes,
 	coalesce(hi - lo, 0) AS span
 FROM edges;
 -- name: time_at
--- the time of seq ?4: the later of the space's last timeline row at or before it (a bucket
--- ends at its last event) and the last allocation at or before it anywhere (lifetime ?5:
--- ids follow alloc_seq), so a seq inside the first bucket has a time too; NULL for none
+-- the time of seq ?1: the time of the last event (allocation or free, in any space) at or
+-- before it, as times are each event's own (interpolated by seq) and non-decreasing in
+-- seq order. The last allocation is lifetime ?2 (ids follow alloc_seq); a later free at
+-- or before ?1 is looked for only after that allocation. NULL for none
+WITH a AS (SELECT alloc_seq AS seq, alloc_ns AS t FROM lifetimes WHERE id = ?2 AND alloc_seq <= ?1)
 SELECT nullif(max(
-	coalesce((SELECT time_ns FROM timeline WHERE device = ?2 AND space = ?3 AND pid = ?1 AND seq <= ?4
-		  ORDER BY seq DESC LIMIT 1), -1),
-	coalesce((SELECT alloc_ns FROM lifetimes WHERE id = ?5 AND alloc_seq <= ?4), -1)), -1);
+	coalesce((SELECT t FROM a), -1),
+	coalesce((SELECT max(free_ns) FROM lifetimes
+		  WHERE free_seq <= ?1 AND free_seq > coalesce((SELECT seq FROM a), -1)), -1),
+	coalesce((SELECT max(time_ns) FROM anomalies WHERE kind IN ('unmatched_free', 'double_free')
+		  AND seq <= ?1 AND seq > coalesce((SELECT seq FROM a), -1)), -1)), -1);

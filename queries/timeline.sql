@@ -21,11 +21,13 @@ WHERE t.seq BETWEEN :since AND :until OR (coalesce(t.prev_seq, -1) < :since AND 
 ORDER BY t.seq
 LIMIT :limit;
 -- name: clock
--- whether the run was short for the recorder's clock (~1 ms; mtan_short_run): its events
--- (every device and space; every process, or :pid's) in fewer than 32 time buckets, four
--- or more to a bucket
-SELECT count(DISTINCT bucket) < 32 AND coalesce(sum(allocs + frees), 0) >= 4 * count(DISTINCT bucket)
-FROM timeline WHERE pid IS :pid;
+-- whether the trace's times may crowd into a few values (mtan_coarse_times): meta.time
+-- `collector` (an older recorder's collector clock, or an import's times as given). Times
+-- interpolated between two or more CLOCK readings, or precise, are each event's own and
+-- resolve a run of any length
+SELECT NOT (coalesce((SELECT value FROM meta WHERE key = 'time'), 'collector') = 'precise'
+	OR (coalesce((SELECT value FROM meta WHERE key = 'time'), 'collector') = 'interpolated'
+	    AND coalesce((SELECT value FROM meta WHERE key = 'clock_readings'), 0) >= 2));
 -- name: rss
 -- the sampled RSS (every process, or :pid's) in time order, for the terminal's chart of
 -- the host heap

@@ -48,18 +48,22 @@ check_match "frag at 60: the ratio" "^ext\. frag +0\.875$" "$(cat "$OUT")"
 check_eq "frag csv: the ratio with every digit" "$(csv_get frag.csv '[r["external_fragmentation"] for r in rows]')" '["0", "0.875"]'
 
 "$MTAN" races racy.zst --format csv >races.csv
-first=$(csv_get races.csv '" ".join([rows[0][k] for k in ("pid", "address", "free_seq", "free_tid", "reuse_seq", "reuse_tid")])')
-read -r pid addr fseq ftid rseq rtid <<<"$first"
+first=$(csv_get races.csv '" ".join([rows[0][k] for k in ("pid", "address", "free_seq", "free_tid", "late_seq", "late_tid", "reuse_seq", "reuse_tid")])')
+read -r pid addr fseq ftid lseq ltid rseq rtid <<<"$first"
 check_rc "races at 200" 0 env COLUMNS=200 "$MTAN" races racy.zst
 check_match "races at 200: a line per race, as the CSV's" \
-	"^late_free +$pid +0 +DRAM +$addr +$fseq +$ftid +$rseq +$rtid +[0-9,]+$" "$(cat "$OUT")"
+	"^late_free +$pid +0 +DRAM +$addr +$fseq +$ftid +$lseq +$ltid +$rseq +$rtid +[0-9,]+$" "$(cat "$OUT")"
 check_rc "races at 60" 0 env COLUMNS=60 "$MTAN" races racy.zst
 check_eq "races at 60: a block per race" "$(grep -c '^-\[ row [0-9]* \]' "$OUT")" 10
 check_eq "races at 60: the first race's numbers, as the CSV's" \
-	"$(sed -n '/^-\[ row 1 \]/,/^$/p' "$OUT" | grep -E '^(pid|address|free seq|by|reuse seq) ' | awk '{print $NF}' | xargs)" \
-	"$pid $addr $fseq $ftid $rseq $rtid"
+	"$(sed -n '/^-\[ row 1 \]/,/^$/p' "$OUT" | grep -E '^(pid|address|free seq|by|late seq|reuse seq) ' | awk '{print $NF}' | xargs)" \
+	"$pid $addr $fseq $ftid $lseq $ltid $rseq $rtid"
 check_match "races at 60: the advice folded between words" \
 	"^10 address-reuse races, repaired in the lifetimes \(reserve$" "$(cat "$OUT")"
+check_eq "races at 60: a report's heading in the stacks folded between words, the seq whole" \
+	"$(sed -n '/^race 1 /,/^$/p' "$OUT" | grep -A1 '^  reuse:')" \
+	"  reuse: the allocation that got the address after the free:
+    seq $rseq by thread $rtid"
 
 "$MTAN" sql leaky.zst "$narrow" --format csv >narrow.csv
 a=$(csv_get narrow.csv 'rows[0]["address"]') ns=$(csv_get narrow.csv 'rows[0]["alloc_ns"]')

@@ -883,7 +883,7 @@ static void device_baseline(void)
 	mtf_event e1[] = {A(11, 0x10, 8), A(13, 0x20, 16)};
 	mtf_event e2[] = {A(16, 0x10, 32)};
 	mtf_event *all[] = {e0, e1, e2};
-	int counts[] = {3, 2, 1};
+	const int counts[] = {3, 2, 1};
 	for (int d = 0; d < 3; d++)
 		for (int i = 0; i < counts[d]; i++) {
 			all[d][i].device = (uint32_t)d;
