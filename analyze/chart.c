@@ -61,7 +61,7 @@ static int load_spaces(sqlite3 *db, const struct mtan_opts *o, struct mtan_chart
 		memset(s, 0, sizeof(*s));
 		s->device = sqlite3_column_int64(st, 0);
 		s->capacity = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 2);
-		s->life_seq0 = s->life_seq1 = s->life_ns0 = s->life_ns1 = -1;
+		s->life_seq0 = s->life_seq1 = s->life_ns0 = s->life_ns1 = s->base_seq = -1;
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 		if (!(s->space = strdup(name ? name : "")))
 			goto nomem;
@@ -84,6 +84,8 @@ static int load_spaces(sqlite3 *db, const struct mtan_opts *o, struct mtan_chart
 				s->life_seq1 = sqlite3_column_int64(st, 3);
 				s->life_ns1 = sqlite3_column_int64(st, 4);
 			}
+			if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+				s->base_seq = sqlite3_column_int64(st, 5);
 		}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
@@ -292,6 +294,41 @@ int mtan_series_columns(const struct mtan_charts *c, struct mtan_chart_series *s
 	for (size_t i = 0; i < s->n && (s->by_seq ? (double)s->p[i].seq : (double)s->p[i].ns) < s->x0; i++)
 		s->start = s->p[i].live;
 	return 0;
+}
+
+/* Where the level settles: from the end of the device's setup (its baseline, else where the
+ * line first reaches 90% of its peak) to its close (else the end, or a process's exit), the
+ * least level and the most. 1 when the movement there is small against the peak (under a
+ * tenth of it, and some), so that a chart above that floor shows what the main one flattens:
+ * a device's tensors going up and down on top of its 15 MiB of system buffers. */
+int mtan_series_settled(const struct mtan_chart_series *s, int64_t *lo, int64_t *hi)
+{
+	size_t i = 0;
+	if (!s->n || s->peak <= 0)
+		return 0;
+	if (s->base_seq >= 0) {
+		while (i < s->n && s->p[i].seq <= s->base_seq)
+			i++;
+		if (!i) /* the window opens after the setup */
+			*lo = *hi = s->before;
+		else
+			*lo = *hi = s->p[i - 1].live;
+	} else {
+		while (i < s->n && (double)s->p[i].live < 0.9 * (double)s->peak)
+			i++;
+		if (i == s->n)
+			return 0;
+		*lo = *hi = s->p[i++].live;
+	}
+	for (; i < s->n; i++) {
+		const struct mtan_pt *p = &s->p[i];
+		if (p->exit || (s->life_seq1 >= 0 && p->seq >= s->life_seq1))
+			break;
+		*lo = p->live < *lo ? p->live : *lo;
+		*hi = p->max > *hi ? p->max : *hi;
+		*hi = p->live > *hi ? p->live : *hi;
+	}
+	return *hi > *lo && (double)(*hi - *lo) < 0.1 * (double)s->peak;
 }
 
 /* ------------------------------------------------------------------ ticks */

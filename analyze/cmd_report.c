@@ -55,7 +55,7 @@ static const char style[] =
 	"ol.stack{margin:4px 0 2px;padding-left:28px}ol.stack li{font-family:ui-monospace,Menlo,Consolas,monospace;"
 	"font-size:12.5px}ol.stack li.rt{color:#8a93a3}.where{color:#5b6474}\n"
 	"footer{margin-top:32px;color:#8a93a3;font-size:12px}\n"
-	".legend{margin:2px 0 0;font-size:12.5px}.legend .key{margin-right:16px;white-space:nowrap}\n"
+	".legend{margin:2px 0 0;font-size:12.5px}p.zoom{margin:6px 0 0;font-size:12.5px;color:#5b6474}.legend .key{margin-right:16px;white-space:nowrap}\n"
 	"svg.flame text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1d2330}svg.flame g:hover rect{"
 	"stroke:#1d2330;stroke-width:.8}\n";
 

@@ -435,6 +435,7 @@ struct mtan_chart_series {
 	int64_t live, before;          /* while loading; the level as the window opens */
 	int64_t peak, held;            /* the most live; live at the end, not counting exits */
 	int64_t life_seq0, life_ns0, life_seq1, life_ns1; /* a device's open and close, -1 none */
+	int64_t base_seq;              /* where the device's setup ended (its baseline), -1 none */
 	/* after mtan_series_columns: the axis (seq or ns) from x0 to x1, own_span when it is a
 	 * device's life rather than the whole run, and the columns over it */
 	int by_seq, own_span;
@@ -457,6 +458,10 @@ int mtan_charts_load(sqlite3 *db, const struct mtan_opts *o, const struct mtan_w
 void mtan_charts_release(struct mtan_charts *c);
 /* Chooses s's axis (its span and time or seq) and cuts it into ncols columns. 0 or -1. */
 int mtan_series_columns(const struct mtan_charts *c, struct mtan_chart_series *s, int ncols);
+/* 1 when s's level, once settled (after the device's setup, else from where it first
+ * reaches 90% of its peak, to its close), moves by under a tenth of its peak: *lo and *hi
+ * are the least and most live there. */
+int mtan_series_settled(const struct mtan_chart_series *s, int64_t *lo, int64_t *hi);
 /* A round step (1, 2, 2.5, 5 x 10^k) cutting span into about want parts. */
 double mtan_nice_step(double span, int want);
 /* The top of a size axis (a multiple of *step, round in the unit peak is shown in). */

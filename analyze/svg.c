@@ -17,6 +17,7 @@
 #define LANES 3
 #define CHAR_W 6.4  /* a character of the 11-unit labels, wide enough for most */
 #define NCOLS 876   /* a column per unit of the plot's width */
+#define ZH 120.0    /* the panel above a settled level (its floor): its height */
 
 static const char *const palette[] = {"#8e4ec6", "#12a594", "#f76b15", "#0090ff", "#d6409f", "#978365"};
 #define SINGLE "#e5484d" /* marks drawn one by one */
@@ -58,7 +59,9 @@ static char *when(char *buf, double ns)
 struct plot {
 	const struct mtan_chart_series *s;
 	double mt;     /* the plot's top: below the lanes of mark labels */
-	double top;    /* the size axis' top */
+	double top;    /* the size axis' top, above floor */
+	double floor;  /* the size axis' bottom: 0, or a settled level's in the panel above it */
+	double h;      /* the SVG's height */
 };
 
 static double px(const struct plot *p, double x)
@@ -66,9 +69,12 @@ static double px(const struct plot *p, double x)
 	return ML + (x - p->s->x0) / (p->s->x1 - p->s->x0) * (CW - ML - MR);
 }
 
+/* Above the top or below the floor (the panel's): at the edge. */
 static double py(const struct plot *p, double v)
 {
-	return p->mt + (CH - p->mt - MB) * (1 - v / p->top);
+	double f = (v - p->floor) / p->top;
+	f = f < 0 ? 0 : f > 1 ? 1 : f;
+	return p->mt + (p->h - p->mt - MB) * (1 - f);
 }
 
 /* Where a mark sits on s's axis; 0 when outside it. */
@@ -78,16 +84,19 @@ static int mark_x(const struct mtan_chart_series *s, const struct mtan_mark *m, 
 	return *x >= s->x0 && *x <= s->x1;
 }
 
+/* The size ticks: from 0, or in the panel above a floor, the floor's size and then what
+ * stands above it (+64 KiB), round as the main chart's. */
 static void axes(FILE *f, const struct plot *p, double ystep)
 {
 	const struct mtan_chart_series *s = p->s;
 	char a[32];
 	for (double v = 0; v <= p->top + ystep / 2; v += ystep) {
-		double y = py(p, v);
+		double y = py(p, p->floor + v);
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>", ML, y, CW - MR, y,
 			v == 0 ? "#9aa3b2" : "#e6e9ee");
-		fprintf(f, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", ML - 6, y + 4,
-			v == 0 ? "0" : mtan_size_tick(a, v, p->top, ystep));
+		fprintf(f, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s%s</text>\n", ML - 6,
+			y + 4, v && p->floor ? "+" : "", v == 0 ? p->floor ? mtan_size(a, (uint64_t)p->floor) : "0"
+			: mtan_size_tick(a, v, p->top, ystep));
 	}
 	double xstep = mtan_nice_step(s->x1 - s->x0, 7);
 	if (s->by_seq && xstep < 1)
@@ -98,11 +107,11 @@ static void axes(FILE *f, const struct plot *p, double ystep)
 			mtan_count(a, (uint64_t)llround(x));
 		else
 			mtan_time_tick(a, x, fmax(fabs(s->x0), fabs(s->x1)), xstep);
-		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa3b2\"/>", X, CH - MB, X,
-			CH - MB + 4);
-		fprintf(f, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", X, CH - MB + 15, a);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa3b2\"/>", X, p->h - MB, X,
+			p->h - MB + 4);
+		fprintf(f, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", X, p->h - MB + 15, a);
 	}
-	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", CW - MR, CH - 2,
+	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", CW - MR, p->h - 2,
 		s->by_seq ? "event order (seq)" : "time since the trace began");
 }
 
@@ -130,7 +139,7 @@ static void data(FILE *f, const struct plot *p)
 	}
 	fprintf(m, "H%.1f", CW - MR);
 	fclose(m);
-	fprintf(f, "<path class=\"area\" fill=\"#c7d7fe\" stroke=\"none\" d=\"%sV%.1fH%.1fZ\"/>\n", d, py(p, 0), ML);
+	fprintf(f, "<path class=\"area\" fill=\"#c7d7fe\" stroke=\"none\" d=\"%sV%.1fH%.1fZ\"/>\n", d, py(p, p->floor), ML);
 	/* transient peaks */
 	fputs("<path class=\"peaks\" fill=\"#dfe6fd\" stroke=\"none\" d=\"", f);
 	for (int k = 0; k < s->ncols; k++) {
@@ -227,6 +236,32 @@ static void legend(FILE *f, const struct mtan_chart_series *s, const struct mtan
 		fputs("</p>\n", f);
 }
 
+/* Under a chart whose level, once settled, moves little against its height (a device's
+ * tensors on top of its system buffers): the same axis of time, its sizes from that floor
+ * to the most above it. dev: "device N". */
+static void zoom(FILE *f, const struct mtan_chart_series *s, const char *dev)
+{
+	int64_t lo, hi;
+	char a[32], b[32], c[32];
+	if (!mtan_series_settled(s, &lo, &hi))
+		return;
+	struct plot p = {s, 8, 0, (double)lo, ZH};
+	double ystep;
+	p.top = mtan_size_axis((double)(hi - lo), 3, &ystep);
+	fprintf(f, "<p class=zoom>Above %s: from %s (%s bytes) up to %s more</p>\n",
+		s->base_seq >= 0 ? "the baseline (what the device allocated during setup)"
+		: "its settled level (from where it first reached 90% of its peak)", mtan_size(a, (uint64_t)lo),
+		mtan_count(b, (uint64_t)lo), mtan_size(c, (uint64_t)(hi - lo)));
+	fprintf(f, "<svg class=\"zoom\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
+		   "role=\"img\" data-floor=\"%lld\" data-high=\"%lld\"><title>%s ", CW, ZH, (long long)lo, (long long)hi,
+		s->device == -1 ? "host" : dev);
+	esc(f, s->space);
+	fputs(": live bytes above its settled level</title>\n", f);
+	axes(f, &p, ystep);
+	data(f, &p);
+	fputs("</svg>\n", f);
+}
+
 static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series *s, const struct mtan_marks *mk)
 {
 	char a[32], b[32], d[24];
@@ -238,7 +273,7 @@ static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series 
 		double x;
 		lanes = mk->g[mk->m[i].group].count < MTAN_MARKS_MANY && mark_x(s, &mk->m[i], &x);
 	}
-	struct plot p = {s, lanes ? 8 + LANES * LANE : 10, 0};
+	struct plot p = {s, lanes ? 8 + LANES * LANE : 10, 0, 0, CH};
 	double ystep;
 	p.top = mtan_size_axis((double)s->peak, 4, &ystep);
 	fprintf(f, "<figure class=chart><figcaption>%s ", s->device == -1 ? "host" : (snprintf(d, 24, "device %lld",
@@ -266,6 +301,7 @@ static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series 
 	data(f, &p);
 	int left_out = marks(f, &p, mk);
 	fputs("</svg>", f);
+	zoom(f, s, d);
 	legend(f, s, mk, left_out);
 	fputs("</figure>\n", f);
 	return 0;

@@ -46,10 +46,11 @@ GROUP BY s.device, s.name
 ORDER BY s.device = -1 DESC, s.device, s.name;
 -- name: lives
 -- Each device's life (every process, or :pid's): its first open and its last close (NULL:
--- not closed), by seq and time.
+-- not closed), by seq and time; the end of its first setup (devices.baseline_seq, NULL: none).
 SELECT device, min(open_seq), min(open_ns),
 	CASE WHEN count(close_seq) = count(*) THEN max(close_seq) END,
-	CASE WHEN count(close_seq) = count(*) THEN max(close_ns) END
+	CASE WHEN count(close_seq) = count(*) THEN max(close_ns) END,
+	min(baseline_seq)
 FROM devices WHERE :pid IS NULL OR pid = :pid GROUP BY device;
 -- name: marks
 SELECT seq, time_ns, label FROM marks WHERE :pid IS NULL OR pid = :pid ORDER BY seq;

@@ -103,6 +103,33 @@ for fig in re.findall(r"<figure class=chart>(.*?)</figure>", page, re.S):
 	print("%s|%s|%d|%d|%s|%d" % (caption, axis, ok, end_zero, ",".join(labels), ticks))
 PY
 }
+# zooms HTML: each chart's panel above its settled level, one per line (none: the chart
+# has no panel): "CAPTION|FLOOR|TURNS|ROUND" where FLOOR is the panel's floor in bytes
+# (data-floor), TURNS how often its line of live bytes turns from rising to falling or
+# back, ROUND 1 when its size ticks above the floor (+64 KiB) rise by one round step
+zooms() {
+	python3 - "$1" <<'PY'
+import html, re, sys
+from decimal import Decimal
+page = open(sys.argv[1]).read()
+for fig in re.findall(r"<figure class=chart>(.*?)</figure>", page, re.S):
+	caption = html.unescape(re.sub(r"<[^>]+>", "", fig.split("</figcaption>")[0]))
+	z = re.search(r'<svg class="zoom".*?</svg>', fig, re.S)
+	if not z:
+		print("%s|none" % caption)
+		continue
+	floor = re.search(r'data-floor="(\d+)"', z.group(0)).group(1)
+	line = re.search(r'<path class="live"[^>]* d="([^"]*)"', z.group(0)).group(1)
+	ys = [float(y) for y in re.findall(r"V([\d.]+)", line)]
+	d = [b - a for a, b in zip(ys, ys[1:]) if b != a]
+	turns = sum(1 for a, b in zip(d, d[1:]) if (a > 0) != (b > 0))
+	ticks = re.findall(r'<text class="ytick"[^>]*>\+([\d.]+) (?:B|KiB|MiB|GiB)</text>', z.group(0))
+	vals = [Decimal(0)] + [Decimal(t) for t in ticks]
+	steps = set(b - a for a, b in zip(vals, vals[1:]))
+	m = steps.pop().normalize() if len(steps) == 1 else Decimal(3)
+	print("%s|%s|%d|%d" % (caption, floor, turns, len(ticks) >= 1 and m.scaleb(-m.adjusted()) in (1, 2, Decimal("2.5"), 5)))
+PY
+}
 # marks_table HTML: the marks table's rows, "label count" a line
 marks_table() {
 	python3 -c '
@@ -203,6 +230,23 @@ check_eq "meshdev charts: one axis per device (DRAM and L1 of device 0 alike)" \
 check_eq "meshdev: the marks table, a row per label" "$(marks_table mesh.html)" "open 1
 work 1
 close 1"
+# each device's tensors (4 x 64 KiB, 50 rounds) on its 15 MiB of system buffers: under its
+# chart a panel above the baseline (what was live at the end of its setup), where the ups
+# and downs show; device 0's L1, flat after setup, has none
+zooms mesh.html >mesh_zooms.txt
+"$MTAN" sql -q mesh.zst "SELECT 'device ' || d.device || ' DRAM|' || sum(l.size) FROM devices d
+	JOIN lifetimes l ON l.device = d.device AND l.alloc_seq <= d.baseline_seq
+		AND (l.end_seq IS NULL OR l.end_seq > d.baseline_seq)
+	JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space AND s.name = 'DRAM'
+	GROUP BY d.device ORDER BY d.device" --format csv | tail -n +2 | tr -d '"' >mesh_baselines.txt
+check_eq "meshdev zoom: each device's DRAM chart has the panel, its floor the baseline (from sql)" \
+	"$(grep '^device [0-9] DRAM' mesh_zooms.txt | sed 's/ peak[^|]*//' | cut -d'|' -f1-2)" "$(cat mesh_baselines.txt)"
+check_eq "meshdev zoom: the baselines, the system buffers (device 0: 16 x 966,656 B; 1-7: 10 x 1,546,240 B)" \
+	"$(cut -d'|' -f2 mesh_baselines.txt | sort | uniq -c | sed 's/^ *//' | paste -sd' ')" "7 15462400 1 15466496"
+check_eq "meshdev zoom: the tensors go up and down at least 10 times on every panel, round ticks" \
+	"$(grep '^device [0-9] DRAM' mesh_zooms.txt | awk -F'|' '$3 >= 10 && $4 == 1' | wc -l)" 8
+check_eq "meshdev zoom: no panel for device 0's L1 nor the host's heap" \
+	"$(grep -v '^device [0-9] DRAM' mesh_zooms.txt | cut -d'|' -f2 | sort -u)" "none"
 check_match "meshdev: released by device close, not leaks" "<h3>Released by device close \(not leaks\)</h3>" "$M"
 check_match "meshdev: device 0's released DRAM" "<td>device 0</td><td>DRAM</td><td class=n>16</td><td class=n title=\"15466496 bytes\">" "$M"
 
@@ -218,6 +262,7 @@ charts pool.html >pool_charts.txt
 check_eq "bufpool charts: round ticks, down to 0 at exit, no mark label, 200 ticks each" \
 	"$(cut -d'|' -f3- pool_charts.txt)" "1|1||200
 1|1||200"
+check_eq "bufpool zoom: no panel, its level moves a lot against its height" "$(zooms pool.html | cut -d'|' -f2 | sort -u)" "none"
 check_eq "bufpool: one legend entry per chart for the 200 frames" "$(grep -c '<span class=key>.*frame <span class=where>&times;200</span>' pool.html)" 2
 check_eq "bufpool: the marks table, one row: frame 200" "$(marks_table pool.html)" "frame 200"
 check_match "bufpool: the row's first and last" "<tr><td>frame</td><td class=n>200</td><td class=n title=\"seq [0-9]+\">[0-9.]+ ms</td><td class=n title=\"seq [0-9]+\">[0-9.]+ ms</td></tr>" "$(cat pool.html)"
