@@ -236,7 +236,7 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct site
 		const struct site *s = &l->v[i];
 		char a[32], b[32], dev[16];
 		if (o->format == MTAN_JSON) {
-			printf("%s{\"kind\": ", i + before ? ",\n " : "");
+			printf("%s{\"kind\": ", (i + before) ? ",\n " : "");
 			mtan_json_str(stdout, s->kind);
 			printf(", \"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
 			       s->blocks, s->bytes, s->pid, s->device);
