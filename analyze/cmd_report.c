@@ -105,21 +105,6 @@ static const char *dev_name(char *buf, long long device)
 	return buf;
 }
 
-/* A time in ns for people: 1.25 s, 340 ms, 12 us. */
-static char *when(char *buf, double ns)
-{
-	if (ns >= 1e9)
-		snprintf(buf, 32, "%.3g s", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, 32, "%.3g ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, 32, "%.3g us", ns / 1e3);
-	else if (ns > 0)
-		snprintf(buf, 32, "%.0f ns", ns);
-	else
-		snprintf(buf, 32, "0");
-	return buf;
-}
 
 static const char *col_text(sqlite3_stmt *st, int i)
 {
@@ -316,8 +301,8 @@ static int growth(struct report *r)
 		html(f, verdict);
 		double rate = sqlite3_column_double(st, 3);
 		fprintf(f, "</td><td class=n>%s%s/s</td>", rate < 0 ? "-" : "", mtan_size(a, (uint64_t)fabs(rate)));
-		fprintf(f, "<td class=n>%s</td>", when(a, (double)sqlite3_column_int64(st, 5)));
-		fprintf(f, "<td class=n>%s</td>", when(b, (double)sqlite3_column_int64(st, 6)));
+		fprintf(f, "<td class=n>%s</td>", mtan_when(a, (double)sqlite3_column_int64(st, 5)));
+		fprintf(f, "<td class=n>%s</td>", mtan_when(b, (double)sqlite3_column_int64(st, 6)));
 		td_size(f, sqlite3_column_int64(st, 7));
 		td_size(f, sqlite3_column_int64(st, 8));
 		fputs("</tr>\n", f);
@@ -671,7 +656,7 @@ static int races(struct report *r)
 			fputs("<td class=n></td>", f);
 		else
 			fprintf(f, "<td class=n>%lld, %lld</td>", sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
-		fprintf(f, "<td class=n>%s</td></tr>\n", when(a, (double)sqlite3_column_int64(st, 11)));
+		fprintf(f, "<td class=n>%s</td></tr>\n", mtan_when(a, (double)sqlite3_column_int64(st, 11)));
 	}
 	sqlite3_finalize(st);
 	if (!cut && rc != SQLITE_DONE)
@@ -693,7 +678,7 @@ static int frag_row(void *ctx, const struct mtan_frag *fr)
 	fprintf(f, "<tr><td class=n>%lld</td>", fr->pid);
 	td_text(f, dev_name(d, fr->device));
 	td_text(f, fr->name);
-	fprintf(f, "<td class=n>%s</td>", fr->has_time ? when(a, (double)fr->time_ns) : "");
+	fprintf(f, "<td class=n>%s</td>", fr->has_time ? mtan_when(a, (double)fr->time_ns) : "");
 	if (fr->has_capacity)
 		td_size(f, fr->capacity);
 	else

@@ -104,6 +104,8 @@ int mtan_sqlerr(sqlite3 *db, const char *what);
 char *mtan_count(char *buf, uint64_t n);
 /* 15518924 -> "14.8 MiB", 512 -> "512 B". buf needs 32 bytes; returns buf. */
 char *mtan_size(char *buf, uint64_t n);
+/* A time in ns for people: 1.25 s, 340 ms, 12 us. buf needs 32 bytes; returns buf. */
+char *mtan_when(char *buf, double ns);
 /* Writes s as a JSON string with quotes; NULL writes null. */
 void mtan_json_str(FILE *f, const char *s);
 int mtan_output_ok(const char *out, const char *input, int renamed);

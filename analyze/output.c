@@ -66,6 +66,21 @@ char *mtan_count(char *buf, uint64_t n)
 	return buf;
 }
 
+char *mtan_when(char *buf, double ns)
+{
+	if (ns >= 1e9)
+		snprintf(buf, 32, "%.3g s", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, 32, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, 32, "%.3g us", ns / 1e3);
+	else if (ns > 0)
+		snprintf(buf, 32, "%.0f ns", ns);
+	else
+		snprintf(buf, 32, "0");
+	return buf;
+}
+
 char *mtan_size(char *buf, uint64_t n)
 {
 	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

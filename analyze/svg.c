@@ -40,21 +40,6 @@ static void esc(FILE *f, const char *s)
 	}
 }
 
-/* A time for people: 1.25 s, 340 ms, 12 us. */
-static char *when(char *buf, double ns)
-{
-	if (ns >= 1e9)
-		snprintf(buf, 32, "%.3g s", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, 32, "%.3g ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, 32, "%.3g us", ns / 1e3);
-	else if (ns > 0)
-		snprintf(buf, 32, "%.0f ns", ns);
-	else
-		snprintf(buf, 32, "0");
-	return buf;
-}
 
 struct plot {
 	const struct mtan_chart_series *s;
@@ -190,7 +175,7 @@ static int marks(FILE *f, const struct plot *p, const struct mtan_marks *mk)
 		esc(f, m->label);
 		fprintf(f, " at %s</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			   "stroke-dasharray=\"4 3\"/>", s->by_seq ? (snprintf(b, 32, "seq %lld", (long long)m->seq), b)
-			: when(b, (double)m->ns), X, p->mt - 2, X, CH - MB, SINGLE);
+			: mtan_when(b, (double)m->ns), X, p->mt - 2, X, CH - MB, SINGLE);
 		/* right of the line, or left of it near the right edge */
 		int end = X + 3 + w > CW - MR;
 		double a = end ? X - 3 - w : X + 3, z = end ? X - 3 : X + 3 + w;
@@ -287,7 +272,7 @@ static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series 
 	if (s->own_span && s->by_seq)
 		fprintf(f, "%s to %s", mtan_count(a, (uint64_t)s->life[0]), mtan_count(b, (uint64_t)s->life[1]));
 	else if (s->own_span)
-		fprintf(f, "%s to %s", when(a, s->life[2]), when(b, s->life[3]));
+		fprintf(f, "%s to %s", mtan_when(a, s->life[2]), mtan_when(b, s->life[3]));
 	if (s->by_seq)
 		fputs(", by event order", f);
 	fputs("</span></figcaption>\n", f);
@@ -320,8 +305,8 @@ static void marks_table(FILE *f, const struct mtan_marks *mk)
 		fputs("<tr><td>", f);
 		esc(f, mtan_mark_group_name(name, sizeof name, q));
 		fprintf(f, "</td><td class=n>%s</td>", mtan_count(a, q->count));
-		fprintf(f, "<td class=n title=\"seq %lld\">%s</td>", (long long)q->first_seq, when(b, (double)q->first_ns));
-		fprintf(f, "<td class=n title=\"seq %lld\">%s</td></tr>\n", (long long)q->last_seq, when(b, (double)q->last_ns));
+		fprintf(f, "<td class=n title=\"seq %lld\">%s</td>", (long long)q->first_seq, mtan_when(b, (double)q->first_ns));
+		fprintf(f, "<td class=n title=\"seq %lld\">%s</td></tr>\n", (long long)q->last_seq, mtan_when(b, (double)q->last_ns));
 	}
 	fputs("</table>\n", f);
 }
