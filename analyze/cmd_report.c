@@ -59,29 +59,10 @@ static const char style[] =
 	"svg.flame text{font:11px ui-monospace,Menlo,Consolas,monospace;fill:#1d2330}svg.flame g:hover rect{"
 	"stroke:#1d2330;stroke-width:.8}\n";
 
-/* Writes s with HTML's special characters escaped (NULL writes nothing). */
-static void html(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (*p < 0x20 && *p != '\n' && *p != '\t')
-				fputc('?', f); /* no control characters in the page */
-			else
-				fputc(*p, f);
-		}
-	}
-}
-
 static void td_text(FILE *f, const char *s)
 {
 	fputs("<td>", f);
-	html(f, s);
+	mtan_html(f, s);
 	fputs("</td>", f);
 }
 
@@ -175,7 +156,7 @@ static int summary(struct report *r)
 	int rc, n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fprintf(f, "%s<span class=bad>%s ", n++ ? ", " : "", mtan_count(a, (uint64_t)sqlite3_column_int64(st, 1)));
-		html(f, col_text(st, 0));
+		mtan_html(f, col_text(st, 0));
 		fputs("</span>", f);
 	}
 	sqlite3_finalize(st);
@@ -247,9 +228,9 @@ static int stack_list(struct report *r, long long stack)
 		const char *mbase = mod && strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
 		fprintf(f, "<li%s>", sqlite3_column_int(fr, 7) ? "" : " class=rt");
 		if (fn) {
-			html(f, fn);
+			mtan_html(f, fn);
 		} else if (mod) {
-			html(f, mbase);
+			mtan_html(f, mbase);
 			fprintf(f, "+0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 5));
 		} else {
 			fprintf(f, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 6));
@@ -257,14 +238,14 @@ static int stack_list(struct report *r, long long stack)
 		if (file) {
 			const char *fbase = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 			fputs(" <span class=where>", f);
-			html(f, fbase);
+			mtan_html(f, fbase);
 			if (sqlite3_column_type(fr, 3) != SQLITE_NULL)
 				fprintf(f, ":%d", sqlite3_column_int(fr, 3));
 			fputs("</span>", f);
 		}
 		if (fn && mod) {
 			fputs(" <span class=where>in ", f);
-			html(f, mbase);
+			mtan_html(f, mbase);
 			fputs("</span>", f);
 		}
 		fputs("</li>\n", f);
@@ -298,7 +279,7 @@ static int growth(struct report *r)
 		td_text(f, dev_name(d, sqlite3_column_int64(st, 0)));
 		td_text(f, col_text(st, 1));
 		fprintf(f, "<td class=%s>", grows ? "bad" : "ok");
-		html(f, verdict);
+		mtan_html(f, verdict);
 		double rate = sqlite3_column_double(st, 3);
 		fprintf(f, "</td><td class=n>%s%s/s</td>", rate < 0 ? "-" : "", mtan_size(a, (uint64_t)fabs(rate)));
 		fprintf(f, "<td class=n>%s</td>", mtan_when(a, (double)sqlite3_column_int64(st, 5)));
@@ -320,7 +301,7 @@ static int growth(struct report *r)
 			continue;
 		char d[24], a[32], b[32];
 		fprintf(f, "<h3>Growing sites: %s ", dev_name(d, sqlite3_column_int64(st, 0)));
-		html(f, col_text(st, 1));
+		mtan_html(f, col_text(st, 1));
 		fputs("</h3>\n", f);
 		sqlite3_reset(sites);
 		sqlite3_bind_int64(sites, 1, sqlite3_column_int64(st, 0));
@@ -379,7 +360,7 @@ static int leaks(struct report *r)
 			blocks == 1 ? "block" : "blocks",
 			mtan_leak_kind_words(mtan_leak_kind((const char *)sqlite3_column_text(st, 6))),
 			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
-		html(f, col_text(st, 2));
+		mtan_html(f, col_text(st, 2));
 		fputs(")</summary>\n", f);
 		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
 			sqlite3_finalize(st);
@@ -447,11 +428,11 @@ static void html_fit(FILE *f, const char *s, int room)
 		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == (size_t)(room - 2))
 			cut = i;
 	if (chars <= (size_t)room) {
-		html(f, s);
+		mtan_html(f, s);
 		return;
 	}
 	char *head = strndup(s, cut);
-	html(f, head ? head : "");
+	mtan_html(f, head ? head : "");
 	fputs("..", f);
 	free(head);
 }
@@ -474,7 +455,7 @@ static void flame_frame(FILE *f, const struct mtan_flame *fl, size_t i, double x
 	else if (n->runtime)
 		red = green = 196 + (int)(h % 26), blue = red + 8;
 	fputs("<g><title>", f);
-	html(f, n->name);
+	mtan_html(f, n->name);
 	fprintf(f, ": %s (%s bytes), %.1f%%</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%.0f\" "
 		   "rx=\"2\" fill=\"rgb(%d,%d,%d)\"/>", mtan_size(a, (uint64_t)n->bytes), mtan_count(b, (uint64_t)n->bytes),
 		100.0 * (double)n->bytes / (double)fl->v[0].bytes, x, y, w, FROW - 1, red, green, blue);
@@ -537,7 +518,7 @@ static int flame_graph(struct report *r, const char *of, const char *title, cons
 		return -1;
 	long long total = fl.v[0].bytes;
 	fputs("<figure class=flame><figcaption>", f);
-	html(f, title);
+	mtan_html(f, title);
 	fprintf(f, " <span class=where>%s</span></figcaption>\n", mtan_size(a, (uint64_t)total));
 	if (total <= 0) {
 		fprintf(f, "<p class=ok>%s</p></figure>\n", none);
@@ -548,7 +529,7 @@ static int flame_graph(struct report *r, const char *of, const char *title, cons
 	int top = flame_top(&fl, 0, scale);
 	fprintf(f, "<svg class=\"flame\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
 		   "role=\"img\"><title>", FW, (double)(top + 1) * FROW);
-	html(f, title);
+	mtan_html(f, title);
 	fputs("</title>\n", f);
 	flame_frame(f, &fl, 0, 0, scale, top);
 	fputs("</svg></figure>\n", f);
@@ -729,7 +710,7 @@ static int top_sites(struct report *r)
 			mtan_size(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)sqlite3_column_int64(st, 4)),
 			mtan_count(c, (uint64_t)sqlite3_column_int64(st, 6)), mtan_size(e, (uint64_t)sqlite3_column_int64(st, 7)),
 			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
-		html(f, col_text(st, 2));
+		mtan_html(f, col_text(st, 2));
 		fputs(")</summary>\n", f);
 		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
 			sqlite3_finalize(st);
@@ -754,18 +735,18 @@ static int page(struct report *r, const char *name)
 	int complete = mtan_meta_int(r->db, "complete", 0) != 0, ret = -1;
 	fputs("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
 	      "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n<title>mtan report: ", f);
-	html(f, name);
+	mtan_html(f, name);
 	fprintf(f, "</title>\n<style>\n%s</style></head><body>\n<h1>Memory report: <code>", style);
-	html(f, name);
+	mtan_html(f, name);
 	fputs("</code></h1>\n<p class=meta>", f);
 	if (cmdline) {
 		fputs("<code>", f);
-		html(f, cmdline);
+		mtan_html(f, cmdline);
 		fputs("</code>", f);
 	}
 	if (host) {
 		fputs(" on ", f);
-		html(f, host);
+		mtan_html(f, host);
 	}
 	if (realtime > 0) {
 		time_t t = (time_t)(realtime / 1000000000);

@@ -104,6 +104,9 @@ int mtan_sqlerr(sqlite3 *db, const char *what);
 char *mtan_count(char *buf, uint64_t n);
 /* 15518924 -> "14.8 MiB", 512 -> "512 B". buf needs 32 bytes; returns buf. */
 char *mtan_size(char *buf, uint64_t n);
+/* Writes s with HTML's special characters escaped (NULL writes nothing; control
+ * characters but newline and tab become '?'). */
+void mtan_html(FILE *f, const char *s);
 /* A time in ns for people: 1.25 s, 340 ms, 12 us. buf needs 32 bytes; returns buf. */
 char *mtan_when(char *buf, double ns);
 /* Writes s as a JSON string with quotes; NULL writes null. */

@@ -66,6 +66,24 @@ char *mtan_count(char *buf, uint64_t n)
 	return buf;
 }
 
+void mtan_html(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (*p < 0x20 && *p != '\n' && *p != '\t')
+				fputc('?', f); /* no control characters in the page */
+			else
+				fputc(*p, f);
+		}
+	}
+}
+
 char *mtan_when(char *buf, double ns)
 {
 	if (ns >= 1e9)

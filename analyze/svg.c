@@ -22,24 +22,6 @@
 static const char *const palette[] = {"#8e4ec6", "#12a594", "#f76b15", "#0090ff", "#d6409f", "#978365"};
 #define SINGLE "#e5484d" /* marks drawn one by one */
 
-static void esc(FILE *f, const char *s)
-{
-	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
-		default:
-			if (*p < 0x20)
-				fputc('?', f);
-			else
-				fputc(*p, f);
-		}
-	}
-}
-
 
 struct plot {
 	const struct mtan_chart_series *s;
@@ -162,7 +144,7 @@ static int marks(FILE *f, const struct plot *p, const struct mtan_marks *mk)
 				fprintf(f, "M%.1f %.1fv7", px(p, x), CH - MB - 7);
 		}
 		fputs("\"><title>", f);
-		esc(f, mtan_mark_group_name(name, sizeof name, &mk->g[g]));
+		mtan_html(f, mtan_mark_group_name(name, sizeof name, &mk->g[g]));
 		fprintf(f, ": %zu marks</title></path>\n", mk->g[g].count);
 	}
 	for (size_t i = 0; i < mk->n; i++) {
@@ -172,7 +154,7 @@ static int marks(FILE *f, const struct plot *p, const struct mtan_marks *mk)
 			continue;
 		double X = px(p, x), w = (double)mtan_text_width(m->label) * CHAR_W;
 		fputs("<g class=\"mark\"><title>mark ", f);
-		esc(f, m->label);
+		mtan_html(f, m->label);
 		fprintf(f, " at %s</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			   "stroke-dasharray=\"4 3\"/>", s->by_seq ? (snprintf(b, 32, "seq %lld", (long long)m->seq), b)
 			: mtan_when(b, (double)m->ns), X, p->mt - 2, X, CH - MB, SINGLE);
@@ -187,7 +169,7 @@ static int marks(FILE *f, const struct plot *p, const struct mtan_marks *mk)
 			lane_end[lane] = z;
 			fprintf(f, "<text class=\"mark\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" style=\"fill:%s\">",
 				end ? X - 3 : X + 3, p->mt - 5 - (LANES - 1 - lane) * LANE, end ? "end" : "start", SINGLE);
-			esc(f, m->label);
+			mtan_html(f, m->label);
 			fputs("</text>", f);
 		} else
 			left_out++;
@@ -210,7 +192,7 @@ static void legend(FILE *f, const struct mtan_chart_series *s, const struct mtan
 		char name[160];
 		fprintf(f, "%s<span class=key><svg width=\"10\" height=\"12\"><path d=\"M5 1v10\" stroke=\"%s\" "
 			   "stroke-width=\"2\"/></svg> ", n++ ? "" : "<p class=legend>", palette[g % 6]);
-		esc(f, mtan_mark_group_name(name, sizeof name, &mk->g[g]));
+		mtan_html(f, mtan_mark_group_name(name, sizeof name, &mk->g[g]));
 		fprintf(f, " <span class=where>&times;%zu</span></span>\n", in);
 	}
 	if (left_out)
@@ -240,7 +222,7 @@ static void zoom(FILE *f, const struct mtan_chart_series *s, const char *dev)
 	fprintf(f, "<svg class=\"zoom\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" width=\"100%%\" "
 		   "role=\"img\" data-floor=\"%lld\" data-high=\"%lld\"><title>%s ", CW, ZH, (long long)lo, (long long)hi,
 		s->device == -1 ? "host" : dev);
-	esc(f, s->space);
+	mtan_html(f, s->space);
 	fputs(": live bytes above its settled level</title>\n", f);
 	axes(f, &p, ystep);
 	data(f, &p);
@@ -263,7 +245,7 @@ static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series 
 	p.top = mtan_size_axis((double)s->peak, 4, &ystep);
 	fprintf(f, "<figure class=chart><figcaption>%s ", s->device == -1 ? "host" : (snprintf(d, 24, "device %lld",
 		s->device), d));
-	esc(f, s->space);
+	mtan_html(f, s->space);
 	fprintf(f, " <span class=where>peak %s", mtan_size(a, (uint64_t)s->peak));
 	if (s->capacity > 0)
 		fprintf(f, " of %s", mtan_size(b, (uint64_t)s->capacity));
@@ -280,7 +262,7 @@ static int chart(FILE *f, const struct mtan_charts *c, struct mtan_chart_series 
 		   "data-x0=\"%.0f\" data-x1=\"%.0f\" data-axis=\"%s\"><title>",
 		CW, CH, s->x0, s->x1, s->by_seq ? "seq" : "ns");
 	fprintf(f, "%s ", s->device == -1 ? "host" : d);
-	esc(f, s->space);
+	mtan_html(f, s->space);
 	fputs(": live bytes</title>\n", f);
 	axes(f, &p, ystep);
 	data(f, &p);
@@ -303,7 +285,7 @@ static void marks_table(FILE *f, const struct mtan_marks *mk)
 	for (size_t g = 0; g < mk->ng; g++) {
 		const struct mtan_mark_group *q = &mk->g[g];
 		fputs("<tr><td>", f);
-		esc(f, mtan_mark_group_name(name, sizeof name, q));
+		mtan_html(f, mtan_mark_group_name(name, sizeof name, q));
 		fprintf(f, "</td><td class=n>%s</td>", mtan_count(a, q->count));
 		fprintf(f, "<td class=n title=\"seq %lld\">%s</td>", (long long)q->first_seq, mtan_when(b, (double)q->first_ns));
 		fprintf(f, "<td class=n title=\"seq %lld\">%s</td></tr>\n", (long long)q->last_seq, mtan_when(b, (double)q->last_ns));
