@@ -37,3 +37,16 @@ check_nomatch "a quick load: no progress" "loading" "$out"
 out=$(tty "$MTAN" load big.zst)
 check_match "a load longer than a moment: progress" "mtan: loading 'big\.zst': " "$out"
 check_match "and the summary after it" "mtan: loaded 'big\.zst' into 'big\.zst\.db': 2007155 events" "$out"
+
+# the whole load's percentage and the time left: a long load (2 M events) on a terminal
+check_match "a terminal: the time left once there is a pace" "mtan: loading 'big\.zst': [a-z ]+ [0-9]+% \([0-9,]+ events\), [0-9.]+ s, about [0-9]+ (s|min) left" "$(rm -f big.zst.db; tty env MTAN_PROGRESS_AFTER_MS=0 "$MTAN" load big.zst)"
+# stderr not a terminal (a log, CI): whole lines at an interval (10 s; 0 here), never rewritten
+rm -f p.zst.db
+MTAN_PROGRESS_EVERY_MS=0 "$MTAN" load p.zst 2>err.txt >/dev/null
+check_match "not a terminal: whole progress lines" "^mtan: loading 'p\.zst': reading [0-9]+% \([0-9,]+ events\), [0-9]+ s so far" "$(cat err.txt)"
+check_match "not a terminal: every stage" "^mtan: loading 'p\.zst': pairing [0-9]+%" "$(cat err.txt)"
+check_nomatch "not a terminal: no carriage returns or escapes" $'[\r\033]' "$(cat err.txt)"
+check_eq "not a terminal: the summary is the last line" "mtan: loaded 'p.zst'" "$(tail -n1 err.txt | cut -c1-20)"
+rm -f p.zst.db
+MTAN_PROGRESS_EVERY_MS=0 "$MTAN" load -q p.zst 2>err.txt >/dev/null
+check_eq "not a terminal, -q: nothing" "" "$(cat err.txt)"

@@ -1,0 +1,409 @@
+/* loader.h: the loader's internal state, shared by its stages (read.c, order.c, pair.c,
+ * aggregate.c, classify.c, store.c, store_frames.c) and driven by load.c. Nothing outside
+ * the loader includes it: the rest of mtan sees mtan_load (mtan.h). */
+#ifndef MTAN_LOADER_H
+#define MTAN_LOADER_H
+
+#include "mtan.h"
+#include "mtf.h"
+#include "reach.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define NONE UINT32_MAX
+#define REC_EV 0xff /* ev.op of a record in the seq stream */
+
+/* One event, or one record taking part in the pairing; 48 bytes, the bulk of the memory. */
+struct ev {
+	uint64_t seq, time_ns, addr, size;
+	uint32_t pool;  /* index in L->pools; a record (op REC_EV): index in L->recs */
+	uint32_t tid;
+	uint32_t stack; /* the trace's stack id, per process; 0 none */
+	uint8_t op;     /* MTF_OP_* byte, or REC_EV */
+};
+
+/* PROCESS, PROCESS_EXIT, DEVICE, DEVICE_READY and MARK records, kept until the pairing
+ * reaches their seq. */
+struct rec {
+	int type;
+	uint32_t pid, ppid, how, device, close;
+	uint32_t tid;  /* MARK: its thread */
+	int keep;      /* MARK: live bytes are kept at it (a recurrence of a repeated label) */
+	int32_t code, signal;
+	uint64_t seq, time_ns, capacity;
+	char *s1, *s2; /* exe and cmdline, the device name, or the mark's label */
+	uint32_t len1; /* MARK: the label's length */
+};
+
+/* A clock reading of the collector (CLOCK records): seqs above seq were taken after t. */
+struct reading {
+	uint64_t seq, t;
+};
+
+/* Live bytes and blocks of a timeline track at a kept mark (the table mark_live). */
+struct mlive {
+	uint32_t rec, track;
+	int64_t live, blocks;
+};
+/* Repeated marks: a label (its trailing digits aside) seen this often is an axis that
+ * growth judges live bytes on; at most MARKS_KEPT of each are kept (every k-th), and
+ * at most MLIVE_MAX rows in all. */
+#define MARKS_RECUR 3
+#define MARKS_KEPT 4096
+#define MLIVE_MAX (4u << 20)
+
+/* R_FREE_LATE: freed, but the tracked order put its free after the next allocation at its
+ * address (or before its own allocation): a reuse race, repaired (struct race). The block
+ * ends where the next one begins; its free's seq and time are the race's. */
+enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE, R_FREE_LATE };
+static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close", "free"};
+enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE, A_DROPPED = 0xff };
+#define kind_text mtan_anomaly_kinds
+
+/* 80 bytes: everything its row needs, copied from the events as the pairing meets them,
+ * so that writing reads the lifetimes in order instead of the events all over. */
+struct lifetime {
+	uint64_t addr, size;
+	uint64_t alloc_seq, alloc_ns; /* inherited: the parent's allocation */
+	uint64_t end_seq, end_ns;     /* the free, or what else ended it (reason != R_LIVE) */
+	uint32_t pool, tid, free_tid, gen;
+	uint32_t parent;              /* inherited: the parent's lifetime index + 1; else 0 */
+	uint32_t alloc_stack, free_stack; /* stacks.id, 0 none */
+	uint8_t alloc_op, free_op, reason, flags; /* flags: LT_* */
+};
+enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_over_live) */ };
+/* A leak's kind (enum mtan_leak_kind, reach.h) in flags' upper bits */
+#define LT_KIND_SHIFT 4
+#define LT_KIND(l) (((l)->flags >> LT_KIND_SHIFT) & 7u)
+
+/* n values (uint64_t) */
+struct vals {
+	uint64_t *p;
+	size_t n, cap;
+};
+/* A process's exit scan (SCAN records): its words (location, value), the arenas (start,
+ * end) that are never roots, the heads of interior pointers (value, 3 words before it)
+ * and the locations of vtable addresses (for memcheck's heuristics). */
+struct scan {
+	uint32_t pid;
+	uint64_t seq, total;
+	int done;
+	struct vals words, arenas, heads, vtables;
+};
+
+struct anomaly {
+	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
+	uint32_t stack;
+	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
+	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
+	uint8_t kind;
+};
+
+/* An address-reuse race: the tracked order contradicts the allocator's. RACE_LATE_FREE: an
+ * allocation over a live block, then the free of that block from another thread (the
+ * free was numbered after the reuse: the free is the late report). RACE_LATE_ALLOC: a
+ * free of an address not live, then two allocations of it from different threads; one
+ * of them was numbered after the free that ended it: the one that does not contradict
+ * its own thread's program order by being so (an allocation by the freeing thread that
+ * its own free precedes is the reuse; else the first is taken as the late one). Both are
+ * repaired: `freed` (the late allocation's block) ends where `reuse` begins, or where it
+ * began itself when it was reported after the reuse, with the free; never before it
+ * began. */
+enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
+static const char *const race_form_text[] = {"late_free", "late_alloc"};
+struct race {
+	uint32_t anomaly;     /* index in L->ans (the reuse_race row) */
+	uint32_t free_ev;     /* the free event */
+	uint32_t freed, reuse; /* lifetime indexes: the block the free ended, the one reusing its address */
+	uint8_t form;
+};
+/* "Closely": the race's events are at most this far apart (and nothing else happened at
+ * the address between them). */
+#define RACE_WINDOW_NS 1000000000ull
+
+/* Timeline buckets: the trace's time span cut in this many; a timeline scope gets a row
+ * for each bucket it has events in. */
+#define TIMELINE_BUCKETS 4096
+
+/* Live bytes of a scope and their highest point; for the scopes that have a timeline, the
+ * bucket in progress. */
+struct track {
+	int64_t live, blocks;
+	int64_t peak;
+	uint64_t peak_seq, peak_ns;
+	uint32_t pid, device;
+	int name;  /* index in L->names; -1 with T_ALL_DEVICES */
+	int scope; /* T_* bits: what the scope spans */
+	uint32_t bucket; /* the bucket in progress, NONE before the first event */
+	uint32_t b_allocs, b_frees;
+	int64_t b_max;
+	uint64_t b_in, b_out, b_seq, b_ns;
+};
+
+/* A row of the timeline table: a track's state at the end of one bucket. */
+struct tl_row {
+	uint32_t track, bucket;
+	uint32_t allocs, frees;
+	int64_t live, blocks, max;
+	uint64_t in, out, seq, ns;
+};
+/* A tracker over all processes, and/or over all devices and spaces (device MTF_HOST is a
+ * real device, so "all" cannot be a device number). */
+enum { T_ALL_PIDS = 1, T_ALL_DEVICES = 2 };
+
+/* (pid, device, space): names, counters and the trackers its bytes go to. */
+struct pool {
+	uint32_t pid, device, space;
+	int name;            /* index in L->names, -1 until resolved */
+	uint32_t track[4];   /* (pid, device, name), (all, device, name), (pid), (all) */
+	uint64_t allocs, frees, bytes_allocated, bytes_freed;
+	uint64_t leaked_blocks, leaked_bytes, released_blocks, released_bytes;
+	int64_t live;
+	uint64_t min_addr, max_end; /* the address range its allocations ever used (allocs > 0) */
+};
+
+struct proc {
+	uint32_t pid, ppid;
+	uint32_t row;        /* current processes row (index in prows), NONE none yet */
+	int exited;
+	int has_modules;
+};
+
+struct prow { /* a row of the processes table */
+	uint32_t pid, ppid, how;
+	const char *exe, *cmdline; /* borrowed from the rec */
+	uint64_t start_seq, start_ns;
+	int has_start, has_exit;
+	uint64_t exit_seq, exit_ns;
+	int32_t code, signal;
+};
+
+struct thread {
+	uint32_t pid, tid;
+	int named; /* a THREAD record came */
+	uint64_t seq, time_ns; /* its first event */
+	/* its THREAD records (one at the start, one more per pthread_setname_np) make one
+	 * row: the first record's seq and time, the last record's name */
+	uint64_t rec_seq, rec_time, name_seq;
+	char *name;
+	uint32_t name_len;
+};
+
+struct devrow {
+	uint32_t pid, device;
+	char *name;
+	uint64_t capacity;
+	int has_open, has_close, has_ready;
+	uint64_t open_seq, open_ns, close_seq, close_ns;
+	uint64_t ready_seq, ready_ns; /* mtrec_device_ready: the end of its setup */
+};
+
+struct frame {
+	uint32_t pid;
+	int ret;
+	uint64_t addr;
+};
+
+/* A STACK record, kept until its frames are symbolized: the rows of stacks and
+ * stack_frames need the inlined calls at each address and where the site is. */
+struct stackrec {
+	uint32_t pid, trace_id, n;
+	size_t first; /* its frames: L->stack_refs.p[first .. first + n), frames index + 1 */
+};
+
+struct pmodule {
+	uint32_t pid;
+	struct mtan_module m;
+};
+
+/* An open-addressing map from a 128-bit key to a 32-bit value. */
+struct mslot {
+	uint64_t a, b;
+	uint32_t v, used;
+};
+struct map {
+	struct mslot *s;
+	size_t cap, n;
+};
+
+/* The pairing table: one slot per (pool, address) ever allocated. */
+struct pslot {
+	uint64_t addr;
+	uint32_t pool;
+	uint32_t lt; /* last lifetime at the key, index + 1; 0: an empty slot */
+	uint32_t gen;
+	uint32_t live;
+};
+
+#define VEC(T) struct { T *p; size_t n, cap; }
+
+struct loader {
+	const char *trace;
+	sqlite3 *db;
+	sqlite3_stmt *st_meta, *st_thread, *st_stack, *st_stack_frame, *st_module, *st_space,
+		*st_mark, *st_rss, *st_loss;
+	VEC(struct ev) evs;
+	VEC(struct rec) recs;
+	VEC(struct lifetime) lts;
+	VEC(struct anomaly) ans;
+	VEC(struct race) races;
+	VEC(struct tl_row) tl;
+	VEC(struct pool) pools;
+	VEC(struct track) tracks;
+	VEC(struct proc) procs;
+	VEC(struct prow) prows;
+	VEC(struct thread) threads;
+	VEC(struct devrow) devs;
+	VEC(struct frame) frames;
+	VEC(struct stackrec) stacks;   /* stacks.id - 1 */
+	VEC(uint32_t) stack_refs;
+	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
+	VEC(struct pmodule) mods;
+	VEC(struct scan) scans;
+	VEC(struct reading) clocks;
+	VEC(struct mlive) mlive;
+	int no_scan; /* the HEADER says mtrec --no-scan */
+	int precise; /* the HEADER says --precise-time: events have their own clock */
+	const char *timing; /* meta.time: how events got their times */
+	VEC(char *) names;
+	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,
+		dev_map, name_map, race_map; /* race_map: a R_FREE_LATE lifetime -> its race */
+	uint64_t t0, span;  /* the trace's first time and time span, for timeline buckets */
+	uint32_t bucket;    /* the bucket of the event being paired (never decreases) */
+	uint32_t nanomalies; /* anomaly rows written */
+	struct pslot *ps;
+	size_t ps_cap, ps_n;
+	uint32_t nstacks;
+	uint64_t events, lost, unknown_stacks, leaks, end_events;
+	int64_t end_lost;
+	int seen_end;
+	int reported; /* an error was already told */
+	/* progress: the stage in hand, and the load's cost (in units of reading an event):
+	 * what the stages done cost, what this one costs, and all of it (estimates) */
+	const char *stage;
+	double cost_done, cost_now, cost_all;
+	const struct stat *tst; /* the trace file's, for meta */
+	char err[256]; /* the reader's error after the header, "" if none */
+	uint64_t err_off, good_off, file_bytes;
+};
+
+/* Grows a VEC to hold one more; returns the new element (zeroed) or NULL. */
+#define VEC_PUSH(v)                                                                     \
+	((v).n < (v).cap || vec_grow((void **)&(v).p, &(v).cap, sizeof(*(v).p)) == 0      \
+		 ? memset(&(v).p[(v).n++], 0, sizeof(*(v).p))                           \
+		 : NULL)
+
+static inline int vec_grow(void **p, size_t *cap, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, c * size);
+	if (!q)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+/* ldtab.c: the loader's tables: maps, processes, pools, names, timeline tracks, stacks */
+/* Progress within the stage in hand: frac of it is done. */
+void mtan_ld_progress(const struct loader *L, double frac);
+int mtan_ld_map_grow(struct map *m);
+void mtan_ld_map_release(struct map *m);
+struct proc *mtan_ld_proc_get(struct loader *L, uint32_t pid);
+int32_t mtan_ld_pool_get(struct loader *L, uint32_t pid, uint32_t device, uint32_t space);
+int mtan_ld_name_id(struct loader *L, const char *s);
+uint32_t mtan_ld_track_get(struct loader *L, int scope, uint32_t pid, uint32_t device, int name);
+int mtan_ld_pool_resolve(struct loader *L, struct pool *p);
+uint32_t mtan_ld_stack_of(struct loader *L, uint32_t pid, uint32_t id);
+
+/* read.c: read: decodes the trace's records into the loader's tables */
+int mtan_ld_step(struct loader *L, sqlite3_stmt *st);
+int mtan_ld_meta_int(struct loader *L, const char *key, long long v);
+int mtan_ld_meta_text(struct loader *L, const char *key, const char *v, int len);
+int mtan_ld_read_record(struct loader *L, const mtf_record *r);
+
+/* order.c: order: puts the events in seq order and gives them times */
+uint32_t *mtan_ld_seq_order(struct loader *L);
+void mtan_ld_retime(struct loader *L, const uint32_t *order);
+
+/* aggregate.c: aggregate: live bytes, peaks and timeline buckets of every scope, kept marks */
+int mtan_ld_keep_marks(struct loader *L);
+int mtan_ld_snapshot(struct loader *L, uint32_t rec);
+int mtan_ld_tl_flush(struct loader *L, uint32_t k);
+int mtan_ld_track_add(struct loader *L, struct pool *p, int64_t delta, int blocks, const struct ev *at);
+
+/* pair.c: pair: every free with its allocation, in seq order; anomalies and races */
+struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i);
+int mtan_ld_pair(struct loader *L);
+
+/* classify.c: classify: leak kinds from the exit scans */
+int mtan_ld_classify(struct loader *L);
+
+/* store.c: store: the database rows of lifetimes, anomalies, races, timeline and the rest */
+void mtan_ld_bind_opt(sqlite3_stmt *st, int i, int present, int64_t v);
+int mtan_ld_write_lifetimes(struct loader *L);
+int mtan_ld_write_anomalies(struct loader *L);
+int mtan_ld_write_races(struct loader *L);
+int mtan_ld_write_timeline(struct loader *L);
+int mtan_ld_write_marks(struct loader *L);
+int mtan_ld_write_processes(struct loader *L);
+int mtan_ld_write_threads(struct loader *L);
+int mtan_ld_write_devices(struct loader *L);
+int mtan_ld_write_sites(struct loader *L);
+int mtan_ld_write_stats(struct loader *L);
+int mtan_ld_write_growth(struct loader *L);
+
+/* store_frames.c: store: symbolized frames and stacks */
+int mtan_ld_write_frames(struct loader *L);
+
+static inline uint64_t mix(uint64_t a, uint64_t b)
+{
+	uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
+	h ^= h >> 31;
+	h *= 0xD6E8FEB86659FD93ull;
+	h ^= h >> 32;
+	return h;
+}
+
+/* The value of (a, b), or NULL. */
+static inline uint32_t *map_get(const struct map *m, uint64_t a, uint64_t b)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t j = mix(a, b) & (m->cap - 1);; j = (j + 1) & (m->cap - 1)) {
+		struct mslot *s = &m->s[j];
+		if (!s->used)
+			return NULL;
+		if (s->a == a && s->b == b)
+			return &s->v;
+	}
+}
+
+/* The value of (a, b), inserted as NONE when new (*isnew = 1); NULL when out of memory. */
+static inline uint32_t *map_at(struct map *m, uint64_t a, uint64_t b, int *isnew)
+{
+	*isnew = 0;
+	if ((m->n + 1) * 2 > m->cap && mtan_ld_map_grow(m))
+		return NULL;
+	size_t j = mix(a, b) & (m->cap - 1);
+	for (;; j = (j + 1) & (m->cap - 1)) {
+		struct mslot *s = &m->s[j];
+		if (!s->used) {
+			s->used = 1;
+			s->a = a;
+			s->b = b;
+			s->v = NONE;
+			m->n++;
+			*isnew = 1;
+			return &s->v;
+		}
+		if (s->a == a && s->b == b)
+			return &s->v;
+	}
+}
+
+#endif

@@ -1,0 +1,160 @@
+/* order.c: the events in one global seq order, and their times: interpolated by seq
+ * between the collector's clock readings. */
+#include "loader.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ ordering */
+
+struct key {
+	uint64_t seq;
+	uint32_t i;
+};
+
+static int by_seq(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* The indexes of L->evs in seq order (caller frees). seqs are unique and nearly dense, so
+ * a direct slot per seq sorts in two passes; duplicates (a damaged or hostile trace) or
+ * sparse seqs fall back to a comparison sort, stable by position. */
+uint32_t *mtan_ld_seq_order(struct loader *L)
+{
+	size_t n = L->evs.n;
+	uint32_t *order = malloc((n ? n : 1) * sizeof(*order));
+	if (!order)
+		return NULL;
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t s = L->evs.p[i].seq;
+		lo = s < lo ? s : lo;
+		hi = s > hi ? s : hi;
+	}
+	if (n && hi - lo < 4 * (uint64_t)n + 1024) {
+		size_t range = (size_t)(hi - lo) + 1;
+		uint32_t *slot = malloc(range * sizeof(*slot));
+		if (slot) {
+			memset(slot, 0xff, range * sizeof(*slot));
+			size_t i;
+			for (i = 0; i < n; i++) {
+				uint32_t *s = &slot[L->evs.p[i].seq - lo];
+				if (*s != NONE)
+					break;
+				*s = (uint32_t)i;
+			}
+			if (i == n) {
+				size_t k = 0;
+				for (size_t j = 0; j < range; j++)
+					if (slot[j] != NONE)
+						order[k++] = slot[j];
+				free(slot);
+				return order;
+			}
+			free(slot);
+		}
+	}
+	struct key *keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (!keys) {
+		free(order);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys[i].seq = L->evs.p[i].seq;
+		keys[i].i = (uint32_t)i;
+	}
+	if (n)
+		qsort(keys, n, sizeof(*keys), by_seq);
+	for (size_t i = 0; i < n; i++)
+		order[i] = keys[i].i;
+	free(keys);
+	return order;
+}
+
+/* ------------------------------------------------------------------ time */
+
+static int by_reading(const void *a, const void *b)
+{
+	const struct reading *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->t < y->t ? -1 : x->t > y->t;
+}
+
+/* The time of seq between the collector's clock readings: readings k (the last with
+ * seq_k < seq, the latest of them) and k + 1 (the first with seq_{k+1} >= seq, the
+ * earliest of them) bracket it, and it is placed between their times in proportion to
+ * its seq. Outside the readings the recorded stamp stays (clamped to them). *k is where
+ * to start looking (a hint: seqs come in order mostly) and where it was found. */
+static uint64_t time_at(const struct loader *L, uint64_t seq, uint64_t stamp, size_t *k)
+{
+	const struct reading *r = L->clocks.p;
+	size_t n = L->clocks.n, i = *k < n ? *k : 0;
+	if (r[i].seq >= seq) { /* back: a binary search for the first reading >= seq */
+		size_t lo = 0, hi = i;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (r[mid].seq < seq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+	} else {
+		while (i < n && r[i].seq < seq)
+			i++;
+	}
+	*k = i;
+	if (i == 0)
+		return stamp < r[0].t ? stamp : r[0].t;
+	const struct reading *a = &r[i - 1];
+	if (i == n)
+		return stamp > a->t ? stamp : a->t;
+	const struct reading *b = &r[i];
+	double f = (double)(seq - a->seq) / (double)(b->seq - a->seq);
+	return a->t + (uint64_t)(f * (double)(b->t - a->t) + 0.5);
+}
+
+/* Events, records and threads get their times interpolated by seq between the
+ * collector's clock readings (CLOCK records; FORMAT.md section 6), unless the recorder
+ * stamped each event with its own clock (--precise-time) or wrote no readings (an older
+ * recorder): then the stamps stay. order: L->evs in seq order. */
+void mtan_ld_retime(struct loader *L, const uint32_t *order)
+{
+	if (L->precise) {
+		L->timing = "precise";
+		return;
+	}
+	if (L->clocks.n < 2) {
+		L->timing = "collector";
+		return;
+	}
+	L->timing = "interpolated";
+	qsort(L->clocks.p, L->clocks.n, sizeof(*L->clocks.p), by_reading);
+	for (size_t i = 1; i < L->clocks.n; i++) /* a damaged trace's readings: never back */
+		if (L->clocks.p[i].t < L->clocks.p[i - 1].t)
+			L->clocks.p[i].t = L->clocks.p[i - 1].t;
+	size_t k = 0;
+	for (size_t j = 0; j < L->evs.n; j++) {
+		struct ev *e = &L->evs.p[order[j]];
+		e->time_ns = time_at(L, e->seq, e->time_ns, &k);
+		if (e->op == REC_EV)
+			L->recs.p[e->pool].time_ns = e->time_ns;
+	}
+	for (size_t j = 0; j < L->threads.n; j++) {
+		struct thread *t = &L->threads.p[j];
+		if (t->seq != UINT64_MAX)
+			t->time_ns = time_at(L, t->seq, t->time_ns, &k);
+		if (t->named)
+			t->rec_time = time_at(L, t->rec_seq, t->rec_time, &k);
+	}
+}
+

@@ -1,0 +1,715 @@
+/* store.c: the last stage of the load: the rows of lifetimes (through a virtual table over
+ * the loader's array), anomalies, races, timeline, marks, processes, threads, devices,
+ * space statistics, sites and growth (schema: SCHEMA.md). */
+#include "loader.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+const char *const mtan_anomaly_kinds[] = {"unmatched_free", "double_free", "alloc_over_live",
+					  "reuse_race", NULL};
+
+/* ------------------------------------------------------------------ writing */
+
+static const char *func_text(uint8_t op)
+{
+	static const char *const alloc[] = {"malloc", "calloc", "realloc", "memalign",
+					    "client", "new", "unknown", "unknown"};
+	static const char *const dealloc[] = {"free", "free", "realloc", "free",
+					      "client", "delete", "unknown", "unknown"};
+	return MTF_OP_KIND(op) == MTF_ALLOC ? alloc[MTF_OP_FUNC(op)] : dealloc[MTF_OP_FUNC(op)];
+}
+
+static int64_t device_sql(uint32_t d)
+{
+	return d == MTF_HOST ? -1 : (int64_t)d;
+}
+
+void mtan_ld_bind_opt(sqlite3_stmt *st, int i, int present, int64_t v)
+{
+	if (present)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* The lifetimes go in with one INSERT ... SELECT from this virtual table over L->lts:
+ * SQLite's own loop moves the rows, with no bind, step and reset per row (twice as fast).
+ * Registered on every connection that may prepare load.sql (mtan_register_modules). */
+struct lt_vtab {
+	sqlite3_vtab base;
+	const struct loader *L; /* NULL: an empty table (for preparing only) */
+};
+struct lt_cursor {
+	sqlite3_vtab_cursor base;
+	size_t k;
+};
+
+static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+		      sqlite3_vtab **out, char **err)
+{
+	(void)argc;
+	(void)argv;
+	(void)err;
+	/* the columns of the lifetimes table, in its order */
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, tid, device, space, address, size, "
+				      "generation, alloc_seq, alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, "
+				      "free_tid, free_func, free_stack, end_seq, end_ns, end_reason, inherited, parent_id, "
+				      "leak_kind)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct lt_vtab *v = sqlite3_malloc(sizeof(*v));
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof(*v));
+	v->L = aux;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int lt_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int lt_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+	(void)v;
+	info->estimatedCost = 1e6;
+	return SQLITE_OK;
+}
+
+static int lt_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	struct lt_cursor *c = sqlite3_malloc(sizeof(*c));
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int lt_close(sqlite3_vtab_cursor *c)
+{
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int lt_filter(sqlite3_vtab_cursor *c, int idx, const char *idxstr, int argc, sqlite3_value **argv)
+{
+	(void)idx;
+	(void)idxstr;
+	(void)argc;
+	(void)argv;
+	((struct lt_cursor *)c)->k = 0;
+	return SQLITE_OK;
+}
+
+static int lt_next(sqlite3_vtab_cursor *c)
+{
+	size_t k = ++((struct lt_cursor *)c)->k;
+	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
+	if ((k & 0xffff) == 0 && L)
+		mtan_ld_progress(L, (double)k / (double)L->lts.n);
+	return SQLITE_OK;
+}
+
+static int lt_eof(sqlite3_vtab_cursor *c)
+{
+	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
+	return !L || ((struct lt_cursor *)c)->k >= L->lts.n;
+}
+
+static void result_opt(sqlite3_context *ctx, int present, int64_t v)
+{
+	if (present)
+		sqlite3_result_int64(ctx, v);
+	else
+		sqlite3_result_null(ctx);
+}
+
+static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
+	const struct lifetime *l = &L->lts.p[((struct lt_cursor *)c)->k];
+	const struct pool *p = &L->pools.p[l->pool];
+	int freed = l->reason == R_FREE || l->reason == R_FREE_LATE, ended = l->reason != R_LIVE;
+	uint64_t free_seq = l->end_seq, free_ns = l->end_ns;
+	if (l->reason == R_FREE_LATE && (col == 12 || col == 13)) {
+		/* repaired after a race: its free is not where it ended */
+		const uint32_t *r = map_get(&L->race_map, ((struct lt_cursor *)c)->k, 0);
+		if (r) {
+			free_seq = L->evs.p[L->races.p[*r].free_ev].seq;
+			free_ns = L->evs.p[L->races.p[*r].free_ev].time_ns;
+		}
+	}
+	switch (col) {
+	case 0: sqlite3_result_null(ctx); break; /* the next rowid: k + 1 in an empty table */
+	case 1: sqlite3_result_int64(ctx, p->pid); break;
+	case 2: sqlite3_result_int64(ctx, l->tid); break;
+	case 3: sqlite3_result_int64(ctx, device_sql(p->device)); break;
+	case 4: sqlite3_result_int64(ctx, p->space); break;
+	case 5: sqlite3_result_int64(ctx, (int64_t)l->addr); break;
+	case 6: sqlite3_result_int64(ctx, (int64_t)l->size); break;
+	case 7: sqlite3_result_int64(ctx, l->gen); break;
+	case 8: sqlite3_result_int64(ctx, (int64_t)l->alloc_seq); break;
+	case 9: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
+	case 10: sqlite3_result_text(ctx, func_text(l->alloc_op), -1, SQLITE_STATIC); break;
+	case 11: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
+	case 12: result_opt(ctx, freed, (int64_t)free_seq); break;
+	case 13: result_opt(ctx, freed, (int64_t)free_ns); break;
+	case 14: result_opt(ctx, freed, l->free_tid); break;
+	case 15:
+		if (freed)
+			sqlite3_result_text(ctx, func_text(l->free_op), -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 16: result_opt(ctx, l->free_stack != 0, l->free_stack); break;
+	case 17: result_opt(ctx, ended, (int64_t)l->end_seq); break;
+	case 18: result_opt(ctx, ended, (int64_t)l->end_ns); break;
+	case 19:
+		if (reason_text[l->reason])
+			sqlite3_result_text(ctx, reason_text[l->reason], -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	case 20: sqlite3_result_int64(ctx, l->flags & LT_INHERITED); break;
+	case 21: result_opt(ctx, l->parent != 0, l->parent); break;
+	case 22:
+		if (LT_KIND(l))
+			sqlite3_result_text(ctx, mtan_leak_kinds[LT_KIND(l)], -1, SQLITE_STATIC);
+		else
+			sqlite3_result_null(ctx);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static int lt_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((struct lt_cursor *)c)->k + 1;
+	return SQLITE_OK;
+}
+
+static const sqlite3_module lt_module = {
+	.iVersion = 1,
+	.xConnect = lt_connect, /* no xCreate: eponymous only, nothing lands in the schema */
+	.xBestIndex = lt_best_index,
+	.xDisconnect = lt_disconnect,
+	.xOpen = lt_open,
+	.xClose = lt_close,
+	.xFilter = lt_filter,
+	.xNext = lt_next,
+	.xEof = lt_eof,
+	.xColumn = lt_column,
+	.xRowid = lt_rowid,
+};
+
+int mtan_register_modules(sqlite3 *db, const void *loader)
+{
+	return sqlite3_create_module(db, "mtan_lifetimes", &lt_module, (void *)loader) == SQLITE_OK ? 0 : -1;
+}
+
+int mtan_ld_write_lifetimes(struct loader *L)
+{
+	if (mtan_exec(L->db, "load", "lifetimes"))
+		return -1;
+	/* the ids the other tables already use are index + 1: the table had to be empty */
+	if (L->lts.n && (uint64_t)sqlite3_last_insert_rowid(L->db) != L->lts.n) {
+		mtan_err("internal error: lifetime ids out of step");
+		return -1;
+	}
+	return 0;
+}
+
+int mtan_ld_write_anomalies(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "anomaly", &st))
+		return -1;
+	int ret = -1;
+	uint32_t id = 0;
+	for (size_t k = 0; k < L->ans.n; k++) {
+		struct anomaly *a = &L->ans.p[k];
+		struct ev e = L->evs.p[a->ev];
+		const struct pool *p = &L->pools.p[e.pool];
+		if (a->kind == A_DROPPED)
+			continue;
+		if (a->at_lt) { /* the event is a lifetime's allocation */
+			const struct lifetime *l = &L->lts.p[a->at_lt - 1];
+			e.seq = l->alloc_seq;
+			e.time_ns = l->alloc_ns;
+			e.tid = l->tid;
+			e.op = l->alloc_op;
+			e.size = l->size;
+		}
+		a->id = ++id;
+		sqlite3_bind_int64(st, 1, a->id);
+		sqlite3_bind_text(st, 2, kind_text[a->kind], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p->pid);
+		sqlite3_bind_int64(st, 4, device_sql(p->device));
+		sqlite3_bind_int64(st, 5, p->space);
+		sqlite3_bind_int64(st, 6, (int64_t)e.addr);
+		sqlite3_bind_int64(st, 7, (int64_t)e.seq);
+		sqlite3_bind_int64(st, 8, (int64_t)e.time_ns);
+		sqlite3_bind_int64(st, 9, e.tid);
+		sqlite3_bind_text(st, 10, func_text(e.op), -1, SQLITE_STATIC);
+		mtan_ld_bind_opt(st, 11, MTF_OP_KIND(e.op) == MTF_ALLOC, (int64_t)e.size);
+		mtan_ld_bind_opt(st, 12, a->stack != 0, a->stack);
+		mtan_ld_bind_opt(st, 13, a->lifetime != 0, a->lifetime);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	L->nanomalies = id;
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* After write_anomalies: a race row refers to its reuse_race anomaly by id. */
+int mtan_ld_write_races(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "race", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->races.n; k++) {
+		const struct race *r = &L->races.p[k];
+		const struct ev *f = &L->evs.p[r->free_ev];
+		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
+		const struct pool *p = &L->pools.p[reuse->pool];
+		/* the late report: late_alloc, the allocation of the block the free ended;
+		 * late_free, the free */
+		int la = r->form == RACE_LATE_ALLOC;
+		uint64_t late_seq = la ? freed->alloc_seq : f->seq, late_ns = la ? freed->alloc_ns : f->time_ns;
+		uint32_t late_tid = la ? freed->tid : f->tid;
+		uint64_t seqs[3] = {f->seq, reuse->alloc_seq, late_seq}, ns[3] = {f->time_ns, reuse->alloc_ns, late_ns};
+		uint64_t first_seq = seqs[0], last_seq = seqs[0], lo = ns[0], hi = ns[0];
+		for (int j = 1; j < 3; j++) {
+			first_seq = seqs[j] < first_seq ? seqs[j] : first_seq;
+			last_seq = seqs[j] > last_seq ? seqs[j] : last_seq;
+			lo = ns[j] < lo ? ns[j] : lo;
+			hi = ns[j] > hi ? ns[j] : hi;
+		}
+		int64_t window = (int64_t)(hi - lo);
+		sqlite3_bind_int64(st, 1, (int64_t)k + 1);
+		sqlite3_bind_int64(st, 2, L->ans.p[r->anomaly].id);
+		sqlite3_bind_text(st, 3, race_form_text[r->form], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, p->pid);
+		sqlite3_bind_int64(st, 5, device_sql(p->device));
+		sqlite3_bind_int64(st, 6, p->space);
+		sqlite3_bind_int64(st, 7, (int64_t)reuse->addr);
+		sqlite3_bind_int64(st, 8, (int64_t)f->seq);
+		sqlite3_bind_int64(st, 9, (int64_t)f->time_ns);
+		sqlite3_bind_int64(st, 10, f->tid);
+		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
+		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
+		sqlite3_bind_int64(st, 13, reuse->tid);
+		sqlite3_bind_int64(st, 14, (int64_t)late_seq);
+		sqlite3_bind_int64(st, 15, (int64_t)late_ns);
+		sqlite3_bind_int64(st, 16, late_tid);
+		sqlite3_bind_int64(st, 17, r->freed + 1);
+		sqlite3_bind_int64(st, 18, r->reuse + 1);
+		sqlite3_bind_int64(st, 19, (int64_t)first_seq);
+		sqlite3_bind_int64(st, 20, (int64_t)last_seq);
+		sqlite3_bind_int64(st, 21, window);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int mtan_ld_write_timeline(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "timeline", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->tl.n; k++) {
+		const struct tl_row *r = &L->tl.p[k];
+		const struct track *t = &L->tracks.p[r->track];
+		mtan_ld_bind_opt(st, 1, !(t->scope & T_ALL_PIDS), t->pid);
+		sqlite3_bind_int64(st, 2, device_sql(t->device));
+		sqlite3_bind_text(st, 3, L->names.p[t->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, r->bucket);
+		sqlite3_bind_int64(st, 5, (int64_t)r->seq);
+		sqlite3_bind_int64(st, 6, (int64_t)r->ns);
+		sqlite3_bind_int64(st, 7, r->live);
+		sqlite3_bind_int64(st, 8, r->blocks);
+		sqlite3_bind_int64(st, 9, r->max);
+		sqlite3_bind_int64(st, 10, r->allocs);
+		sqlite3_bind_int64(st, 11, r->frees);
+		sqlite3_bind_int64(st, 12, (int64_t)r->in);
+		sqlite3_bind_int64(st, 13, (int64_t)r->out);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* The marks (kept in the seq stream for the pairing) and the live bytes at the kept ones. */
+int mtan_ld_write_marks(struct loader *L)
+{
+	sqlite3_stmt *st = L->st_mark, *ml = NULL;
+	int ret = -1;
+	for (size_t i = 0; i < L->recs.n; i++) {
+		const struct rec *r = &L->recs.p[i];
+		if (r->type != MTF_MARK)
+			continue;
+		sqlite3_bind_int64(st, 1, r->pid);
+		sqlite3_bind_int64(st, 2, r->tid);
+		sqlite3_bind_int64(st, 3, (int64_t)r->seq);
+		sqlite3_bind_int64(st, 4, (int64_t)r->time_ns);
+		sqlite3_bind_text(st, 5, r->s1, (int)r->len1, SQLITE_STATIC);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	if (mtan_prepare(L->db, "load", "mark_live", &ml))
+		goto out;
+	for (size_t k = 0; k < L->mlive.n; k++) {
+		const struct mlive *m = &L->mlive.p[k];
+		const struct track *t = &L->tracks.p[m->track];
+		sqlite3_bind_int64(ml, 1, (int64_t)L->recs.p[m->rec].seq);
+		mtan_ld_bind_opt(ml, 2, !(t->scope & T_ALL_PIDS), t->pid);
+		sqlite3_bind_int64(ml, 3, device_sql(t->device));
+		sqlite3_bind_text(ml, 4, L->names.p[t->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ml, 5, m->live);
+		sqlite3_bind_int64(ml, 6, m->blocks);
+		if (mtan_ld_step(L, ml))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(ml);
+	return ret;
+}
+
+int mtan_ld_write_processes(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "process", &st))
+		return -1;
+	int ret = -1;
+	/* processes the trace has events of but no record for still get a row */
+	for (size_t k = 0; k < L->procs.n; k++) {
+		if (L->procs.p[k].row != NONE)
+			continue;
+		struct prow *row = VEC_PUSH(L->prows);
+		if (!row)
+			goto out;
+		row->pid = L->procs.p[k].pid;
+	}
+	for (size_t k = 0; k < L->prows.n; k++) {
+		const struct prow *r = &L->prows.p[k];
+		sqlite3_bind_int64(st, 1, r->pid);
+		mtan_ld_bind_opt(st, 2, r->has_start, r->ppid);
+		if (r->has_start) {
+			sqlite3_bind_text(st, 3, r->exe, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, r->cmdline, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : "exec", -1, SQLITE_STATIC);
+		} else {
+			for (int c = 3; c <= 5; c++)
+				sqlite3_bind_null(st, c);
+		}
+		mtan_ld_bind_opt(st, 6, r->has_start, (int64_t)r->start_seq);
+		mtan_ld_bind_opt(st, 7, r->has_start, (int64_t)r->start_ns);
+		mtan_ld_bind_opt(st, 8, r->has_exit, (int64_t)r->exit_seq);
+		mtan_ld_bind_opt(st, 9, r->has_exit, (int64_t)r->exit_ns);
+		int known = r->has_exit && r->code != MTF_EXIT_UNKNOWN;
+		mtan_ld_bind_opt(st, 10, known, r->code);
+		mtan_ld_bind_opt(st, 11, known, r->signal);
+		/* its scan: the last that began while this row's process ran */
+		const struct scan *sc = NULL;
+		for (size_t j = 0; j < L->scans.n; j++) {
+			const struct scan *c = &L->scans.p[j];
+			if (c->pid == r->pid && (!r->has_start || c->seq > r->start_seq) &&
+			    (!r->has_exit || c->seq < r->exit_seq) && (!sc || c->seq > sc->seq))
+				sc = c;
+		}
+		mtan_ld_bind_opt(st, 12, sc != NULL, sc ? (int64_t)sc->seq : 0);
+		sqlite3_bind_int64(st, 13, sc && sc->done);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int mtan_ld_write_threads(struct loader *L)
+{
+	for (size_t k = 0; k < L->threads.n; k++) {
+		const struct thread *t = &L->threads.p[k];
+		sqlite3_stmt *st = L->st_thread;
+		sqlite3_bind_int64(st, 1, t->pid);
+		sqlite3_bind_int64(st, 2, t->tid);
+		if (t->named) {
+			sqlite3_bind_text(st, 3, t->name, (int)t->name_len, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 4, (int64_t)t->rec_seq);
+			sqlite3_bind_int64(st, 5, (int64_t)t->rec_time);
+		} else {
+			sqlite3_bind_null(st, 3);
+			mtan_ld_bind_opt(st, 4, t->seq != UINT64_MAX, (int64_t)t->seq);
+			mtan_ld_bind_opt(st, 5, t->seq != UINT64_MAX, (int64_t)t->time_ns);
+		}
+		if (mtan_ld_step(L, st))
+			return -1;
+	}
+	return 0;
+}
+
+int mtan_ld_write_devices(struct loader *L)
+{
+	sqlite3_stmt *st;
+	if (mtan_prepare(L->db, "load", "device", &st))
+		return -1;
+	int ret = -1;
+	for (size_t k = 0; k < L->devs.n; k++) {
+		const struct devrow *d = &L->devs.p[k];
+		sqlite3_bind_int64(st, 1, d->pid);
+		sqlite3_bind_int64(st, 2, device_sql(d->device));
+		if (d->name)
+			sqlite3_bind_text(st, 3, d->name, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 3);
+		mtan_ld_bind_opt(st, 4, d->has_open && d->capacity, (int64_t)d->capacity);
+		mtan_ld_bind_opt(st, 5, d->has_open, (int64_t)d->open_seq);
+		mtan_ld_bind_opt(st, 6, d->has_open, (int64_t)d->open_ns);
+		mtan_ld_bind_opt(st, 7, d->has_close, (int64_t)d->close_seq);
+		mtan_ld_bind_opt(st, 8, d->has_close, (int64_t)d->close_ns);
+		mtan_ld_bind_opt(st, 9, d->has_ready, (int64_t)d->ready_seq);
+		mtan_ld_bind_opt(st, 10, d->has_ready, (int64_t)d->ready_ns);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	/* each open's baseline: its ready, else the process's first mark after the open */
+	ret = mtan_exec(L->db, "load", "device_baseline");
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Allocation sites over the whole trace, counted from the lifetimes in memory: what
+ * `mtan top` and the view alloc_sites read without going over every lifetime again. */
+struct site_row {
+	uint32_t pool, stack;
+	uint64_t allocs, bytes, frees, temps, temp_bytes, leaked, leaked_bytes;
+};
+#define TEMPORARY_NS 1000000 /* sites.temporaries: freed within 1 ms */
+
+int mtan_ld_write_sites(struct loader *L)
+{
+	struct map m = {0};
+	VEC(struct site_row) rows = {0};
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	uint32_t last_pool = NONE, last_stack = 0, last = 0;
+	if (mtan_prepare(L->db, "load", "site", &st))
+		goto out;
+	for (size_t k = 0; k < L->lts.n; k++) {
+		const struct lifetime *l = &L->lts.p[k];
+		if (l->flags & LT_INHERITED)
+			continue;
+		if (l->pool != last_pool || l->alloc_stack != last_stack) {
+			int isnew;
+			uint32_t *v = map_at(&m, l->pool, l->alloc_stack, &isnew);
+			if (!v)
+				goto nomem;
+			if (isnew) {
+				struct site_row *r = VEC_PUSH(rows);
+				if (!r)
+					goto nomem;
+				r->pool = l->pool;
+				r->stack = l->alloc_stack;
+				*v = (uint32_t)(rows.n - 1);
+			}
+			last = *v;
+			last_pool = l->pool;
+			last_stack = l->alloc_stack;
+		}
+		struct site_row *r = &rows.p[last];
+		r->allocs++;
+		r->bytes += l->size;
+		if (l->reason == R_FREE || l->reason == R_FREE_LATE) {
+			r->frees++;
+			if (l->end_ns - l->alloc_ns < TEMPORARY_NS && l->end_ns >= l->alloc_ns) {
+				r->temps++;
+				r->temp_bytes += l->size;
+			}
+		} else if (l->reason == R_LIVE) {
+			r->leaked++;
+			r->leaked_bytes += l->size;
+		}
+	}
+	for (size_t k = 0; k < rows.n; k++) {
+		const struct site_row *r = &rows.p[k];
+		const struct pool *p = &L->pools.p[r->pool];
+		sqlite3_bind_int64(st, 1, p->pid);
+		sqlite3_bind_int64(st, 2, device_sql(p->device));
+		sqlite3_bind_int64(st, 3, p->space);
+		mtan_ld_bind_opt(st, 4, r->stack != 0, r->stack);
+		sqlite3_bind_int64(st, 5, (int64_t)r->allocs);
+		sqlite3_bind_int64(st, 6, (int64_t)r->bytes);
+		sqlite3_bind_int64(st, 7, (int64_t)r->frees);
+		sqlite3_bind_int64(st, 8, (int64_t)r->temps);
+		sqlite3_bind_int64(st, 9, (int64_t)r->temp_bytes);
+		sqlite3_bind_int64(st, 10, (int64_t)r->leaked);
+		sqlite3_bind_int64(st, 11, (int64_t)r->leaked_bytes);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("'%s': out of memory", L->trace);
+	L->reported = 1;
+out:
+	sqlite3_finalize(st);
+	free(rows.p);
+	mtan_ld_map_release(&m);
+	return ret;
+}
+
+int mtan_ld_write_stats(struct loader *L)
+{
+	sqlite3_stmt *st = NULL, *pk = NULL;
+	int ret = -1;
+	if (mtan_prepare(L->db, "load", "space_stats", &st) || mtan_prepare(L->db, "load", "peak", &pk))
+		goto out;
+	for (size_t k = 0; k < L->pools.n; k++) {
+		struct pool *p = mtan_ld_pool_at(L, (uint32_t)k);
+		if (!p)
+			goto out;
+		sqlite3_bind_int64(st, 1, p->pid);
+		sqlite3_bind_int64(st, 2, device_sql(p->device));
+		sqlite3_bind_int64(st, 3, p->space);
+		sqlite3_bind_text(st, 4, L->names.p[p->name], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (int64_t)p->allocs);
+		sqlite3_bind_int64(st, 6, (int64_t)p->frees);
+		sqlite3_bind_int64(st, 7, (int64_t)p->bytes_allocated);
+		sqlite3_bind_int64(st, 8, (int64_t)p->bytes_freed);
+		sqlite3_bind_int64(st, 9, (int64_t)p->leaked_blocks);
+		sqlite3_bind_int64(st, 10, (int64_t)p->leaked_bytes);
+		sqlite3_bind_int64(st, 11, (int64_t)p->released_blocks);
+		sqlite3_bind_int64(st, 12, (int64_t)p->released_bytes);
+		sqlite3_bind_int64(st, 13, p->live);
+		mtan_ld_bind_opt(st, 14, p->allocs != 0, (int64_t)p->min_addr);
+		mtan_ld_bind_opt(st, 15, p->allocs != 0, (int64_t)p->max_end);
+		if (mtan_ld_step(L, st))
+			goto out;
+	}
+	/* the whole trace has a peak row even when it has no event */
+	if (mtan_ld_track_get(L, T_ALL_PIDS | T_ALL_DEVICES, 0, 0, -1) == NONE)
+		goto out;
+	for (size_t k = 0; k < L->tracks.n; k++) {
+		const struct track *t = &L->tracks.p[k];
+		mtan_ld_bind_opt(pk, 1, !(t->scope & T_ALL_PIDS), t->pid);
+		mtan_ld_bind_opt(pk, 2, !(t->scope & T_ALL_DEVICES), device_sql(t->device));
+		if (t->name >= 0)
+			sqlite3_bind_text(pk, 3, L->names.p[t->name], -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(pk, 3);
+		sqlite3_bind_int64(pk, 4, t->peak);
+		mtan_ld_bind_opt(pk, 5, t->peak > 0, (int64_t)t->peak_seq);
+		mtan_ld_bind_opt(pk, 6, t->peak > 0, (int64_t)t->peak_ns);
+		if (mtan_ld_step(L, pk))
+			goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(pk);
+	return ret;
+}
+
+/* The growth analysis of the whole trace (growth.c), kept for users' queries: one row per
+ * (device, space) over all processes in growth, its growing sites in growth_sites. */
+struct growth_store {
+	struct loader *L;
+	sqlite3_stmt *g, *s;
+};
+
+static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
+{
+	struct growth_store *gs = ctx;
+	sqlite3_stmt *st = gs->g;
+	sqlite3_bind_int64(st, 1, g->device);
+	sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, mtan_verdict_name(g->v.verdict), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, g->rate);
+	mtan_ld_bind_opt(st, 5, g->has_plateau, g->plateau_ns);
+	sqlite3_bind_int64(st, 6, g->start_ns);
+	sqlite3_bind_int64(st, 7, g->end_ns);
+	sqlite3_bind_double(st, 8, g->v.z);
+	sqlite3_bind_int64(st, 9, g->start_bytes);
+	sqlite3_bind_int64(st, 10, g->end_bytes);
+	sqlite3_bind_text(st, 11, g->mark ? "marks" : "time", -1, SQLITE_STATIC);
+	if (g->mark)
+		sqlite3_bind_text(st, 12, g->mark, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 12);
+	sqlite3_bind_int64(st, 13, (int64_t)g->v.points);
+	mtan_ld_bind_opt(st, 14, g->mark != NULL, g->per_mark);
+	if (g->v.verdict == MTAN_TOO_SHORT)
+		sqlite3_bind_text(st, 15, g->reason, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 15);
+	if (mtan_ld_step(gs->L, st))
+		return -1;
+	int rc, rank = 0;
+	while ((rc = sqlite3_step(sites)) == SQLITE_ROW) {
+		st = gs->s;
+		sqlite3_bind_int64(st, 1, g->device);
+		sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, ++rank);
+		sqlite3_bind_int64(st, 4, sqlite3_column_int64(sites, 0));
+		if (sqlite3_column_type(sites, 1) == SQLITE_NULL)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5, sqlite3_column_int64(sites, 1));
+		sqlite3_bind_int64(st, 6, sqlite3_column_int64(sites, 2));
+		sqlite3_bind_int64(st, 7, sqlite3_column_int64(sites, 3));
+		sqlite3_bind_int64(st, 8, sqlite3_column_int64(sites, 4));
+		if (mtan_ld_step(gs->L, st))
+			return -1;
+	}
+	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(gs->L->db, "cannot read the database");
+}
+
+int mtan_ld_write_growth(struct loader *L)
+{
+	struct mtan_opts o;
+	struct mtan_window w;
+	struct growth_store gs = {L, NULL, NULL};
+	int ret = -1;
+	memset(&o, 0, sizeof o);
+	memset(&w, 0, sizeof w);
+	o.pid = -1;
+	o.limit = -1;
+	w.until = INT64_MAX;
+	if (mtan_prepare(L->db, "load", "growth", &gs.g) || mtan_prepare(L->db, "load", "growth_site", &gs.s))
+		goto out;
+	ret = mtan_growth(L->db, &o, &w, store_growth, &gs);
+	if (ret)
+		L->reported = 1;
+out:
+	sqlite3_finalize(gs.g);
+	sqlite3_finalize(gs.s);
+	return ret;
+}
+

@@ -1,0 +1,297 @@
+/* store_frames.c: symbolizes every distinct frame and writes the frames, stacks and
+ * stack_frames rows. */
+#include "loader.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static int by_pid(const void *a, const void *b)
+{
+	const struct pmodule *x = a, *y = b;
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->m.seq < y->m.seq ? -1 : x->m.seq > y->m.seq;
+}
+
+/* The process whose module map explains pid's addresses: itself, or for a forked child
+ * that reported none, the nearest ancestor that did. */
+static uint32_t module_owner(struct loader *L, uint32_t pid)
+{
+	uint32_t p = pid;
+	for (int depth = 0; depth < 64; depth++) {
+		uint32_t *v = map_get(&L->proc_map, p, 0);
+		if (v && L->procs.p[*v].has_modules)
+			return p;
+		if (!v || !(p = L->procs.p[*v].ppid))
+			break;
+	}
+	return pid;
+}
+
+struct frame_ref {
+	uint32_t owner, index;
+};
+
+static int by_owner(const void *a, const void *b)
+{
+	const struct frame_ref *x = a, *y = b;
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* The symbolized entries of a recorded frame: frames rows first .. first + n - 1 (the
+ * inlined functions innermost first, then the function that holds the code). */
+struct frame_rows {
+	uint32_t first, n;
+};
+
+static int by_pid_exe(const void *a, const void *b)
+{
+	const struct prow *x = *(const struct prow *const *)a, *y = *(const struct prow *const *)b;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Whether module is an executable pid ran (a processes row's exe): where a site falls
+ * back to when every frame is the runtime's. exes: the rows with an exe, by pid. */
+static int is_exe(struct prow *const *exes, size_t n, uint32_t pid, const char *module)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (exes[mid]->pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && exes[lo]->pid == pid; lo++)
+		if (module && !strcmp(exes[lo]->exe, module))
+			return 1;
+	return 0;
+}
+
+static int bind_frame(struct loader *L, sqlite3_stmt *st, uint32_t id, const struct frame *f,
+		      const struct mtan_sym *s, const char *function, const char *file, int line,
+		      int inlined, unsigned char *flags, struct prow *const *exes, size_t nexes)
+{
+	int runtime = mtan_runtime_frame(s->module, function, file);
+	*flags = (unsigned char)((runtime ? MTAN_FRAME_SKIP : 0) |
+				 (is_exe(exes, nexes, f->pid, s->module) ? MTAN_FRAME_EXE : 0));
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, f->pid);
+	sqlite3_bind_int64(st, 3, (int64_t)f->addr);
+	sqlite3_bind_int64(st, 4, f->ret);
+	if (s->module) {
+		sqlite3_bind_text(st, 5, s->module, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, (int64_t)s->offset);
+	} else {
+		sqlite3_bind_null(st, 5);
+		sqlite3_bind_null(st, 6);
+	}
+	if (function)
+		sqlite3_bind_text(st, 7, function, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 7);
+	if (file)
+		sqlite3_bind_text(st, 8, file, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 8);
+	mtan_ld_bind_opt(st, 9, line > 0, line);
+	sqlite3_bind_int64(st, 10, inlined);
+	sqlite3_bind_int64(st, 11, runtime);
+	return mtan_ld_step(L, st);
+}
+
+/* The rows of stacks and stack_frames: each recorded frame expanded into its entries
+ * (inlined calls first), and the level where the site starts (mtan_site_of). */
+static int write_stacks(struct loader *L, const struct frame_rows *rows, const unsigned char *flags,
+			const uint32_t *texts)
+{
+	unsigned char *fl = NULL;
+	uint32_t *tx = NULL;
+	size_t cap = 0;
+	struct mtan_canon *canon = mtan_canon_new();
+	if (!canon)
+		goto nomem;
+	for (size_t k = 0; k < L->stacks.n; k++) {
+		const struct stackrec *sr = &L->stacks.p[k];
+		const uint32_t *refs = L->stack_refs.p + sr->first;
+		size_t n = 0;
+		for (uint32_t i = 0; i < sr->n; i++)
+			n += rows[refs[i] - 1].n;
+		if (n > cap) {
+			unsigned char *p = realloc(fl, n);
+			if (p)
+				fl = p;
+			uint32_t *q = p ? realloc(tx, n * sizeof(*tx)) : NULL;
+			if (!q)
+				goto nomem;
+			tx = q;
+			cap = n;
+		}
+		n = 0;
+		for (uint32_t i = 0; i < sr->n; i++)
+			for (uint32_t j = 0; j < rows[refs[i] - 1].n; j++) {
+				tx[n] = texts[rows[refs[i] - 1].first + j - 1];
+				fl[n++] = flags[rows[refs[i] - 1].first + j - 1];
+			}
+		int site = mtan_site_of(fl, (int)n);
+		/* stacks.canonical: the first stack whose frames read as this one's */
+		uint32_t same = mtan_canon_stack(canon, (uint32_t)k + 1, tx, (uint32_t)n, site);
+		if (!same)
+			goto nomem;
+		sqlite3_bind_int64(L->st_stack, 1, (int64_t)k + 1);
+		sqlite3_bind_int64(L->st_stack, 2, sr->pid);
+		sqlite3_bind_int64(L->st_stack, 3, sr->trace_id);
+		sqlite3_bind_int64(L->st_stack, 4, sr->n);
+		sqlite3_bind_int64(L->st_stack, 5, site);
+		sqlite3_bind_int64(L->st_stack, 6, same);
+		if (mtan_ld_step(L, L->st_stack))
+			goto fail;
+		int64_t level = 0;
+		for (uint32_t i = 0; i < sr->n; i++) {
+			const struct frame_rows *r = &rows[refs[i] - 1];
+			for (uint32_t j = 0; j < r->n; j++) {
+				sqlite3_bind_int64(L->st_stack_frame, 1, (int64_t)k + 1);
+				sqlite3_bind_int64(L->st_stack_frame, 2, level++);
+				sqlite3_bind_int64(L->st_stack_frame, 3, r->first + j);
+				sqlite3_bind_int64(L->st_stack_frame, 4, i);
+				if (mtan_ld_step(L, L->st_stack_frame))
+					goto fail;
+			}
+		}
+	}
+	free(fl);
+	free(tx);
+	mtan_canon_free(canon);
+	return 0;
+nomem:
+	mtan_err("out of memory while symbolizing");
+	L->reported = 1;
+fail:
+	free(fl);
+	free(tx);
+	mtan_canon_free(canon);
+	return -1;
+}
+
+/* Symbolizes each distinct frame once, with one libdwfl session per module map; a frame
+ * in inlined code becomes a row per inlined function and one for the function holding
+ * it. Then the stacks, which refer to those rows. */
+int mtan_ld_write_frames(struct loader *L)
+{
+	sqlite3_stmt *st = NULL;
+	struct frame_ref *refs = NULL;
+	struct mtan_module *mods = NULL;
+	struct mtan_symbolizer *sym = NULL;
+	struct frame_rows *rows = NULL;
+	unsigned char *flags = NULL;
+	uint32_t *texts = NULL; /* each frames row's text (mtan_canon_frame), as flags */
+	struct mtan_canon *canon = NULL;
+	struct prow **exes = NULL;
+	size_t nflags = 0, capflags = 0, nexes = 0;
+	uint32_t id = 0;
+	int ret = -1;
+	if (mtan_prepare(L->db, "load", "frame", &st))
+		goto out;
+	if (L->mods.n)
+		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
+	refs = malloc((L->frames.n + 1) * sizeof(*refs));
+	mods = malloc((L->mods.n + 1) * sizeof(*mods));
+	rows = calloc(L->frames.n + 1, sizeof(*rows));
+	exes = malloc((L->prows.n + 1) * sizeof(*exes));
+	canon = mtan_canon_new();
+	if (!refs || !mods || !rows || !exes || !canon)
+		goto nomem;
+	for (size_t k = 0; k < L->prows.n; k++)
+		if (L->prows.p[k].exe)
+			exes[nexes++] = &L->prows.p[k];
+	if (nexes)
+		qsort(exes, nexes, sizeof(*exes), by_pid_exe);
+	for (size_t k = 0; k < L->frames.n; k++) {
+		refs[k].owner = module_owner(L, L->frames.p[k].pid);
+		refs[k].index = (uint32_t)k;
+	}
+	if (L->frames.n)
+		qsort(refs, L->frames.n, sizeof(*refs), by_owner);
+	for (size_t k = 0; k < L->frames.n; k++) {
+		if (!k || refs[k].owner != refs[k - 1].owner) {
+			mtan_symbolizer_free(sym);
+			size_t n = 0;
+			for (size_t j = 0; j < L->mods.n; j++)
+				if (L->mods.p[j].pid == refs[k].owner)
+					mods[n++] = L->mods.p[j].m;
+			if (!(sym = mtan_symbolizer_new(mods, n, L->sym)))
+				goto nomem;
+		}
+		if ((k & 63) == 0)
+			mtan_ld_progress(L, (double)k / (double)L->frames.n);
+		const struct frame *f = &L->frames.p[refs[k].index];
+		struct mtan_sym s;
+		mtan_symbolize(sym, f->addr, f->ret, &s);
+		if (nflags + s.ninlined + 1 > capflags) {
+			size_t c = capflags ? capflags * 2 : 4096;
+			while (c < nflags + s.ninlined + 1)
+				c *= 2;
+			unsigned char *p = realloc(flags, c);
+			if (p)
+				flags = p;
+			uint32_t *q = p ? realloc(texts, c * sizeof(*texts)) : NULL;
+			if (!q) {
+				mtan_sym_release(&s);
+				goto nomem;
+			}
+			texts = q;
+			capflags = c;
+		}
+		rows[refs[k].index].first = id + 1;
+		rows[refs[k].index].n = (uint32_t)s.ninlined + 1;
+		int rc = 0;
+		for (size_t j = 0; j < s.ninlined && !rc; j++) {
+			rc = bind_frame(L, st, ++id, f, &s, s.inlined[j].function, s.inlined[j].file,
+					s.inlined[j].line, 1, &flags[nflags], exes, nexes);
+			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.inlined[j].function, s.inlined[j].file,
+								      s.inlined[j].line, s.module, s.offset, f->addr, 1)))
+				rc = -2;
+			nflags++;
+		}
+		if (!rc) {
+			rc = bind_frame(L, st, ++id, f, &s, s.function, s.file, s.line, 0, &flags[nflags],
+					exes, nexes);
+			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.function, s.file, s.line, s.module,
+								      s.offset, f->addr, 0)))
+				rc = -2;
+			nflags++;
+		}
+		mtan_sym_release(&s);
+		if (rc == -2)
+			goto nomem;
+		if (rc)
+			goto out;
+	}
+	mtan_canon_free(canon); /* the frames' texts are numbered: the strings can go */
+	canon = NULL;
+	if (write_stacks(L, rows, flags, texts))
+		goto out;
+	ret = 0;
+	goto out;
+nomem:
+	mtan_err("out of memory while symbolizing");
+	L->reported = 1;
+out:
+	mtan_symbolizer_free(sym);
+	free(refs);
+	free(mods);
+	free(rows);
+	free(flags);
+	free(texts);
+	mtan_canon_free(canon);
+	free(exes);
+	sqlite3_finalize(st);
+	return ret;
+}
+
