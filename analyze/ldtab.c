@@ -191,3 +191,60 @@ void mtan_ld_progress(const struct loader *L, double frac)
 	double f = L->cost_all > 0 ? (L->cost_done + frac * L->cost_now) / L->cost_all : -1;
 	mtan_progress(L->stage, f, L->events);
 }
+
+/* Frees everything a load holds, the database connection included. */
+void mtan_ld_release(struct loader *L)
+{
+	sqlite3_stmt *sts[] = {L->st_meta, L->st_thread, L->st_stack, L->st_stack_frame,
+			       L->st_module, L->st_space, L->st_mark, L->st_rss, L->st_loss};
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	if (L->db)
+		sqlite3_close(L->db);
+	for (size_t i = 0; i < L->recs.n; i++) {
+		free(L->recs.p[i].s1);
+		free(L->recs.p[i].s2);
+	}
+	for (size_t i = 0; i < L->devs.n; i++)
+		free(L->devs.p[i].name);
+	for (size_t i = 0; i < L->mods.n; i++) {
+		free(L->mods.p[i].m.path);
+		free(L->mods.p[i].m.build_id);
+	}
+	for (size_t i = 0; i < L->names.n; i++)
+		free(L->names.p[i]);
+	free(L->evs.p);
+	free(L->recs.p);
+	free(L->lts.p);
+	free(L->ans.p);
+	free(L->races.p);
+	free(L->tl.p);
+	free(L->pools.p);
+	free(L->tracks.p);
+	free(L->procs.p);
+	free(L->prows.p);
+	for (size_t k = 0; k < L->threads.n; k++)
+		free(L->threads.p[k].name);
+	free(L->threads.p);
+	free(L->devs.p);
+	free(L->frames.p);
+	free(L->stacks.p);
+	free(L->stack_refs.p);
+	free(L->mods.p);
+	for (size_t k = 0; k < L->scans.n; k++) {
+		free(L->scans.p[k].words.p);
+		free(L->scans.p[k].arenas.p);
+		free(L->scans.p[k].heads.p);
+		free(L->scans.p[k].vtables.p);
+	}
+	free(L->scans.p);
+	free(L->clocks.p);
+	free(L->mlive.p);
+	free(L->names.p);
+	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
+			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map,
+			      &L->race_map};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		mtan_ld_map_release(maps[i]);
+	free(L->ps);
+}

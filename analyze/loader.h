@@ -309,6 +309,8 @@ static inline int vec_grow(void **p, size_t *cap, size_t size)
 }
 
 /* ldtab.c: the loader's tables: maps, processes, pools, names, timeline tracks, stacks */
+/* Frees everything the loader holds (the database connection too, when open). */
+void mtan_ld_release(struct loader *L);
 /* Progress within the stage in hand: frac of it is done. */
 void mtan_ld_progress(const struct loader *L, double frac);
 int mtan_ld_map_grow(struct map *m);

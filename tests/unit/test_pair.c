@@ -1,0 +1,199 @@
+/* test_pair.c: the loader's read, order and pair stages on synthetic event streams, with no
+ * database: records go through mtan_ld_read_record as the reader would hand them over, in
+ * file order (which is not seq order), then mtan_ld_pair; the lifetimes, anomalies, races,
+ * counters and live bytes are checked against what the stream plants. */
+#include "loader.h"
+#include "unit.h"
+
+#define PID 100
+#define HEAP 0 /* the heap pool's index: the first pool a stream touches */
+
+static uint8_t op(int kind)
+{
+	return MTF_OP_MAKE(kind, MTF_FN_MALLOC);
+}
+
+static mtf_event alloc_ev(uint64_t seq, uint64_t addr, uint64_t size)
+{
+	return (mtf_event){.seq = seq, .time_ns = seq * 1000, .addr = addr, .size = size,
+			   .device = MTF_HOST, .space = 0, .op = op(MTF_ALLOC)};
+}
+
+static mtf_event free_ev(uint64_t seq, uint64_t addr)
+{
+	return (mtf_event){.seq = seq, .time_ns = seq * 1000, .addr = addr, .device = MTF_HOST,
+			   .space = 0, .op = op(MTF_FREE)};
+}
+
+/* One EVENTS record of (pid, tid) as the reader hands it over. */
+static int feed(struct loader *L, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n)
+{
+	mtf_record r = {.type = MTF_EVENTS};
+	r.u.events.pid = pid;
+	r.u.events.tid = tid;
+	r.u.events.n = n;
+	r.u.events.ev = ev;
+	return mtan_ld_read_record(L, &r);
+}
+
+static int feed_process(struct loader *L, uint32_t pid, uint32_t ppid, uint32_t how, uint64_t seq)
+{
+	mtf_record r = {.type = MTF_PROCESS};
+	r.u.process.pid = pid;
+	r.u.process.ppid = ppid;
+	r.u.process.how = how;
+	r.u.process.seq = seq;
+	r.u.process.time_ns = seq * 1000;
+	return mtan_ld_read_record(L, &r);
+}
+
+static const struct lifetime *lt(const struct loader *L, size_t i)
+{
+	return i < L->lts.n ? &L->lts.p[i] : NULL;
+}
+
+/* the anomalies of a kind that survived the pairing (dropped ones were repaired) */
+static size_t anomalies(const struct loader *L, int kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < L->ans.n; i++)
+		n += L->ans.p[i].kind == kind;
+	return n;
+}
+
+static void test_pairs_and_leaks(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	/* 0x10 lives twice (generations 1 and 2), 0x20 once and leaks, 0x30 is freed */
+	mtf_event ev[] = {alloc_ev(1, 0x10, 16), alloc_ev(2, 0x20, 32), free_ev(3, 0x10),
+			  alloc_ev(4, 0x30, 48), alloc_ev(5, 0x10, 64), free_ev(6, 0x30), free_ev(7, 0x10)};
+	CHECK(feed(&L, PID, PID, ev, 7) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(L.events, 7);
+	CHECK_EQ_U(L.lts.n, 4);
+	CHECK_EQ_U(L.leaks, 1);
+	CHECK_EQ_U(L.ans.n, 0);
+	CHECK(lt(&L, 0)->addr == 0x10 && lt(&L, 0)->reason == R_FREE && lt(&L, 0)->end_seq == 3);
+	CHECK(lt(&L, 1)->addr == 0x20 && lt(&L, 1)->reason == R_LIVE);
+	CHECK(lt(&L, 3)->addr == 0x10 && lt(&L, 3)->gen == 2 && lt(&L, 3)->end_seq == 7);
+	CHECK(lt(&L, 0)->gen == 1);
+	const struct pool *p = &L.pools.p[HEAP];
+	CHECK_EQ_U(p->allocs, 4);
+	CHECK_EQ_U(p->frees, 3);
+	CHECK_EQ_U(p->bytes_allocated, 16 + 32 + 48 + 64);
+	CHECK_EQ_U(p->bytes_freed, 16 + 48 + 64);
+	CHECK_EQ_U(p->leaked_bytes, 32);
+	CHECK_EQ_U((uint64_t)p->live, 32);
+	/* the peak: 32 + 48 + 64 live after seq 5 */
+	const struct track *t = &L.tracks.p[p->track[0]];
+	CHECK_EQ_U((uint64_t)t->peak, 32 + 48 + 64);
+	CHECK_EQ_U(t->peak_seq, 5);
+	mtan_ld_release(&L);
+}
+
+static void test_seq_order_not_file_order(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	/* thread 2's chunk (the free) reaches the file before thread 1's (the allocation) */
+	mtf_event t2[] = {free_ev(2, 0x40)};
+	mtf_event t1[] = {alloc_ev(1, 0x40, 8), alloc_ev(3, 0x50, 8)};
+	CHECK(feed(&L, PID, 2, t2, 1) == 0);
+	CHECK(feed(&L, PID, 1, t1, 2) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(L.lts.n, 2);
+	CHECK_EQ_U(L.ans.n, 0); /* no unmatched free: the free is seq 2, after its allocation */
+	CHECK(lt(&L, 0)->addr == 0x40 && lt(&L, 0)->reason == R_FREE && lt(&L, 0)->free_tid == 2);
+	CHECK(lt(&L, 0)->tid == 1);
+	CHECK_EQ_U(L.leaks, 1);
+	mtan_ld_release(&L);
+}
+
+static void test_unmatched_and_double(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	mtf_event ev[] = {free_ev(1, 0x99), alloc_ev(2, 0x10, 8), free_ev(3, 0x10), free_ev(4, 0x10)};
+	CHECK(feed(&L, PID, PID, ev, 4) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(anomalies(&L, A_UNMATCHED), 1);
+	CHECK_EQ_U(anomalies(&L, A_DOUBLE), 1);
+	CHECK_EQ_U(L.ans.p[1].lifetime, 1); /* the double free names the lifetime it freed again */
+	CHECK_EQ_U(L.pools.p[HEAP].frees, 3);
+	CHECK_EQ_U(L.pools.p[HEAP].bytes_freed, 8);
+	CHECK_EQ_U(L.leaks, 0);
+	mtan_ld_release(&L);
+}
+
+static void test_alloc_over_live(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	mtf_event ev[] = {alloc_ev(1, 0x10, 8), alloc_ev(2, 0x10, 24)};
+	CHECK(feed(&L, PID, PID, ev, 2) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(anomalies(&L, A_OVER_LIVE), 1);
+	CHECK(lt(&L, 0)->reason == R_OVERWRITTEN && lt(&L, 0)->end_seq == 2);
+	CHECK(lt(&L, 1)->reason == R_LIVE && lt(&L, 1)->size == 24);
+	CHECK_EQ_U(L.leaks, 1);
+	CHECK_EQ_U((uint64_t)L.pools.p[HEAP].live, 24);
+	mtan_ld_release(&L);
+}
+
+/* Seed 001's other form: T2 reuses X before T1's free of X is numbered. Repaired: the first
+ * block was freed (late), the second lives; one reuse race, no allocation over live. */
+static void test_late_free_race(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	mtf_event t1[] = {alloc_ev(1, 0x10, 8), free_ev(3, 0x10)};
+	mtf_event t2[] = {alloc_ev(2, 0x10, 8)};
+	CHECK(feed(&L, PID, 1, t1, 2) == 0);
+	CHECK(feed(&L, PID, 2, t2, 1) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(L.races.n, 1);
+	CHECK_EQ_U(L.races.p[0].form, RACE_LATE_FREE);
+	CHECK_EQ_U(anomalies(&L, A_REUSE_RACE), 1);
+	CHECK_EQ_U(anomalies(&L, A_OVER_LIVE), 0);
+	CHECK(lt(&L, 0)->reason == R_FREE_LATE && lt(&L, 0)->free_tid == 1);
+	CHECK(lt(&L, 1)->reason == R_LIVE && lt(&L, 1)->tid == 2);
+	CHECK_EQ_U(L.pools.p[HEAP].bytes_freed, 8);
+	CHECK_EQ_U((uint64_t)L.pools.p[HEAP].live, 8);
+	mtan_ld_release(&L);
+}
+
+/* A forked child starts with its parent's live blocks: freeing one there pairs with the
+ * inherited copy, and what it still holds at the end is not a leak of its own. */
+static void test_fork_inherits(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	mtf_event parent[] = {alloc_ev(2, 0x10, 8), alloc_ev(3, 0x20, 16)};
+	mtf_event child[] = {free_ev(5, 0x10)};
+	CHECK(feed_process(&L, PID, 1, MTF_PROC_EXEC, 1) == 0);
+	CHECK(feed(&L, PID, PID, parent, 2) == 0);
+	CHECK(feed_process(&L, 200, PID, MTF_PROC_FORK, 4) == 0);
+	CHECK(feed(&L, 200, 200, child, 1) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK_EQ_U(L.lts.n, 4); /* the parent's two, the child's inherited copies */
+	size_t inherited = 0, freed_in_child = 0;
+	for (size_t i = 0; i < L.lts.n; i++) {
+		const struct lifetime *l = lt(&L, i);
+		if (l->flags & LT_INHERITED) {
+			inherited++;
+			CHECK(l->parent != 0 && lt(&L, l->parent - 1)->addr == l->addr);
+			freed_in_child += l->reason == R_FREE;
+		}
+	}
+	CHECK_EQ_U(inherited, 2);
+	CHECK_EQ_U(freed_in_child, 1);
+	CHECK_EQ_U(L.ans.n, 0);
+	CHECK_EQ_U(L.leaks, 2); /* the parent's two; the child's copy of 0x20 is the parent's */
+	mtan_ld_release(&L);
+}
+
+int main(void)
+{
+	RUN(test_pairs_and_leaks);
+	RUN(test_seq_order_not_file_order);
+	RUN(test_unmatched_and_double);
+	RUN(test_alloc_over_live);
+	RUN(test_late_free_race);
+	RUN(test_fork_inherits);
+	UNIT_EXIT();
+}
