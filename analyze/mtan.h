@@ -340,14 +340,24 @@ struct mtan_sym {
 	size_t ninlined;
 };
 struct mtan_symbolizer;
-/* One process's module map (borrowed until mtan_symbolizer_free); opts (may be NULL) is
- * read at once. NULL on no memory. */
+/* A symbolizer for a whole trace, with mods (may be NULL, n 0) as its first module map
+ * (mtan_symbolizer_map); opts (may be NULL) is read at once. Each module file is read
+ * once however many processes map it, each (file, offset, is_return) resolved once, and
+ * the results kept between runs under $XDG_CACHE_HOME/mtan unless MTAN_SYMBOL_CACHE=off
+ * (symcache.c). NULL on no memory. */
 struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size_t n,
 					    const struct mtan_symopts *opts);
+/* The module map (one process's) that explains the addresses symbolized next; borrowed
+ * until the next call or mtan_symbolizer_free. 0, or -1 on no memory. */
+int mtan_symbolizer_map(struct mtan_symbolizer *s, const struct mtan_module *mods, size_t n);
 /* Resolves address; is_return: a return address (look up address - 1). The strings in
  * out are the caller's to free (mtan_sym_release). */
 void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out);
 void mtan_sym_release(struct mtan_sym *s);
+/* After the last mtan_symbolize: writes what was resolved to the disk cache (best
+ * effort) and says how many distinct addresses were resolved with libdwfl and how many
+ * came from the disk cache. */
+void mtan_symbolizer_done(struct mtan_symbolizer *s, uint64_t *resolved, uint64_t *cached);
 void mtan_symbolizer_free(struct mtan_symbolizer *s);
 
 /* ---- trend.c: plateau, growth or sawtooth of live bytes over time ---- */

@@ -179,7 +179,7 @@ fail:
 	return -1;
 }
 
-/* Symbolizes each distinct frame once, with one libdwfl session per module map; a frame
+/* Symbolizes each distinct frame once, each process's addresses in its module map; a frame
  * in inlined code becomes a row per inlined function and one for the function holding
  * it. Then the stacks, which refer to those rows. */
 int mtan_ld_write_frames(struct loader *L)
@@ -218,14 +218,15 @@ int mtan_ld_write_frames(struct loader *L)
 	}
 	if (L->frames.n)
 		qsort(refs, L->frames.n, sizeof(*refs), by_owner);
+	if (!(sym = mtan_symbolizer_new(NULL, 0, L->sym)))
+		goto nomem;
 	for (size_t k = 0; k < L->frames.n; k++) {
 		if (!k || refs[k].owner != refs[k - 1].owner) {
-			mtan_symbolizer_free(sym);
 			size_t n = 0;
 			for (size_t j = 0; j < L->mods.n; j++)
 				if (L->mods.p[j].pid == refs[k].owner)
 					mods[n++] = L->mods.p[j].m;
-			if (!(sym = mtan_symbolizer_new(mods, n, L->sym)))
+			if (mtan_symbolizer_map(sym, mods, n))
 				goto nomem;
 		}
 		if ((k & 63) == 0)
@@ -275,7 +276,10 @@ int mtan_ld_write_frames(struct loader *L)
 	}
 	mtan_canon_free(canon); /* the frames' texts are numbered: the strings can go */
 	canon = NULL;
-	if (write_stacks(L, rows, flags, texts))
+	uint64_t resolved, cached;
+	mtan_symbolizer_done(sym, &resolved, &cached);
+	if (mtan_ld_meta_int(L, "symbols_resolved", (long long)resolved) ||
+	    mtan_ld_meta_int(L, "symbols_cached", (long long)cached) || write_stacks(L, rows, flags, texts))
 		goto out;
 	ret = 0;
 	goto out;

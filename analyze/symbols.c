@@ -1,8 +1,12 @@
 /* symbols.c: turns recorded return addresses into function, file and line, offline, with
- * elfutils' libdwfl over one process's module map (the MODULE records: path, load bias,
- * size, build id), inlined calls included. Addresses no readable module explains keep
- * module+offset. */
+ * elfutils' libdwfl, inlined calls included. One symbolizer serves a whole trace: each
+ * process's module map (the MODULE records: path, load bias, size, build id) says which
+ * file an address falls in, one libdwfl session per module file is opened at its first
+ * use and shared by every process, and each (file, offset) is resolved once, from
+ * symcache.c's store (on disk between loads) when it is there. Addresses no readable
+ * module explains keep module+offset. */
 #include "mtan.h"
+#include "symcache.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -12,21 +16,50 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* From libstdc++ (the Makefile links it); declared here to keep this a C file. */
 char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 
-struct mtan_symbolizer {
+/* A module file (a path and the build the trace names), shared by every process that
+ * maps it: its libdwfl session, opened at the first address the cache cannot answer. */
+struct symfile {
+	char *path, *build_id;
+	uint32_t space;      /* its results in the cache (0: no memory for them) */
+	int opened;          /* the session was tried (dwfl and dm may still be NULL) */
 	Dwfl *dwfl;
-	const struct mtan_module **mods; /* in effect: no two overlap; sorted by base */
-	Dwfl_Module **dmods;             /* NULL where the file is unreadable or another build */
+	Dwfl_Module *dm;     /* NULL where the file is unreadable or another build */
+	uint64_t bias;       /* the load bias the session reported it at */
+	unsigned long used;  /* when it was last used (the clock), to close the oldest */
+};
+
+/* A module of the current map and its file (found at its first address). */
+struct mapped {
+	const struct mtan_module *m;
+	struct symfile *f;
+};
+
+struct mtan_symbolizer {
+	struct mapped *map; /* the current module map: no two overlap; sorted by base */
 	size_t n;
-	/* libdwfl keeps pointers to both for the session's life */
+	struct symfile **files;
+	size_t nfiles, capfiles;
+	uint32_t *slots;    /* open addressing over files by path and build id: index + 1 */
+	size_t nslots;
+	size_t nopen;       /* sessions open */
+	unsigned long clock;
+	struct mtan_symcache *cache;
+	uint64_t resolved;  /* addresses looked up with libdwfl */
+	/* libdwfl keeps pointers to both for each session's life */
 	Dwfl_Callbacks callbacks;
 	char *debuginfo_path; /* NULL: libdwfl's default (":.debug:/usr/lib/debug") */
 	char *sysroot;        /* absolute, NULL none */
 };
+
+/* Sessions kept open at once: each holds a file descriptor or three (the file, its debug
+ * file, a dwz file); the oldest is closed past this (its results stay in the cache). */
+#define MAX_OPEN 128
 
 /* The standard places, after the user's: beside the file, its .debug, /usr/lib/debug
  * (by build id under .build-id/xx/yyyy.debug, then by name). */
@@ -34,8 +67,7 @@ struct mtan_symbolizer {
 
 static int by_base(const void *a, const void *b)
 {
-	const struct mtan_module *x = *(const struct mtan_module *const *)a;
-	const struct mtan_module *y = *(const struct mtan_module *const *)b;
+	const struct mtan_module *x = ((const struct mapped *)a)->m, *y = ((const struct mapped *)b)->m;
 	return x->base < y->base ? -1 : x->base > y->base;
 }
 
@@ -127,25 +159,51 @@ struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size
 					    const struct mtan_symopts *opts)
 {
 	struct mtan_symbolizer *s = calloc(1, sizeof(*s));
+	char *dirs = NULL, *options = NULL, *cachedir = NULL;
 	if (!s)
 		return NULL;
-	s->mods = calloc(n + 1, sizeof(*s->mods));
-	s->dmods = calloc(n + 1, sizeof(*s->dmods));
-	if (!s->mods || !s->dmods) {
-		mtan_symbolizer_free(s);
-		return NULL;
-	}
-	char *dirs = NULL;
-	if (mtan_symopts_keys(opts, &s->sysroot, &dirs)) {
-		mtan_symbolizer_free(s);
-		return NULL;
-	}
+	s->nslots = 256;
+	if (!(s->slots = calloc(s->nslots, sizeof(*s->slots))) || mtan_symopts_keys(opts, &s->sysroot, &dirs))
+		goto fail;
 	s->debuginfo_path = debug_path(dirs, s->sysroot);
-	free(dirs);
+	if ((dirs || s->sysroot) && !s->debuginfo_path)
+		goto fail;
+	/* what shapes a result besides the files: a cache file written under other options
+	 * (or by another mtan) is not read */
+	if (asprintf(&options, "mtan %s; sysroot %s; debug path %s", MTAN_VERSION, s->sysroot ? s->sysroot : "",
+		     s->debuginfo_path ? s->debuginfo_path : STANDARD_DEBUG_PATH) < 0) {
+		options = NULL;
+		goto fail;
+	}
+	cachedir = mtan_symcache_dir();
+	if (!(s->cache = mtan_symcache_new(cachedir, options)))
+		goto fail;
 	s->callbacks.find_elf = dwfl_build_id_find_elf;
 	s->callbacks.find_debuginfo = dwfl_standard_find_debuginfo;
 	s->callbacks.section_address = dwfl_offline_section_address;
 	s->callbacks.debuginfo_path = &s->debuginfo_path;
+	if (mtan_symbolizer_map(s, mods, n))
+		goto fail;
+	free(dirs);
+	free(options);
+	free(cachedir);
+	return s;
+fail:
+	free(dirs);
+	free(options);
+	free(cachedir);
+	mtan_symbolizer_free(s);
+	return NULL;
+}
+
+int mtan_symbolizer_map(struct mtan_symbolizer *s, const struct mtan_module *mods, size_t n)
+{
+	struct mapped *map = calloc(n + 1, sizeof(*map));
+	if (!map)
+		return -1;
+	free(s->map);
+	s->map = map;
+	s->n = 0;
 	/* The latest load wins where ranges overlap (an address reused after a dlclose):
 	 * walk from the last record back, keeping what does not overlap a kept one. A
 	 * module that was unloaded is still kept: its addresses were used while loaded. */
@@ -155,43 +213,194 @@ struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size
 			continue;
 		int clash = 0;
 		for (size_t j = 0; j < s->n && !clash; j++)
-			clash = overlaps(m, s->mods[j]);
+			clash = overlaps(m, map[j].m);
 		if (!clash)
-			s->mods[s->n++] = m;
+			map[s->n++].m = m;
 	}
 	if (s->n)
-		qsort(s->mods, s->n, sizeof(*s->mods), by_base);
-	s->dwfl = dwfl_begin(&s->callbacks);
-	if (!s->dwfl)
-		return s; /* no symbols, still module+offset */
-	dwfl_report_begin(s->dwfl);
-	for (size_t i = 0; i < s->n; i++) {
-		const char *base = strrchr(s->mods[i]->path, '/');
-		base = base ? base + 1 : s->mods[i]->path;
-		char *file = module_file(s, s->mods[i]);
-		/* true: the recorded base is the load bias (dlpi_addr), p_vaddr is added */
-		s->dmods[i] = dwfl_report_elf(s->dwfl, base, file ? file : s->mods[i]->path, -1,
-					      s->mods[i]->base, true);
-		free(file);
+		qsort(map, s->n, sizeof(*map), by_base);
+	return 0;
+}
+
+static void close_file(struct mtan_symbolizer *s, struct symfile *f)
+{
+	if (f->dwfl) {
+		dwfl_end(f->dwfl);
+		s->nopen--;
 	}
-	dwfl_report_end(s->dwfl, NULL, NULL);
-	for (size_t i = 0; i < s->n; i++)
-		if (s->dmods[i] && !same_build(s->dmods[i], s->mods[i]->build_id))
-			s->dmods[i] = NULL;
-	return s;
+	f->dwfl = NULL;
+	f->dm = NULL;
+	f->opened = 0;
 }
 
 void mtan_symbolizer_free(struct mtan_symbolizer *s)
 {
 	if (!s)
 		return;
-	if (s->dwfl)
-		dwfl_end(s->dwfl);
-	free(s->mods);
-	free(s->dmods);
+	for (size_t i = 0; i < s->nfiles; i++) {
+		close_file(s, s->files[i]);
+		free(s->files[i]->path);
+		free(s->files[i]->build_id);
+		free(s->files[i]);
+	}
+	mtan_symcache_free(s->cache);
+	free(s->files);
+	free(s->slots);
+	free(s->map);
 	free(s->debuginfo_path);
 	free(s->sysroot);
 	free(s);
+}
+
+void mtan_symbolizer_done(struct mtan_symbolizer *s, uint64_t *resolved, uint64_t *cached)
+{
+	mtan_symcache_save(s->cache);
+	*resolved = s->resolved;
+	*cached = mtan_symcache_hits(s->cache);
+}
+
+/* One file's state, as a token of the fingerprint: size and mtime, or "-" when absent. */
+static void stat_token(FILE *f, const char *path)
+{
+	struct stat st;
+	if (path && !stat(path, &st))
+		fprintf(f, "%lld.%lld.%ld ", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+			st.st_mtim.tv_nsec);
+	else
+		fputs("- ", f);
+}
+
+/* What a module's results depend on besides the options: the files libdwfl would read
+ * (the module's under the sysroot and at its path; a separate debug file by build id in
+ * each absolute directory of the debug path), as they are now. Malloc'd, NULL on no
+ * memory. */
+static char *fingerprint(const struct mtan_symbolizer *s, const struct mtan_module *m)
+{
+	char *fp = NULL, *p = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&fp, &len);
+	if (!f)
+		return NULL;
+	if (s->sysroot && m->path[0] == '/' && asprintf(&p, "%s%s", s->sysroot, m->path) >= 0) {
+		stat_token(f, p);
+		free(p);
+	}
+	stat_token(f, m->path);
+	const char *dirs = s->debuginfo_path ? s->debuginfo_path : STANDARD_DEBUG_PATH;
+	while (m->build_id && strlen(m->build_id) > 2) {
+		size_t n = strcspn(dirs, ":");
+		if (dirs[0] == '/' && asprintf(&p, "%.*s/.build-id/%.2s/%s.debug", (int)n, dirs, m->build_id,
+					       m->build_id + 2) >= 0) {
+			stat_token(f, p);
+			free(p);
+		}
+		if (!dirs[n])
+			break;
+		dirs += n + 1;
+	}
+	if (fclose(f)) {
+		free(fp);
+		return NULL;
+	}
+	return fp;
+}
+
+static uint64_t file_hash(const char *path, const char *build_id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *p = path;; p++) {
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+		if (!*p)
+			break;
+	}
+	for (const char *p = build_id; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return h;
+}
+
+static uint32_t *file_slot(struct mtan_symbolizer *s, const char *path, const char *build_id)
+{
+	size_t mask = s->nslots - 1;
+	for (size_t i = file_hash(path, build_id) & mask;; i = (i + 1) & mask) {
+		uint32_t *x = &s->slots[i];
+		if (!*x || (!strcmp(s->files[*x - 1]->path, path) && !strcmp(s->files[*x - 1]->build_id, build_id)))
+			return x;
+	}
+}
+
+/* The file of a module, made at its first use. NULL on no memory. */
+static struct symfile *file_of(struct mtan_symbolizer *s, const struct mtan_module *m)
+{
+	const char *id = m->build_id ? m->build_id : "";
+	uint32_t *x = file_slot(s, m->path, id);
+	if (*x)
+		return s->files[*x - 1];
+	if ((s->nfiles + 1) * 2 > s->nslots) {
+		uint32_t *p = calloc(s->nslots * 2, sizeof(*p));
+		if (!p)
+			return NULL;
+		free(s->slots);
+		s->slots = p;
+		s->nslots *= 2;
+		for (size_t i = 0; i < s->nfiles; i++)
+			*file_slot(s, s->files[i]->path, s->files[i]->build_id) = (uint32_t)i + 1;
+		x = file_slot(s, m->path, id);
+	}
+	if (s->nfiles == s->capfiles) {
+		size_t cap = s->capfiles ? s->capfiles * 2 : 64;
+		struct symfile **p = realloc(s->files, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		s->files = p;
+		s->capfiles = cap;
+	}
+	struct symfile *f = calloc(1, sizeof(*f));
+	char *fp = fingerprint(s, m);
+	if (!f || !fp || !(f->path = strdup(m->path)) || !(f->build_id = strdup(id)) ||
+	    !(f->space = mtan_symcache_space(s->cache, id, fp))) {
+		if (f) {
+			free(f->path);
+			free(f->build_id);
+		}
+		free(f);
+		free(fp);
+		return NULL;
+	}
+	free(fp);
+	s->files[s->nfiles++] = f;
+	*x = (uint32_t)s->nfiles;
+	return f;
+}
+
+/* Opens f's session (m: a module of that file, whose load bias it is reported at), once;
+ * past MAX_OPEN sessions the oldest is closed first. */
+static void open_file(struct mtan_symbolizer *s, struct symfile *f, const struct mtan_module *m)
+{
+	if (f->opened)
+		return;
+	f->opened = 1;
+	if (s->nopen >= MAX_OPEN) {
+		struct symfile *old = NULL;
+		for (size_t i = 0; i < s->nfiles; i++)
+			if (s->files[i]->dwfl && (!old || s->files[i]->used < old->used))
+				old = s->files[i];
+		if (old)
+			close_file(s, old);
+	}
+	if (!(f->dwfl = dwfl_begin(&s->callbacks)))
+		return; /* no symbols, still module+offset */
+	s->nopen++;
+	dwfl_report_begin(f->dwfl);
+	const char *base = strrchr(m->path, '/');
+	base = base ? base + 1 : m->path;
+	char *file = module_file(s, m);
+	/* true: the recorded base is the load bias (dlpi_addr), p_vaddr is added */
+	f->dm = dwfl_report_elf(f->dwfl, base, file ? file : m->path, -1, m->base, true);
+	f->bias = m->base;
+	free(file);
+	dwfl_report_end(f->dwfl, NULL, NULL);
+	if (f->dm && !same_build(f->dm, m->build_id))
+		f->dm = NULL;
 }
 
 static char *demangle(const char *name)
@@ -298,31 +507,9 @@ out:
 	free(scopes);
 }
 
-void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out)
+/* Resolves a in f's session into out's function, file, line and inlined. */
+static void resolve(Dwfl_Module *dm, GElf_Addr a, struct mtan_sym *out)
 {
-	memset(out, 0, sizeof(*out));
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) { /* the last module with base <= address */
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->mods[mid]->base <= address)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return;
-	size_t i = lo - 1;
-	const struct mtan_module *m = s->mods[i];
-	if (address - m->base >= m->size)
-		return;
-	out->module = m->path;
-	out->offset = address - m->base;
-	Dwfl_Module *dm = s->dmods[i];
-	if (!dm)
-		return;
-	/* a caller's frame holds the return address, which may already be the next line or
-	 * even the next function (a call at a function's end): look at the call itself */
-	GElf_Addr a = is_return && address ? address - 1 : address;
 	GElf_Off off;
 	GElf_Sym sym;
 	out->function = demangle(dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
@@ -336,6 +523,43 @@ void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, 
 		out->file = strdup(file);
 		out->line = ln;
 	}
+}
+
+void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out)
+{
+	memset(out, 0, sizeof(*out));
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) { /* the last module with base <= address */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->map[mid].m->base <= address)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return;
+	struct mapped *e = &s->map[lo - 1];
+	const struct mtan_module *m = e->m;
+	if (address - m->base >= m->size)
+		return;
+	out->module = m->path;
+	out->offset = address - m->base;
+	if (!e->f && !(e->f = file_of(s, m)))
+		return; /* no memory: module+offset */
+	struct symfile *f = e->f;
+	f->used = ++s->clock;
+	if (mtan_symcache_get(s->cache, f->space, out->offset, is_return, out))
+		return;
+	open_file(s, f, m);
+	if (!f->dm)
+		return;
+	/* a caller's frame holds the return address, which may already be the next line or
+	 * even the next function (a call at a function's end): look at the call itself.
+	 * The session may have reported the file at another process's bias. */
+	GElf_Addr a = f->bias + out->offset;
+	resolve(f->dm, is_return && a ? a - 1 : a, out);
+	s->resolved++;
+	mtan_symcache_put(s->cache, f->space, out->offset, is_return, out);
 }
 
 void mtan_sym_release(struct mtan_sym *s)

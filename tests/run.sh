@@ -14,7 +14,8 @@ log=$(mktemp)
 run_one() { # name, command...
 	local name=$1; shift
 	local scratch; scratch=$(mktemp -d)
-	(cd "$scratch" && "$@") >"$log" 2>&1
+	# each test its own symbol cache: none reads or writes the user's (~/.cache/mtan)
+	(cd "$scratch" && XDG_CACHE_HOME="$scratch/.cache" "$@") >"$log" 2>&1
 	local rc=$?
 	local p f
 	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log")

@@ -3,6 +3,9 @@
 # Scripts run in a scratch directory with MTREC, MTAN, MTAN_PLAIN, SAMPLES and TOP set.
 
 OUT=$PWD/.out ERR=$PWD/.err
+# mtan's symbol cache in the scratch directory, never the user's (also when a script is
+# run alone, outside tests/run.sh)
+export XDG_CACHE_HOME=$PWD/.cache
 
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1"; shift; for l in "$@"; do echo "    $l"; done; }

@@ -155,6 +155,35 @@ static void other_build(void)
 	mtan_symbolizer_free(s);
 }
 
+/* One symbolizer for every process: the same file at another base in a second map is the
+ * same function, resolved once (the second answer is the first's). */
+static void two_maps(void)
+{
+	struct mtan_module other = self;
+	other.base = self.base + 0x100000000000ull;
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&self, 1, NULL);
+	struct mtan_sym a, b;
+	uint64_t resolved = 0, cached = 0;
+	CHECK(s);
+	uint64_t off = (uint64_t)(uintptr_t)symbols_probe + 1 - self.base;
+	mtan_symbolize(s, self.base + off, 1, &a);
+	int ok = !mtan_symbolizer_map(s, &other, 1);
+	mtan_symbolize(s, other.base + off, 1, &b);
+	ok = ok && a.function && b.function && !strcmp(a.function, "symbols_probe") &&
+	     !strcmp(b.function, a.function) && b.file && a.file && !strcmp(a.file, b.file) && a.line == b.line &&
+	     b.offset == off && b.module == other.path;
+	mtan_sym_release(&a);
+	mtan_sym_release(&b);
+	/* an address no module of the new map holds: the old map is gone */
+	mtan_symbolize(s, self.base + off, 1, &a);
+	ok = ok && !a.module;
+	mtan_symbolizer_done(s, &resolved, &cached);
+	mtan_symbolizer_free(s);
+	CHECK(ok);
+	CHECK_EQ_U(resolved, 1);
+	CHECK_EQ_U(cached, 0);
+}
+
 int main(void)
 {
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
@@ -168,5 +197,6 @@ int main(void)
 	RUN(missing_file);
 	RUN(overlap_latest);
 	RUN(other_build);
+	RUN(two_maps);
 	UNIT_EXIT();
 }
