@@ -121,7 +121,7 @@ static int lines_fill(struct lines *l)
 static int lines_next(struct lines *l, char **line, size_t *len)
 {
 	for (;;) {
-		char *nl = memchr(l->buf + l->pos, '\n', l->len - l->pos);
+		char *nl = l->len > l->pos ? memchr(l->buf + l->pos, '\n', l->len - l->pos) : NULL;
 		if (nl || (l->eof && l->pos < l->len)) {
 			char *s = l->buf + l->pos;
 			size_t n = nl ? (size_t)(nl - s) : l->len - l->pos;
