@@ -6,8 +6,11 @@ B := build
 
 # chromium: tests/e2e/report.sh renders mtan's HTML report headless (apt-get install took 32 s
 # with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
-# the manual pages
-DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3
+# the manual pages; libcurl4-openssl-dev: `mtan push` talks to ClickHouse over HTTP;
+# clickhouse-server, clickhouse-client: tests/e2e/push.sh runs a server of its own (18.16 in
+# bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3 zlib1g-dev \
+	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
@@ -24,7 +27,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
 SAMPLE_CXX := $(wildcard samples/*.cpp)
 
-ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
+ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lcurl -lz -lm -lstdc++
 
 .PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds man
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan

@@ -270,7 +270,11 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, int side, struct dsite
 					goto nomem;
 				}
 				s->names[s->n++] = name;
-				fprintf(m, "%s;", name);
+				/* the runtime's frames past the site (libc's start-up code) are left out
+				 * of the match: two symbolizers name them differently (mtrec's symbol
+				 * __libc_start_main, heaptrack's DWARF __libc_start_main_impl) */
+				if (s->n - 1 <= s->site || !sqlite3_column_int(fr, 4))
+					fprintf(m, "%s;", name);
 			}
 			if (rc != SQLITE_DONE) {
 				fclose(m);

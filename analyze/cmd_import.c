@@ -1,6 +1,7 @@
 /* cmd_import.c: `mtan import FILE.csv -o run.zst`: a CSV of allocation events from another
  * tracker (the format is analyze/CSV.md) becomes a trace, written with the formats/
- * writer, that every command analyzes. Bad rows are told by line and skipped. */
+ * writer, that every command analyzes. Bad rows are told by line and skipped. A heaptrack
+ * file becomes a database instead (heaptrack.c). */
 #include "mtan.h"
 #include "mtf.h"
 
@@ -13,11 +14,17 @@
 #include <unistd.h>
 
 const char cmd_import_usage[] =
-	"import [options] FILE.csv [-o TRACE]\n\n"
+	"import [options] FILE.csv [-o TRACE]\n"
+	"       import [options] heaptrack.APP.PID.zst [-o DB]\n\n"
 	"Reads allocation events from a CSV file (the columns seq, time_ns, op, device, space,\n"
-	"address, size, tid, and optionally pid and func: see CSV.md) and writes them as a\n"
-	"trace (default: FILE.zst) for the other commands. A bad row is reported with its\n"
-	"line number and skipped; exits 1 when no row was good.";
+	"address, size, tid, and optionally pid, func and stack: see CSV.md) and writes them as\n"
+	"a trace (default: FILE.zst) for the other commands. A bad row is reported with its\n"
+	"line number and skipped; exits 1 when no row was good.\n\n"
+	"A file heaptrack recorded (heaptrack.APP.PID.zst, .gz or plain) becomes a database\n"
+	"(default: heaptrack.APP.PID.db) with its allocations, frees, call stacks and the\n"
+	"function, file and line heaptrack resolved for each frame; every command reads it\n"
+	"as it reads a trace. heaptrack keeps no addresses and no threads: each block gets an\n"
+	"address of its own, everything is one thread, and frees pair as heaptrack pairs them.";
 
 static const char *output;
 
@@ -29,7 +36,7 @@ static int take_output(struct mtan_opts *o, const char *arg)
 }
 
 static const struct mtan_extra extra[] = {
-	{{"output", required_argument, NULL, 'o'}, "  -o, --output TRACE    the trace to write (default: FILE.zst)", take_output},
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace (a heaptrack file: database) to write", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -389,6 +396,24 @@ int cmd_import(int argc, char **argv)
 		return ret;
 	ret = 1;
 	im.path = o.input;
+	if (mtan_is_heaptrack(o.input)) {
+		/* heaptrack.APP.PID.zst -> heaptrack.APP.PID.db */
+		size_t len = strlen(o.input);
+		if (len > 4 && !strcmp(o.input + len - 4, ".zst"))
+			len -= 4;
+		else if (len > 3 && !strcmp(o.input + len - 3, ".gz"))
+			len -= 3;
+		if (output)
+			out = strdup(output);
+		else if (asprintf(&out, "%.*s.db", (int)len, o.input) < 0)
+			out = NULL;
+		if (!out)
+			goto nomem;
+		if (mtan_output_ok(out, o.input, 1))
+			goto out;
+		ret = mtan_import_heaptrack(o.input, out, o.quiet);
+		goto out;
+	}
 	if (output) {
 		out = strdup(output);
 	} else {

@@ -30,6 +30,7 @@ static const struct command {
 	{"import", cmd_import, cmd_import_usage, "a CSV of events from another tracker -> a trace (see CSV.md)"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
+	{"push", cmd_push, cmd_push_usage, "send traces to a ClickHouse server, for fleets of machines"},
 	{"races", cmd_races, cmd_races_usage, "address-reuse races: the tracked order contradicts the allocator's"},
 	{"report", cmd_report, cmd_report_usage, "one self-contained HTML page: summary, charts over time, leaks, anomalies"},
 	{"sql", cmd_sql, cmd_sql_usage, "run an SQL query of your own over the trace's database (read-only)"},

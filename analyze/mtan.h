@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 9
+#define MTAN_SCHEMA_VERSION 10
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -625,6 +625,14 @@ long long mtan_flame_self(const struct mtan_flame *fl, size_t i);
 int mtan_flame_folded(const struct mtan_flame *fl, FILE *f);
 void mtan_flame_free(struct mtan_flame *fl);
 
+/* ---- heaptrack.c: heaptrack's files for `mtan import` ---- */
+/* 1 when path is a heaptrack file (zstd, gzip or plain text whose first line is its
+ * version line), else 0. */
+int mtan_is_heaptrack(const char *path);
+/* Writes the database out (renamed into place when whole) from the heaptrack file in: its
+ * events, its stacks and the names heaptrack gave their frames. 0, or 1 (told). */
+int mtan_import_heaptrack(const char *in, const char *out, int quiet);
+
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \
 	int cmd_##name(int argc, char **argv); \
@@ -644,6 +652,7 @@ MTAN_CMD(growth);
 MTAN_CMD(races);
 MTAN_CMD(timeline);
 MTAN_CMD(top);
+MTAN_CMD(push);
 #undef MTAN_CMD
 
 #endif

@@ -10,7 +10,7 @@ LEFT JOIN stacks st ON st.id = l.alloc_stack
 WHERE :pid IS NULL OR l.pid = :pid
 GROUP BY l.device, 2, st.canonical;
 -- name: frames
-SELECT function, module, offset, address FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
+SELECT function, module, offset, address, runtime FROM stack_symbols WHERE stack_id = :stack ORDER BY level;
 -- name: growth
 -- the growth verdicts judged at load, device by device
 SELECT device, space, verdict FROM growth ORDER BY device = -1 DESC, device, space;

@@ -240,6 +240,13 @@ CREATE VIEW fragmentation AS
 		     ELSE 0.0 END AS external_fragmentation
 	FROM edges;
 
+-- `mtan summary`'s per-space table over the whole trace: space_stats without the address
+-- range (ClickHouse's summary view, `mtan push`, has these columns plus run and host).
+CREATE VIEW summary AS
+	SELECT pid, device, space, name, allocs, frees, bytes_allocated, bytes_freed,
+		leaked_blocks, leaked_bytes, released_blocks, released_bytes, end_bytes
+	FROM space_stats;
+
 -- `mtan top` over the whole trace: allocations per site (the table sites, by canonical stack).
 CREATE VIEW alloc_sites AS
 	SELECT s.pid, s.device, s.space, k.canonical AS stack, sum(s.allocs) AS allocs, sum(s.bytes) AS bytes,

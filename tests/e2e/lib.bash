@@ -8,6 +8,9 @@ OUT=$PWD/.out ERR=$PWD/.err
 export XDG_CACHE_HOME=$PWD/.cache
 
 ok() { echo "ok $1"; }
+# skip DESC: a check that cannot run here (a package that cannot be installed); counted
+# apart by tests/run.sh
+skip() { echo "skip $1"; }
 fail() { echo "FAIL $1"; shift; for l in "$@"; do echo "    $l"; done; }
 
 # check_eq DESC ACTUAL EXPECTED
