@@ -15,6 +15,8 @@
 #   BENCH_ONLY=REGEX    only the workloads whose id matches (c1-1M c2-1M c1-10M c2-10M
 #                       c1-100M c2-100M sqlite perl gcc make git python)
 #   BENCH_RESULTS=F     the file whose section this writes (default bench/RESULTS.md)
+#   BENCH_MTAN=PATH     the mtan to judge (default build/mtan of this tree; the traces are
+#                       always this tree's mtrec's)
 #   BENCH_LOAD_BLOCK_BYTES=N
 #                       the bookkeeping a live block may cost the loader (default 64)
 # Needs: make all build/bench/churn (make bench-load builds them).
@@ -46,7 +48,7 @@ for v in "BENCH_REPS=$REPS" "BENCH_LOAD_BLOCK_BYTES=$PER_BLOCK"; do
 	case ${v#*=} in '' | *[!0-9]* | 0) die "${v%%=*} must be a positive number, not '${v#*=}'" ;; esac
 done
 MTREC=$B/mtrec
-MTAN=$B/mtan
+MTAN=${BENCH_MTAN:-$B/mtan}
 CHURN=$B/bench/churn
 for f in "$MTREC" "$B/libmtrec.so" "$MTAN" "$CHURN"; do
 	[ -e "$f" ] || die "'$f' is missing: run 'make bench-load' (or make it first)"
@@ -171,13 +173,15 @@ in_dir() { # WL OUT COMMAND...
 	(cd "${W_DIR[$wl]}" && eval "${W_PREP[$wl]}" && "$@" <"${W_IN[$wl]}" >"$out.out" 2>"$out.err")
 }
 record() { # WL
-	local wl=$1 out=$TMP/rec.$1 f
+	local wl=$1 out=$TMP/rec.$1 f rc
 	local -a cmd
 	eval "cmd=(${W_CMD[$wl]})"
 	if in_dir "$wl" "$out" "$MTREC" -q -o "$TMP/$wl.zst" -- "${cmd[@]}"; then
 		TRACE[$wl]=$TMP/$wl.zst
 	else
-		say "bench-load: 'mtrec' failed recording $wl (exit $?); its last lines:"
+		rc=$?
+		say "bench-load: 'mtrec' failed recording $wl (exit $rc); its last lines:"
+		echo "$wl mtrec recording (exit $rc: $(tail -n 1 "$out.err" | cut -c1-100))" >>"$FAILED"
 		tail -n 5 "$out.err" | sed 's/^/    /' >&2
 		rm -f "$TMP/$wl.zst"
 	fi
@@ -186,7 +190,9 @@ record() { # WL
 		for f in "$TMP/$wl".ht.*; do [ -e "$f" ] && HTFILE[$wl]=$f; done
 		[ -n "${HTFILE[$wl]:-}" ] || say "bench-load: heaptrack left no file for $wl"
 	else
-		say "bench-load: 'heaptrack' failed recording $wl (exit $?); its last lines:"
+		rc=$?
+		say "bench-load: 'heaptrack' failed recording $wl (exit $rc); its last lines:"
+		echo "$wl heaptrack recording (exit $rc: $(tail -n 1 "$out.err" | cut -c1-100))" >>"$FAILED"
 		tail -n 5 "$out.err" | sed 's/^/    /' >&2
 		rm -f "$TMP/$wl".ht.*
 	fi
@@ -198,6 +204,9 @@ record() { # WL
 # left), htp (heaptrack_print). A failed run is reported and not written.
 RUNS=$TMP/runs.tsv
 : >"$RUNS"
+FAILED=$TMP/failed
+: >"$FAILED"
+declare -A NAME=([cold]="mtan leaks (cold cache)" [warm]="mtan leaks (warm cache)" [htp]="heaptrack_print")
 fresh() { rm -f "$1.db" "$1.db-"* "$1.db.tmp."*; } # TRACE: no database, as after mtrec
 timed() { # WL TOOL REP COMMAND...: runs it with /usr/bin/time; 0 when it succeeded
 	local wl=$1 tool=$2 rep=$3 t0 t1 rc u s rss
@@ -207,8 +216,9 @@ timed() { # WL TOOL REP COMMAND...: runs it with /usr/bin/time; 0 when it succee
 	rc=$?
 	t1=$(now)
 	if [ $rc != 0 ]; then
-		say "bench-load: '$tool' failed on $wl (rep $rep, exit $rc); its last lines:"
+		say "bench-load: '${NAME[$tool]}' failed on $wl (rep $rep, exit $rc): not counted; its last lines:"
 		tail -n 5 "$TMP/err" | sed 's/^/    /' >&2
+		echo "$wl ${NAME[$tool]} rep $rep (exit $rc: $(tail -n 1 "$TMP/err" | cut -c1-100))" >>"$FAILED"
 		return 1
 	fi
 	read -r u s rss < <(tail -n 1 "$TMP/time")
@@ -381,6 +391,10 @@ rows() { [ "$(wc -l <"$1")" -gt 2 ]; } # a table with rows under its header
 	echo "- machine: $(nproc) CPUs (nproc), $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
 	echo "- load average at start $LOAD_START, at end $LOAD_END (1, 5, 15 minutes; other jobs share this machine, and wall times above nproc are stretched: compare the CPU columns)"
 	echo "- mtan commit $commit; $(heaptrack --version 2>/dev/null | head -n 1 || echo 'heaptrack absent')"
+	if [ -s "$FAILED" ]; then
+		echo "- failed, not counted (the runs column counts the rest):"
+		sed 's/^/  - /' "$FAILED"
+	fi
 	echo
 	if rows "$TMP/first.md"; then
 		echo "### Single process: target mtan <= heaptrack_print (cold symbol cache)"
