@@ -294,16 +294,17 @@ is_churn() { [[ $1 == c[12]-* ]]; }
 
 # --- the tables -------------------------------------------------------------------------------
 {
-	echo "| workload | events | runs | mtan leaks s | heaptrack_print s | time ratio mtan/heaptrack_print | mtan <= heaptrack_print | mtan CPU s | heaptrack_print CPU s | mtan peak RSS MiB | heaptrack_print peak RSS MiB | RSS ratio |"
-	echo "|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|"
+	echo "| workload | events | runs | mtan leaks s | heaptrack_print s | time ratio mtan/heaptrack_print | mtan <= heaptrack_print | mtan CPU s | heaptrack_print CPU s | CPU ratio | mtan peak RSS MiB | heaptrack_print peak RSS MiB | RSS ratio |"
+	echo "|---|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|"
 	for wl in $WORKLOADS; do
 		[ "${W_KIND[$wl]}" = fa ] || continue
 		if [ -z "${TRACE[$wl]:-}" ]; then
-			echo "| $wl | - | 0 | recording failed | | | | | | | | |"
+			echo "| $wl | - | 0 | recording failed | | | | | | | | | |"
 			continue
 		fi
 		mw=$(med "$wl" cold 4) hw=$(med "$wl" htp 4) mr=$(med "$wl" cold 6) hr=$(med "$wl" htp 6)
-		echo "| $wl | ${EVENTS[$wl]:--} | $(nruns "$wl" cold) | $(fmt %.2f "$mw") | $(fmt %.2f "$hw") | $(fmt %.2f "$(calc 'a / b' "$mw" "$hw")") | $(verdict 'a <= b' "$mw" "$hw") | $(fmt %.2f "$(med "$wl" cold 5)") | $(fmt %.2f "$(med "$wl" htp 5)") | $(mib "$mr") | $(mib "$hr") | $(fmt %.1f "$(calc 'a / b' "$mr" "$hr")") |"
+		mc=$(med "$wl" cold 5) hc=$(med "$wl" htp 5)
+		echo "| $wl | ${EVENTS[$wl]:--} | $(nruns "$wl" cold) | $(fmt %.2f "$mw") | $(fmt %.2f "$hw") | $(fmt %.2f "$(calc 'a / b' "$mw" "$hw")") | $(verdict 'a <= b' "$mw" "$hw") | $(fmt %.2f "$mc") | $(fmt %.2f "$hc") | $(fmt %.2f "$(calc 'a / b' "$mc" "$hc")") | $(mib "$mr") | $(mib "$hr") | $(fmt %.1f "$(calc 'a / b' "$mr" "$hr")") |"
 	done
 } >"$TMP/first.md"
 
@@ -389,7 +390,7 @@ rows() { [ "$(wc -l <"$1")" -gt 2 ]; } # a table with rows under its header
 	echo
 	echo "- date: $START, $(calc '(b - a) / 60' "$T_START" "$T_END" | xargs printf '%.1f') minutes$([ "$QUICK" = 1 ] && echo ' (BENCH_QUICK: churn sizes / 10)')"
 	echo "- machine: $(nproc) CPUs (nproc), $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r)"
-	echo "- load average at start $LOAD_START, at end $LOAD_END (1, 5, 15 minutes; other jobs share this machine, and wall times above nproc are stretched: compare the CPU columns)"
+	echo "- load average at start $LOAD_START, at end $LOAD_END (1, 5, 15 minutes). Other jobs share this machine: with a load above nproc every wall time is stretched (the verdicts are by wall time), so compare the CPU columns too"
 	echo "- mtan commit $commit; $(heaptrack --version 2>/dev/null | head -n 1 || echo 'heaptrack absent')"
 	if [ -s "$FAILED" ]; then
 		echo "- failed, not counted (the runs column counts the rest):"

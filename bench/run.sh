@@ -612,6 +612,7 @@ mkdir -p "$(dirname "$RESULTS")" && cp "$REPORT" "$RESULTS" || die "cannot write
 # the first answer (mtan leaks against heaptrack_print, multi-process, memory, database
 # size): a section of its own, added to the file just written
 if [ "${BENCH_LOAD:-1}" != 0 ]; then
+	: >"$TMP/load.out"
 	BENCH_LOAD_CALLED=1 BENCH_RESULTS=$RESULTS "$ROOT/bench/load.sh" >"$TMP/load.out" ||
 		say "bench: bench/load.sh failed: the first-answer section is missing from '$RESULTS'"
 fi
@@ -623,5 +624,6 @@ echo
 cat "$TMP/loads.md"
 echo
 cat "$TMP/targets.md"
+[ -s "$TMP/load.out" ] && grep -v "^bench-load: section written" "$TMP/load.out"
 echo
 echo "bench: results written to '$RESULTS'"
