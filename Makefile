@@ -29,7 +29,7 @@ SAMPLE_CXX := $(wildcard samples/*.cpp)
 
 ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lcurl -lz -lm -lstdc++
 
-.PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds man
+.PHONY: all check demo install uninstall clean deps bench bench-load fuzz fuzz-seeds man
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
 
 deps: $(B)/.deps
@@ -188,6 +188,10 @@ $(B)/bench/mtrace-on.so: bench/mtrace-on.c | $(B)/.deps
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 $(WARN) -fPIC -shared -o $@ $<
 bench: all samples $(B)/bench/churn $(B)/bench/scanheap $(B)/bench/mtrace-on.so $(B)/mtdump
 	@bench/run.sh
+# The first answer alone (bench/load.sh; also the end of make bench): mtan leaks on a fresh
+# trace against heaptrack_print, multi-process loads, mtan's memory, database bytes per event.
+bench-load: all $(B)/bench/churn
+	@bench/load.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/include \

@@ -12,8 +12,13 @@
 #   BENCH_QUICK=1     churn sizes divided by 10 (debugging the script); results go to
 #                     build/bench/RESULTS.quick.md unless BENCH_RESULTS says otherwise
 #   BENCH_ONLY=REGEX  only the workloads whose id matches (c1-1M c1-10M c1-100M c2-10M
-#                     r1-10M sqlite perl scan)
+#                     r1-10M sqlite perl scan; bench/load.sh's: c1-1M c2-1M c1-10M c2-10M
+#                     c1-100M c2-100M sqlite perl gcc make git python)
 #   BENCH_RESULTS=F   where to write the results (default bench/RESULTS.md)
+#   BENCH_LOAD=0      without bench/load.sh's section (mtan leaks against heaptrack_print,
+#                     multi-process loads, mtan's memory, database size); it runs last, with
+#                     the same BENCH_REPS, BENCH_QUICK, BENCH_FULL, BENCH_ONLY, BENCH_RESULTS;
+#                     BENCH_ONLY=load (or a regex of its workloads only) runs it alone
 # Needs: make all samples build/bench/churn build/bench/scanheap build/bench/mtrace-on.so
 # build/mtdump.
 set -u
@@ -133,7 +138,12 @@ churn r1-10M 1 5000000 realloc "$NOMEM"
 SCAN_BLOCKS=$((1048576 / (QUICK == 1 ? 8 : 1)))
 add_workload scan "scanheap: $((SCAN_BLOCKS / 1024)) Ki blocks of 1 KiB ($((SCAN_BLOCKS / 1024)) MiB) live at exit, one list from a global" \
 	"$SCAN_TOOLS" /dev/null "$SCANHEAP" "$SCAN_BLOCKS" 1024
-[ -n "$WORKLOADS" ] || die "no workload matches BENCH_ONLY='$ONLY'"
+# none of these: the first-answer workloads of bench/load.sh alone (BENCH_ONLY=load: all of them)
+if [ -z "$WORKLOADS" ]; then
+	[ "$ONLY" = load ] && unset BENCH_ONLY
+	rm -rf "$TMP"
+	BENCH_RESULTS=$RESULTS exec "$ROOT/bench/load.sh"
+fi
 # scaling series (extra cost per event by size) and the traces loaded by mtan
 SCALING="c1-1M c1-10M c1-100M"
 LOADS="c1-1M c1-10M c1-100M sqlite perl scan"
@@ -599,6 +609,13 @@ git -C "$ROOT" diff --quiet HEAD -- record formats 2>/dev/null || commit="$commi
 } >"$REPORT"
 
 mkdir -p "$(dirname "$RESULTS")" && cp "$REPORT" "$RESULTS" || die "cannot write '$RESULTS'"
+# the first answer (mtan leaks against heaptrack_print, multi-process, memory, database
+# size): a section of its own, added to the file just written
+if [ "${BENCH_LOAD:-1}" != 0 ]; then
+	: >"$TMP/load.out"
+	BENCH_LOAD_CALLED=1 BENCH_RESULTS=$RESULTS "$ROOT/bench/load.sh" >"$TMP/load.out" ||
+		say "bench: bench/load.sh failed: the first-answer section is missing from '$RESULTS'"
+fi
 echo
 cat "$TMP/table.md"
 echo
@@ -607,5 +624,6 @@ echo
 cat "$TMP/loads.md"
 echo
 cat "$TMP/targets.md"
+[ -s "$TMP/load.out" ] && grep -v "^bench-load: section written" "$TMP/load.out"
 echo
 echo "bench: results written to '$RESULTS'"
