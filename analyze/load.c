@@ -269,6 +269,10 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 	}
 	mtf_reader_free(r);
 	r = NULL;
+	if (mtan_ld_symbolize_start(&L)) {
+		mtan_err("'%s': out of memory while symbolizing", trace);
+		goto out;
+	}
 	if (run_stages(&L, t0))
 		goto out;
 	st->seconds = now() - t0;
@@ -293,6 +297,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 out:
 	mtan_progress_end();
 	mtf_reader_free(r);
+	mtan_ld_symbolize_stop(&L);
 	mtan_ld_release(&L);
 	return ret;
 }

@@ -287,6 +287,7 @@ struct loader {
 	const char *stage;
 	double cost_done, cost_now, cost_all;
 	const struct stat *tst; /* the trace file's, for meta */
+	struct mtan_ld_symjob *symjob; /* the symbolizing, beside the other stages (store_frames.c) */
 	char err[256]; /* the reader's error after the header, "" if none */
 	uint64_t err_off, good_off, file_bytes;
 };
@@ -360,6 +361,11 @@ int mtan_ld_write_stats(struct loader *L);
 int mtan_ld_write_growth(struct loader *L);
 
 /* store_frames.c: store: symbolized frames and stacks */
+/* Starts symbolizing every frame (on a thread of its own unless MTAN_THREADS=1), once
+ * the trace is read; mtan_ld_write_frames takes the results. -1: out of memory. */
+int mtan_ld_symbolize_start(struct loader *L);
+/* Waits for the symbolizing, if it still runs, and frees what it holds. */
+void mtan_ld_symbolize_stop(struct loader *L);
 int mtan_ld_write_frames(struct loader *L);
 
 static inline uint64_t mix(uint64_t a, uint64_t b)

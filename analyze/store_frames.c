@@ -3,6 +3,8 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,15 +181,117 @@ fail:
 	return -1;
 }
 
-/* Symbolizes each distinct frame once, each process's addresses in its module map; a frame
- * in inlined code becomes a row per inlined function and one for the function holding
- * it. Then the stacks, which refer to those rows. */
+/* Symbolizing runs beside the pairing and the stages after it, on the second core: it
+ * needs only the frames and the module maps, complete once the trace is read. Its results
+ * wait in memory, one per frame, for mtan_ld_write_frames, which writes the rows in the
+ * same order either way: the database does not depend on it (MTAN_THREADS=1, or a thread
+ * that cannot start, symbolizes there instead). */
+struct mtan_ld_symjob {
+	pthread_t thread;
+	int started;                  /* a thread runs symbolize_all */
+	struct frame_ref *refs;       /* the frames by owner: each owner's module map once */
+	struct mtan_module *mods;     /* the module map in hand */
+	struct mtan_sym *syms;        /* by frame index */
+	struct mtan_symbolizer *sym;
+	uint64_t resolved, cached;
+	atomic_size_t done;           /* frames symbolized so far (progress) */
+	atomic_int finished;          /* symbolize_all returned */
+	int failed;                   /* out of memory */
+};
+
+static void *symbolize_all(void *arg)
+{
+	struct loader *L = arg;
+	struct mtan_ld_symjob *j = L->symjob;
+	for (size_t k = 0; k < L->frames.n; k++) {
+		const struct frame_ref *r = &j->refs[k];
+		if (!k || r->owner != j->refs[k - 1].owner) {
+			size_t n = 0;
+			for (size_t m = 0; m < L->mods.n; m++)
+				if (L->mods.p[m].pid == r->owner)
+					j->mods[n++] = L->mods.p[m].m;
+			if (mtan_symbolizer_map(j->sym, j->mods, n)) {
+				j->failed = 1;
+				break;
+			}
+		}
+		const struct frame *f = &L->frames.p[r->index];
+		mtan_symbolize(j->sym, f->addr, f->ret, &j->syms[r->index]);
+		atomic_store_explicit(&j->done, k + 1, memory_order_relaxed);
+	}
+	if (!j->failed)
+		mtan_symbolizer_done(j->sym, &j->resolved, &j->cached);
+	atomic_store(&j->finished, 1);
+	return NULL;
+}
+
+int mtan_ld_symbolize_start(struct loader *L)
+{
+	struct mtan_ld_symjob *j = calloc(1, sizeof(*j));
+	if (!j)
+		return -1;
+	L->symjob = j;
+	if (L->mods.n) /* each owner's modules in the order they came */
+		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
+	j->refs = malloc((L->frames.n + 1) * sizeof(*j->refs));
+	j->mods = malloc((L->mods.n + 1) * sizeof(*j->mods));
+	j->syms = calloc(L->frames.n + 1, sizeof(*j->syms));
+	if (!j->refs || !j->mods || !j->syms || !(j->sym = mtan_symbolizer_new(NULL, 0, L->sym)))
+		return -1;
+	for (size_t k = 0; k < L->frames.n; k++) {
+		j->refs[k].owner = module_owner(L, L->frames.p[k].pid);
+		j->refs[k].index = (uint32_t)k;
+	}
+	if (L->frames.n)
+		qsort(j->refs, L->frames.n, sizeof(*j->refs), by_owner);
+	const char *threads = getenv("MTAN_THREADS");
+	if (L->frames.n && !(threads && !strcmp(threads, "1")))
+		j->started = pthread_create(&j->thread, NULL, symbolize_all, L) == 0;
+	return 0;
+}
+
+/* Waits for the symbolizing (or does it here), showing its progress; -1: out of memory. */
+static int symbolize_wait(struct loader *L)
+{
+	struct mtan_ld_symjob *j = L->symjob;
+	if (!j->started) {
+		symbolize_all(L);
+	} else {
+		while (!atomic_load(&j->finished)) {
+			size_t done = atomic_load_explicit(&j->done, memory_order_relaxed);
+			mtan_ld_progress(L, (double)done / (double)(L->frames.n + 1));
+			nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+		}
+		pthread_join(j->thread, NULL);
+		j->started = 0;
+	}
+	return j->failed ? -1 : 0;
+}
+
+void mtan_ld_symbolize_stop(struct loader *L)
+{
+	struct mtan_ld_symjob *j = L->symjob;
+	if (!j)
+		return;
+	if (j->started)
+		pthread_join(j->thread, NULL);
+	for (size_t k = 0; j->syms && k < L->frames.n; k++)
+		mtan_sym_release(&j->syms[k]);
+	mtan_symbolizer_free(j->sym);
+	free(j->refs);
+	free(j->mods);
+	free(j->syms);
+	free(j);
+	L->symjob = NULL;
+}
+
+/* Writes each distinct frame's symbols (mtan_ld_symbolize_start); a frame in inlined code
+ * becomes a row per inlined function and one for the function holding it. Then the
+ * stacks, which refer to those rows. */
 int mtan_ld_write_frames(struct loader *L)
 {
 	sqlite3_stmt *st = NULL;
-	struct frame_ref *refs = NULL;
-	struct mtan_module *mods = NULL;
-	struct mtan_symbolizer *sym = NULL;
+	struct mtan_ld_symjob *j = L->symjob;
 	struct frame_rows *rows = NULL;
 	unsigned char *flags = NULL;
 	uint32_t *texts = NULL; /* each frames row's text (mtan_canon_frame), as flags */
@@ -198,14 +302,10 @@ int mtan_ld_write_frames(struct loader *L)
 	int ret = -1;
 	if (mtan_prepare(L->db, "load", "frame", &st))
 		goto out;
-	if (L->mods.n)
-		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
-	refs = malloc((L->frames.n + 1) * sizeof(*refs));
-	mods = malloc((L->mods.n + 1) * sizeof(*mods));
 	rows = calloc(L->frames.n + 1, sizeof(*rows));
 	exes = malloc((L->prows.n + 1) * sizeof(*exes));
 	canon = mtan_canon_new();
-	if (!refs || !mods || !rows || !exes || !canon)
+	if (!j || !rows || !exes || !canon || symbolize_wait(L))
 		goto nomem;
 	for (size_t k = 0; k < L->prows.n; k++)
 		if (L->prows.p[k].exe)
@@ -213,27 +313,9 @@ int mtan_ld_write_frames(struct loader *L)
 	if (nexes)
 		qsort(exes, nexes, sizeof(*exes), by_pid_exe);
 	for (size_t k = 0; k < L->frames.n; k++) {
-		refs[k].owner = module_owner(L, L->frames.p[k].pid);
-		refs[k].index = (uint32_t)k;
-	}
-	if (L->frames.n)
-		qsort(refs, L->frames.n, sizeof(*refs), by_owner);
-	if (!(sym = mtan_symbolizer_new(NULL, 0, L->sym)))
-		goto nomem;
-	for (size_t k = 0; k < L->frames.n; k++) {
-		if (!k || refs[k].owner != refs[k - 1].owner) {
-			size_t n = 0;
-			for (size_t j = 0; j < L->mods.n; j++)
-				if (L->mods.p[j].pid == refs[k].owner)
-					mods[n++] = L->mods.p[j].m;
-			if (mtan_symbolizer_map(sym, mods, n))
-				goto nomem;
-		}
-		if ((k & 63) == 0)
-			mtan_ld_progress(L, (double)k / (double)L->frames.n);
-		const struct frame *f = &L->frames.p[refs[k].index];
-		struct mtan_sym s;
-		mtan_symbolize(sym, f->addr, f->ret, &s);
+		const struct frame *f = &L->frames.p[j->refs[k].index];
+		const struct mtan_sym *sy = &j->syms[j->refs[k].index];
+		const struct mtan_sym s = *sy;
 		if (nflags + s.ninlined + 1 > capflags) {
 			size_t c = capflags ? capflags * 2 : 4096;
 			while (c < nflags + s.ninlined + 1)
@@ -242,21 +324,19 @@ int mtan_ld_write_frames(struct loader *L)
 			if (p)
 				flags = p;
 			uint32_t *q = p ? realloc(texts, c * sizeof(*texts)) : NULL;
-			if (!q) {
-				mtan_sym_release(&s);
+			if (!q)
 				goto nomem;
-			}
 			texts = q;
 			capflags = c;
 		}
-		rows[refs[k].index].first = id + 1;
-		rows[refs[k].index].n = (uint32_t)s.ninlined + 1;
+		rows[j->refs[k].index].first = id + 1;
+		rows[j->refs[k].index].n = (uint32_t)s.ninlined + 1;
 		int rc = 0;
-		for (size_t j = 0; j < s.ninlined && !rc; j++) {
-			rc = bind_frame(L, st, ++id, f, &s, s.inlined[j].function, s.inlined[j].file,
-					s.inlined[j].line, 1, &flags[nflags], exes, nexes);
-			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.inlined[j].function, s.inlined[j].file,
-								      s.inlined[j].line, s.module, s.offset, f->addr, 1)))
+		for (size_t i = 0; i < s.ninlined && !rc; i++) {
+			rc = bind_frame(L, st, ++id, f, &s, s.inlined[i].function, s.inlined[i].file,
+					s.inlined[i].line, 1, &flags[nflags], exes, nexes);
+			if (!rc && !(texts[nflags] = mtan_canon_frame(canon, s.inlined[i].function, s.inlined[i].file,
+								      s.inlined[i].line, s.module, s.offset, f->addr, 1)))
 				rc = -2;
 			nflags++;
 		}
@@ -268,7 +348,6 @@ int mtan_ld_write_frames(struct loader *L)
 				rc = -2;
 			nflags++;
 		}
-		mtan_sym_release(&s);
 		if (rc == -2)
 			goto nomem;
 		if (rc)
@@ -276,10 +355,8 @@ int mtan_ld_write_frames(struct loader *L)
 	}
 	mtan_canon_free(canon); /* the frames' texts are numbered: the strings can go */
 	canon = NULL;
-	uint64_t resolved, cached;
-	mtan_symbolizer_done(sym, &resolved, &cached);
-	if (mtan_ld_meta_int(L, "symbols_resolved", (long long)resolved) ||
-	    mtan_ld_meta_int(L, "symbols_cached", (long long)cached) || write_stacks(L, rows, flags, texts))
+	if (mtan_ld_meta_int(L, "symbols_resolved", (long long)j->resolved) ||
+	    mtan_ld_meta_int(L, "symbols_cached", (long long)j->cached) || write_stacks(L, rows, flags, texts))
 		goto out;
 	ret = 0;
 	goto out;
@@ -287,9 +364,6 @@ nomem:
 	mtan_err("out of memory while symbolizing");
 	L->reported = 1;
 out:
-	mtan_symbolizer_free(sym);
-	free(refs);
-	free(mods);
 	free(rows);
 	free(flags);
 	free(texts);
@@ -298,4 +372,3 @@ out:
 	sqlite3_finalize(st);
 	return ret;
 }
-
