@@ -24,7 +24,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
 SAMPLE_CXX := $(wildcard samples/*.cpp)
 
-ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lm -lstdc++
+ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lz -lm -lstdc++
 
 .PHONY: all check demo install uninstall clean deps bench fuzz fuzz-seeds man
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan

@@ -614,6 +614,33 @@ long long mtan_flame_self(const struct mtan_flame *fl, size_t i);
 int mtan_flame_folded(const struct mtan_flame *fl, FILE *f);
 void mtan_flame_free(struct mtan_flame *fl);
 
+/* ---- intern.c: numbers for strings, in the order they come (0 first) ---- */
+struct mtan_intern {
+	char **key;     /* key[i]: the i-th key (NUL added after its len bytes) */
+	size_t *len;
+	size_t n, cap;
+	size_t *slots, nslots; /* open addressing: indexes into key, SIZE_MAX empty */
+};
+/* The number of key[0..len) (copied when new; *added, if not NULL, says so); -1 when
+ * memory ran out. An all-zero struct is an empty table. */
+long mtan_intern(struct mtan_intern *t, const void *key, size_t len, int *added);
+/* The same for a string; NULL is "". */
+long mtan_intern_str(struct mtan_intern *t, const char *s);
+void mtan_intern_release(struct mtan_intern *t);
+
+/* ---- exports (`mtan export --as FORMAT`), one file each; f is borrowed. 0, or -1
+ * (reported) ---- */
+/* pprof.c: a gzip-compressed profile.proto: per allocation stack (and process, device,
+ * space) the objects and bytes allocated, the bytes live at the peak and leaked. */
+int mtan_export_pprof(sqlite3 *db, const struct mtan_opts *o, FILE *f);
+/* speedscope.c: speedscope's JSON file format: the leaked bytes and those live at the
+ * peak, each a sampled profile of their stacks. */
+int mtan_export_speedscope(sqlite3 *db, const struct mtan_opts *o, FILE *f);
+/* chrome.c: the Trace Event Format (Chrome's about:tracing, Perfetto): live bytes per
+ * process, device and space as counters, marks as instant events, process and thread
+ * names. */
+int mtan_export_chrome(sqlite3 *db, const struct mtan_opts *o, FILE *f);
+
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \
 	int cmd_##name(int argc, char **argv); \
