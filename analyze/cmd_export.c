@@ -173,6 +173,9 @@ int cmd_export(int argc, char **argv)
 		fprintf(stderr, "mtan: export: --folded and --as %s: give one\nmtan: try 'mtan export --help'\n", as);
 		return 2;
 	}
+	/* the messages name the option as it was given */
+	char given[32];
+	snprintf(given, sizeof given, "%s%s", folded && !as ? "--folded" : "--as ", folded && !as ? "" : as ? as : "");
 	if (folded)
 		as = "folded";
 	if (!as == !what) {
@@ -186,8 +189,8 @@ int cmd_export(int argc, char **argv)
 	}
 	/* each format is its own, and a cut list of stacks would not add up to the total */
 	if (as && (o.has_format || o.limit >= 0)) {
-		fprintf(stderr, "mtan: export: '%s' does not apply to --as %s\nmtan: try 'mtan export --help'\n",
-			o.has_format ? "--format" : "--limit", as);
+		fprintf(stderr, "mtan: export: '%s' does not apply to %s\nmtan: try 'mtan export --help'\n",
+			o.has_format ? "--format" : "--limit", given);
 		return 2;
 	}
 	/* a compressed profile on a terminal is noise, and may upset it */

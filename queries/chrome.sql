@@ -18,7 +18,7 @@ SELECT c.pid, c.device, c.space, c.time_ns, c.bytes,
 		ORDER BY d.open_seq LIMIT 1)
 FROM (SELECT pid, device, space, seq, time_ns, live_bytes AS bytes FROM timeline
 	WHERE pid IS NOT NULL AND (:pid IS NULL OR pid = :pid)
-	UNION ALL
+	UNION -- a peak at a bucket's last event is that bucket's row: once
 	SELECT pid, device, space, peak_seq, peak_ns, peak_bytes FROM peaks
 	WHERE pid IS NOT NULL AND device IS NOT NULL AND space IS NOT NULL AND peak_seq IS NOT NULL
 		AND (:pid IS NULL OR pid = :pid)) c

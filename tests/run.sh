@@ -1,14 +1,15 @@
 #!/bin/bash
 # Runs every test: the unit test binaries (built with ASan+UBSan) and the end-to-end CLI
 # scripts in tests/e2e/, each in a scratch directory. Each reports cases as lines
-# "ok NAME" / "FAIL NAME"; a program that dies or exits non-zero without a FAIL line
-# counts as one failure. Ends with "N passed, N failed".
+# "ok NAME" / "FAIL NAME" ("skip NAME: why" for a check whose tool cannot be installed);
+# a program that dies or exits non-zero without a FAIL line counts as one failure. Ends
+# with "N passed, N failed" (", N skipped" when some were).
 cd "$(dirname "$0")/.." || exit 2
 top=$(pwd)
 export MTREC="$top/build/mtrec" MTAN="$top/build/asan/mtan" MTAN_PLAIN="$top/build/mtan"
 export SAMPLES="$top/build/samples" TOP="$top"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-pass=0 fail=0
+pass=0 fail=0 skipped=0
 failed_names=()
 log=$(mktemp)
 run_one() { # name, command...
@@ -16,8 +17,9 @@ run_one() { # name, command...
 	local scratch; scratch=$(mktemp -d)
 	(cd "$scratch" && "$@") >"$log" 2>&1
 	local rc=$?
-	local p f
-	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log")
+	local p f s
+	p=$(grep -c '^ok ' "$log"); f=$(grep -c '^FAIL ' "$log"); s=$(grep -c '^skip ' "$log")
+	skipped=$((skipped + s))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "FAIL $name (exit $rc)" >>"$log"; f=1
 	fi
@@ -26,7 +28,7 @@ run_one() { # name, command...
 		echo "--- $name"; grep -v '^ok ' "$log" | tail -40
 		failed_names+=("$name")
 	else
-		echo "$name: $p passed"
+		echo "$name: $p passed$([ "$s" -gt 0 ] && echo ", $s skipped")"
 	fi
 	rm -rf "$scratch"
 }
@@ -40,5 +42,5 @@ for t in tests/e2e/*.sh; do
 done
 rm -f "$log"
 [ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed$([ "$skipped" -gt 0 ] && echo ", $skipped skipped")"
 [ "$fail" -eq 0 ]
