@@ -209,12 +209,14 @@ install: all
 	for m in doc/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 doc/mtan.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
+	install -m 644 doc/mtrec.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtrec
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mtrec $(DESTDIR)$(PREFIX)/bin/mtan $(DESTDIR)$(PREFIX)/include/mtrec.h
 	rm -rf $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/share/doc/mtrec
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/mtrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtan.1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtrec
 
 # doc/mtan.1 is written by mtan from its command table and usage texts (tests/e2e/docs.sh
 # fails when it is out of date): `make man` after changing a command's usage.

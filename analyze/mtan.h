@@ -82,11 +82,14 @@ struct mtan_extra {
 
 /* ---- opts.c: the options and usage every command shares ---- */
 /* Parses argv (argv[0] is the command name) into o. Returns MTAN_GO, or the exit status
- * to return right away: 0 after --help, 2 after a usage error (already printed). */
+ * to return right away: 0 after --help, 2 after a usage error (already printed). Without
+ * a TRACE or DB operand, o->input is the newest trace (*.zst) in the current directory
+ * (said on stderr unless -q; none there is a usage error). */
 int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct mtan_extra *extra, struct mtan_opts *o);
 /* The same for a command of nargs operands (<= MTAN_MAX_ARGS), named names[i] when one is
- * missing ("TRACE or DB", "QUERY"); they go to o->args. */
+ * missing ("TRACE or DB", "QUERY"); they go to o->args. nargs -1: one operand or none
+ * (o->input NULL). */
 int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		    const struct mtan_extra *extra, struct mtan_opts *o,
 		    const char *const *names, int nargs);
