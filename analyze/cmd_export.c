@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char cmd_export_usage[] =
@@ -233,8 +234,11 @@ out:
 		mtan_err("cannot write '%s': %s", output, strerror(errno));
 		ret = 1;
 	}
-	if (ret && f != stdout)
-		unlink(output); /* no half an export left that looks whole */
+	/* no half an export left that looks whole; but only a file: -o /dev/full or a FIFO
+	 * stays what it is */
+	struct stat st;
+	if (ret && f != stdout && stat(output, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(output);
 	sqlite3_close(db);
 	free(dbpath);
 	return ret;

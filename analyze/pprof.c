@@ -105,7 +105,7 @@ static void field_packed(struct pb *b, int field, const uint64_t *v, size_t n)
 struct gz {
 	z_stream z;
 	FILE *f;
-	int err; /* a zlib or write error */
+	int err; /* 1: zlib failed; 2: a write failed (the caller tells, by ferror) */
 	unsigned char out[1 << 16];
 };
 
@@ -123,7 +123,7 @@ static void gz_run(struct gz *g, const void *p, size_t n, int flush)
 		}
 		size_t have = sizeof g->out - g->z.avail_out;
 		if (have && fwrite(g->out, 1, have, g->f) != have)
-			g->err = 1;
+			g->err = 2;
 	} while (!g->err && (g->z.avail_out == 0 || (flush == Z_FINISH && g->z.avail_in)));
 }
 
@@ -484,10 +484,10 @@ int mtan_export_pprof(sqlite3 *db, const struct mtan_opts *o, FILE *f)
 	if (pp.nomem || pp.m.nomem || pp.sub.nomem)
 		goto nomem;
 	gz_run(g, NULL, 0, Z_FINISH);
-	if (g->err) {
-		mtan_err("cannot write the profile: compression or write failed");
+	if (g->err == 1)
+		mtan_err("cannot compress the profile");
+	if (g->err)
 		goto out;
-	}
 	ret = 0;
 	goto out;
 nomem:

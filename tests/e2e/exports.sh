@@ -152,6 +152,15 @@ check_eq "chrome: times in microseconds from the trace's start (the last counter
 	"$(json_get $C 'round(max(e["ts"] for e in d["traceEvents"] if e["ph"] == "C") * 1000)')" \
 	"$("$MTAN" sql mesh.zst 'SELECT max(time_ns) FROM timeline WHERE pid IS NOT NULL' --format csv | tail -1)"
 
+# ---- a failed write: told, exit 1; a device given as -o is left as it is (a half-written
+# file is removed). As root, a /dev/full of our own here: nothing outside is at stake.
+mknod full c 1 7 2>/dev/null && dev=$PWD/full || dev=/dev/full
+for as in pprof speedscope chrome; do
+	check_rc "--as $as to a full device: exit 1" 1 "$MTAN" export leaky.zst --as $as -o "$dev"
+	check_eq "--as $as to a full device: the message, the device left" "$(cat "$ERR")|$(test -c "$dev" && echo device)" \
+		"mtan: cannot write '$dev': No space left on device|device"
+done
+
 # ---- usage
 check_rc "--as nonsense: exit 2" 2 "$MTAN" export leaky.zst --as svg
 check_eq "--as nonsense: the message" "$(head -1 "$ERR")" "mtan: export: invalid value 'svg' for '--as'"
