@@ -175,8 +175,9 @@ int cmd_export(int argc, char **argv)
 		return 2;
 	}
 	/* the messages name the option as it was given */
-	char given[32];
-	snprintf(given, sizeof given, "%s%s", folded && !as ? "--folded" : "--as ", folded && !as ? "" : as ? as : "");
+	char given[32] = "--folded";
+	if (as)
+		snprintf(given, sizeof given, "--as %s", as);
 	if (folded)
 		as = "folded";
 	if (!as == !what) {

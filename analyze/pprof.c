@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-/* profile.proto's field numbers (wire types: 0 varint, 2 length-delimited) */
+/* profile.proto's field numbers */
 enum {
 	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
 	PROFILE_FUNCTION = 5, PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9,
@@ -24,7 +24,7 @@ enum {
 	LINE_FUNCTION_ID = 1, LINE_LINE = 2,
 	FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
 };
-enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
+enum { WIRE_LEN = 2 }; /* wire types: 0 a varint, 2 length-delimited */
 
 /* The sample values, in sample_type's order. */
 static const char *const value_types[][2] = {
@@ -75,7 +75,7 @@ static void field_u(struct pb *b, int field, uint64_t v)
 {
 	if (!v)
 		return;
-	varint(b, (uint64_t)field << 3 | WIRE_VARINT);
+	varint(b, (uint64_t)field << 3); /* wire type 0: a varint */
 	varint(b, v);
 }
 
