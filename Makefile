@@ -173,7 +173,7 @@ $(B)/scribble: tests/tools/scribble.c | $(B)/.deps
 NPM_TEST_PKGS := ajv@8.17.1 speedscope@1.25.0
 $(B)/node/.installed: Makefile | $(B)/.deps
 	@mkdir -p $(B)/node
-	@if command -v npm >/dev/null && npm install --no-save --no-audit --no-fund --prefix $(B)/node \
+	@if command -v npm >/dev/null && npm install --no-save --no-audit --no-fund --fetch-retries=1 --fetch-timeout=30000 --prefix $(B)/node \
 		$(NPM_TEST_PKGS) >$(B)/node/npm.log 2>&1; then touch $@; \
 	else echo "npm: cannot install $(NPM_TEST_PKGS) (see $(B)/node/npm.log): tests skip the speedscope schema" >&2; fi
 npm-test-pkgs: $(B)/node/.installed
