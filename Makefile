@@ -8,9 +8,12 @@ B := build
 # with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
 # the manual pages; libcurl4-openssl-dev: `mtan push` talks to ClickHouse over HTTP;
 # clickhouse-server, clickhouse-client: tests/e2e/push.sh runs a server of its own (18.16 in
-# bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`
+# bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`;
+# zlib1g-dev: mtan export --as pprof gzips the profile; protobuf-compiler and nodejs:
+# tests/e2e/exports.sh decodes the pprof profile with protoc and checks the speedscope and
+# Chrome files with node
 DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3 zlib1g-dev \
-	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack
+	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack protobuf-compiler nodejs
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
@@ -29,7 +32,7 @@ SAMPLE_CXX := $(wildcard samples/*.cpp)
 
 ANALYZE_LIBS := -lsqlite3 -lzstd -ldw -lelf -lcsv -lcurl -lz -lm -lstdc++
 
-.PHONY: all check demo install uninstall clean deps bench bench-load fuzz fuzz-seeds man
+.PHONY: all check demo install uninstall clean deps bench bench-load fuzz fuzz-seeds man npm-test-pkgs
 all: $(B)/mtrec $(B)/libmtrec.so $(B)/mtan
 
 deps: $(B)/.deps
@@ -168,7 +171,18 @@ $(B)/asan/test_load: tests/unit/trace_build.h
 $(B)/scribble: tests/tools/scribble.c | $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
-TEST_BINS := $(B)/scribble all samples $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
+# ajv and the speedscope package (its published file-format-schema.json) for
+# tests/e2e/exports.sh, from the npm registry into build/node; where they cannot be got (no
+# npm, no registry) that check is counted as skipped, and the next make tries again.
+NPM_TEST_PKGS := ajv@8.17.1 speedscope@1.25.0
+$(B)/node/.installed: Makefile | $(B)/.deps
+	@mkdir -p $(B)/node
+	@if command -v npm >/dev/null && npm install --no-save --no-audit --no-fund --fetch-retries=1 --fetch-timeout=30000 --prefix $(B)/node \
+		$(NPM_TEST_PKGS) >$(B)/node/npm.log 2>&1; then touch $@; \
+	else echo "npm: cannot install $(NPM_TEST_PKGS) (see $(B)/node/npm.log): tests skip the speedscope schema" >&2; fi
+npm-test-pkgs: $(B)/node/.installed
+
+TEST_BINS := $(B)/scribble all samples npm-test-pkgs $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
 check: $(TEST_BINS)
 	@tests/run.sh
 
@@ -203,12 +217,14 @@ install: all
 	for m in doc/*.1; do [ -f "$$m" ] && install -m 644 "$$m" $(DESTDIR)$(PREFIX)/share/man/man1/ || true; done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 644 doc/mtan.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
+	install -m 644 doc/mtrec.bash-completion $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtrec
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/mtrec $(DESTDIR)$(PREFIX)/bin/mtan $(DESTDIR)$(PREFIX)/include/mtrec.h
 	rm -rf $(DESTDIR)$(PREFIX)/lib/mtrec $(DESTDIR)$(PREFIX)/share/doc/mtrec
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/mtrec.1 $(DESTDIR)$(PREFIX)/share/man/man1/mtan.1 \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtan \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/mtrec
 
 # doc/mtan.1 is written by mtan from its command table and usage texts (tests/e2e/docs.sh
 # fails when it is out of date): `make man` after changing a command's usage.
@@ -218,4 +234,4 @@ man: $(B)/mtan
 clean:
 	rm -rf $(B)/mtrec $(B)/mtan $(B)/libmtrec.so $(B)/asan $(B)/samples $(B)/gen $(B)/sql2c \
 		$(B)/obj $(B)/libmtan.a \
-		$(B)/fuzz $(B)/mkseeds
+		$(B)/fuzz $(B)/mkseeds $(B)/node

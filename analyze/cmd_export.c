@@ -1,31 +1,48 @@
 /* cmd_export.c: `mtan export`: the trace's events or lifetimes as CSV (what `mtan import`
- * reads back, and what spreadsheets and pandas read), or folded stacks of leaked, peak or
- * allocated bytes for flame graphs (flamegraph.pl, speedscope, inferno). */
+ * reads back, and what spreadsheets and pandas read), folded stacks of leaked, peak or
+ * allocated bytes for flame graphs (flamegraph.pl, inferno), and through --as the formats
+ * other viewers open: pprof, speedscope, Chrome trace / Perfetto (a writer each: pprof.c,
+ * speedscope.c, chrome.c). */
 #include "mtan.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const char cmd_export_usage[] =
 	"export [options] TRACE|DB --what events|lifetimes [-o FILE]\n"
-	"       export [options] TRACE|DB --folded [--of leaked|peak|allocated] [-o FILE]\n\n"
+	"       export [options] TRACE|DB --as folded|pprof|speedscope|chrome [-o FILE]\n\n"
 	"Writes the trace's rows as CSV (to stdout, or FILE): --what events, one row per\n"
 	"allocation and free in seq order (seq, time_ns, pid, tid, op, func, device, space,\n"
 	"address, size, stack, lifetime_id: the columns `mtan import` reads, see CSV.md);\n"
 	"--what lifetimes, one row per block (the lifetimes table, spaces by name).\n"
 	"--format json writes the same rows as a JSON array instead.\n"
-	"--folded writes folded stacks, 'frame;frame;frame BYTES' per allocation stack,\n"
-	"outermost frame first, as flamegraph.pl reads them: the bytes leaked (the default;\n"
-	"lost, as leaks counts them: no suppression matches them, --suppressions and\n"
-	"--no-default-suppressions as in check),\n"
-	"live at the peak (--of peak: of the trace, or of --pid's process), or allocated in\n"
-	"all (--of allocated). A frame without a function is 'module+0xoffset'.\n"
-	"--format and --limit apply to --what only; --folded takes neither.";
+	"--as writes the trace for another tool (leaked is lost and not suppressed, as leaks\n"
+	"counts it: --suppressions and --no-default-suppressions as in check):\n"
+	"  folded      (or --folded) folded stacks, 'frame;frame;frame BYTES' per allocation\n"
+	"              stack, outermost frame first, as flamegraph.pl reads them: the bytes\n"
+	"              leaked (the default), live at the peak (--of peak: of the trace, or of\n"
+	"              --pid's process), or allocated in all (--of allocated). A frame without\n"
+	"              a function is 'module+0xoffset'.\n"
+	"  pprof       a gzip-compressed profile.proto for 'go tool pprof' and the tools that\n"
+	"              read it: per allocation stack, process, device and space the objects\n"
+	"              and bytes allocated (alloc_objects, alloc_space), the bytes live at the\n"
+	"              peak (inuse_space) and leaked (leaked_space, the default); locations\n"
+	"              with their functions, files and lines (inlined calls too), mappings with\n"
+	"              their build ids. Binary: not written to a terminal.\n"
+	"  speedscope  speedscope's JSON file format (speedscope.app): a profile of the bytes\n"
+	"              leaked and one of the bytes live at the peak, each stack a sample\n"
+	"              weighed in bytes, frames with their files and lines.\n"
+	"  chrome      the Trace Event Format of Chrome's about:tracing and Perfetto\n"
+	"              (ui.perfetto.dev): a counter track of live bytes for each process's\n"
+	"              device and space (after each of the timeline's buckets, and its peak),\n"
+	"              the marks as instant events, the processes' and threads' names.\n"
+	"--format and --limit apply to --what only; --of to folded only.";
 
-static const char *what, *of, *output;
+static const char *what, *of, *output, *as;
 static int folded;
 
 static int take_what(struct mtan_opts *o, const char *arg)
@@ -49,6 +66,14 @@ static int take_output(struct mtan_opts *o, const char *arg)
 	return 0;
 }
 
+static int take_as(struct mtan_opts *o, const char *arg)
+{
+	(void)o;
+	as = arg;
+	return strcmp(arg, "folded") && strcmp(arg, "pprof") && strcmp(arg, "speedscope") && strcmp(arg, "chrome")
+		? -1 : 0;
+}
+
 static int take_folded(struct mtan_opts *o, const char *arg)
 {
 	(void)o;
@@ -59,8 +84,9 @@ static int take_folded(struct mtan_opts *o, const char *arg)
 
 static const struct mtan_extra own[] = {
 	{{"what", required_argument, NULL, 256}, "  --what events|lifetimes  the rows to write as CSV", take_what},
-	{{"folded", no_argument, NULL, 257}, "  --folded              folded stacks for flame graphs instead", take_folded},
-	{{"of", required_argument, NULL, 258}, "  --of leaked|peak|allocated  the bytes of --folded (default: leaked)", take_of},
+	{{"as", required_argument, NULL, 259}, "  --as FORMAT           folded, pprof, speedscope or chrome instead", take_as},
+	{{"folded", no_argument, NULL, 257}, "  --folded              the same as --as folded", take_folded},
+	{{"of", required_argument, NULL, 258}, "  --of leaked|peak|allocated  the bytes of folded stacks (default: leaked)", take_of},
 	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     write to FILE (default: stdout)", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
@@ -136,7 +162,7 @@ int cmd_export(int argc, char **argv)
 	sqlite3 *db = NULL;
 	char *dbpath = NULL;
 	FILE *f = stdout;
-	what = of = output = NULL;
+	what = of = output = as = NULL;
 	folded = 0;
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {own, mtan_supp_options, NULL};
@@ -144,19 +170,35 @@ int cmd_export(int argc, char **argv)
 	int ret = mtan_parse(argc, argv, "export", cmd_export_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
-	if (!folded == !what) {
-		fprintf(stderr, "mtan: export: give --what events|lifetimes or --folded\n"
+	if (folded && as && strcmp(as, "folded")) {
+		fprintf(stderr, "mtan: export: --folded and --as %s: give one\nmtan: try 'mtan export --help'\n", as);
+		return 2;
+	}
+	/* the messages name the option as it was given */
+	char given[32] = "--folded";
+	if (as)
+		snprintf(given, sizeof given, "--as %s", as);
+	if (folded)
+		as = "folded";
+	if (!as == !what) {
+		fprintf(stderr, "mtan: export: give --what events|lifetimes or --as FORMAT\n"
 				"mtan: try 'mtan export --help'\n");
 		return 2;
 	}
-	if (of && !folded) {
-		fprintf(stderr, "mtan: export: --of goes with --folded\nmtan: try 'mtan export --help'\n");
+	if (of && (!as || strcmp(as, "folded"))) {
+		fprintf(stderr, "mtan: export: --of goes with --as folded\nmtan: try 'mtan export --help'\n");
 		return 2;
 	}
-	/* folded stacks are one format, and a cut list of stacks would not add up to the total */
-	if (folded && (o.has_format || o.limit >= 0)) {
-		fprintf(stderr, "mtan: export: '%s' does not apply to --folded\nmtan: try 'mtan export --help'\n",
-			o.has_format ? "--format" : "--limit");
+	/* each format is its own, and a cut list of stacks would not add up to the total */
+	if (as && (o.has_format || o.limit >= 0)) {
+		fprintf(stderr, "mtan: export: '%s' does not apply to %s\nmtan: try 'mtan export --help'\n",
+			o.has_format ? "--format" : "--limit", given);
+		return 2;
+	}
+	/* a compressed profile on a terminal is noise, and may upset it */
+	if (as && !strcmp(as, "pprof") && !output && isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "mtan: export: a pprof profile is binary: give -o FILE or redirect stdout\n"
+				"mtan: try 'mtan export --help'\n");
 		return 2;
 	}
 	ret = 1;
@@ -170,8 +212,14 @@ int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	int rc;
-	if (folded)
+	if (as && !strcmp(as, "folded"))
 		rc = write_folded(db, &o, f);
+	else if (as && !strcmp(as, "pprof"))
+		rc = mtan_export_pprof(db, &o, f);
+	else if (as && !strcmp(as, "speedscope"))
+		rc = mtan_export_speedscope(db, &o, f);
+	else if (as)
+		rc = mtan_export_chrome(db, &o, f);
 	else if (!strcmp(what, "events"))
 		rc = rows(db, &o, "events", event_cols, sizeof event_cols / sizeof event_cols[0], f);
 	else
@@ -187,8 +235,11 @@ out:
 		mtan_err("cannot write '%s': %s", output, strerror(errno));
 		ret = 1;
 	}
-	if (ret && f != stdout)
-		unlink(output); /* no half an export left that looks whole */
+	/* no half an export left that looks whole; but only a file: -o /dev/full or a FIFO
+	 * stays what it is */
+	struct stat st;
+	if (ret && f != stdout && stat(output, &st) == 0 && S_ISREG(st.st_mode))
+		unlink(output);
 	sqlite3_close(db);
 	free(dbpath);
 	return ret;

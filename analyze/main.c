@@ -22,7 +22,7 @@ static const struct command {
 } commands[] = {
 	{"check", cmd_check, cmd_check_usage, "for CI: exit 1 on leaks over a limit, anomalies or growth"},
 	{"diff", cmd_diff, cmd_diff_usage, "leak sites that changed between two runs: new, fixed, grown, shrunk"},
-	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks for flame graphs"},
+	{"export", cmd_export, cmd_export_usage, "events or lifetimes as CSV; folded stacks, pprof, speedscope, Chrome trace"},
 	{"frag", cmd_frag, cmd_frag_usage, "fragmentation per device and space: holes, largest free block"},
 	{"frees", cmd_frees, cmd_frees_usage, "unmatched and double frees, with the nearest earlier block"},
 	{"growth", cmd_growth, cmd_growth_usage, "plateau, growth or sawtooth per device and space, growing sites"},
@@ -45,7 +45,9 @@ static void usage(FILE *f)
 	fputs("usage: mtan [--version] [--help] COMMAND [options] TRACE|DB\n\n"
 	      "TRACE is a trace recorded by mtrec (.zst); its database is built beside it\n"
 	      "(TRACE.db) on first use and reused while the trace is unchanged. DB is such a\n"
-	      "database.\n\ncommands:\n", f);
+	      "database. Without either, a command takes the newest trace (*.zst) in the\n"
+	      "current directory and says which on stderr (diff, sql and import name theirs).\n"
+	      "\ncommands:\n", f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nRun 'mtan COMMAND --help' for the options of a command.\n", f);
@@ -120,7 +122,9 @@ static int man_page(FILE *f)
 	      ".SH DESCRIPTION\n"
 	      "\\fBmtan\\fR loads a trace written by \\fBmtrec\\fR(1) into an SQLite database once\n"
 	      "(\\fITRACE\\fB.db\\fR beside it, rebuilt when the trace changes; or \\fB\\-\\-db\\fR \\fIPATH\\fR) and answers\n"
-	      "each command with SQL over it. A command takes the trace or such a database. The schema is\n"
+	      "each command with SQL over it. A command takes the trace or such a database; given neither, it\n"
+	      "takes the newest trace (*.zst) in the current directory and says which on stderr (\\fBdiff\\fR,\n"
+	      "\\fBsql\\fR and \\fBimport\\fR name theirs). The schema is\n"
 	      "documented in SCHEMA.md (share/doc/mtrec), for queries of your own with \\fBmtan sql\\fR or\n"
 	      "\\fBsqlite3\\fR(1); the CSV that \\fBmtan import\\fR reads and \\fBmtan export\\fR writes, in CSV.md.\n"
 	      ".PP\nReports come as a table for people (sizes like 14.8 MiB, fitted to the terminal's width),\n"
@@ -158,9 +162,13 @@ static int man_page(FILE *f)
 	      ".TP\n.B MTAN_PROGRESS_AFTER_MS\nHow long a load runs before its progress shows (default 500; for tests).\n"
 	      ".SH \"EXIT STATUS\"\n0 done; 1 an error, or findings for \\fBcheck\\fR; 2 a usage error.\n"
 	      ".SH EXAMPLES\n.nf\nmtrec \\-o run.zst ./myapp\nmtan summary run.zst\nmtan leaks run.zst\n"
+	      "mtan timeline \\-\\-device 3          # the newest trace here\n"
 	      "mtan check run.zst \\-\\-suppressions lsan.supp \\-\\-max\\-leaked 64K\n"
 	      "mtan sql run.zst \"SELECT * FROM leak_sites ORDER BY bytes DESC LIMIT 5\"\n"
 	      "mtan export run.zst \\-\\-folded | flamegraph.pl > leaks.svg\n"
+	      "mtan export run.zst \\-\\-as pprof \\-o run.pb.gz && go tool pprof \\-top run.pb.gz\n"
+	      "mtan export run.zst \\-\\-as speedscope \\-o run.speedscope.json\n"
+	      "mtan export run.zst \\-\\-as chrome \\-o run.trace.json  # ui.perfetto.dev\n"
 	      "mtan diff before.zst after.zst\nmtan report run.zst \\-o report.html\n.fi\n"
 	      ".SH \"SEE ALSO\"\n\\fBmtrec\\fR(1), \\fBsqlite3\\fR(1)\n", f);
 	return fflush(f) || ferror(f) ? 1 : 0;

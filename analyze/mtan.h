@@ -82,11 +82,14 @@ struct mtan_extra {
 
 /* ---- opts.c: the options and usage every command shares ---- */
 /* Parses argv (argv[0] is the command name) into o. Returns MTAN_GO, or the exit status
- * to return right away: 0 after --help, 2 after a usage error (already printed). */
+ * to return right away: 0 after --help, 2 after a usage error (already printed). Without
+ * a TRACE or DB operand, o->input is the newest trace (*.zst) in the current directory
+ * (said on stderr unless -q; none there is a usage error). */
 int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct mtan_extra *extra, struct mtan_opts *o);
 /* The same for a command of nargs operands (<= MTAN_MAX_ARGS), named names[i] when one is
- * missing ("TRACE or DB", "QUERY"); they go to o->args. */
+ * missing ("TRACE or DB", "QUERY"); they go to o->args. nargs -1: one operand or none
+ * (o->input NULL). */
 int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		    const struct mtan_extra *extra, struct mtan_opts *o,
 		    const char *const *names, int nargs);
@@ -632,6 +635,33 @@ int mtan_is_heaptrack(const char *path);
 /* Writes the database out (renamed into place when whole) from the heaptrack file in: its
  * events, its stacks and the names heaptrack gave their frames. 0, or 1 (told). */
 int mtan_import_heaptrack(const char *in, const char *out, int quiet);
+
+/* ---- intern.c: numbers for strings, in the order they come (0 first) ---- */
+struct mtan_intern {
+	char **key;     /* key[i]: the i-th key (NUL added after its len bytes) */
+	size_t *len;
+	size_t n, cap;
+	size_t *slots, nslots; /* open addressing: indexes into key, SIZE_MAX empty */
+};
+/* The number of key[0..len) (copied when new; *added, if not NULL, says so); -1 when
+ * memory ran out. An all-zero struct is an empty table. */
+long mtan_intern(struct mtan_intern *t, const void *key, size_t len, int *added);
+/* The same for a string; NULL is "". */
+long mtan_intern_str(struct mtan_intern *t, const char *s);
+void mtan_intern_release(struct mtan_intern *t);
+
+/* ---- exports (`mtan export --as FORMAT`), one file each; f is borrowed. 0, or -1
+ * (reported) ---- */
+/* pprof.c: a gzip-compressed profile.proto: per allocation stack (and process, device,
+ * space) the objects and bytes allocated, the bytes live at the peak and leaked. */
+int mtan_export_pprof(sqlite3 *db, const struct mtan_opts *o, FILE *f);
+/* speedscope.c: speedscope's JSON file format: the leaked bytes and those live at the
+ * peak, each a sampled profile of their stacks. */
+int mtan_export_speedscope(sqlite3 *db, const struct mtan_opts *o, FILE *f);
+/* chrome.c: the Trace Event Format (Chrome's about:tracing, Perfetto): live bytes per
+ * process, device and space as counters, marks as instant events, process and thread
+ * names. */
+int mtan_export_chrome(sqlite3 *db, const struct mtan_opts *o, FILE *f);
 
 /* ---- commands: cmd_<name>.c each, one row each in main.c's table ---- */
 #define MTAN_CMD(name)                          \

@@ -2,6 +2,7 @@
  * and the usage text, so each cmd_<name>.c only adds what is its own. */
 #include "mtan.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -126,11 +127,56 @@ static long long number(const char *s, long long min)
 	return v;
 }
 
+/* The newest trace in the current directory: the regular *.zst file modified last (by
+ * name on a tie). 0 and its name in name[size], 1 when there is none, -1 (errno) when
+ * the directory cannot be read. */
+static int newest_trace(char *name, size_t size)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	struct timespec best = {0, 0};
+	int ret = 1;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+		if (len < 5 || len >= size || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".zst") ||
+		    stat(e->d_name, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (ret == 0 && (st.st_mtim.tv_sec < best.tv_sec ||
+				 (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec < best.tv_nsec) ||
+				 (st.st_mtim.tv_sec == best.tv_sec && st.st_mtim.tv_nsec == best.tv_nsec &&
+				  strcmp(e->d_name, name) < 0)))
+			continue;
+		best = st.st_mtim;
+		memcpy(name, e->d_name, len + 1);
+		ret = 0;
+	}
+	closedir(d);
+	return ret;
+}
+
 int mtan_parse(int argc, char **argv, const char *cmd, const char *usage,
 	       const struct mtan_extra *extra, struct mtan_opts *o)
 {
 	static const char *const input[] = {"TRACE or DB"};
-	return mtan_parse_args(argc, argv, cmd, usage, extra, o, input, 1);
+	/* no TRACE: the newest trace here, so that `mtan leaks` right after `mtrec -o run.zst
+	 * ./app` needs no name (the name is kept for the rest of the run) */
+	static char newest[256];
+	int ret = mtan_parse_args(argc, argv, cmd, usage, extra, o, input, -1);
+	if (ret != MTAN_GO || o->input)
+		return ret;
+	int rc = newest_trace(newest, sizeof newest);
+	if (rc < 0)
+		return usage_error(cmd, "missing TRACE or DB, and the current directory cannot be read: %s",
+				   strerror(errno));
+	if (rc > 0)
+		return usage_error(cmd, "missing TRACE or DB, and no trace (*.zst) in the current directory");
+	o->input = o->args[0] = newest;
+	if (!o->quiet)
+		fprintf(stderr, "mtan: using '%s' (the newest trace here)\n", newest);
+	return MTAN_GO;
 }
 
 int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
@@ -243,11 +289,17 @@ int mtan_parse_args(int argc, char **argv, const char *cmd, const char *usage,
 		}
 		}
 	}
+	/* nargs -1 (mtan_parse): one operand, or none (the caller finds one) */
+	int optional = nargs < 0;
+	if (optional)
+		nargs = optind < argc ? 1 : 0;
 	for (int i = 0; i < nargs; i++) {
 		if (optind + i >= argc)
 			return usage_error(cmd, "missing %s", names[i]);
 		o->args[i] = argv[optind + i];
 	}
+	if (optional)
+		nargs = 1;
 	if (optind + nargs < argc)
 		return usage_error(cmd, "unexpected argument '%s'", argv[optind + nargs]);
 	o->input = o->args[0];

@@ -2,6 +2,7 @@
  * and 14.8 MiB), JSON strings escaped, tables with aligned columns fitted to the terminal,
  * and rows of typed columns written as a table, CSV or JSON. */
 #include "mtan.h"
+#include "mtf.h"
 
 #include <sys/stat.h>
 
@@ -54,16 +55,7 @@ int mtan_sqlerr(sqlite3 *db, const char *what)
 
 char *mtan_count(char *buf, uint64_t n)
 {
-	char tmp[32];
-	int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
-	char *p = buf;
-	for (int i = 0; i < len; i++) {
-		if (i && (len - i) % 3 == 0)
-			*p++ = ',';
-		*p++ = tmp[i];
-	}
-	*p = 0;
-	return buf;
+	return mtf_count(buf, n); /* mtrec's summary writes counts alike */
 }
 
 void mtan_html(FILE *f, const char *s)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +16,20 @@
 #define WRITER_FRAME_BYTES (256u << 10) /* close a frame when this much is pending: a lost
 						* tail costs at most this */
 #define CHUNK_EVENTS 65536u           /* events per EVENTS record at most */
+
+char *mtf_count(char *buf, uint64_t n)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)n);
+	char *p = buf;
+	for (int i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			*p++ = ',';
+		*p++ = tmp[i];
+	}
+	*p = 0;
+	return buf;
+}
 
 const char *mtf_strerror(int err)
 {

@@ -202,6 +202,10 @@ enum {
 /* Static text for a status code; never NULL. */
 const char *mtf_strerror(int err);
 
+/* A count for people, as mtrec's summary and mtan's tables write it: 1234567 ->
+ * "1,234,567". buf needs 32 bytes; returns buf. */
+char *mtf_count(char *buf, uint64_t n);
+
 /* ---- varints (exposed for the recorder's ring encoding and tests) ---- */
 size_t mtf_put_varint(uint8_t *p, uint64_t v); /* writes at most 10 bytes */
 /* -(sign bit) rather than v >> 63: a right shift of a negative value is implementation-defined */

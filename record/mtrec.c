@@ -2,6 +2,7 @@
  * and those of its threads and child processes, into one compressed trace. It refuses
  * up front what cannot work, forwards signals, and exits with the program's status. */
 #include "collector.h"
+#include "mtf.h"
 #include "ring.h"
 
 #include <elf.h>
@@ -397,14 +398,15 @@ int main(int argc, char **argv)
 	if (close(fd) < 0 && !werr)
 		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
 	if (!quiet) {
-		char hb[32];
+		char hb[32], eb[32], pb[32], tb[32], lb[32];
 		human((double)bytes, hb, sizeof hb);
-		fprintf(stderr, "mtrec: '%s': %llu events, %llu processes, %llu threads, %s, %.2f bytes/event%s\n",
-			outname, (unsigned long long)ev, (unsigned long long)procs, (unsigned long long)thr, hb,
-			ev ? (double)bytes / (double)ev : 0.0, lost ? ", some events lost (--lossy)" : "");
+		fprintf(stderr, "mtrec: '%s': %s event%s, %s process%s, %s thread%s, %s, %.2f bytes/event%s\n",
+			outname, mtf_count(eb, ev), ev == 1 ? "" : "s", mtf_count(pb, procs), procs == 1 ? "" : "es",
+			mtf_count(tb, thr), thr == 1 ? "" : "s", hb, ev ? (double)bytes / (double)ev : 0.0,
+			lost ? ", some events lost (--lossy)" : "");
 		if (lost)
-			fprintf(stderr, "mtrec: %llu events dropped because a ring was full (--lossy)\n",
-				(unsigned long long)lost);
+			fprintf(stderr, "mtrec: %s event%s dropped because a ring was full (--lossy)\n",
+				mtf_count(lb, lost), lost == 1 ? "" : "s");
 	}
 	if (getenv("MTREC_DEBUG")) { /* what the collector's own core spent */
 		struct rusage ru;

@@ -47,7 +47,24 @@ check_eq "completion: export's own options" "$(complete_at "$MTAN" export --w)" 
 check_eq "completion: --format's values" "$(complete_at "$MTAN" leaks --format "")" "csv json table "
 check_eq "completion: --what's values" "$(complete_at "$MTAN" export run.zst --what "")" "events lifetimes "
 check_eq "completion: --of's values" "$(complete_at "$MTAN" export run.zst --folded --of "")" "allocated leaked peak "
+check_eq "completion: --as's values" "$(complete_at "$MTAN" export run.zst --as "")" "chrome folded pprof speedscope "
 check_eq "completion: traces and databases" "$(complete_at "$MTAN" leaks "")" "other.db run.zst "
 check_eq "completion: import takes CSV" "$(complete_at "$MTAN" import "")" "events.csv "
 check_eq "completion: help's commands" "$(complete_at "$MTAN" help rep)" "report "
 check_eq "completion: the top-level options" "$(complete_at "$MTAN" --v)" "--version "
+
+# mtrec's bash completion: its options from its --help, then PROGRAM (a command), then the
+# program's arguments
+complete_mtrec() { # WORDS...: what the completion offers for the last word
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mtrec; ((${#COMPREPLY[@]})) && printf "%s\n" "${COMPREPLY[@]}" | sort -u | tr "\n" " "' \
+		_ "$TOP/doc/mtrec.bash-completion" "$@"
+}
+check_eq "mtrec completion: its options" "$(complete_mtrec "$MTREC" --no-)" "--no-follow --no-scan --no-stacks "
+check_eq "mtrec completion: every option of its --help" "$(complete_mtrec "$MTREC" --)" \
+	"$("$MTREC" --help | grep -o -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' ')"
+check_eq "mtrec completion: -o takes a file" "$(complete_mtrec "$MTREC" -o r)" "run.zst "
+check_eq "mtrec completion: --level takes a number" "$(complete_mtrec "$MTREC" --level "")" ""
+check_eq "mtrec completion: the program is a command" "$(complete_mtrec "$MTREC" -o run.zst --no-scan zstdca)" "zstdcat "
+check_eq "mtrec completion: the program's arguments (files, without bash-completion)" \
+	"$(complete_mtrec "$MTREC" -o run.zst zstdcat no)" "notes.txt "
+check_eq "mtrec completion: after --, the program" "$(complete_mtrec "$MTREC" -- zstdca)" "zstdcat "

@@ -48,7 +48,7 @@ check_rc "export --folded --format: exit 2" 2 "$MTAN" export run.zst --folded --
 check_eq "export --folded --format: the message" "$(head -1 "$ERR")" "mtan: export: '--format' does not apply to --folded"
 check_rc "export --help" 0 "$MTAN" export --help
 check_match "export --help: csv, the true default" "^  --format F +output format: csv or json \(default: csv\)$" "$(cat "$OUT")"
-check_match "export --help: which options --folded takes" "^--format and --limit apply to --what only; --folded takes neither\.$" "$(cat "$OUT")"
+check_match "export --help: which options --as takes" "^--format and --limit apply to --what only; --of to folded only\.$" "$(cat "$OUT")"
 check_rc "export --format table: exit 2" 2 "$MTAN" export run.zst --what events --format table
 check_eq "export --format table: the message" "$(head -1 "$ERR")" "mtan: export: invalid value 'table' for '--format' (csv or json)"
 check_rc "export --format csv" 0 "$MTAN" export run.zst --what events --format csv

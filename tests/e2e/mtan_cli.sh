@@ -147,7 +147,8 @@ check_eq "--db= (empty): the message" "$(head -1 "$ERR")" "mtan: load: empty pat
 check_rc "a bad --debug-dir: exit 2" 2 "$MTAN" leaks --debug-dir nowhere run.zst
 check_eq "a bad --debug-dir: the message" "$(cat "$ERR")" "mtan: leaks: invalid value 'nowhere' for '--debug-dir': not a directory
 mtan: try 'mtan leaks --help'"
-check_rc "no trace given: exit 2" 2 "$MTAN" summary
+check_rc "no trace given, none in the directory: exit 2" 2 sh -c 'mkdir -p empty && cd empty && exec "$0" summary' "$MTAN"
+check_eq "no trace given: the message" "$(head -1 "$ERR")" "mtan: summary: missing TRACE or DB, and no trace (*.zst) in the current directory"
 check_rc "no command: exit 2" 2 "$MTAN"
 check_rc "a database that is not mtan's: exit 1" 1 sh -c 'sqlite3 foreign.db "CREATE TABLE t(x)" && "$0" summary foreign.db' "$MTAN"
 check_eq "a database that is not mtan's: the message" "$(cat "$ERR")" "mtan: 'foreign.db': not an mtan database"

@@ -4,7 +4,7 @@
 
 check_rc "mtrec records the leaky sample" 0 "$MTREC" -o run.zst "$SAMPLES/leaky"
 check_eq "the program's own output is untouched" "$(cat "$OUT")" "leaky: done"
-check_match "one summary line on stderr" "^mtrec: 'run.zst': [0-9]+ events, 1 processes, 1 threads, .*bytes/event$" "$(cat "$ERR")"
+check_match "one summary line on stderr" "^mtrec: 'run.zst': [0-9,]+ events, 1 process, 1 thread, .*bytes/event$" "$(cat "$ERR")"
 check_rc "the trace is a standard zstd file" 0 zstd -q -t run.zst
 
 check_rc "mtan leaks --format json" 0 "$MTAN" leaks run.zst --format json
@@ -68,7 +68,7 @@ check_eq "clean --no-default-suppressions --reachable: stdio's buffer, still rea
 # make install honours PREFIX and DESTDIR, and the installed mtrec finds its library
 check_rc "make install PREFIX=/opt/mt DESTDIR=stage" 0 make -s -C "$TOP" install PREFIX=/opt/mt DESTDIR="$PWD/stage"
 check_eq "make install: the files" "$(cd stage && find . -type f | sort | tr '\n' ' ')" \
-	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/bash-completion/completions/mtan ./opt/mt/share/doc/mtrec/CSV.md ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md ./opt/mt/share/man/man1/mtan.1 ./opt/mt/share/man/man1/mtrec.1 "
+	"./opt/mt/bin/mtan ./opt/mt/bin/mtrec ./opt/mt/include/mtrec.h ./opt/mt/lib/mtrec/libmtrec.so ./opt/mt/share/bash-completion/completions/mtan ./opt/mt/share/bash-completion/completions/mtrec ./opt/mt/share/doc/mtrec/CSV.md ./opt/mt/share/doc/mtrec/FORMAT.md ./opt/mt/share/doc/mtrec/SCHEMA.md ./opt/mt/share/man/man1/mtan.1 ./opt/mt/share/man/man1/mtrec.1 "
 check_rc "the installed mtrec records" 0 stage/opt/mt/bin/mtrec -q -o inst.zst "$SAMPLES/leaky"
 check_rc "the installed mtan reads it" 0 stage/opt/mt/bin/mtan leaks inst.zst --format json
 check_eq "the installed pair finds the same leaks" "$(json_get "$OUT" 'sorted(s["bytes"] for s in d)')" "[240, 3000]"
