@@ -135,15 +135,27 @@ int mtan_reach(struct mtan_block *b, size_t n, const struct mtan_scan_view *v)
 	g.stack = malloc((2 * n + 1) * sizeof(uint32_t));
 	if (!g.first || !g.to || !g.roots || !src || !g.state || !g.stack)
 		goto out;
-	/* each word: an edge from the block it lies in, a root outside blocks and arenas */
-	size_t nedges = 0;
+	/* each word: an edge from the block it lies in, a root outside blocks and arenas.
+	 * Values outside every block are most words: rejected before any search. The scan
+	 * writes words in address order, so the block a word lies in is most often the one
+	 * the word before lay in. */
+	uint64_t lo = n ? b[0].addr : 1, hi = 0; /* [lo, hi): every block (an empty one too) */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t end = b[i].addr + (b[i].size ? b[i].size : 1);
+		hi = end > hi ? end : hi;
+	}
+	size_t nedges = 0, last = n;
 	for (size_t w = 0; w < nwords; w++) {
-		size_t t = block_at(b, n, words[2 * w + 1]);
+		uint64_t p = words[2 * w + 1], loc = words[2 * w];
+		if (p < lo || p >= hi)
+			continue;
+		size_t t = block_at(b, n, p);
 		if (t == n)
 			continue;
-		uint64_t p = words[2 * w + 1];
 		uint32_t edge = (uint32_t)t << 1 | (p == b[t].addr || heuristic(v, &b[t], p));
-		size_t s = block_at(b, n, words[2 * w]);
+		size_t s = last < n && (loc - b[last].addr < b[last].size || loc == b[last].addr)
+				   ? last : block_at(b, n, loc);
+		last = s;
 		if (s < n && words[2 * w] + 8 > b[s].addr + b[s].size)
 			continue; /* memcheck reads a block's whole words only: the rest is slack */
 		if (s < n) {
