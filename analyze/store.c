@@ -630,6 +630,10 @@ int mtan_ld_write_stats(struct loader *L)
 		if (mtan_ld_step(L, pk))
 			goto out;
 	}
+	/* mtrec -p: frees of blocks from before the attach, counted in no space's frees */
+	if (L->has_attach && (mtan_ld_meta_int(L, "attach_seq", (long long)L->attach_seq) ||
+			      mtan_ld_meta_int(L, "frees_before_attach", (long long)L->frees_before_attach)))
+		goto out;
 	ret = 0;
 out:
 	sqlite3_finalize(st);
