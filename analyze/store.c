@@ -420,7 +420,7 @@ int mtan_ld_write_processes(struct loader *L)
 		if (r->has_start) {
 			sqlite3_bind_text(st, 3, r->exe, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, r->cmdline, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : "exec", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : r->how == MTF_PROC_ATTACH ? "attach" : "exec", -1, SQLITE_STATIC);
 		} else {
 			for (int c = 3; c <= 5; c++)
 				sqlite3_bind_null(st, c);

@@ -228,6 +228,17 @@ static void print_summary(const struct mtr_collector *col, const char *outname)
 			(unsigned long long)lost);
 }
 
+/* Removes the output of an attach that did not happen: a regular file (never what -o
+ * named otherwise, /dev/null say), and only the one still open as fd. */
+static void drop_output(int fd, const char *name)
+{
+	struct stat a, b;
+	if (fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && lstat(name, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		unlink(name);
+	close(fd);
+}
+
 static volatile sig_atomic_t stop_sig;
 static void on_stop(int sig) { stop_sig = sig; }
 
@@ -291,8 +302,7 @@ static int attach_main(const char *pidarg, const char *output, struct mtr_collec
 	struct mtr_collector *col = mtr_collector_new(fd, o, &err);
 	if (!col) {
 		fprintf(stderr, "mtrec: cannot set up shared memory: %s\n", strerror(err));
-		close(fd);
-		unlink(outname);
+		drop_output(fd, outname);
 		return 1;
 	}
 	mtr_collector_set_root(col, (uint32_t)pid);
@@ -316,8 +326,7 @@ static int attach_main(const char *pidarg, const char *output, struct mtr_collec
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		fprintf(stderr, "mtrec: cannot attach to %d: %s\n", (int)pid, why);
 		mtr_collector_free(col);
-		close(fd);
-		unlink(outname);
+		drop_output(fd, outname);
 		return 1;
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
