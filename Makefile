@@ -8,9 +8,10 @@ B := build
 # with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
 # the manual pages; libcurl4-openssl-dev: `mtan push` talks to ClickHouse over HTTP;
 # clickhouse-server, clickhouse-client: tests/e2e/push.sh runs a server of its own (18.16 in
-# bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`
+# bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`;
+# tmux: tests/e2e/live.sh drives `mtan live` in a terminal
 DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3 zlib1g-dev \
-	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack
+	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack tmux
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
