@@ -11,9 +11,9 @@ B := build
 # bookworm); heaptrack: tests/e2e/heaptrack.sh records a sample with it for `mtan import`;
 # zlib1g-dev: mtan export --as pprof gzips the profile; protobuf-compiler and nodejs:
 # tests/e2e/exports.sh decodes the pprof profile with protoc and checks the speedscope and
-# Chrome files with node
+# Chrome files with node; tmux: tests/e2e/live.sh drives `mtan live` in a terminal
 DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3 zlib1g-dev \
-	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack protobuf-compiler nodejs
+	libcurl4-openssl-dev clickhouse-server clickhouse-client heaptrack protobuf-compiler nodejs tmux
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
@@ -25,7 +25,7 @@ FORMATS_SRC := formats/mtf.c
 ANALYZE_SRC := $(filter-out analyze/main.c,$(wildcard analyze/*.c))
 QUERIES := $(sort $(wildcard queries/*.sql))
 RECORD_LIB_SRC := record/preload.c record/engine.c record/rebind.c record/scan.c
-MTREC_SRC := record/mtrec.c record/collector.c
+MTREC_SRC := record/mtrec.c record/collector.c record/attach.c
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 SAMPLE_C := $(wildcard samples/*.c)
 SAMPLE_CXX := $(wildcard samples/*.cpp)

@@ -26,6 +26,8 @@ struct totals {
 	long long released_blocks, released_bytes, peak, processes, threads, lost;
 	long long anomalies[8];
 	int complete;
+	/* mtrec -p: the attach's seq (-1: not attached) and the frees of blocks from before it */
+	long long attach_seq, before_attach;
 	struct killed *killed; /* the processes a signal ended, nkilled of them */
 	size_t nkilled;
 };
@@ -149,6 +151,8 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 		return mtan_sqlerr(db, "cannot read the database");
 	t->complete = mtan_meta_int(db, "complete", 0) != 0;
 	t->lost = mtan_meta_int(db, "lost_events", 0);
+	t->attach_seq = mtan_meta_int(db, "attach_seq", -1);
+	t->before_attach = mtan_meta_int(db, "frees_before_attach", 0);
 	return gather_killed(db, o, t);
 }
 
@@ -194,11 +198,16 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 	       "\"bytes_freed\": %lld, \"peak_bytes\": %lld, \"leaked_blocks\": %lld, \"leaked_bytes\": %lld, "
 	       "\"suppressed_blocks\": %lld, \"suppressed_bytes\": %lld, "
 	       "\"released_blocks\": %lld, \"released_bytes\": %lld, \"processes\": %lld, \"threads\": %lld, "
-	       "\"complete\": %s, \"lost_events\": %lld, \"anomalies\": {",
+	       "\"complete\": %s, \"lost_events\": %lld, ",
 	       t->allocs + t->frees, t->allocs, t->frees, t->bytes_allocated, t->bytes_freed, t->peak,
 	       t->leaked_blocks, t->leaked_bytes, t->supp_blocks, t->supp_bytes, t->released_blocks,
 	       t->released_bytes, t->processes,
 	       t->threads, t->complete ? "true" : "false", t->lost);
+	if (t->attach_seq >= 0)
+		printf("\"attach_seq\": %lld, ", t->attach_seq);
+	else
+		printf("\"attach_seq\": null, ");
+	printf("\"frees_before_attach\": %lld, \"anomalies\": {", t->before_attach);
 	for (int i = 0; mtan_anomaly_kinds[i]; i++)
 		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
 	printf("}, \"leak_summary\": {");
@@ -280,6 +289,9 @@ static int print_table(sqlite3 *db, const struct mtan_opts *o, const struct tota
 	printf("events       %s (%s allocs, ", mtan_count(a, (uint64_t)(t->allocs + t->frees)),
 	       mtan_count(b, (uint64_t)t->allocs));
 	printf("%s frees)\n", mtan_count(a, (uint64_t)t->frees));
+	if (t->attach_seq >= 0) /* counted apart: neither a free above nor an unmatched one */
+		printf("attached     at seq %lld; %s %s of blocks from before the attach\n", t->attach_seq,
+		       mtan_count(a, (uint64_t)t->before_attach), t->before_attach == 1 ? "free" : "frees");
 	printf("allocated    %s (%s bytes)\n", mtan_size(a, (uint64_t)t->bytes_allocated),
 	       mtan_count(b, (uint64_t)t->bytes_allocated));
 	printf("peak live    %s\n", mtan_size(a, (uint64_t)t->peak));

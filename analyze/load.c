@@ -208,8 +208,25 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 	return mtan_load_with(trace, dbpath, NULL, st);
 }
 
+static int load(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		struct mtan_load_stats *st, int live);
+
 int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
 		   struct mtan_load_stats *st)
+{
+	return load(trace, dbpath, sym, st, 0);
+}
+
+int mtan_load_live(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		   struct mtan_load_stats *st)
+{
+	return load(trace, dbpath, sym, st, 1);
+}
+
+/* live: the trace is still being written (mtan live): read up to its last whole frame,
+ * waiting a moment for one being written, and call that the end */
+static int load(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		struct mtan_load_stats *st, int live)
 {
 	struct loader L = {0};
 	mtf_reader *r = NULL;
@@ -224,7 +241,7 @@ int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symo
 		mtan_err("cannot open '%s': %s", trace, strerror(errno));
 		goto out;
 	}
-	if ((rc = mtf_reader_open(&r, trace)) < 0) {
+	if ((rc = mtf_reader_open(&r, trace)) < 0 || (live && (rc = mtf_reader_set_live(r, 1000)) < 0)) {
 		mtan_trace_error(trace, rc, -1);
 		goto out;
 	}

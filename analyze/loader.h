@@ -171,6 +171,9 @@ struct proc {
 	uint32_t row;        /* current processes row (index in prows), NONE none yet */
 	int exited;
 	int has_modules;
+	/* recorded from an attach (mtrec -p), or forked from such a process since: the
+	 * blocks it held before the attach are not in the trace */
+	int attached;
 };
 
 struct prow { /* a row of the processes table */
@@ -279,6 +282,10 @@ struct loader {
 	size_t ps_cap, ps_n;
 	uint32_t nstacks;
 	uint64_t events, lost, unknown_stacks, leaks, end_events;
+	/* mtrec -p: the first attach's seq (has_attach), and the frees of blocks from before
+	 * it (frees of addresses never allocated in the trace, in attached processes) */
+	uint64_t attach_seq, frees_before_attach;
+	int has_attach;
 	int64_t end_lost;
 	int seen_end;
 	int reported; /* an error was already told */

@@ -29,6 +29,7 @@ static const struct command {
 	{"help", cmd_help, cmd_help_usage, "show the commands, or one command's options"},
 	{"import", cmd_import, cmd_import_usage, "a CSV of events from another tracker -> a trace (see CSV.md)"},
 	{"leaks", cmd_leaks, cmd_leaks_usage, "blocks never freed, grouped by allocation site"},
+	{"live", cmd_live, cmd_live_usage, "watch a trace being recorded: live bytes, top sites, growth, each second"},
 	{"load", cmd_load, cmd_load_usage, "load a trace into its database (other commands do it as needed)"},
 	{"push", cmd_push, cmd_push_usage, "send traces to a ClickHouse server, for fleets of machines"},
 	{"races", cmd_races, cmd_races_usage, "address-reuse races: the tracked order contradicts the allocator's"},

@@ -287,6 +287,10 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
  * (sysroot, debug_dirs). */
 int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
 		   struct mtan_load_stats *st);
+/* The same for a trace still being written (mtan live): read up to its last whole frame
+ * (a frame being written is waited for a moment, then left for the next load). */
+int mtan_load_live(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		   struct mtan_load_stats *st);
 /* sym's directories as absolute paths, as meta keeps them: the sysroot (NULL none) and the
  * debug directories joined by ':' (NULL none). Caller frees both. 0, or -1 on no memory. */
 int mtan_symopts_keys(const struct mtan_symopts *sym, char **sysroot, char **debug_dirs);
@@ -683,6 +687,7 @@ MTAN_CMD(races);
 MTAN_CMD(timeline);
 MTAN_CMD(top);
 MTAN_CMD(push);
+MTAN_CMD(live);
 #undef MTAN_CMD
 
 #endif

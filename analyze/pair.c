@@ -306,6 +306,16 @@ static int pair_free(struct loader *L, uint32_t i)
 		p->bytes_freed += size;
 		return mtan_ld_track_add(L, p, -(int64_t)size, -1, e);
 	}
+	if (!s) {
+		const struct proc *pr = mtan_ld_proc_get(L, p->pid);
+		if (!pr)
+			return -1;
+		if (pr->attached) { /* a block from before the attach: not unmatched, not a free */
+			p->frees--;
+			L->frees_before_attach++;
+			return 0;
+		}
+	}
 	int kind = s && (L->lts.p[s->lt - 1].reason == R_FREE || L->lts.p[s->lt - 1].reason == R_FREE_LATE)
 			   ? A_DOUBLE : A_UNMATCHED;
 	struct anomaly *a = add_anomaly(L, kind, i, s ? s->lt : 0, stack);
@@ -421,8 +431,21 @@ static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
 	row->start_ns = r->time_ns;
 	p->row = (uint32_t)(L->prows.n - 1);
 	p->exited = 0;
-	if (r->how == MTF_PROC_FORK && r->ppid != r->pid)
+	/* attached at seq: what it held then is unknown; a fork's child inherits that, an exec
+	 * starts a heap the trace sees whole */
+	p->attached = r->how == MTF_PROC_ATTACH;
+	if (r->how == MTF_PROC_ATTACH && (!L->has_attach || r->seq < L->attach_seq)) {
+		L->has_attach = 1;
+		L->attach_seq = r->seq;
+	}
+	if (r->how == MTF_PROC_FORK && r->ppid != r->pid) {
+		const struct proc *parent = mtan_ld_proc_get(L, r->ppid);
+		if (!parent)
+			return -1;
+		/* p may have moved: the table grew for the parent */
+		mtan_ld_proc_get(L, r->pid)->attached = parent->attached;
 		return inherit(L, r->pid, r->ppid, at);
+	}
 	return 0;
 }
 

@@ -420,7 +420,7 @@ int mtan_ld_write_processes(struct loader *L)
 		if (r->has_start) {
 			sqlite3_bind_text(st, 3, r->exe, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, r->cmdline, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : "exec", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, r->how == MTF_PROC_FORK ? "fork" : r->how == MTF_PROC_ATTACH ? "attach" : "exec", -1, SQLITE_STATIC);
 		} else {
 			for (int c = 3; c <= 5; c++)
 				sqlite3_bind_null(st, c);
@@ -630,6 +630,10 @@ int mtan_ld_write_stats(struct loader *L)
 		if (mtan_ld_step(L, pk))
 			goto out;
 	}
+	/* mtrec -p: frees of blocks from before the attach, counted in no space's frees */
+	if (L->has_attach && (mtan_ld_meta_int(L, "attach_seq", (long long)L->attach_seq) ||
+			      mtan_ld_meta_int(L, "frees_before_attach", (long long)L->frees_before_attach)))
+		goto out;
 	ret = 0;
 out:
 	sqlite3_finalize(st);

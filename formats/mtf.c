@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 #include <zstd_errors.h>
@@ -449,6 +450,8 @@ struct mtf_reader {
 	bbuf frame;          /* the current decompressed frame */
 	size_t pos;          /* next record in frame */
 	int seen_header, complete, err, started;
+	unsigned live_ms;    /* live mode (mtf_reader_set_live): how long a partial frame is waited on */
+	int live;
 	bbuf arena;          /* strings of the current record */
 	mtf_event *ev;
 	uint32_t *allocs; /* indexes of the chunk's allocations, for free back-references */
@@ -950,6 +953,38 @@ static int next_frame(mtf_reader *r)
 	}
 }
 
+/* Live mode: the file ends inside a frame that its writer is still writing. Rereads it
+ * every 20 ms until it is whole (1), or 0 after live_ms: the end for now, looked at again
+ * by the next call. Other damage is reported as it is. */
+static int wait_frame(mtf_reader *r)
+{
+	struct stat st;
+	for (unsigned waited = 0;; waited += 20) {
+		if (fstat(r->fd, &st) == 0 && (size_t)st.st_size > r->size)
+			r->size = (size_t)st.st_size;
+		if (waited >= r->live_ms)
+			break;
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+		r->win.len = 0; /* the window holds the old end: read again */
+		int ret = next_frame(r);
+		if (ret != MTF_E_TRUNC)
+			return ret;
+	}
+	r->bad_off = 0;
+	r->win.len = 0;
+	return 0;
+}
+
+int mtf_reader_set_live(mtf_reader *r, unsigned wait_ms)
+{
+	if (r->fd < 0)
+		return -EINVAL;
+	r->live = 1;
+	r->live_ms = wait_ms;
+	return 0;
+}
+
 int mtf_reader_next(mtf_reader *r, mtf_record *rec)
 {
 	if (r->err)
@@ -995,10 +1030,12 @@ int mtf_reader_next(mtf_reader *r, mtf_record *rec)
 		}
 		r->good_off = r->in_off;
 		int ret = next_frame(r);
+		if (ret == MTF_E_TRUNC && r->live)
+			ret = wait_frame(r);
 		if (ret < 0)
 			return r->err = ret;
 		if (ret == 0) {
-			if (!r->seen_header)
+			if (!r->seen_header && !r->live) /* live: its first frame is not written yet */
 				return r->err = MTF_E_MAGIC;
 			return 0;
 		}

@@ -163,7 +163,9 @@ typedef struct mtf_record {
 	} u;
 } mtf_record;
 
-enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1 };
+/* MTF_PROC_ATTACH: the process was running before the recorder attached (mtrec -p) at
+ * seq; the blocks it held then are not in the trace */
+enum { MTF_PROC_EXEC = 0, MTF_PROC_FORK = 1, MTF_PROC_ATTACH = 2 };
 
 /* SCAN parts (FORMAT.md): the memory a process held when it ended, for leak kinds. */
 enum { MTF_SCAN_BEGIN = 0, MTF_SCAN_REGIONS = 1, MTF_SCAN_WORDS = 2, MTF_SCAN_DONE = 3,
@@ -185,6 +187,7 @@ static inline unsigned mtf_scan_width(uint32_t part)
 #define MTF_FLAG_FREE_STACKS 4u
 #define MTF_FLAG_PRECISE_TIME 8u /* each event read a clock; else the collector's clock (<= ~1 ms) */
 #define MTF_FLAG_NO_SCAN 16u     /* mtrec --no-scan: no process's memory was scanned at its end */
+#define MTF_FLAG_ATTACHED 32u    /* mtrec -p: attached to a running process (PROCESS how ATTACH) */
 
 /* Status codes: 0 is success; negative values are -errno or one of these. */
 enum {
@@ -242,6 +245,12 @@ int mtf_reader_next(mtf_reader *r, mtf_record *rec);
 uint64_t mtf_reader_good_offset(const mtf_reader *r);
 uint64_t mtf_reader_bad_offset(const mtf_reader *r);
 uint64_t mtf_reader_file_size(const mtf_reader *r);
+/* Live mode, for a trace that is still being written: where the file ends inside a frame
+ * (the writer is writing it), next() waits for the rest, rereading every 20 ms for up to
+ * wait_ms, and when it has not come returns 0 as at the end instead of MTF_E_TRUNC. After
+ * a 0, a later next() looks again from there: call it again to follow the file. Files
+ * only (0, or -EINVAL for a reader over memory). */
+int mtf_reader_set_live(mtf_reader *r, unsigned wait_ms);
 /* Whether the END record was seen (the writer finished cleanly). */
 int mtf_reader_complete(const mtf_reader *r);
 void mtf_reader_free(mtf_reader *r);

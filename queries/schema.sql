@@ -5,7 +5,8 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 
 CREATE TABLE processes (
 	pid INTEGER NOT NULL, ppid INTEGER, exe TEXT, cmdline TEXT,
-	how TEXT,                      -- 'exec' (a new image) or 'fork' (a copy of ppid)
+	how TEXT,                      -- 'exec' (a new image), 'fork' (a copy of ppid) or 'attach'
+	                               -- (running before mtrec -p: its earlier blocks unknown)
 	start_seq INTEGER, start_ns INTEGER,
 	exit_seq INTEGER, exit_ns INTEGER, exit_code INTEGER, exit_signal INTEGER,
 	scan_seq INTEGER,              -- when its exit scan began (leak kinds); NULL: none

@@ -63,6 +63,7 @@ struct mtr_collector {
 	double ns_per_tick;
 	uint64_t last_hash;
 	uint32_t last_pid, last_id;
+	int detached; /* mtr_collector_detach: the processes run on without the recorder */
 	/* clock readings (CLOCK records): the counter's value at the last one written, and a
 	 * later reading with that same value not written yet (a quiet pass) */
 	uint64_t clock_seq, pend_t;
@@ -287,7 +288,8 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 			   (c->shm->opts & MTR_OPT_LOSSY ? MTF_FLAG_LOSSY : 0) |
 			   (c->shm->opts & MTR_OPT_FREE_STACKS ? MTF_FLAG_FREE_STACKS : 0) |
 			   (c->shm->opts & MTR_OPT_PRECISE_TIME ? MTF_FLAG_PRECISE_TIME : 0) |
-			   (c->shm->opts & MTR_OPT_NO_SCAN ? MTF_FLAG_NO_SCAN : 0);
+			   (c->shm->opts & MTR_OPT_NO_SCAN ? MTF_FLAG_NO_SCAN : 0) |
+			   (c->shm->opts & MTR_OPT_ATTACH ? MTF_FLAG_ATTACHED : 0);
 	put(c, &r);
 	free(cmd);
 	/* at t0 nothing was numbered yet: the first bracket of every trace */
@@ -715,6 +717,20 @@ uint64_t mtr_collector_poll(struct mtr_collector *c)
 	return n;
 }
 
+void mtr_collector_detach(struct mtr_collector *c)
+{
+	atomic_store(&c->shm->disabled, 1);
+	c->detached = 1;
+}
+
+size_t mtr_collector_live_processes(const struct mtr_collector *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->npids; i++)
+		n += c->alive[i];
+	return n;
+}
+
 void mtr_collector_exited(struct mtr_collector *c, uint32_t pid, int status)
 {
 	for (size_t i = 0; i < c->npids; i++)
@@ -751,6 +767,11 @@ int mtr_collector_finish(struct mtr_collector *c)
 		if (ftruncate(c->out_fd, (off_t)mtf_writer_bytes(c->w)) < 0)
 			c->write_err = c->write_err ? c->write_err : -errno;
 	unlink(c->shm_path);
+	/* processes that ran on keep the file mapped: its rings' pages (tmpfs: memory) are
+	 * given back now; a thread still writing there gets a fresh zero page, and stops at its
+	 * next event (disabled) */
+	if (c->detached)
+		madvise((uint8_t *)c->shm + c->shm->data_off, (size_t)MTR_NRINGS * MTR_RING_BYTES, MADV_REMOVE);
 	return c->write_err;
 }
 

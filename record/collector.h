@@ -3,6 +3,7 @@
 #ifndef MTR_COLLECTOR_H
 #define MTR_COLLECTOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct mtr_collector;
@@ -25,6 +26,11 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 /* Drains what the rings hold now, samples RSS and closes a frame when due. Returns the
  * number of records consumed. */
 uint64_t mtr_collector_poll(struct mtr_collector *c);
+/* mtrec -p: tells the recorder in the processes to stop (their hooks pass everything
+ * through from now on); finish then gives back the rings' memory they still map. */
+void mtr_collector_detach(struct mtr_collector *c);
+/* The recorded processes not known to have ended. */
+size_t mtr_collector_live_processes(const struct mtr_collector *c);
 /* A traced process was reaped with this wait status. */
 void mtr_collector_exited(struct mtr_collector *c, uint32_t pid, int status);
 /* Drains everything, writes the end record, flushes; removes the shared memory. */

@@ -43,7 +43,7 @@ static uint64_t ring_mask;
 static uint32_t g_depth, g_opts, g_pid;
 static uint64_t g_t0;
 static uintptr_t self_lo, self_hi; /* libmtrec.so's own code: never part of a stack */
-static _Atomic int init_state;     /* 0 not yet, 1 running, 2 done */
+static _Atomic int init_state;     /* 0 not yet, 1 running, 2 done, 3 done and attached */
 static uint64_t fork_seq;
 /* the forking process, taken before the fork: the child's getppid() names whoever
  * adopted it once the parent has exited, and the child would inherit nothing */
@@ -493,7 +493,8 @@ out:
 
 int mtr_scan_wanted(void)
 {
-	return mtr_on && !(g_opts & MTR_OPT_NO_SCAN) && (uint32_t)getpid() == g_pid;
+	return mtr_on && !(g_opts & MTR_OPT_NO_SCAN) && (uint32_t)getpid() == g_pid &&
+	       !atomic_load(&shm->disabled);
 }
 
 int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n)
@@ -726,20 +727,14 @@ static void scrub_environ(void)
 		*w = NULL;
 }
 
-void mtr_init(void)
+/* Maps the collector's shared memory at path and joins the trace as a process that began
+ * how (MTF_PROC_EXEC, or MTF_PROC_ATTACH). 1 when recording; 0 when not (p unmapped). */
+static int join(const char *path, uint32_t how)
 {
 	struct mtr_tls *t = &mtr_tls;
-	int expect = 0;
-	if (!atomic_compare_exchange_strong(&init_state, &expect, 1))
-		return;
-	int busy = t->busy;
-	t->busy = 1;
-	const char *path = getenv("MTREC_SHM");
 	int fd = -1;
 	void *p = MAP_FAILED;
 	struct stat st;
-	if (!path)
-		goto out;
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != getuid() || (uint64_t)st.st_size != mtr_shm_size())
 		goto out;
@@ -765,15 +760,15 @@ void mtr_init(void)
 		goto out;
 	if (g_opts & MTR_OPT_NO_FOLLOW)
 		scrub_environ();
-	else
+	else if (how == MTF_PROC_EXEC)
 		keep_env(path);
 	exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
 	pthread_atfork(at_prepare, NULL, at_child);
 	mtr_on = 1;
-	register_process(t, MTF_PROC_EXEC, mtr_take_seq(), getppid());
+	register_process(t, how, mtr_take_seq(), getppid());
 	if (t->state == 1) {
 		/* an exec replaced the image that held these rings: none will write again */
-		for (uint32_t i = 0; i < MTR_NRINGS; i++) {
+		for (uint32_t i = 0; i < MTR_NRINGS && how == MTF_PROC_EXEC; i++) {
 			struct mtr_slot *s = &shm->slot[i];
 			uint32_t owned = MTR_SLOT_OWNED;
 			if (s != t->slot && s->pid == g_pid)
@@ -789,13 +784,27 @@ out:
 		munmap(p, mtr_shm_size());
 		shm = NULL;
 	}
+	return mtr_on;
+}
+
+void mtr_init(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&init_state, &expect, 1))
+		return;
+	int busy = t->busy;
+	t->busy = 1;
+	const char *path = getenv("MTREC_SHM");
+	if (path)
+		join(path, MTF_PROC_EXEC);
 	t->busy = busy;
 	atomic_store(&init_state, 2);
 }
 
 int mtr_init_done(void)
 {
-	return atomic_load_explicit(&init_state, memory_order_relaxed) == 2;
+	return atomic_load_explicit(&init_state, memory_order_relaxed) >= 2; /* 3: attached */
 }
 
 static void scan_at_exit(void)
@@ -811,6 +820,48 @@ __attribute__((constructor)) static void ctor(void)
 	 * exit code goes (memcheck looks at the final exit). Forked children inherit it. */
 	if (mtr_on && !(g_opts & MTR_OPT_NO_SCAN))
 		atexit(scan_at_exit);
+}
+
+/* ------------------------------------------------------------------ attach */
+
+int mtr_attached;
+
+/* mtrec -p (attach.c) calls this in the running process, on a thread it borrowed, after it
+ * loaded the library with dlopen: join the collector at shm_path as a process that was
+ * already running, then point every loaded module's allocation imports at the hooks
+ * (preload.c). 0 when recording; 1 the library was loaded before (it never joins twice:
+ * threads keep the rings of the first time); 2 no shared memory; 3 no ring. */
+MTR_EXPORT int mtrec_impl_attach(const char *shm_path)
+{
+	struct mtr_tls *t = &mtr_tls;
+	int expect = 2;
+	/* a process launched by mtrec has no MTREC_SHM only when it was scrubbed: it ran its
+	 * constructor (init_state 2); 3 marks an attach done, once */
+	if (!shm_path || mtr_on || shm || !atomic_compare_exchange_strong(&init_state, &expect, 3))
+		return 1;
+	int busy = t->busy;
+	t->busy = 1;
+	struct stat st;
+	int ret = stat(shm_path, &st) == 0 ? 0 : 2;
+	if (!ret) {
+		mtr_attached = 1; /* the real functions are the ones in the global scope now */
+		ret = join(shm_path, MTF_PROC_ATTACH) ? 0 : shm ? 3 : 2;
+	}
+	if (!ret) {
+		if (!(g_opts & MTR_OPT_NO_SCAN))
+			atexit(scan_at_exit);
+		mtr_attach_hooks();
+	}
+	t->busy = busy;
+	return ret;
+}
+
+int mtr_detach_due(void)
+{
+	if (!atomic_load_explicit(&shm->disabled, memory_order_relaxed))
+		return 0;
+	mtr_on = 0; /* from now on the hooks pass everything through */
+	return 1;
 }
 
 /* ------------------------------------------------------------------ client API */

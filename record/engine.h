@@ -32,6 +32,14 @@ struct mtr_tls {
 extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec")));
 
 extern int mtr_on; /* recording in this process */
+/* mtrec -p loaded the library into a running process (engine.c: mtrec_impl_attach): the
+ * hooks are reached through patched imports, the real functions are the global scope's */
+extern int mtr_attached;
+/* Attached: whether mtrec has detached (the hooks then pass through, mtr_on is 0). */
+int mtr_detach_due(void);
+/* Attached: points every loaded module's imports of the hooked functions at the hooks
+ * (preload.c, through rebind.c). */
+void mtr_attach_hooks(void);
 
 void mtr_init(void);
 /* For an exec whose environment envp may have lost the recorder (env -i, execle with a
@@ -74,4 +82,7 @@ struct mtr_rebind {
 size_t mtr_rebind_before(uintptr_t *seen, size_t cap);
 void mtr_rebind_after(const uintptr_t *seen, size_t nseen, const struct mtr_rebind *tab, size_t n,
 		      const void *self);
+/* Attach: every object's imports of tab's functions (and its references to its own
+ * definitions of them) that hold the real functions or lazy stubs, pointed at the hooks. */
+void mtr_rebind_all(const struct mtr_rebind *tab, size_t n, const void *self);
 #endif

@@ -1,6 +1,7 @@
 /* mtrec: runs a program with libmtrec.so preloaded and collects its allocation events,
  * and those of its threads and child processes, into one compressed trace. It refuses
  * up front what cannot work, forwards signals, and exits with the program's status. */
+#include "attach.h"
 #include "collector.h"
 #include "mtf.h"
 #include "ring.h"
@@ -25,11 +26,20 @@
 
 static const char usage_text[] =
 	"usage: mtrec [options] [-o FILE] [--] PROGRAM [ARGS...]\n"
+	"       mtrec [options] [-o FILE] -p PID\n"
 	"Runs PROGRAM and records every allocation and free of it, its threads and its child\n"
-	"processes into one compressed trace (analyze it with 'mtan').\n"
+	"processes into one compressed trace (analyze it with 'mtan'). With -p, attaches to the\n"
+	"running process PID instead and records it from then on.\n"
 	"\n"
 	"  -o, --output FILE     write the trace to FILE (default: mtrec.PROGRAM.PID.zst,\n"
 	"                        never overwriting an existing file)\n"
+	"  -p, --pid PID         attach to the running process PID (same user, x86-64): all\n"
+	"                        its threads and the children it forks from then on are\n"
+	"                        recorded until it exits or mtrec gets SIGINT or SIGTERM;\n"
+	"                        then mtrec detaches and the process runs on unrecorded.\n"
+	"                        Blocks it held before are not in the trace; their frees\n"
+	"                        are counted apart ('mtan summary'). Needs ptrace: refused,\n"
+	"                        with what to change, where it is not permitted\n"
 	"      --stack-depth N   frames per call stack (default 64, at most 256)\n"
 	"      --no-stacks       record no call stacks (cheaper; leaks are then not by site)\n"
 	"      --free-stacks     record call stacks of frees too\n"
@@ -47,7 +57,8 @@ static const char usage_text[] =
 	"      --version         the version\n"
 	"\n"
 	"mtrec exits with the program's exit status (128+N when signal N killed it), 127 when\n"
-	"the program is not found, and 1 when it cannot record.\n";
+	"the program is not found, and 1 when it cannot record. With -p: 0 once recorded, 1\n"
+	"when it cannot attach.\n";
 
 static volatile sig_atomic_t child_pid;
 
@@ -203,11 +214,188 @@ static void human(double b, char *out, size_t cap)
 	snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
 }
 
+static void print_summary(const struct mtr_collector *col, const char *outname)
+{
+	uint64_t ev, procs, thr, bytes, lost;
+	int werr;
+	char hb[32], eb[32], pb[32], tb[32], lb[32];
+	mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
+	human((double)bytes, hb, sizeof hb);
+	fprintf(stderr, "mtrec: '%s': %s event%s, %s process%s, %s thread%s, %s, %.2f bytes/event%s\n",
+		outname, mtf_count(eb, ev), ev == 1 ? "" : "s", mtf_count(pb, procs), procs == 1 ? "" : "es",
+		mtf_count(tb, thr), thr == 1 ? "" : "s", hb, ev ? (double)bytes / (double)ev : 0.0,
+		lost ? ", some events lost (--lossy)" : "");
+	if (lost)
+		fprintf(stderr, "mtrec: %s event%s dropped because a ring was full (--lossy)\n",
+			mtf_count(lb, lost), lost == 1 ? "" : "s");
+}
+
+/* Removes the output of an attach that did not happen: a regular file (never what -o
+ * named otherwise, /dev/null say), and only the one still open as fd. */
+static void drop_output(int fd, const char *name)
+{
+	struct stat a, b;
+	if (fstat(fd, &a) == 0 && S_ISREG(a.st_mode) && lstat(name, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev)
+		unlink(name);
+	close(fd);
+}
+
+static volatile sig_atomic_t stop_sig;
+static void on_stop(int sig) { stop_sig = sig; }
+
+/* The command line of a running process as argv (into buf), for the trace's header. */
+static int proc_argv(pid_t pid, char *buf, size_t cap, char **argv, int max)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), n = 0;
+	ssize_t k = fd >= 0 ? read(fd, buf, cap - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (k <= 0) {
+		snprintf(buf, cap, "%d", (int)pid);
+		k = (ssize_t)strlen(buf) + 1;
+	}
+	buf[k] = 0;
+	for (char *p = buf; p < buf + k && *p && n < max; p += strlen(p) + 1)
+		argv[n++] = p;
+	return n;
+}
+
+/* mtrec -p PID: loads the recorder into the running process (attach.c) and collects until
+ * it ends or mtrec is told to stop; then detaches, leaving the process running. */
+static int attach_main(const char *pidarg, const char *output, struct mtr_collect_opts *o, int quiet)
+{
+	char *end;
+	long lp = strtol(pidarg, &end, 10);
+	if (*end || end == pidarg || lp <= 0 || lp > INT_MAX) {
+		fprintf(stderr, "mtrec: invalid pid '%s': give a process id\n", pidarg);
+		return 2;
+	}
+	pid_t pid = (pid_t)lp;
+	if (pid == getpid()) {
+		fprintf(stderr, "mtrec: cannot attach to %d: that is mtrec itself\n", (int)pid);
+		return 1;
+	}
+	if (kill(pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, "mtrec: cannot attach to %d: No such process\n", (int)pid);
+		return 1;
+	}
+	char lib[PATH_MAX], abslib[PATH_MAX];
+	if (find_lib(lib, sizeof lib) || !realpath(lib, abslib)) {
+		fprintf(stderr, "mtrec: cannot find libmtrec.so beside mtrec or in ../lib/mtrec (set MTREC_LIB)\n");
+		return 1;
+	}
+	char cmd[8192], *pargv[256], comm[64] = "process";
+	int pargc = proc_argv(pid, cmd, sizeof cmd, pargv, 256);
+	if (pargc > 0) {
+		const char *b = strrchr(pargv[0], '/');
+		snprintf(comm, sizeof comm, "%s", b ? b + 1 : pargv[0]);
+	}
+	char outname[PATH_MAX];
+	int fd = open_output(output, comm, outname, sizeof outname);
+	if (fd < 0) {
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+		return 1;
+	}
+	o->opts |= MTR_OPT_ATTACH;
+	int err, ret = 1;
+	struct mtr_collector *col = mtr_collector_new(fd, o, &err);
+	if (!col) {
+		fprintf(stderr, "mtrec: cannot set up shared memory: %s\n", strerror(err));
+		drop_output(fd, outname);
+		return 1;
+	}
+	mtr_collector_set_root(col, (uint32_t)pid);
+	signal(SIGXFSZ, SIG_IGN);
+	/* the borrowed thread is put back before a signal can end mtrec */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	char why[1024];
+	int w = mtr_collector_start(col, (uint32_t)pid, pargc, pargv);
+	if (!w && mtr_attach(pid, abslib, mtr_collector_shm_path(col), why, sizeof why)) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		fprintf(stderr, "mtrec: cannot attach to %d: %s\n", (int)pid, why);
+		mtr_collector_free(col);
+		drop_output(fd, outname);
+		return 1;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (w) {
+		fprintf(stderr, "mtrec: cannot write '%s'\n", outname);
+		mtr_collector_free(col);
+		close(fd);
+		return 1;
+	}
+	if (!quiet)
+		fprintf(stderr, "mtrec: attached to %d (%s), writing '%s'; interrupt to detach\n", (int)pid, comm,
+			outname);
+	int seen = 0, reported = 0;
+	struct timespec detach_at = {0, 0};
+	for (;;) {
+		uint64_t n = mtr_collector_poll(col);
+		uint64_t ev, procs, thr, bytes, lost;
+		int werr;
+		mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
+		if (werr && !reported) {
+			fprintf(stderr, "mtrec: cannot write '%s': %s; recording stopped, the process runs on "
+					"and the trace is readable up to here\n", outname,
+				werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
+			reported = 1;
+		}
+		size_t live = mtr_collector_live_processes(col);
+		seen |= live > 0;
+		if (!live && (seen || (kill(pid, 0) < 0 && errno == ESRCH)))
+			break; /* it ended, and the children it forked since */
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (stop_sig && !detach_at.tv_sec) {
+			mtr_collector_detach(col); /* the hooks pass through from their next call */
+			detach_at = now;
+		}
+		/* what threads were writing when told to stop: drained for a moment, then done */
+		if (detach_at.tv_sec && (now.tv_sec - detach_at.tv_sec) * 1000000000L +
+						(now.tv_nsec - detach_at.tv_nsec) > 100000000L)
+			break;
+		if (n < 4096) {
+			struct timespec ts = {0, 500000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	int werr = mtr_collector_finish(col);
+	if (werr && !reported)
+		fprintf(stderr, "mtrec: cannot write '%s': %s; the trace is readable up to its last frame\n",
+			outname, werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
+	if (close(fd) < 0 && !werr)
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+	else
+		ret = 0;
+	if (!quiet) {
+		if (stop_sig)
+			fprintf(stderr, "mtrec: detached from %d, which runs on unrecorded\n", (int)pid);
+		print_summary(col, outname);
+	}
+	mtr_collector_free(col);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	enum { O_STACK_DEPTH = 256, O_NO_STACKS, O_FREE_STACKS, O_LOSSY, O_NO_FOLLOW, O_VERSION, O_PRECISE, O_NO_SCAN };
 	static const struct option longopts[] = {
 		{"output", required_argument, 0, 'o'},
+		{"pid", required_argument, 0, 'p'},
 		{"stack-depth", required_argument, 0, O_STACK_DEPTH},
 		{"no-stacks", no_argument, 0, O_NO_STACKS},
 		{"free-stacks", no_argument, 0, O_FREE_STACKS},
@@ -221,13 +409,14 @@ int main(int argc, char **argv)
 		{"version", no_argument, 0, O_VERSION},
 		{0, 0, 0, 0},
 	};
-	const char *output = NULL;
+	const char *output = NULL, *attach_pid = NULL;
 	struct mtr_collect_opts o = {.depth = 64, .opts = 0, .level = 1};
 	int quiet = 0, c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "+o:l:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:p:l:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
+		case 'p': attach_pid = optarg; break;
 		case O_STACK_DEPTH: {
 			long d = strtol(optarg, &end, 10);
 			if (*end || d < 0 || d > MTR_MAX_DEPTH) {
@@ -257,6 +446,14 @@ int main(int argc, char **argv)
 		case O_VERSION: printf("mtrec %s\n", VERSION); return 0;
 		default: fputs(usage_text, stderr); return 2;
 		}
+	}
+	if (attach_pid) {
+		if (optind < argc) {
+			fprintf(stderr, "mtrec: -p attaches to a running process: give no program ('%s')\n",
+				argv[optind]);
+			return 2;
+		}
+		return attach_main(attach_pid, output, &o, quiet);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "mtrec: no program given\n%s", usage_text);
@@ -397,17 +594,8 @@ int main(int argc, char **argv)
 			outname, werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
 	if (close(fd) < 0 && !werr)
 		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
-	if (!quiet) {
-		char hb[32], eb[32], pb[32], tb[32], lb[32];
-		human((double)bytes, hb, sizeof hb);
-		fprintf(stderr, "mtrec: '%s': %s event%s, %s process%s, %s thread%s, %s, %.2f bytes/event%s\n",
-			outname, mtf_count(eb, ev), ev == 1 ? "" : "s", mtf_count(pb, procs), procs == 1 ? "" : "es",
-			mtf_count(tb, thr), thr == 1 ? "" : "s", hb, ev ? (double)bytes / (double)ev : 0.0,
-			lost ? ", some events lost (--lossy)" : "");
-		if (lost)
-			fprintf(stderr, "mtrec: %s event%s dropped because a ring was full (--lossy)\n",
-				mtf_count(lb, lost), lost == 1 ? "" : "s");
-	}
+	if (!quiet)
+		print_summary(col, outname);
 	if (getenv("MTREC_DEBUG")) { /* what the collector's own core spent */
 		struct rusage ru;
 		getrusage(RUSAGE_SELF, &ru);

@@ -26,6 +26,7 @@ static void *(*real_aligned_alloc)(size_t, size_t);
 static void *(*real_memalign)(size_t, size_t);
 static void *(*real_valloc)(size_t);
 static void *(*real_pvalloc)(size_t);
+static void *(*real_reallocarray)(void *, size_t, size_t);
 static int (*real_dlclose)(void *);
 static void (*real__exit)(int);
 __attribute__((visibility("hidden"))) void *(*mtr_real_dlopen)(const char *, int); /* dlopen's asm */
@@ -68,24 +69,28 @@ static void resolve(void)
 			; /* another thread is resolving; it takes microseconds */
 		return;
 	}
-	real_malloc = dlsym(RTLD_NEXT, "malloc");
-	real_free = dlsym(RTLD_NEXT, "free");
-	real_calloc = dlsym(RTLD_NEXT, "calloc");
-	real_realloc = dlsym(RTLD_NEXT, "realloc");
-	real_posix_memalign = dlsym(RTLD_NEXT, "posix_memalign");
-	real_aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
-	real_memalign = dlsym(RTLD_NEXT, "memalign");
-	real_valloc = dlsym(RTLD_NEXT, "valloc");
-	real_pvalloc = dlsym(RTLD_NEXT, "pvalloc");
-	real_dlclose = dlsym(RTLD_NEXT, "dlclose");
-	real__exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
-	mtr_real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
-	real_setname = dlsym(RTLD_NEXT, "pthread_setname_np");
-	real_execve = dlsym(RTLD_NEXT, "execve");
-	real_execvpe = dlsym(RTLD_NEXT, "execvpe");
-	real_fexecve = dlsym(RTLD_NEXT, "fexecve");
-	real_posix_spawn = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawn");
-	real_posix_spawnp = (spawn_fn *)dlsym(RTLD_NEXT, "posix_spawnp");
+	/* preloaded, the next definition after this library's; loaded by mtrec -p (not in the
+	 * global scope), the one the program's modules were bound to */
+	void *next = mtr_attached ? RTLD_DEFAULT : RTLD_NEXT;
+	real_malloc = dlsym(next, "malloc");
+	real_free = dlsym(next, "free");
+	real_calloc = dlsym(next, "calloc");
+	real_realloc = dlsym(next, "realloc");
+	real_posix_memalign = dlsym(next, "posix_memalign");
+	real_aligned_alloc = dlsym(next, "aligned_alloc");
+	real_memalign = dlsym(next, "memalign");
+	real_valloc = dlsym(next, "valloc");
+	real_pvalloc = dlsym(next, "pvalloc");
+	real_dlclose = dlsym(next, "dlclose");
+	real__exit = (void (*)(int))dlsym(next, "_exit");
+	mtr_real_dlopen = (void *(*)(const char *, int))dlsym(next, "dlopen");
+	real_setname = dlsym(next, "pthread_setname_np");
+	real_execve = dlsym(next, "execve");
+	real_execvpe = dlsym(next, "execvpe");
+	real_fexecve = dlsym(next, "fexecve");
+	real_posix_spawn = (spawn_fn *)dlsym(next, "posix_spawn");
+	real_posix_spawnp = (spawn_fn *)dlsym(next, "posix_spawnp");
+	real_reallocarray = dlsym(next, "reallocarray");
 	atomic_store_explicit(&done, 1, memory_order_release);
 	atomic_store(&resolving, 0);
 }
@@ -113,6 +118,8 @@ static inline int enter(struct mtr_tls *t)
 		if (!mtr_on)
 			return 0;
 	}
+	if (__builtin_expect(mtr_attached, 0) && mtr_detach_due())
+		return 0; /* mtrec -p has let go: pass-through from now on */
 	return 1;
 }
 
@@ -389,24 +396,59 @@ static void *dlopen_as(const void *caller, const char *file, int flags)
 	return NULL;
 }
 
+/* The hooks' own addresses. Taken by name, an exported function's address is what the
+ * dynamic linker binds the name to: these hooks when preloaded, but libc's functions in a
+ * library loaded by mtrec -p (not in the global scope): hidden aliases are always these. */
+#define HOOK_ALIAS(name) \
+	extern __typeof(name) hook_##name __attribute__((copy(name), alias(#name), visibility("hidden")));
+HOOK_ALIAS(malloc)
+HOOK_ALIAS(free)
+HOOK_ALIAS(calloc)
+HOOK_ALIAS(realloc)
+HOOK_ALIAS(reallocarray)
+HOOK_ALIAS(posix_memalign)
+HOOK_ALIAS(aligned_alloc)
+HOOK_ALIAS(memalign)
+HOOK_ALIAS(valloc)
+HOOK_ALIAS(pvalloc)
+int dlclose(void *h);
+extern __typeof(dlclose) hook_dlclose __attribute__((copy(dlclose), alias("dlclose"), visibility("hidden")));
+/* dlopen's hook is the assembly below */
+extern __typeof(dlopen) mtr_hook_dlopen __attribute__((visibility("hidden")));
+
+/* The imports rebind.c points at the hooks: the allocation functions; attached (mtrec -p,
+ * where nothing reaches this library but through such imports), dlopen and dlclose too, so
+ * that libraries opened later are bound to the hooks and their unloads are seen. */
+#define NREBIND 12
+static size_t rebind_table(struct mtr_rebind *tab)
+{
+	resolve(); /* the real functions, for the table: this may be the program's first hook */
+	const struct mtr_rebind all[NREBIND] = {
+		{"malloc", (uintptr_t)hook_malloc, (uintptr_t)real_malloc},
+		{"free", (uintptr_t)hook_free, (uintptr_t)real_free},
+		{"calloc", (uintptr_t)hook_calloc, (uintptr_t)real_calloc},
+		{"realloc", (uintptr_t)hook_realloc, (uintptr_t)real_realloc},
+		{"reallocarray", (uintptr_t)hook_reallocarray, (uintptr_t)real_reallocarray},
+		{"posix_memalign", (uintptr_t)hook_posix_memalign, (uintptr_t)real_posix_memalign},
+		{"aligned_alloc", (uintptr_t)hook_aligned_alloc, (uintptr_t)real_aligned_alloc},
+		{"memalign", (uintptr_t)hook_memalign, (uintptr_t)real_memalign},
+		{"valloc", (uintptr_t)hook_valloc, (uintptr_t)real_valloc},
+		{"pvalloc", (uintptr_t)hook_pvalloc, (uintptr_t)real_pvalloc},
+		{"dlopen", (uintptr_t)mtr_hook_dlopen, (uintptr_t)mtr_real_dlopen},
+		{"dlclose", (uintptr_t)hook_dlclose, (uintptr_t)real_dlclose},
+	};
+	size_t n = mtr_attached ? NREBIND : NREBIND - 2;
+	memcpy(tab, all, n * sizeof *tab);
+	return n;
+}
+
 __attribute__((visibility("hidden"), used)) void *mtr_dlopen_deep(const char *file, int flags)
 {
 	const void *caller = __builtin_return_address(0); /* the program's: dlopen jumped here */
 	struct mtr_tls *t = &mtr_tls;
 	uintptr_t seen[512];
-	resolve(); /* the real functions, for the table: this may be the program's first hook */
-	const struct mtr_rebind tab[] = {
-		{"malloc", (uintptr_t)malloc, (uintptr_t)real_malloc},
-		{"free", (uintptr_t)free, (uintptr_t)real_free},
-		{"calloc", (uintptr_t)calloc, (uintptr_t)real_calloc},
-		{"realloc", (uintptr_t)realloc, (uintptr_t)real_realloc},
-		{"reallocarray", (uintptr_t)reallocarray, (uintptr_t)dlsym(RTLD_NEXT, "reallocarray")},
-		{"posix_memalign", (uintptr_t)posix_memalign, (uintptr_t)real_posix_memalign},
-		{"aligned_alloc", (uintptr_t)aligned_alloc, (uintptr_t)real_aligned_alloc},
-		{"memalign", (uintptr_t)memalign, (uintptr_t)real_memalign},
-		{"valloc", (uintptr_t)valloc, (uintptr_t)real_valloc},
-		{"pvalloc", (uintptr_t)pvalloc, (uintptr_t)real_pvalloc},
-	};
+	struct mtr_rebind tab[NREBIND];
+	size_t ntab = rebind_table(tab);
 	size_t nseen = mtr_rebind_before(seen, sizeof seen / sizeof seen[0]);
 	void *h = file && !strchr(file, '/') ? dlopen_as(caller, file, flags) : NULL;
 	if (!h)
@@ -414,19 +456,34 @@ __attribute__((visibility("hidden"), used)) void *mtr_dlopen_deep(const char *fi
 	/* the objects' constructors ran inside the dlopen, before this: what they allocated
 	 * is not in the trace (README's limits) */
 	if (h && mtr_on && !t->busy)
-		mtr_rebind_after(seen, nseen, tab, sizeof tab / sizeof tab[0], (const void *)mtr_dlopen_deep);
+		mtr_rebind_after(seen, nseen, tab, ntab, (const void *)mtr_dlopen_deep);
 	return h;
 }
 
+void mtr_attach_hooks(void)
+{
+	struct mtr_rebind tab[NREBIND];
+	size_t ntab = rebind_table(tab);
+	/* every module is as new: its imports bound to the real functions, or still to its
+	 * own lazy-binding stubs, go to the hooks */
+	mtr_rebind_all(tab, ntab, (const void *)mtr_dlopen_deep);
+}
+
 #if defined(__x86_64__)
-/* dlopen(file, flags): RTLD_DEEPBIND (8) to mtr_dlopen_deep; else a jump to the real one,
+/* dlopen(file, flags): RTLD_DEEPBIND (8), or any when attached, to mtr_dlopen_deep; else a
+ * jump to the real one,
  * found on first use (the arguments kept across the call). */
 __asm__(".text\n"
 	".globl dlopen\n"
 	".type dlopen, @function\n"
+	".globl mtr_hook_dlopen\n"
+	".hidden mtr_hook_dlopen\n"
 	"dlopen:\n"
+	"mtr_hook_dlopen:\n"
 	"	test $8, %esi\n"
 	"	jnz mtr_dlopen_deep\n"
+	"	cmpl $0, mtr_attached(%rip)\n" /* attached: every dlopen, for rebind.c */
+	"	jne mtr_dlopen_deep\n"
 	"	mov mtr_real_dlopen(%rip), %rax\n"
 	"	test %rax, %rax\n"
 	"	jz 1f\n"

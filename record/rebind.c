@@ -3,7 +3,8 @@
  * scope, so its malloc and free are libc's, past LD_PRELOAD: what it allocates would be
  * missed (a free of it by the program unmatched) and what it frees would look leaked.
  * After the dlopen, the GOT slots of its imports that hold the real functions (or, bound
- * lazily, still their PLT stubs) are set to the hooks, as heaptrack does at attach. */
+ * lazily, still their PLT stubs) are set to the hooks, as heaptrack does at attach; and at
+ * mtrec -p's attach, those of every loaded object. */
 #include "engine.h"
 
 #include <dlfcn.h>
@@ -22,6 +23,7 @@ struct pass {
 	const struct mtr_rebind *tab;
 	size_t n;
 	uintptr_t self;
+	int defined; /* attach: also the references of an object to its own definitions */
 };
 
 static int snapshot_cb(struct dl_phdr_info *info, size_t sz, void *arg)
@@ -72,7 +74,8 @@ static void rebind_relocs(const struct pass *p, const struct dl_phdr_info *info,
 {
 	for (size_t k = 0; k < bytes / sizeof(*r); k++) {
 		size_t sym = ELF64_R_SYM(r[k].r_info); /* ElfW(Rela) is Elf64_Rela where this is built */
-		if (!sym || symtab[sym].st_shndx != SHN_UNDEF)
+		int own = sym && symtab[sym].st_shndx != SHN_UNDEF;
+		if (!sym || (own && !p->defined))
 			continue; /* relative, or the object's own definition: not an import */
 		const char *name = strtab + symtab[sym].st_name;
 		for (size_t i = 0; i < p->n; i++) {
@@ -82,7 +85,7 @@ static void rebind_relocs(const struct pass *p, const struct dl_phdr_info *info,
 			uintptr_t v = *slot;
 			/* the real function (bound past the hooks), or the object's own PLT stub
 			 * (lazy binding, not resolved yet) in an object this dlopen brought */
-			if (v == p->tab[i].real || (fresh && v != p->tab[i].hook && in_object(info, v, PT_LOAD)))
+			if (v == p->tab[i].real || (fresh && !own && v != p->tab[i].hook && in_object(info, v, PT_LOAD)))
 				patch(info, slot, p->tab[i].hook);
 			break;
 		}
@@ -138,6 +141,16 @@ size_t mtr_rebind_before(uintptr_t *seen, size_t cap)
 	struct pass p = {.seen = seen, .cap = cap};
 	dl_iterate_phdr(snapshot_cb, &p);
 	return p.nseen;
+}
+
+void mtr_rebind_all(const struct mtr_rebind *tab, size_t n, const void *self)
+{
+	Dl_info di;
+	/* libc's own calls of malloc go through such references (as they do to a preloaded
+	 * malloc): strdup, fopen, getline allocate through the hooks too */
+	struct pass p = {.tab = tab, .n = n, .defined = 1};
+	p.self = dladdr(self, &di) ? (uintptr_t)di.dli_fbase : 0;
+	dl_iterate_phdr(rebind_cb, &p);
 }
 
 void mtr_rebind_after(const uintptr_t *seen, size_t nseen, const struct mtr_rebind *tab, size_t n,

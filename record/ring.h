@@ -30,6 +30,7 @@ enum mtr_slot_state {
 #define MTR_OPT_FREE_STACKS 4u
 #define MTR_OPT_PRECISE_TIME 8u
 #define MTR_OPT_NO_SCAN 16u
+#define MTR_OPT_ATTACH 32u /* mtrec -p: the process was running before (PROCESS how ATTACH) */
 
 struct mtr_slot {
 	_Atomic uint32_t state;
@@ -52,7 +53,8 @@ struct mtr_shm {
 	uint32_t root_pid;
 	uint32_t opts;      /* MTR_OPT_* */
 	uint32_t depth;     /* stack depth; 0 = no stacks */
-	_Atomic uint32_t disabled; /* set by the collector when it stops (disk full) */
+	_Atomic uint32_t disabled; /* set by the collector when it stops (disk full, and the
+				    * detach of mtrec -p): the hooks pass everything through */
 	_Atomic uint32_t hint;     /* where the next slot search starts */
 	_Atomic uint32_t hwm;      /* slots at or above this were never used */
 	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */

@@ -3,6 +3,7 @@
 #include "mtf.h"
 #include "unit.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -353,8 +354,84 @@ static void clock_records(void)
 	unlink(p);
 }
 
+/* A trace still being written: a live reader stops at the frame its writer has not
+ * finished (no damage), and reads on from there when the rest arrives. */
+static void growing_file(void)
+{
+	char *p = tmp_path();
+	uint64_t f1;
+	size_t total = write_sample(p, &f1);
+	FILE *f = fopen(p, "r");
+	unsigned char *buf = malloc(total);
+	CHECK(fread(buf, 1, total, f) == total);
+	fclose(f);
+	f = fopen(p, "w"); /* the first frame and a part of the second */
+	CHECK(fwrite(buf, 1, f1 + 7, f) == f1 + 7);
+	fflush(f);
+	mtf_reader *r, *plain;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&r, p) == 0 && mtf_reader_set_live(r, 40) == 0);
+	CHECK(mtf_reader_open(&plain, p) == 0);
+	int n = 0, ret;
+	while ((ret = mtf_reader_next(r, &rec)) == 1)
+		n++;
+	CHECK(ret == 0 && n == 4 && !mtf_reader_complete(r) && mtf_reader_good_offset(r) == f1);
+	while ((ret = mtf_reader_next(plain, &rec)) == 1)
+		;
+	CHECK(ret == MTF_E_TRUNC); /* without live mode, the same file is cut short */
+	CHECK(mtf_reader_next(r, &rec) == 0); /* still nothing new: still no damage */
+	CHECK(fwrite(buf + f1 + 7, 1, total - f1 - 7, f) == total - f1 - 7);
+	fclose(f);
+	int types = 0;
+	while ((ret = mtf_reader_next(r, &rec)) == 1)
+		types = types * 100 + rec.type;
+	CHECK(ret == 0 && types == MTF_MARK * 100 + MTF_END && mtf_reader_complete(r));
+	CHECK(mtf_reader_good_offset(r) == total);
+	mtf_reader_free(r);
+	mtf_reader_free(plain);
+	CHECK(mtf_reader_open_mem(&r, buf, total) == 0 && mtf_reader_set_live(r, 10) == -EINVAL);
+	mtf_reader_free(r);
+	free(buf);
+	unlink(p);
+}
+
+/* mtrec -p: the HEADER flag and PROCESS how ATTACH pass through as written. */
+static void attached(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	r.u.header.pid = 77;
+	r.u.header.flags = MTF_FLAG_ATTACHED | MTF_FLAG_STACKS;
+	mtf_writer_put(w, &r);
+	memset(&r, 0, sizeof r);
+	r.type = MTF_PROCESS;
+	r.u.process.pid = 77; r.u.process.ppid = 1; r.u.process.seq = 5; r.u.process.how = MTF_PROC_ATTACH;
+	r.u.process.exe = S("/bin/server"); r.u.process.cmdline = S("server");
+	mtf_writer_put(w, &r);
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER &&
+	      rec.u.header.flags == (MTF_FLAG_ATTACHED | MTF_FLAG_STACKS));
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_PROCESS && rec.u.process.how == MTF_PROC_ATTACH &&
+	      rec.u.process.seq == 5);
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 int main(void)
 {
+	RUN(growing_file);
+	RUN(attached);
 	RUN(device_ready);
 	RUN(clock_records);
 	RUN(scan_records);

@@ -475,6 +475,49 @@ static void truncation_sweep(void)
 	CHECK(worst < 2.0); /* no case may take long: the whole file reads in milliseconds */
 }
 
+/* Live mode (a trace still being written) on the same cuts, as files: a cut inside a frame
+ * is the end for now (0, the records before that frame), never damage and never a wait
+ * past its limit; a flipped byte inside a whole frame is still damage. */
+static void live_cuts(void)
+{
+	CHECK(smp.buf != NULL);
+	char *p = tmp_path();
+	for (int i = 0; i < 60; i++) {
+		uint64_t cut = i < smp.frames ? smp.frame_end[i] - 5 : 4 + rng() % (smp.len - 4);
+		uint64_t start;
+		size_t expect = recs_before(cut, &start);
+		CHECK(write_path(p, smp.buf, cut) == 0);
+		mtf_reader *r;
+		mtf_record rec;
+		CHECK(mtf_reader_open(&r, p) == 0 && mtf_reader_set_live(r, 0) == 0);
+		size_t n = 0;
+		int ret;
+		double t0 = now_s();
+		while ((ret = mtf_reader_next(r, &rec)) == 1)
+			n++;
+		CHECK(now_s() - t0 < 1.0);
+		CHECK_EQ_U(ret, 0);
+		CHECK_EQ_U(n, expect);
+		CHECK_EQ_U(mtf_reader_good_offset(r), start);
+		CHECK(!mtf_reader_complete(r));
+		mtf_reader_free(r);
+	}
+	uint8_t *copy = malloc(smp.len);
+	memcpy(copy, smp.buf, smp.len);
+	copy[smp.frame_end[1] + 40] ^= 0x5a; /* inside the third frame, whole on disk */
+	CHECK(write_path(p, copy, smp.len) == 0);
+	free(copy);
+	mtf_reader *r;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&r, p) == 0 && mtf_reader_set_live(r, 0) == 0);
+	int ret;
+	while ((ret = mtf_reader_next(r, &rec)) == 1)
+		;
+	CHECK(ret == MTF_E_ZSTD || ret == MTF_E_BADREC);
+	mtf_reader_free(r);
+	unlink(p);
+}
+
 static void flip_sweep(void)
 {
 	CHECK(smp.buf != NULL);
@@ -1114,6 +1157,7 @@ int main(void)
 		fprintf(stderr, "  cannot build the sample trace: %s\n", mtf_strerror(built));
 	RUN(sample_reads_back);
 	RUN(truncation_sweep);
+	RUN(live_cuts);
 	RUN(flip_sweep);
 	RUN(newer_version);
 	RUN(plain_text_file);

@@ -187,6 +187,33 @@ static void test_fork_inherits(void)
 	mtan_ld_release(&L);
 }
 
+/* mtrec -p: a process attached at seq 10. Frees of addresses the trace never saw allocated
+ * are blocks from before the attach (not unmatched, not frees), in it and in a child it
+ * forks; a double free of a block allocated after the attach is still one, and in a
+ * process that was not attached an unknown free is still unmatched. */
+static void test_attached(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	CHECK(feed_process(&L, PID, 1, MTF_PROC_ATTACH, 10) == 0);
+	mtf_event ev[] = {free_ev(11, 0x500), alloc_ev(12, 0x10, 8), free_ev(13, 0x10), free_ev(14, 0x10),
+			  alloc_ev(15, 0x20, 4), free_ev(17, 0x600)};
+	CHECK(feed(&L, PID, PID, ev, 6) == 0);
+	CHECK(feed_process(&L, PID + 1, PID, MTF_PROC_FORK, 16) == 0);
+	mtf_event child[] = {free_ev(18, 0x700), free_ev(19, 0x20)};
+	CHECK(feed(&L, PID + 1, PID + 1, child, 2) == 0);
+	CHECK(feed_process(&L, PID + 2, 1, MTF_PROC_EXEC, 20) == 0);
+	mtf_event other[] = {free_ev(21, 0x800)};
+	CHECK(feed(&L, PID + 2, PID + 2, other, 1) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK(L.has_attach && L.attach_seq == 10);
+	CHECK_EQ_U(L.frees_before_attach, 3); /* 0x500, 0x600; 0x700 in the child */
+	CHECK_EQ_U(anomalies(&L, A_DOUBLE), 1);
+	CHECK_EQ_U(anomalies(&L, A_UNMATCHED), 1); /* 0x800, in the process never attached */
+	CHECK_EQ_U(L.pools.p[HEAP].frees, 2);     /* 0x10 twice */
+	CHECK_EQ_U(L.leaks, 1);                   /* 0x20 in the parent; the child freed its copy */
+	mtan_ld_release(&L);
+}
+
 int main(void)
 {
 	RUN(test_pairs_and_leaks);
@@ -195,5 +222,6 @@ int main(void)
 	RUN(test_alloc_over_live);
 	RUN(test_late_free_race);
 	RUN(test_fork_inherits);
+	RUN(test_attached);
 	UNIT_EXIT();
 }
