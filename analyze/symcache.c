@@ -454,7 +454,7 @@ static int parse(const struct mtan_symcache *c, const struct space *sp, uint32_t
 {
 	struct entry *v = NULL;
 	size_t n = 0, cap = 0;
-	const char *at = buf, *end = buf + len;
+	const char *at = buf, *end;
 	struct cursor k;
 	*out = NULL;
 	*nout = 0;
