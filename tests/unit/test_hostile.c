@@ -76,6 +76,10 @@ static uint64_t digest(const mtf_record *r)
 		h = str_digest(h, r->u.module.path);
 		h = str_digest(h, r->u.module.build_id);
 		break;
+	case MTF_PERF_MAP:
+		FNV(h, r->u.perf_map.pid); FNV(h, r->u.perf_map.start); FNV(h, r->u.perf_map.size);
+		h = str_digest(h, r->u.perf_map.name);
+		break;
 	case MTF_STACK:
 		FNV(h, r->u.stack.pid); FNV(h, r->u.stack.id); FNV(h, r->u.stack.n);
 		h = fnv(h, r->u.stack.frames, r->u.stack.n * sizeof(uint64_t));
@@ -994,7 +998,7 @@ static void unknown_types_skipped(void)
 	size_t n;
 	b_header(&raw, MTF_VERSION);
 	b_put(&p, "future fields", 13);
-	b_rec(&raw, 17, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK */
+	b_rec(&raw, 18, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK, 17 PERF_MAP */
 	b_rec(&raw, 255, &p);
 	b_rec(&raw, 0, &p);
 	p.len = 0; /* a known record with a field appended by a later revision */
