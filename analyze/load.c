@@ -222,6 +222,11 @@ struct pmodule {
 	struct mtan_module m;
 };
 
+struct pperf {
+	uint32_t pid;
+	struct mtan_perf_sym p;
+};
+
 /* An open-addressing map from a 128-bit key to a 32-bit value. */
 struct mslot {
 	uint64_t a, b;
@@ -265,6 +270,7 @@ struct loader {
 	VEC(uint32_t) stack_refs;
 	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
 	VEC(struct pmodule) mods;
+	VEC(struct pperf) perf; /* PERF_MAP records: names of JIT code */
 	VEC(struct scan) scans;
 	VEC(struct reading) clocks;
 	VEC(struct mlive) mlive;
@@ -780,6 +786,17 @@ static int read_stack(struct loader *L, const mtf_record *r)
 	return 0;
 }
 
+static int read_perf_map(struct loader *L, const mtf_record *r)
+{
+	struct pperf *e = VEC_PUSH(L->perf);
+	if (!e)
+		return -1;
+	e->pid = r->u.perf_map.pid;
+	e->p.start = r->u.perf_map.start;
+	e->p.size = r->u.perf_map.size;
+	return (e->p.name = dup_str(r->u.perf_map.name)) ? 0 : -1;
+}
+
 static int read_module(struct loader *L, const mtf_record *r)
 {
 	struct pmodule *m = VEC_PUSH(L->mods);
@@ -910,6 +927,8 @@ static int read_record(struct loader *L, const mtf_record *r)
 		return read_scan(L, r);
 	case MTF_MODULE:
 		return read_module(L, r);
+	case MTF_PERF_MAP:
+		return read_perf_map(L, r);
 	case MTF_THREAD: {
 		struct thread *t = thread_get(L, r->u.thread.pid, r->u.thread.tid);
 		if (!t)
@@ -2746,6 +2765,7 @@ static int write_frames(struct loader *L)
 	sqlite3_stmt *st = NULL;
 	struct frame_ref *refs = NULL;
 	struct mtan_module *mods = NULL;
+	struct mtan_perf_sym *perf = NULL;
 	struct mtan_symbolizer *sym = NULL;
 	struct frame_rows *rows = NULL;
 	unsigned char *flags = NULL;
@@ -2761,10 +2781,11 @@ static int write_frames(struct loader *L)
 		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
 	refs = malloc((L->frames.n + 1) * sizeof(*refs));
 	mods = malloc((L->mods.n + 1) * sizeof(*mods));
+	perf = malloc((L->perf.n + 1) * sizeof(*perf));
 	rows = calloc(L->frames.n + 1, sizeof(*rows));
 	exes = malloc((L->prows.n + 1) * sizeof(*exes));
 	canon = mtan_canon_new();
-	if (!refs || !mods || !rows || !exes || !canon)
+	if (!refs || !mods || !perf || !rows || !exes || !canon)
 		goto nomem;
 	for (size_t k = 0; k < L->prows.n; k++)
 		if (L->prows.p[k].exe)
@@ -2785,7 +2806,11 @@ static int write_frames(struct loader *L)
 			for (size_t j = 0; j < L->mods.n; j++)
 				if (L->mods.p[j].pid == refs[k].owner)
 					mods[n++] = L->mods.p[j].m;
-			if (mtan_symbolizer_map(sym, mods, n))
+			size_t np = 0;
+			for (size_t j = 0; j < L->perf.n; j++)
+				if (L->perf.p[j].pid == refs[k].owner)
+					perf[np++] = L->perf.p[j].p;
+			if (mtan_symbolizer_map(sym, mods, n) || mtan_symbolizer_perf_map(sym, perf, np))
 				goto nomem;
 		}
 		const struct frame *f = &L->frames.p[refs[k].index];
@@ -2847,6 +2872,7 @@ out:
 	mtan_symbolizer_free(sym);
 	free(refs);
 	free(mods);
+	free(perf);
 	free(rows);
 	free(flags);
 	free(texts);
@@ -2962,6 +2988,9 @@ static void loader_release(struct loader *L)
 		free(L->mods.p[i].m.path);
 		free(L->mods.p[i].m.build_id);
 	}
+	for (size_t i = 0; i < L->perf.n; i++)
+		free(L->perf.p[i].p.name);
+	free(L->perf.p);
 	for (size_t i = 0; i < L->names.n; i++)
 		free(L->names.p[i]);
 	free(L->evs.p);
