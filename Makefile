@@ -6,8 +6,8 @@ B := build
 
 # chromium: tests/e2e/report.sh renders mtan's HTML report headless (apt-get install took 32 s
 # with the package lists updated, ~290 MB installed); groff-base: tests/e2e/docs.sh checks
-# the manual pages
-DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3
+# the manual pages; nodejs: tests/e2e/perfmap.sh names JIT frames from node's perf map
+DEB_PKGS := libzstd-dev libsqlite3-dev libcsv-dev libunwind-dev libdw-dev libelf-dev zstd sqlite3 g++ valgrind cppcheck libc6-dbg chromium groff-base python3 nodejs
 
 WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -Iformats
