@@ -592,6 +592,9 @@ void mtr_clone_child(void) { at_child(); }
 #define PERF_MAP_MAX_ENTRIES (1u << 20)
 
 static uint32_t perf_map_pid;
+/* When the recorder started in this image (wall clock, seconds): a map older than that
+ * was left by an earlier process with the same pid, and names none of this one's code. */
+static time_t perf_map_since;
 
 /* A hex number at *p (no 0x), then one space; 0, or -1 when the line is not one. */
 static int perf_hex(const char **p, const char *end, uint64_t *v)
@@ -636,8 +639,10 @@ void mtr_perf_map(void)
 	int saved_errno = errno;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int busy = t->busy;
+	struct stat st;
 	t->busy = 1;
-	if (fd < 0 || (t->state != 1 && !thread_start(t)))
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_mtime < perf_map_since ||
+	    (t->state != 1 && !thread_start(t)))
 		goto out;
 	uint64_t seq = mtr_take_seq();
 	size_t have = 0, lines = 0;
@@ -818,6 +823,7 @@ void mtr_init(void)
 	int expect = 0;
 	if (!atomic_compare_exchange_strong(&init_state, &expect, 1))
 		return;
+	perf_map_since = time(NULL);
 	int busy = t->busy;
 	t->busy = 1;
 	const char *path = getenv("MTREC_SHM");

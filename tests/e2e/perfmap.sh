@@ -35,6 +35,15 @@ check_eq "a name is cut at the recorder's string limit (4096)" \
 	"$("$TOP/build/mtdump" writer.zst | sed -n 's/^perf_map .* start=0x6000 size=0x10 name=//p' | tr -d '\n' | wc -c)" 4096
 "$MTREC" -q -o nomap.zst python3 -c 'pass'
 check_eq "a process without a perf map: no PERF_MAP record" "$("$TOP/build/mtdump" nomap.zst | grep -c '^perf_map')" 0
+# a map last written before the process started was an earlier process's (same pid)
+"$MTREC" -q -o stale.zst python3 -c '
+import os
+p = "/tmp/perf-%d.map" % os.getpid()
+open(p, "w").write("1000 10 stale\n")
+os.utime(p, (1000000000, 1000000000))
+print(p)' >stale.txt
+rm -f "$(cat stale.txt)"
+check_eq "a map older than the process: not copied" "$("$TOP/build/mtdump" stale.zst | grep -c '^perf_map')" 0
 
 # ---- Python >= 3.12, -X perf: a function that leaks bytearrays (each kept alive by a
 # reference no object holds), named though the map file is gone
