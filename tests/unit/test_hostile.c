@@ -1010,6 +1010,40 @@ static void unknown_types_skipped(void)
 	b_free(&p);
 }
 
+/* PERF_MAP records: a whole one reads; one that ends inside its fields, or whose name's
+ * length is over the limit or past the payload, is malformed. */
+static void perf_map_bounds(void)
+{
+	bytes raw = {0}, p = {0};
+	size_t n;
+	b_header(&raw, MTF_VERSION);
+	b_var(&p, 7); b_var(&p, 1); b_var(&p, 0x7f0000001000ull); b_var(&p, 0x20); b_str(&p, "py::f:/x.py");
+	b_rec(&raw, MTF_PERF_MAP, &p);
+	b_end(&raw);
+	CHECK(read_raw(&raw, &n) == 0 && n == 3);
+	b_free(&raw);
+	for (int k = 0; k < 3; k++) {
+		raw.len = 0;
+		p.len = 0;
+		b_header(&raw, MTF_VERSION);
+		b_var(&p, 7); b_var(&p, 1);
+		if (k >= 1) {
+			b_var(&p, 0x1000); b_var(&p, 0x20);
+			b_var(&p, k == 1 ? (uint64_t)MTF_MAX_STRING + 1 : 100); /* over the limit; past the end */
+			b_put(&p, "abc", 3);
+		}
+		b_rec(&raw, MTF_PERF_MAP, &p);
+		b_end(&raw);
+		int rc = read_raw(&raw, &n);
+		if (rc != MTF_E_BADREC) {
+			fprintf(stderr, "  case %d: %d\n", k, rc);
+			unit_failed_now = 1;
+		}
+		b_free(&raw);
+	}
+	b_free(&p);
+}
+
 /* A SCAN record whose item count its payload cannot hold, or a part that does not exist,
  * is malformed: refused before the reader allocates for the count. */
 static void scan_counts(void)
@@ -1133,6 +1167,7 @@ int main(void)
 	RUN(free_addresses);
 	RUN(before_header);
 	RUN(unknown_types_skipped);
+	RUN(perf_map_bounds);
 	RUN(scan_counts);
 	RUN(frames_around);
 	RUN(concatenated);
