@@ -7,7 +7,10 @@
 const char cmd_load_usage[] =
 	"load [options] TRACE\n\n"
 	"Loads TRACE into its database (TRACE.db, or --db PATH) unless that is up to date.\n"
-	"Every other command does this as needed; load is for doing it ahead of time.";
+	"Every other command does this as needed; load is for doing it ahead of time.\n"
+	"Symbols found are kept for the next load of the same programs in\n"
+	"$XDG_CACHE_HOME/mtan/symbols (else ~/.cache/mtan/symbols); MTAN_SYMBOL_CACHE=off\n"
+	"neither reads nor writes that cache.";
 
 static int take_force(struct mtan_opts *o, const char *arg)
 {

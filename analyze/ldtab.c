@@ -211,6 +211,9 @@ void mtan_ld_release(struct loader *L)
 		free(L->mods.p[i].m.path);
 		free(L->mods.p[i].m.build_id);
 	}
+	for (size_t i = 0; i < L->perf.n; i++)
+		free(L->perf.p[i].p.name);
+	free(L->perf.p);
 	for (size_t i = 0; i < L->names.n; i++)
 		free(L->names.p[i]);
 	free(L->evs.p);

@@ -223,6 +223,11 @@ struct pmodule {
 	struct mtan_module m;
 };
 
+struct pperf {
+	uint32_t pid;
+	struct mtan_perf_sym p;
+};
+
 /* An open-addressing map from a 128-bit key to a 32-bit value. */
 struct mslot {
 	uint64_t a, b;
@@ -266,6 +271,7 @@ struct loader {
 	VEC(uint32_t) stack_refs;
 	const struct mtan_symopts *sym; /* where symbols are looked for; NULL the standard places */
 	VEC(struct pmodule) mods;
+	VEC(struct pperf) perf; /* PERF_MAP records: names of JIT code */
 	VEC(struct scan) scans;
 	VEC(struct reading) clocks;
 	VEC(struct mlive) mlive;

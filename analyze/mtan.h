@@ -357,6 +357,16 @@ struct mtan_symbolizer *mtan_symbolizer_new(const struct mtan_module *mods, size
 /* The module map (one process's) that explains the addresses symbolized next; borrowed
  * until the next call or mtan_symbolizer_free. 0, or -1 on no memory. */
 int mtan_symbolizer_map(struct mtan_symbolizer *s, const struct mtan_module *mods, size_t n);
+/* Names of JIT code (a process's perf map, as PERF_MAP records give it; later entries
+ * are newer): an address no module holds that falls in one is named with it, module
+ * MTAN_PERF_MAP_MODULE. Borrowed like the module map, which clears it. 0, or -1 on no
+ * memory. */
+struct mtan_perf_sym {
+	uint64_t start, size;
+	char *name;
+};
+#define MTAN_PERF_MAP_MODULE "[perf-map]"
+int mtan_symbolizer_perf_map(struct mtan_symbolizer *s, const struct mtan_perf_sym *p, size_t n);
 /* Resolves address; is_return: a return address (look up address - 1). The strings in
  * out are the caller's to free (mtan_sym_release). */
 void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out);

@@ -220,6 +220,17 @@ static int read_stack(struct loader *L, const mtf_record *r)
 	return 0;
 }
 
+static int read_perf_map(struct loader *L, const mtf_record *r)
+{
+	struct pperf *e = VEC_PUSH(L->perf);
+	if (!e)
+		return -1;
+	e->pid = r->u.perf_map.pid;
+	e->p.start = r->u.perf_map.start;
+	e->p.size = r->u.perf_map.size;
+	return (e->p.name = dup_str(r->u.perf_map.name)) ? 0 : -1;
+}
+
 static int read_module(struct loader *L, const mtf_record *r)
 {
 	struct pmodule *m = VEC_PUSH(L->mods);
@@ -350,6 +361,8 @@ int mtan_ld_read_record(struct loader *L, const mtf_record *r)
 		return read_scan(L, r);
 	case MTF_MODULE:
 		return read_module(L, r);
+	case MTF_PERF_MAP:
+		return read_perf_map(L, r);
 	case MTF_THREAD: {
 		struct thread *t = thread_get(L, r->u.thread.pid, r->u.thread.tid);
 		if (!t)

@@ -191,6 +191,7 @@ struct mtan_ld_symjob {
 	int started;                  /* a thread runs symbolize_all */
 	struct frame_ref *refs;       /* the frames by owner: each owner's module map once */
 	struct mtan_module *mods;     /* the module map in hand */
+	struct mtan_perf_sym *perf;   /* the perf map in hand */
 	struct mtan_sym *syms;        /* by frame index */
 	struct mtan_symbolizer *sym;
 	uint64_t resolved, cached;
@@ -206,11 +207,14 @@ static void *symbolize_all(void *arg)
 	for (size_t k = 0; k < L->frames.n; k++) {
 		const struct frame_ref *r = &j->refs[k];
 		if (!k || r->owner != j->refs[k - 1].owner) {
-			size_t n = 0;
+			size_t n = 0, np = 0;
 			for (size_t m = 0; m < L->mods.n; m++)
 				if (L->mods.p[m].pid == r->owner)
 					j->mods[n++] = L->mods.p[m].m;
-			if (mtan_symbolizer_map(j->sym, j->mods, n)) {
+			for (size_t m = 0; m < L->perf.n; m++)
+				if (L->perf.p[m].pid == r->owner)
+					j->perf[np++] = L->perf.p[m].p;
+			if (mtan_symbolizer_map(j->sym, j->mods, n) || mtan_symbolizer_perf_map(j->sym, j->perf, np)) {
 				j->failed = 1;
 				break;
 			}
@@ -235,8 +239,9 @@ int mtan_ld_symbolize_start(struct loader *L)
 		qsort(L->mods.p, L->mods.n, sizeof(*L->mods.p), by_pid);
 	j->refs = malloc((L->frames.n + 1) * sizeof(*j->refs));
 	j->mods = malloc((L->mods.n + 1) * sizeof(*j->mods));
+	j->perf = malloc((L->perf.n + 1) * sizeof(*j->perf));
 	j->syms = calloc(L->frames.n + 1, sizeof(*j->syms));
-	if (!j->refs || !j->mods || !j->syms || !(j->sym = mtan_symbolizer_new(NULL, 0, L->sym)))
+	if (!j->refs || !j->mods || !j->perf || !j->syms || !(j->sym = mtan_symbolizer_new(NULL, 0, L->sym)))
 		return -1;
 	for (size_t k = 0; k < L->frames.n; k++) {
 		j->refs[k].owner = module_owner(L, L->frames.p[k].pid);
@@ -280,6 +285,7 @@ void mtan_ld_symbolize_stop(struct loader *L)
 	mtan_symbolizer_free(j->sym);
 	free(j->refs);
 	free(j->mods);
+	free(j->perf);
 	free(j->syms);
 	free(j);
 	L->symjob = NULL;

@@ -34,6 +34,12 @@ struct symfile {
 	unsigned long used;  /* when it was last used (the clock), to close the oldest */
 };
 
+/* An entry of the current perf map, and its place in it (later lines are newer). */
+struct perf {
+	const struct mtan_perf_sym *p;
+	size_t order;
+};
+
 /* A module of the current map and its file (found at its first address). */
 struct mapped {
 	const struct mtan_module *m;
@@ -43,6 +49,8 @@ struct mapped {
 struct mtan_symbolizer {
 	struct mapped *map; /* the current module map: no two overlap; sorted by base */
 	size_t n;
+	struct perf *perf;  /* the current perf map, sorted by start, then age */
+	size_t nperf;
 	struct symfile **files;
 	size_t nfiles, capfiles;
 	uint32_t *slots;    /* open addressing over files by path and build id: index + 1 */
@@ -204,6 +212,7 @@ int mtan_symbolizer_map(struct mtan_symbolizer *s, const struct mtan_module *mod
 	free(s->map);
 	s->map = map;
 	s->n = 0;
+	s->nperf = 0; /* a perf map is the process's too */
 	/* The latest load wins where ranges overlap (an address reused after a dlclose):
 	 * walk from the last record back, keeping what does not overlap a kept one. A
 	 * module that was unloaded is still kept: its addresses were used while loaded. */
@@ -220,6 +229,63 @@ int mtan_symbolizer_map(struct mtan_symbolizer *s, const struct mtan_module *mod
 	if (s->n)
 		qsort(map, s->n, sizeof(*map), by_base);
 	return 0;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct perf *x = a, *y = b;
+	if (x->p->start != y->p->start)
+		return x->p->start < y->p->start ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+int mtan_symbolizer_perf_map(struct mtan_symbolizer *s, const struct mtan_perf_sym *p, size_t n)
+{
+	struct perf *v = calloc(n + 1, sizeof(*v));
+	if (!v)
+		return -1;
+	free(s->perf);
+	s->perf = v;
+	s->nperf = 0;
+	for (size_t i = 0; i < n; i++)
+		if (p[i].size && p[i].name && p[i].start + p[i].size > p[i].start) {
+			v[s->nperf].p = &p[i];
+			v[s->nperf].order = i;
+			s->nperf++;
+		}
+	if (s->nperf)
+		qsort(v, s->nperf, sizeof(*v), by_start);
+	return 0;
+}
+
+/* How far back from the last entry that starts at or below an address the newest one that
+ * holds it is looked for: a runtime that reuses code memory overlaps a few entries. */
+#define PERF_LOOKBACK 64
+
+/* Names an address in JIT code by the perf map: 1 named, 0 not. */
+static int perf_name(const struct mtan_symbolizer *s, uint64_t address, int is_return, struct mtan_sym *out)
+{
+	uint64_t a = is_return && address ? address - 1 : address;
+	size_t lo = 0, hi = s->nperf;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->perf[mid].p->start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct perf *best = NULL;
+	for (size_t i = lo, k = 0; i-- > 0 && k < PERF_LOOKBACK; k++) {
+		const struct perf *e = &s->perf[i];
+		if (a - e->p->start < e->p->size && (!best || e->order > best->order))
+			best = e;
+	}
+	if (!best)
+		return 0;
+	out->module = MTAN_PERF_MAP_MODULE;
+	out->offset = address - best->p->start;
+	out->function = strdup(best->p->name);
+	return 1;
 }
 
 static void close_file(struct mtan_symbolizer *s, struct symfile *f)
@@ -247,6 +313,7 @@ void mtan_symbolizer_free(struct mtan_symbolizer *s)
 	free(s->files);
 	free(s->slots);
 	free(s->map);
+	free(s->perf);
 	free(s->debuginfo_path);
 	free(s->sysroot);
 	free(s);
@@ -536,12 +603,12 @@ void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, 
 		else
 			hi = mid;
 	}
-	if (!lo)
+	if (!lo || address - s->map[lo - 1].m->base >= s->map[lo - 1].m->size) {
+		perf_name(s, address, is_return, out);
 		return;
+	}
 	struct mapped *e = &s->map[lo - 1];
 	const struct mtan_module *m = e->m;
-	if (address - m->base >= m->size)
-		return;
 	out->module = m->path;
 	out->offset = address - m->base;
 	if (!e->f && !(e->f = file_of(s, m)))

@@ -245,6 +245,10 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		V(r->u.thread.pid); V(r->u.thread.tid); V(r->u.thread.seq); V(r->u.thread.time_ns);
 		S(r->u.thread.name);
 		break;
+	case MTF_PERF_MAP:
+		V(r->u.perf_map.pid); V(r->u.perf_map.seq); V(r->u.perf_map.start); V(r->u.perf_map.size);
+		S(r->u.perf_map.name);
+		break;
 	case MTF_MODULE:
 		V(r->u.module.pid); V(r->u.module.seq); V(r->u.module.unload);
 		V(r->u.module.base); V(r->u.module.size);
@@ -647,6 +651,11 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		rec->u.thread.pid = get_u32(c); rec->u.thread.tid = get_u32(c);
 		rec->u.thread.seq = get_varint(c); rec->u.thread.time_ns = get_varint(c);
 		S(rec->u.thread.name);
+		break;
+	case MTF_PERF_MAP:
+		rec->u.perf_map.pid = get_u32(c); rec->u.perf_map.seq = get_varint(c);
+		rec->u.perf_map.start = get_varint(c); rec->u.perf_map.size = get_varint(c);
+		S(rec->u.perf_map.name);
 		break;
 	case MTF_MODULE:
 		rec->u.module.pid = get_u32(c); rec->u.module.seq = get_varint(c);

@@ -32,7 +32,8 @@ enum mtf_type {
 	MTF_SCAN = 14,
 	MTF_DEVICE_READY = 15, /* u.device: pid, seq, time_ns, device (close, name, capacity unused) */
 	MTF_CLOCK = 16,
-	MTF_TYPE_MAX = 16
+	MTF_PERF_MAP = 17, /* a process's /tmp/perf-PID.map entry: JIT code's name */
+	MTF_TYPE_MAX = 17
 };
 
 /* Event op byte: bit 0 kind, bits 1-3 the function, bit 4 device/space present,
@@ -156,6 +157,12 @@ typedef struct mtf_record {
 			uint32_t n;            /* items of mtf_scan_width(part) values */
 			const uint64_t *v;     /* n * width values; borrowed */
 		} scan;
+		struct {
+			uint32_t pid;
+			uint64_t seq;          /* when the map was read (the process's end) */
+			uint64_t start, size;  /* the code's address range */
+			mtf_str name;          /* as the runtime wrote it, e.g. "py::f:/app/x.py" */
+		} perf_map;
 		struct {
 			uint64_t seq;     /* the counter's value: seqs <= it were taken by then */
 			uint64_t time_ns; /* the clock, read just before the counter */

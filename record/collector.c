@@ -488,6 +488,14 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 		r.u.module.path = s1;
 		r.u.module.build_id = s2;
 		break;
+	case MTR_R_PERF_MAP:
+		r.type = MTF_PERF_MAP;
+		r.u.perf_map.pid = pid;
+		r.u.perf_map.seq = m->h.seq;
+		r.u.perf_map.start = m->a;
+		r.u.perf_map.size = m->b;
+		r.u.perf_map.name = s1;
+		break;
 	case MTR_R_DEVICE:
 		r.type = m->e == 2 ? MTF_DEVICE_READY : MTF_DEVICE;
 		r.u.device.pid = pid;

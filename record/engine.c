@@ -586,6 +586,97 @@ static void at_child(void)
 void mtr_clone_prepare(void) { at_prepare(); }
 void mtr_clone_child(void) { at_child(); }
 
+/* ------------------------------------------------------------------ perf maps */
+
+/* Lines of a perf map copied at most: a runtime that keeps compiling writes one per
+ * function (node's can reach hundreds of thousands). */
+#define PERF_MAP_MAX_ENTRIES (1u << 20)
+
+static uint32_t perf_map_pid;
+/* When the recorder started in this image (wall clock, seconds): a map older than that
+ * was left by an earlier process with the same pid, and names none of this one's code. */
+static time_t perf_map_since;
+
+/* A hex number at *p (no 0x), then one space; 0, or -1 when the line is not one. */
+static int perf_hex(const char **p, const char *end, uint64_t *v)
+{
+	const char *q = *p;
+	*v = 0;
+	if (end - q > 2 && q[0] == '0' && (q[1] == 'x' || q[1] == 'X'))
+		q += 2;
+	const char *digits = q;
+	for (; q < end && q - digits < 16; q++) {
+		int d = *q >= '0' && *q <= '9' ? *q - '0' : *q >= 'a' && *q <= 'f' ? *q - 'a' + 10
+			: *q >= 'A' && *q <= 'F' ? *q - 'A' + 10 : -1;
+		if (d < 0)
+			break;
+		*v = *v << 4 | (uint64_t)d;
+	}
+	if (q == digits || q >= end || *q != ' ')
+		return -1;
+	*p = q + 1;
+	return 0;
+}
+
+/* One line "START SIZE name" (without its newline) into the ring. */
+static void perf_map_line(struct mtr_tls *t, uint64_t seq, const char *p, const char *end)
+{
+	uint64_t start, size;
+	if (perf_hex(&p, end, &start) || perf_hex(&p, end, &size) || p >= end)
+		return;
+	emit_misc(t, MTR_R_PERF_MAP, seq, start, size, 0, 0, p, (size_t)(end - p), NULL, 0);
+}
+
+void mtr_perf_map(void)
+{
+	struct mtr_tls *t = &mtr_tls;
+	uint32_t pid = (uint32_t)getpid();
+	/* once per process, and not from a vfork child borrowing its parent's memory */
+	if (!mtr_on || pid != g_pid || perf_map_pid == pid)
+		return;
+	perf_map_pid = pid;
+	char path[64], buf[16384];
+	snprintf(path, sizeof path, "/tmp/perf-%u.map", pid);
+	int saved_errno = errno;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int busy = t->busy;
+	struct stat st;
+	t->busy = 1;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_mtime < perf_map_since ||
+	    (t->state != 1 && !thread_start(t)))
+		goto out;
+	uint64_t seq = mtr_take_seq();
+	size_t have = 0, lines = 0;
+	int skipping = 0; /* inside a line longer than buf: dropped */
+	for (;;) {
+		ssize_t got = read(fd, buf + have, sizeof buf - have);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+		size_t used = 0;
+		for (char *nl; (nl = memchr(buf + used, '\n', have - used)); used = (size_t)(nl - buf) + 1) {
+			if (!skipping && lines++ < PERF_MAP_MAX_ENTRIES)
+				perf_map_line(t, seq, buf + used, nl);
+			skipping = 0;
+		}
+		if (used == 0 && have == sizeof buf) {
+			skipping = 1;
+			used = have;
+		}
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	if (have && !skipping && lines < PERF_MAP_MAX_ENTRIES) /* a last line without its newline */
+		perf_map_line(t, seq, buf, buf + have);
+out:
+	if (fd >= 0)
+		close(fd);
+	t->busy = busy;
+	errno = saved_errno;
+}
+
 int mtr_thread_ready(void)
 {
 	struct mtr_tls *t = &mtr_tls;
@@ -732,6 +823,7 @@ static void scrub_environ(void)
 static int join(const char *path, uint32_t how)
 {
 	struct mtr_tls *t = &mtr_tls;
+	perf_map_since = time(NULL); /* a perf map older than this is an earlier process's */
 	int fd = -1;
 	void *p = MAP_FAILED;
 	struct stat st;
@@ -812,6 +904,11 @@ static void scan_at_exit(void)
 	mtr_scan_at(MTF_SCAN_AT_EXIT);
 }
 
+static void perf_map_at_exit(void)
+{
+	mtr_perf_map();
+}
+
 __attribute__((constructor)) static void ctor(void)
 {
 	mtr_init();
@@ -820,6 +917,9 @@ __attribute__((constructor)) static void ctor(void)
 	 * exit code goes (memcheck looks at the final exit). Forked children inherit it. */
 	if (mtr_on && !(g_opts & MTR_OPT_NO_SCAN))
 		atexit(scan_at_exit);
+	/* the runtime's perf map is complete once its own exit code has run */
+	if (mtr_on)
+		atexit(perf_map_at_exit);
 }
 
 /* ------------------------------------------------------------------ attach */

@@ -65,6 +65,9 @@ int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, ui
 /* Scans the process's memory once, at its end: at is MTF_SCAN_AT_*. */
 void mtr_scan_at(int at);
 void mtr_modules_rescan(void);
+/* Copies this process's /tmp/perf-PID.map (a JIT's names for its code) into the trace,
+ * once, at its end. */
+void mtr_perf_map(void);
 /* Raw clone() (preload.c): the parent before it; the child, a copy of the parent's
  * memory (no CLONE_VM), first thing, to join the trace as a process of its own. */
 void mtr_clone_prepare(void);

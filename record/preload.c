@@ -540,6 +540,7 @@ MTR_EXPORT int pthread_setname_np(pthread_t th, const char *name)
 __attribute__((noreturn)) static void end_now(int status)
 {
 	resolve();
+	mtr_perf_map();
 	mtr_scan_at(MTF_SCAN_AT__EXIT);
 	if (real__exit)
 		real__exit(status);

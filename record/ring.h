@@ -83,6 +83,7 @@ enum mtr_rec_type {
 	MTR_R_MARK = 7,
 	MTR_R_EXIT = 8,
 	MTR_R_SCAN = 9,
+	MTR_R_PERF_MAP = 10,
 };
 
 struct mtr_rec {
@@ -109,7 +110,8 @@ struct mtr_rec_event {
  * PROCESS: a=ppid d=how s1=exe s2=cmdline. THREAD: s1=name. MODULE: a=base b=size
  * d=unload s1=path s2=build-id bytes. DEVICE: a=capacity d=device e=0 open, 1 close,
  * 2 ready (DEVICE_READY) s1=name.
- * SPACE: d=id s1=name. MARK: s1=label. EXIT: a=status (as from the program's exit()). */
+ * SPACE: d=id s1=name. MARK: s1=label. EXIT: a=status (as from the program's exit()).
+ * PERF_MAP: a=start b=size s1=name (one entry of /tmp/perf-PID.map). */
 struct mtr_rec_misc {
 	struct mtr_rec h;
 	uint64_t a, b;

@@ -59,6 +59,11 @@ int main(int argc, char **argv)
 			       rec.u.module.pid, rec.u.module.seq, rec.u.module.unload ? "unload" : "load",
 			       rec.u.module.base, rec.u.module.size, rec.u.module.path.s, rec.u.module.build_id.len);
 			break;
+		case MTF_PERF_MAP:
+			printf("perf_map pid=%u seq=%" PRIu64 " start=0x%" PRIx64 " size=0x%" PRIx64 " name=%s\n",
+			       rec.u.perf_map.pid, rec.u.perf_map.seq, rec.u.perf_map.start, rec.u.perf_map.size,
+			       rec.u.perf_map.name.s);
+			break;
 		case MTF_STACK:
 			printf("stack pid=%u id=%u n=%u", rec.u.stack.pid, rec.u.stack.id, rec.u.stack.n);
 			for (uint32_t i = 0; i < rec.u.stack.n; i++)

@@ -428,12 +428,53 @@ static void attached(void)
 	unlink(p);
 }
 
+/* PERF_MAP records (17): entries of a runtime's perf map round-trip; a name over the
+ * string limit is cut to it by the writer. */
+static void perf_map_records(void)
+{
+	char *p = tmp_path();
+	FILE *f = fopen(p, "w");
+	mtf_writer *w;
+	mtf_writer_new(&w, fileno(f), 1);
+	mtf_record r = {0};
+	r.type = MTF_HEADER;
+	r.u.header.host = S("box");
+	mtf_writer_put(w, &r);
+	static char big[MTF_MAX_STRING + 2];
+	memset(big, 'x', sizeof big - 1);
+	const char *names[3] = {"py::leak:/app/x.py", "", big};
+	uint64_t ranges[3][2] = {{0x7f0000001000ull, 0xb}, {0, 0}, {UINT64_MAX - 5, 5}};
+	for (int i = 0; i < 3; i++) {
+		mtf_record m = {.type = MTF_PERF_MAP, .u.perf_map = {.pid = 42, .seq = (uint64_t)i + 7,
+			.start = ranges[i][0], .size = ranges[i][1], .name = {names[i], (uint32_t)strlen(names[i])}}};
+		CHECK(mtf_writer_put(w, &m) == 0);
+	}
+	mtf_writer_flush(w);
+	mtf_writer_free(w);
+	fclose(f);
+	mtf_reader *rd;
+	mtf_record rec;
+	CHECK(mtf_reader_open(&rd, p) == 0);
+	CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+	for (int i = 0; i < 3; i++) {
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_PERF_MAP);
+		CHECK(rec.u.perf_map.pid == 42 && rec.u.perf_map.seq == (uint64_t)i + 7);
+		CHECK(rec.u.perf_map.start == ranges[i][0] && rec.u.perf_map.size == ranges[i][1]);
+		size_t want = i == 2 ? MTF_MAX_STRING : strlen(names[i]);
+		CHECK(rec.u.perf_map.name.len == want && !strncmp(rec.u.perf_map.name.s, names[i], want));
+	}
+	CHECK(mtf_reader_next(rd, &rec) == 0);
+	mtf_reader_free(rd);
+	unlink(p);
+}
+
 int main(void)
 {
 	RUN(growing_file);
 	RUN(attached);
 	RUN(device_ready);
 	RUN(clock_records);
+	RUN(perf_map_records);
 	RUN(scan_records);
 	RUN(roundtrip);
 	RUN(truncation);

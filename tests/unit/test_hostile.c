@@ -76,6 +76,10 @@ static uint64_t digest(const mtf_record *r)
 		h = str_digest(h, r->u.module.path);
 		h = str_digest(h, r->u.module.build_id);
 		break;
+	case MTF_PERF_MAP:
+		FNV(h, r->u.perf_map.pid); FNV(h, r->u.perf_map.start); FNV(h, r->u.perf_map.size);
+		h = str_digest(h, r->u.perf_map.name);
+		break;
 	case MTF_STACK:
 		FNV(h, r->u.stack.pid); FNV(h, r->u.stack.id); FNV(h, r->u.stack.n);
 		h = fnv(h, r->u.stack.frames, r->u.stack.n * sizeof(uint64_t));
@@ -1037,7 +1041,7 @@ static void unknown_types_skipped(void)
 	size_t n;
 	b_header(&raw, MTF_VERSION);
 	b_put(&p, "future fields", 13);
-	b_rec(&raw, 17, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK */
+	b_rec(&raw, 18, &p); /* 14 is SCAN since the exit scan came, 15 DEVICE_READY, 16 CLOCK, 17 PERF_MAP */
 	b_rec(&raw, 255, &p);
 	b_rec(&raw, 0, &p);
 	p.len = 0; /* a known record with a field appended by a later revision */
@@ -1046,6 +1050,40 @@ static void unknown_types_skipped(void)
 	b_end(&raw);
 	CHECK(read_raw(&raw, &n) == 0 && n == 3);
 	b_free(&raw);
+	b_free(&p);
+}
+
+/* PERF_MAP records: a whole one reads; one that ends inside its fields, or whose name's
+ * length is over the limit or past the payload, is malformed. */
+static void perf_map_bounds(void)
+{
+	bytes raw = {0}, p = {0};
+	size_t n;
+	b_header(&raw, MTF_VERSION);
+	b_var(&p, 7); b_var(&p, 1); b_var(&p, 0x7f0000001000ull); b_var(&p, 0x20); b_str(&p, "py::f:/x.py");
+	b_rec(&raw, MTF_PERF_MAP, &p);
+	b_end(&raw);
+	CHECK(read_raw(&raw, &n) == 0 && n == 3);
+	b_free(&raw);
+	for (int k = 0; k < 3; k++) {
+		raw.len = 0;
+		p.len = 0;
+		b_header(&raw, MTF_VERSION);
+		b_var(&p, 7); b_var(&p, 1);
+		if (k >= 1) {
+			b_var(&p, 0x1000); b_var(&p, 0x20);
+			b_var(&p, k == 1 ? (uint64_t)MTF_MAX_STRING + 1 : 100); /* over the limit; past the end */
+			b_put(&p, "abc", 3);
+		}
+		b_rec(&raw, MTF_PERF_MAP, &p);
+		b_end(&raw);
+		int rc = read_raw(&raw, &n);
+		if (rc != MTF_E_BADREC) {
+			fprintf(stderr, "  case %d: %d\n", k, rc);
+			unit_failed_now = 1;
+		}
+		b_free(&raw);
+	}
 	b_free(&p);
 }
 
@@ -1173,6 +1211,7 @@ int main(void)
 	RUN(free_addresses);
 	RUN(before_header);
 	RUN(unknown_types_skipped);
+	RUN(perf_map_bounds);
 	RUN(scan_counts);
 	RUN(frames_around);
 	RUN(concatenated);

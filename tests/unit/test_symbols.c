@@ -184,6 +184,46 @@ static void two_maps(void)
 	CHECK_EQ_U(cached, 0);
 }
 
+/* JIT code named by a perf map: an address in no module, the newest entry holding it (a
+ * return address looked up a byte back); a module's address keeps the module's name; a
+ * new module map clears the perf map. */
+static void perf_map(void)
+{
+	struct mtan_module m = {1, 0x7f0000000000ull, 0x10000, 0, "/nonexistent/lib.so", ""};
+	struct mtan_perf_sym p[4] = {
+		{0x1000, 0x100, "py::old:/x.py"},
+		{0x1080, 0x10, "py::new:/x.py"},  /* newer, over the old one's middle */
+		{0x7f0000000100ull, 0x10, "py::inside:/x.py"}, /* in the module: not used */
+		{0x2000, 0, "empty"},
+	};
+	struct mtan_symbolizer *s = mtan_symbolizer_new(&m, 1, NULL);
+	struct mtan_sym sym;
+	CHECK(s && !mtan_symbolizer_perf_map(s, p, 4));
+	mtan_symbolize(s, 0x1004, 0, &sym);
+	int ok = sym.function && !strcmp(sym.function, "py::old:/x.py") && sym.module &&
+		 !strcmp(sym.module, MTAN_PERF_MAP_MODULE) && sym.offset == 4 && !sym.file;
+	mtan_sym_release(&sym);
+	mtan_symbolize(s, 0x1085, 1, &sym);
+	ok = ok && sym.function && !strcmp(sym.function, "py::new:/x.py");
+	mtan_sym_release(&sym);
+	mtan_symbolize(s, 0x1090, 1, &sym); /* returns to the byte after new's end: new's call */
+	ok = ok && sym.function && !strcmp(sym.function, "py::new:/x.py");
+	mtan_sym_release(&sym);
+	mtan_symbolize(s, 0x1090, 0, &sym);
+	ok = ok && sym.function && !strcmp(sym.function, "py::old:/x.py");
+	mtan_sym_release(&sym);
+	mtan_symbolize(s, 0x2000, 0, &sym);
+	ok = ok && !sym.module && !sym.function;
+	mtan_symbolize(s, 0x7f0000000104ull, 0, &sym);
+	ok = ok && sym.module && !strcmp(sym.module, "/nonexistent/lib.so") && !sym.function;
+	mtan_sym_release(&sym);
+	ok = ok && !mtan_symbolizer_map(s, &m, 1);
+	mtan_symbolize(s, 0x1004, 0, &sym);
+	ok = ok && !sym.module && !sym.function;
+	mtan_symbolizer_free(s);
+	CHECK(ok);
+}
+
 int main(void)
 {
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
@@ -198,5 +238,6 @@ int main(void)
 	RUN(overlap_latest);
 	RUN(other_build);
 	RUN(two_maps);
+	RUN(perf_map);
 	UNIT_EXIT();
 }
