@@ -5,7 +5,8 @@
  *   small_blocks(): 100,000 blocks of 48 bytes = 4,800,000 bytes; every 4th leaks:
  *                   25,000 blocks = 1,200,000 bytes
  *   mixed_blocks(): 10,000 blocks of 100 to 4,000 bytes (100 * (i % 40 + 1)) =
- *                   20,500,000 bytes; every 20th leaks: 500 blocks = 1,025,000 bytes
+ *                   20,500,000 bytes; every 20th leaks: 500 blocks (250 of 100 and 250 of
+ *                   2,100 bytes) = 550,000 bytes
  *   big_blocks():   20 blocks of 1 MiB = 20,971,520 bytes; every 5th leaks: 4 blocks =
  *                   4,194,304 bytes
  * Everything else is freed. The sites interleave, so a thread's countdown crosses them all. */
