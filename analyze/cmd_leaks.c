@@ -37,7 +37,10 @@ const char cmd_leaks_usage[] =
 	"starts), frames (every frame's name, innermost first, separated by ';'), ended\n"
 	"(empty for leaks, device_close) and held_to_close (empty, 0 or 1). Leaks a suppression\n"
 	"matches are left out and counted in the summary's 'suppressed' line (on stderr with\n"
-	"csv and json); see mtan check --help for the format and the built-in list.";
+	"csv and json); see mtan check --help for the format and the built-in list. A trace\n"
+	"recorded with mtrec --sample-stacks has stacks for a sample of the blocks: the sites'\n"
+	"blocks and bytes are estimates, marked '~' (JSON: \"estimated\": true with\n"
+	"sampled_blocks and sampled_bytes), the totals exact (SCHEMA.md, Sampled stacks).";
 
 /* --since/--until: the blocks allocated in the window (all of them without one) */
 static struct mtan_window win;

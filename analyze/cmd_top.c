@@ -19,7 +19,9 @@ const char cmd_top_usage[] =
 	"temporaries, temporary_bytes, leaked_blocks, leaked_bytes (what of them leaked, as\n"
 	"leaks counts it: no suppression covers it), frames as in leaks. --format csv: a row\n"
 	"per site and ranking (by: bytes, count or temporaries; rank), with its stack id,\n"
-	"without frames. Stacks whose frames read the same are one site.";
+	"without frames. Stacks whose frames read the same are one site. A trace recorded\n"
+	"with mtrec --sample-stacks: the figures are estimates from the sampled stacks,\n"
+	"marked '~' (JSON: \"estimated\": true; SCHEMA.md, Sampled stacks).";
 
 static int64_t temporary_ns = 1000000;
 

@@ -93,32 +93,32 @@ PY
 python3 est.py $MEAN
 
 # ---- what the commands show
-check_rc "leaks on a sampled trace" 0 "$MTAN_PLAIN" leaks samp.zst
+check_rc "leaks on a sampled trace" 0 "$MTAN" leaks samp.zst
 check_eq "leaks: three sites, each marked as estimated" "$(grep -Ec '^~[0-9,]+ bytes in ~[0-9,]+ blocks definitely lost' "$OUT")" 3
 check_match "leaks: the total is exact" "^leaked: 5,944,304 bytes in 25,504 blocks at 3 sites$" "$(cat "$OUT")"
 check_match "leaks: says what the estimates are" "^sites are estimates \(~\) from sampled stacks \(mtrec --sample-stacks $MEAN\)" "$(cat "$OUT")"
 check_match "leaks: the exact summary" "definitely lost: 5,944,304 bytes in 25,504 blocks" "$(cat "$OUT")"
-check_rc "leaks --format json on a sampled trace" 0 "$MTAN_PLAIN" leaks samp.zst --format json
+check_rc "leaks --format json on a sampled trace" 0 "$MTAN" leaks samp.zst --format json
 cp "$OUT" leaks.json
 check_eq "leaks json: every site estimated, with its sample" \
 	"$(json_get leaks.json '[s["estimated"] and s["sampled_blocks"] <= s["blocks"] for s in d]')" "[true, true, true]"
 check_eq "leaks json: the big blocks, always sampled, exact" \
 	"$(json_get leaks.json '[(s["bytes"], s["blocks"]) for s in d if s["frames"][0]["function"] == "big_blocks"]')" "[[4194304, 4]]"
 check_match "leaks json: the note on stderr" "^mtan: note: sites are estimates" "$(cat "$ERR")"
-check_rc "leaks --format json on a full trace" 0 "$MTAN_PLAIN" leaks full.zst --format json
+check_rc "leaks --format json on a full trace" 0 "$MTAN" leaks full.zst --format json
 check_eq "leaks json, full stacks: nothing marked" "$(json_get "$OUT" '[("estimated" in s) for s in d]')" "[false, false, false]"
-check_rc "top on a sampled trace" 0 "$MTAN_PLAIN" top samp.zst --limit 3
+check_rc "top on a sampled trace" 0 "$MTAN" top samp.zst --limit 3
 check_eq "top: the sites marked as estimated" "$(grep -Ec '^~[0-9,]+ bytes in ~[0-9,]+ allocations' "$OUT")" 9
 check_nomatch "top: no site of the unsampled blocks" "bytes in [0-9,]+ allocations" "$(cat "$OUT")"
-check_rc "top --format json on a sampled trace" 0 "$MTAN_PLAIN" top samp.zst --format json
+check_rc "top --format json on a sampled trace" 0 "$MTAN" top samp.zst --format json
 check_eq "top json: the big blocks exact, marked" \
 	"$(json_get "$OUT" '[(s["bytes"], s["allocs"], s["leaked_bytes"], s["estimated"]) for s in d["by_bytes"] if s["frames"][0]["function"] == "big_blocks"]')" \
 	"[[20971520, 20, 4194304, true]]"
 # a window: the allocations in it weighed one by one, as the loader weighs the whole trace
-check_rc "top --since on a sampled trace" 0 "$MTAN_PLAIN" top samp.zst --since 1 --format json
+check_rc "top --since on a sampled trace" 0 "$MTAN" top samp.zst --since 1 --format json
 check_eq "top --since 1 (everything): as without a window" \
 	"$(json_get "$OUT" '[(s["bytes"], s["allocs"]) for s in d["by_bytes"]]')" \
-	"$("$MTAN_PLAIN" top samp.zst --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([(s["bytes"], s["allocs"]) for s in d["by_bytes"]]))')"
+	"$("$MTAN" top samp.zst --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps([(s["bytes"], s["allocs"]) for s in d["by_bytes"]]))')"
 
 # ---- threads: each has its own countdown; nothing is lost
 "$MTREC" -q -o st-full.zst "$SAMPLES/stress" 8 20000 >/dev/null
