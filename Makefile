@@ -75,7 +75,7 @@ $(B)/mtan: $(B)/obj/analyze/main.o $(B)/libmtan.a
 # The preload library: hidden by default, only the hooks and the client API exported.
 $(B)/libmtrec.so: $(RECORD_LIB_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -fPIC -shared -fvisibility=hidden -ftls-model=initial-exec \
-		-o $@ $(RECORD_LIB_SRC) -lunwind -ldl -lpthread
+		-o $@ $(RECORD_LIB_SRC) -lunwind -ldl -lpthread -lm
 
 $(B)/mtrec: $(MTREC_SRC) $(FORMATS_SRC) $(wildcard record/*.h formats/*.h) | $(B)/.deps
 	$(CC) $(ALL_CFLAGS) -o $@ $(MTREC_SRC) $(FORMATS_SRC) -lzstd -lpthread

@@ -7,6 +7,7 @@
 #include "mtan.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +37,16 @@ const char cmd_leaks_usage[] =
 	"starts), frames (every frame's name, innermost first, separated by ';'), ended\n"
 	"(empty for leaks, device_close) and held_to_close (empty, 0 or 1). Leaks a suppression\n"
 	"matches are left out and counted in the summary's 'suppressed' line (on stderr with\n"
-	"csv and json); see mtan check --help for the format and the built-in list.";
+	"csv and json); see mtan check --help for the format and the built-in list. A trace\n"
+	"recorded with mtrec --sample-stacks has stacks for a sample of the blocks: the sites'\n"
+	"blocks and bytes are estimates, marked '~' (JSON: \"estimated\": true with\n"
+	"sampled_blocks and sampled_bytes), the totals exact (SCHEMA.md, Sampled stacks).";
 
 /* --since/--until: the blocks allocated in the window (all of them without one) */
 static struct mtan_window win;
 
 static int reachable; /* --reachable: list still reachable sites too */
+static long long sampled; /* the trace's --sample-stacks mean: leak sites are estimates */
 
 static int take_reachable(struct mtan_opts *o, const char *arg)
 {
@@ -60,6 +65,7 @@ static const struct mtan_extra own[] = {
 
 struct site {
 	long long pid, device, space, blocks, bytes;
+	double est_blocks, est_bytes; /* a sampled trace's estimates (else blocks and bytes) */
 	int has_stack;
 	long long stack;
 	char *space_name, *kind; /* kind NULL: released by a device close */
@@ -102,8 +108,8 @@ static int by_key(const void *a, const void *b)
 static int by_bytes(const void *a, const void *b)
 {
 	const struct site *x = a, *y = b;
-	if (x->bytes != y->bytes)
-		return x->bytes > y->bytes ? -1 : 1;
+	if (x->est_bytes != y->est_bytes)
+		return x->est_bytes > y->est_bytes ? -1 : 1;
 	if (x->blocks != y->blocks)
 		return x->blocks > y->blocks ? -1 : 1;
 	if (x->stack != y->stack)
@@ -160,6 +166,8 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 		s->stack = s->has_stack ? sqlite3_column_int64(st, 4) : -1;
 		s->blocks = sqlite3_column_int64(st, 5);
 		s->bytes = sqlite3_column_int64(st, 6);
+		s->est_blocks = released ? (double)s->blocks : sqlite3_column_double(st, 8);
+		s->est_bytes = released ? (double)s->bytes : sqlite3_column_double(st, 9);
 		if (!(s->space_name = strdup(name ? name : "")) || (kind && !(s->kind = strdup(kind))))
 			goto nomem;
 		if (o->skip.depth > 0 && !(s->key = mtan_stack_key(db, o, s->stack)))
@@ -178,6 +186,8 @@ static int collect(sqlite3 *db, const struct mtan_opts *o, const char *section, 
 				struct site *t = &out->v[k - 1];
 				t->blocks += s->blocks;
 				t->bytes += s->bytes;
+				t->est_blocks += s->est_blocks;
+				t->est_bytes += s->est_bytes;
 				if (s->stack >= 0 && (t->stack < 0 || s->stack < t->stack))
 					t->stack = s->stack, t->has_stack = 1;
 				free(s->space_name);
@@ -235,11 +245,18 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct site
 	for (size_t i = 0; i < l->n; i++) {
 		const struct site *s = &l->v[i];
 		char a[32], b[32], dev[16];
+		/* a sampled trace's leak sites: the estimates, marked (released: as recorded) */
+		int est = sampled && s->kind;
+		long long blocks = est ? llround(s->est_blocks) : s->blocks;
+		long long bytes = est ? llround(s->est_bytes) : s->bytes;
 		if (o->format == MTAN_JSON) {
 			printf("%s{\"kind\": ", (i + before) ? ",\n " : "");
 			mtan_json_str(stdout, s->kind);
-			printf(", \"blocks\": %lld, \"bytes\": %lld, \"pid\": %lld, \"device\": %lld, \"space\": ",
-			       s->blocks, s->bytes, s->pid, s->device);
+			printf(", \"blocks\": %lld, \"bytes\": %lld, ", blocks, bytes);
+			if (est)
+				printf("\"estimated\": true, \"sampled_blocks\": %lld, \"sampled_bytes\": %lld, ",
+				       s->blocks, s->bytes);
+			printf("\"pid\": %lld, \"device\": %lld, \"space\": ", s->pid, s->device);
 			mtan_json_str(stdout, s->space_name);
 			fputs(", ", stdout);
 			if (mtan_print_frames(db, o, s->has_stack ? s->stack : -1))
@@ -248,9 +265,9 @@ static int print_sites(sqlite3 *db, const struct mtan_opts *o, const struct site
 				printf(", \"ended\": \"device_close\", \"held_to_close\": %s", s->held ? "true" : "false");
 			fputs("}", stdout);
 		} else {
-			mtan_prose(stdout, "%s%s bytes in %s %s %s (pid %lld, %s%s %s)\n", i ? "\n" : "",
-				   mtan_count(a, (uint64_t)s->bytes), mtan_count(b, (uint64_t)s->blocks),
-				   s->blocks == 1 ? "block" : "blocks",
+			mtan_prose(stdout, "%s%s%s bytes in %s%s %s %s (pid %lld, %s%s %s)\n", i ? "\n" : "",
+				   est ? "~" : "", mtan_count(a, (uint64_t)bytes), est ? "~" : "",
+				   mtan_count(b, (uint64_t)blocks), blocks == 1 ? "block" : "blocks",
 				   s->kind ? mtan_leak_kind_words(mtan_leak_kind(s->kind)) : verb, s->pid,
 				   s->device == -1 ? "" : "device ", mtan_device_name(dev, s->device), s->space_name);
 			if (mtan_print_frames(db, o, s->has_stack ? s->stack : -1))
@@ -301,9 +318,10 @@ static int csv_sites(sqlite3 *db, const struct mtan_opts *o, const struct sites 
 	}
 	for (size_t i = 0; i < leaks->n + rel->n; i++) { /* the leaks, then the released */
 		const struct site *s = i < leaks->n ? &leaks->v[i] : &rel->v[i - leaks->n];
+		int est = sampled && s->kind; /* the estimates, as in the table */
 		mtan_rows_text(r, s->kind);
-		mtan_rows_int(r, s->bytes);
-		mtan_rows_int(r, s->blocks);
+		mtan_rows_int(r, est ? llround(s->est_bytes) : s->bytes);
+		mtan_rows_int(r, est ? llround(s->est_blocks) : s->blocks);
 		mtan_rows_int(r, s->pid);
 		mtan_rows_int(r, s->device);
 		mtan_rows_text(r, s->space_name);
@@ -373,6 +391,37 @@ out:
 	return ret;
 }
 
+/* A sampled trace: what its leak sites' figures are. Table: a line after the sites;
+ * CSV and JSON: on stderr (their output holds the sites only). 0, or -1 (reported). */
+static int sampling_note(sqlite3 *db, const struct mtan_opts *o)
+{
+	sqlite3_stmt *st;
+	if (!sampled || o->quiet)
+		return 0;
+	if (mtan_prepare(db, "leaks", "unsampled", &st))
+		return -1;
+	mtan_bind_scope(st, o, &win);
+	int i = sqlite3_bind_parameter_index(st, ":reachable");
+	if (i)
+		sqlite3_bind_int(st, i, reachable);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		char a[32], b[32], text[400];
+		snprintf(text, sizeof text,
+			 "sites are estimates (~) from sampled stacks (mtrec --sample-stacks %lld): "
+			 "each about +-sqrt(%lld / its bytes) (one standard error); the %s bytes in %s "
+			 "blocks without a stack are in them, the totals are exact",
+			 sampled, sampled, mtan_count(a, (uint64_t)sqlite3_column_int64(st, 1)),
+			 mtan_count(b, (uint64_t)sqlite3_column_int64(st, 0)));
+		if (o->format == MTAN_TABLE)
+			mtan_prose(stdout, "%s\n\n", text);
+		else
+			mtan_note("%s", text);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : mtan_sqlerr(db, "cannot read the database");
+}
+
 /* The blocks held to close in scope (allocated after their device's baseline). */
 static int held_total(sqlite3 *db, const struct mtan_opts *o, long long *held)
 {
@@ -423,13 +472,16 @@ int cmd_leaks(int argc, char **argv)
 	struct mtan_leaks t;
 	sqlite3 *db = NULL;
 	reachable = 0;
+	sampled = 0;
 	mtan_join_options(extra, 15, lists);
 	int ret = mtan_parse(argc, argv, "leaks", cmd_leaks_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win) || collect(db, &o, "sites", -1, 0, &l) ||
-	    mtan_leak_totals(db, &o, &win, &t))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &win))
+		goto out;
+	sampled = mtan_meta_int(db, "sample_bytes", 0);
+	if (collect(db, &o, "sites", -1, 0, &l) || mtan_leak_totals(db, &o, &win, &t))
 		goto out;
 	if (o.format == MTAN_CSV || o.format == MTAN_JSON) {
 		/* the released sites after the leaks, within one --limit */
@@ -460,6 +512,8 @@ int cmd_leaks(int argc, char **argv)
 		mtan_prose(stdout, "leaked: %s bytes in %s %s at %s %s%s\n\n", mtan_count(a, (uint64_t)t.bytes),
 			   mtan_count(b, (uint64_t)t.blocks), t.blocks == 1 ? "block" : "blocks",
 			   mtan_count(c, (uint64_t)sites), sites == 1 ? "site" : "sites", d);
+		if (sampling_note(db, &o))
+			goto out;
 		if (mtan_leak_summary(stdout, db, &o, &win, &t))
 			goto out;
 		if (held) {
@@ -475,7 +529,9 @@ int cmd_leaks(int argc, char **argv)
 				goto out;
 		}
 	}
-	/* CSV and JSON hold the sites only: what was suppressed is said on stderr */
+	/* CSV and JSON hold the sites only: sampling and what was suppressed are said on stderr */
+	if (o.format != MTAN_TABLE && sampling_note(db, &o))
+		goto out;
 	if (o.format != MTAN_TABLE && !o.quiet && t.supp_blocks) {
 		char a[32], b[32];
 		mtan_note("suppressed: %s bytes in %s blocks", mtan_count(a, (uint64_t)t.supp_bytes),

@@ -4,6 +4,7 @@
  * millions of rows would sort them all). */
 #include "mtan.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,9 @@ const char cmd_top_usage[] =
 	"temporaries, temporary_bytes, leaked_blocks, leaked_bytes (what of them leaked, as\n"
 	"leaks counts it: no suppression covers it), frames as in leaks. --format csv: a row\n"
 	"per site and ranking (by: bytes, count or temporaries; rank), with its stack id,\n"
-	"without frames. Stacks whose frames read the same are one site.";
+	"without frames. Stacks whose frames read the same are one site. A trace recorded\n"
+	"with mtrec --sample-stacks: the figures are estimates from the sampled stacks,\n"
+	"marked '~' (JSON: \"estimated\": true; SCHEMA.md, Sampled stacks).";
 
 static int64_t temporary_ns = 1000000;
 
@@ -45,12 +48,16 @@ static const struct mtan_extra own[] = {
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
+/* The figures are doubles: a sampled trace's are estimates (whole numbers otherwise). */
 struct site {
 	int64_t pid, device, space, stack; /* stack -1: none */
-	int64_t allocs, bytes, temps, temp_bytes;
-	int64_t leaked, leaked_bytes; /* of the window's allocations, as leaks counts them */
+	double allocs, bytes, temps, temp_bytes;
+	double leaked, leaked_bytes; /* of the window's allocations, as leaks counts them */
 	int used;
 };
+
+/* The trace's --sample-stacks mean: the sites are estimates, those without a stack none. */
+static uint64_t sampled;
 
 struct sites {
 	struct site *s;
@@ -111,8 +118,8 @@ static int rank; /* what the comparison orders by: 0 bytes, 1 count, 2 temporari
 static int by_rank(const void *a, const void *b)
 {
 	const struct site *x = *(struct site *const *)a, *y = *(struct site *const *)b;
-	int64_t kx[3][2] = {{x->bytes, x->allocs}, {x->allocs, x->bytes}, {x->temps, x->temp_bytes}};
-	int64_t ky[3][2] = {{y->bytes, y->allocs}, {y->allocs, y->bytes}, {y->temps, y->temp_bytes}};
+	double kx[3][2] = {{x->bytes, x->allocs}, {x->allocs, x->bytes}, {x->temps, x->temp_bytes}};
+	double ky[3][2] = {{y->bytes, y->allocs}, {y->allocs, y->bytes}, {y->temps, y->temp_bytes}};
 	for (int i = 0; i < 2; i++)
 		if (kx[rank][i] != ky[rank][i])
 			return kx[rank][i] > ky[rank][i] ? -1 : 1;
@@ -148,8 +155,11 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 	int shown = 0;
 	for (size_t i = 0; i < n && shown < limit; i++) {
 		const struct site *s = v[i];
-		if (which == 2 && !s->temps)
+		if (which == 2 && llround(s->temps) <= 0)
 			break;
+		long long allocs = llround(s->allocs), bytes = llround(s->bytes), temps = llround(s->temps),
+			  temp_bytes = llround(s->temp_bytes), leaked = llround(s->leaked),
+			  leaked_bytes = llround(s->leaked_bytes);
 		sqlite3_reset(name);
 		sqlite3_bind_int64(name, 1, s->pid);
 		sqlite3_bind_int64(name, 2, s->device);
@@ -166,12 +176,12 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 				mtan_rows_null(rows);
 			else
 				mtan_rows_int(rows, s->stack);
-			mtan_rows_int(rows, s->allocs);
-			mtan_rows_int(rows, s->bytes);
-			mtan_rows_int(rows, s->temps);
-			mtan_rows_int(rows, s->temp_bytes);
-			mtan_rows_int(rows, s->leaked);
-			mtan_rows_int(rows, s->leaked_bytes);
+			mtan_rows_int(rows, allocs);
+			mtan_rows_int(rows, bytes);
+			mtan_rows_int(rows, temps);
+			mtan_rows_int(rows, temp_bytes);
+			mtan_rows_int(rows, leaked);
+			mtan_rows_int(rows, leaked_bytes);
 			shown++;
 			continue;
 		}
@@ -180,19 +190,20 @@ static int print_ranking(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *n
 			       (long long)s->device);
 			mtan_json_str(stdout, space);
 			printf(", \"allocs\": %lld, \"bytes\": %lld, \"temporaries\": %lld, \"temporary_bytes\": %lld, "
-			       "\"leaked_blocks\": %lld, \"leaked_bytes\": %lld, ",
-			       (long long)s->allocs, (long long)s->bytes, (long long)s->temps, (long long)s->temp_bytes,
-			       (long long)s->leaked, (long long)s->leaked_bytes);
+			       "\"leaked_blocks\": %lld, \"leaked_bytes\": %lld, %s",
+			       allocs, bytes, temps, temp_bytes, leaked, leaked_bytes, sampled ? "\"estimated\": true, " : "");
 		} else {
 			char a[32], b[32], t[32], c[96] = "", dev[16];
+			const char *e = sampled ? "~" : ""; /* estimates, marked */
 			int k = 0;
-			if (s->temps)
-				k = snprintf(c, sizeof c, ", %s temporary", mtan_count(t, (uint64_t)s->temps));
-			if (s->leaked_bytes)
-				snprintf(c + k, sizeof c - (size_t)k, ", %s bytes leaked", mtan_count(t, (uint64_t)s->leaked_bytes));
-			mtan_prose(stdout, "%s%s bytes in %s %s%s (pid %lld, %s%s %s)\n", shown ? "\n" : "",
-				   mtan_count(a, (uint64_t)s->bytes), mtan_count(b, (uint64_t)s->allocs),
-				   s->allocs == 1 ? "allocation" : "allocations", c, (long long)s->pid,
+			if (temps)
+				k = snprintf(c, sizeof c, ", %s%s temporary", e, mtan_count(t, (uint64_t)temps));
+			if (leaked_bytes)
+				snprintf(c + k, sizeof c - (size_t)k, ", %s%s bytes leaked", e,
+					 mtan_count(t, (uint64_t)leaked_bytes));
+			mtan_prose(stdout, "%s%s%s bytes in %s%s %s%s (pid %lld, %s%s %s)\n", shown ? "\n" : "", e,
+				   mtan_count(a, (uint64_t)bytes), e, mtan_count(b, (uint64_t)allocs),
+				   allocs == 1 ? "allocation" : "allocations", c, (long long)s->pid,
 				   s->device == -1 ? "" : "device ", mtan_device_name(dev, s->device), space);
 		}
 		if (mtan_print_frames(db, o, s->stack))
@@ -221,19 +232,21 @@ static int add_rows(sqlite3 *db, sqlite3_stmt *st, struct sites *t, int whole, i
 			mtan_err("out of memory");
 			return -1;
 		}
-		if (whole) {
-			s->allocs += sqlite3_column_int64(st, 4);
-			s->bytes += sqlite3_column_int64(st, 5);
-			s->temps += sqlite3_column_int64(st, 6);
-			s->temp_bytes += sqlite3_column_int64(st, 7);
+		if (whole) { /* the estimates, the counts themselves without sampling */
+			s->allocs += sqlite3_column_double(st, 8);
+			s->bytes += sqlite3_column_double(st, 9);
+			s->temps += sqlite3_column_double(st, 10);
+			s->temp_bytes += sqlite3_column_double(st, 11);
 			continue;
 		}
 		int64_t size = sqlite3_column_int64(st, 4);
-		s->allocs += sign;
-		s->bytes += sign * size;
+		/* sampled: a block with a stack stands for w blocks of its site, one without for none */
+		double w = sign * (!sampled ? 1 : stack < 0 ? 0 : mtan_sample_weight((uint64_t)size, sampled));
+		s->allocs += w;
+		s->bytes += w * (double)size;
 		if (sqlite3_column_int(st, 5)) {
-			s->temps += sign;
-			s->temp_bytes += sign * size;
+			s->temps += w;
+			s->temp_bytes += w * (double)size;
 		}
 	}
 	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
@@ -257,8 +270,8 @@ static int add_leaked(sqlite3 *db, const struct mtan_opts *o, const struct mtan_
 			mtan_err("out of memory");
 			return -1;
 		}
-		s->leaked += sqlite3_column_int64(st, 4);
-		s->leaked_bytes += sqlite3_column_int64(st, 5);
+		s->leaked += sqlite3_column_double(st, 6);
+		s->leaked_bytes += sqlite3_column_double(st, 7);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(db, "cannot read the database");
@@ -327,13 +340,14 @@ int cmd_top(int argc, char **argv)
 	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) ||
 	    mtan_prepare(db, "top", "allocations", &st) || mtan_prepare(db, "top", "space_name", &name))
 		goto out;
+	sampled = (uint64_t)mtan_meta_int(db, "sample_bytes", 0);
 	if (count(db, &o, &w, st, &t) || add_leaked(db, &o, &w, &t))
 		goto out;
 	if (!(v = malloc((t.n + 1) * sizeof(*v))))
 		goto nomem;
 	size_t n = 0;
 	for (size_t i = 0; i < t.cap; i++)
-		if (t.s[i].used && t.s[i].allocs > 0)
+		if (t.s[i].used && llround(t.s[i].allocs) > 0)
 			v[n++] = &t.s[i];
 	if (o.format == MTAN_JSON)
 		fputs("{", stdout);
@@ -354,6 +368,13 @@ int cmd_top(int argc, char **argv)
 		fputs("}\n", stdout);
 	else if (rows && mtan_rows_end(rows))
 		goto out;
+	if (sampled && o.format == MTAN_TABLE && !o.quiet)
+		mtan_prose(stdout, "\nsites are estimates (~) from sampled stacks (mtrec --sample-stacks %llu): each "
+				   "about +-sqrt(%llu / its bytes) (one standard error)\n",
+			   (unsigned long long)sampled, (unsigned long long)sampled);
+	else if (sampled && o.format == MTAN_CSV && !o.quiet)
+		mtan_note("sites are estimates from sampled stacks (mtrec --sample-stacks %llu)",
+			  (unsigned long long)sampled);
 	ret = 0;
 	goto out;
 nomem:

@@ -277,6 +277,7 @@ struct loader {
 	VEC(struct mlive) mlive;
 	int no_scan; /* the HEADER says mtrec --no-scan */
 	int precise; /* the HEADER says --precise-time: events have their own clock */
+	uint64_t sample_bytes; /* the HEADER's --sample-stacks mean; 0: every stack taken */
 	const char *timing; /* meta.time: how events got their times */
 	VEC(char *) names;
 	struct map pool_map, proc_map, thread_map, stack_map, frame_map, space_map, track_map,

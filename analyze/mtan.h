@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 10
+#define MTAN_SCHEMA_VERSION 11
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
@@ -699,5 +699,11 @@ MTAN_CMD(top);
 MTAN_CMD(push);
 MTAN_CMD(live);
 #undef MTAN_CMD
+
+/* A sampled trace (mtrec --sample-stacks; meta sample_bytes, the mean): the blocks that an
+ * allocation of size bytes with a stack stands for, 1 / (1 - exp(-size / mean)), the
+ * inverse of the chance that the recorder's byte countdown sampled it (a 0-byte block
+ * counts as 1 byte, as the recorder counts it). 1 without sampling (mean 0). */
+double mtan_sample_weight(uint64_t size, uint64_t mean);
 
 #endif

@@ -276,6 +276,12 @@ static int read_header(struct loader *L, const mtf_record *r)
 		return -1;
 	L->no_scan = (r->u.header.flags & MTF_FLAG_NO_SCAN) != 0;
 	L->precise = (r->u.header.flags & MTF_FLAG_PRECISE_TIME) != 0;
+	if (r->u.header.flags & MTF_FLAG_SAMPLED_STACKS) { /* sites are estimated from it */
+		uint64_t b = r->u.header.sample_bytes;
+		L->sample_bytes = b < (1ull << 62) ? b : 1ull << 62; /* SQLite's integers are signed */
+		if (mtan_ld_meta_int(L, "sample_bytes", (long long)L->sample_bytes))
+			return -1;
+	}
 	return 0;
 }
 

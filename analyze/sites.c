@@ -6,6 +6,7 @@
 
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -389,4 +390,12 @@ char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack)
 		mtan_err("out of memory");
 	free_rows(fr, flags, n);
 	return key;
+}
+
+double mtan_sample_weight(uint64_t size, uint64_t mean)
+{
+	if (!mean)
+		return 1;
+	/* expm1: 1 - exp(-x) loses its digits for the small x of small blocks */
+	return -1 / expm1(-(double)(size ? size : 1) / (double)mean);
 }

@@ -509,6 +509,7 @@ out:
 struct site_row {
 	uint32_t pool, stack;
 	uint64_t allocs, bytes, frees, temps, temp_bytes, leaked, leaked_bytes;
+	double est[6]; /* the sites.est_ columns: allocs, bytes, temporaries and leaks estimated */
 };
 #define TEMPORARY_NS 1000000 /* sites.temporaries: freed within 1 ms */
 
@@ -543,17 +544,25 @@ int mtan_ld_write_sites(struct loader *L)
 			last_stack = l->alloc_stack;
 		}
 		struct site_row *r = &rows.p[last];
+		/* sampled: a block with a stack stands for w of its kind, one without for none */
+		double w = !L->sample_bytes ? 1 : l->alloc_stack ? mtan_sample_weight(l->size, L->sample_bytes) : 0;
 		r->allocs++;
 		r->bytes += l->size;
+		r->est[0] += w;
+		r->est[1] += w * (double)l->size;
 		if (l->reason == R_FREE || l->reason == R_FREE_LATE) {
 			r->frees++;
 			if (l->end_ns - l->alloc_ns < TEMPORARY_NS && l->end_ns >= l->alloc_ns) {
 				r->temps++;
 				r->temp_bytes += l->size;
+				r->est[2] += w;
+				r->est[3] += w * (double)l->size;
 			}
 		} else if (l->reason == R_LIVE) {
 			r->leaked++;
 			r->leaked_bytes += l->size;
+			r->est[4] += w;
+			r->est[5] += w * (double)l->size;
 		}
 	}
 	for (size_t k = 0; k < rows.n; k++) {
@@ -570,6 +579,8 @@ int mtan_ld_write_sites(struct loader *L)
 		sqlite3_bind_int64(st, 9, (int64_t)r->temp_bytes);
 		sqlite3_bind_int64(st, 10, (int64_t)r->leaked);
 		sqlite3_bind_int64(st, 11, (int64_t)r->leaked_bytes);
+		for (int i = 0; i < 6; i++)
+			sqlite3_bind_double(st, 12 + i, r->est[i]);
 		if (mtan_ld_step(L, st))
 			goto out;
 	}

@@ -68,7 +68,7 @@ for f in /usr/lib/x86_64-linux-gnu/libc_malloc_debug.so.0 /lib/x86_64-linux-gnu/
 	/usr/lib64/libc_malloc_debug.so.0 /usr/lib/libc_malloc_debug.so.0; do
 	[ -e "$f" ] && { MALLOC_DEBUG=$f; break; }
 done
-declare -A HAVE=([native]=1 [mtrec]=1 [mtrec-ns]=1 [mtrec-nosc]=1)
+declare -A HAVE=([native]=1 [mtrec]=1 [mtrec-ns]=1 [mtrec-nosc]=1 [mtrec-ss]=1)
 HAVE[heaptrack]=0 HAVE[massif]=0 HAVE[memcheck]=0 HAVE[mtrace]=0 HAVE[vg-leak]=0 HAVE[vg-noleak]=0
 HT_PRINT=""
 if command -v heaptrack >/dev/null; then
@@ -92,11 +92,12 @@ fi
 [ -n "$PERL" ] || say "bench: perl is not installed (apt-get install perl): skipping the perl workload"
 
 TOOLS_ALL="native mtrec mtrec-ns heaptrack massif memcheck mtrace"
-FAST_TOOLS=" native mtrec mtrec-ns mtrec-nosc heaptrack "
+FAST_TOOLS=" native mtrec mtrec-ns mtrec-nosc mtrec-ss heaptrack "
 # the exit scan's workload has tools of its own: mtrec without its scan, and memcheck with
 # and without its leak check (the difference is what memcheck's scan costs)
 SCAN_TOOLS="native mtrec mtrec-nosc vg-leak vg-noleak"
 declare -A LABEL=([native]="native" [mtrec]="mtrec" [mtrec-ns]="mtrec --no-stacks" [mtrec-nosc]="mtrec --no-scan"
+	[mtrec-ss]="mtrec --sample-stacks 512k"
 	[vg-leak]="memcheck --leak-check=full" [vg-noleak]="memcheck --leak-check=no"
 	[heaptrack]="heaptrack" [massif]="valgrind massif" [memcheck]="valgrind memcheck"
 	[mtrace]="glibc mtrace")
@@ -131,8 +132,8 @@ churn c1-10M 1 5000000 malloc "$NOMEM"
 churn c2-10M 2 2500000 malloc "$NOMEM"
 churn r1-10M 1 5000000 realloc "$NOMEM"
 [ -n "$SQLITE3" ] && add_workload sqlite "sqlite3 shell running bench/workload.sql (in-memory database)" \
-	"$TOOLS_ALL" "$ROOT/bench/workload.sql" "$SQLITE3"
-[ -n "$PERL" ] && add_workload perl "perl running bench/workload.pl (hashes, sort, strings)" "$NOMEM" \
+	"$TOOLS_ALL mtrec-ss" "$ROOT/bench/workload.sql" "$SQLITE3"
+[ -n "$PERL" ] && add_workload perl "perl running bench/workload.pl (hashes, sort, strings)" "$NOMEM mtrec-ss" \
 	/dev/null "$PERL" "$ROOT/bench/workload.pl"
 # the exit scan: 1 GiB live in 1,048,576 blocks of 1 KiB, left live at exit (quick: / 8)
 SCAN_BLOCKS=$((1048576 / (QUICK == 1 ? 8 : 1)))
@@ -165,7 +166,7 @@ trace_size() { # TOOL WL REP OUTPREFIX
 	local tool=$1 wl=$2 rep=$3 out=$4 f size=NA keep=0
 	[ "$rep" = 1 ] && [[ " $LOADS " == *" $wl "* ]] && keep=1
 	case $tool in
-	mtrec | mtrec-ns | mtrec-nosc)
+	mtrec | mtrec-ns | mtrec-nosc | mtrec-ss)
 		size=$(stat -c %s "$out.zst")
 		if [ "$rep" = 1 ]; then
 			COUNTS[$wl,$tool]=$("$B/mtdump" -c "$out.zst" 2>&1) ||
@@ -206,6 +207,7 @@ run_tool() { # TOOL WL REP
 	mtrec) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q -o "$out.zst" -- "${app[@]}") ;;
 	mtrec-ns) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --no-stacks -o "$out.zst" -- "${app[@]}") ;;
 	mtrec-nosc) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --no-scan -o "$out.zst" -- "${app[@]}") ;;
+	mtrec-ss) cmd=(env MTREC_DEBUG=1 "$B/mtrec" -q --sample-stacks 512k -o "$out.zst" -- "${app[@]}") ;;
 	heaptrack) cmd=(heaptrack -o "$out.ht" "${app[@]}") ;;
 	massif) cmd=(valgrind -q --tool=massif --massif-out-file="$out.massif" "${app[@]}") ;;
 	memcheck) cmd=(valgrind --tool=memcheck --log-file="$out.vg" "${app[@]}") ;;
@@ -393,9 +395,9 @@ no_stacks_ns() { # WL LIMIT
 	m=$(extra "$1" mtrec-ns)
 	echo "$(fmt %.1f "$m") ns/event | $(verdict "a <= $2" "$m")"
 }
-no_stacks_slowdown() { # WL
+no_stacks_slowdown() { # WL [TOOL]
 	local s
-	s=$(calc 'b / a' "$(med "$1" native $COL)" "$(med "$1" mtrec-ns $COL)")
+	s=$(calc 'b / a' "$(med "$1" native $COL)" "$(med "$1" "${2:-mtrec-ns}" $COL)")
 	echo "$(fmt %.1f%% "$(calc '(a - 1) * 100' "$s")") | $(verdict 'a < 1.10' "$s")"
 }
 linear() {
@@ -425,6 +427,7 @@ both() { # FUNCTION ARGS...: its wall and CPU columns
 	for wl in sqlite perl; do
 		[ -n "${EVENTS[$wl]:-}" ] || continue
 		echo "| $wl: mtrec --no-stacks slowdown < 10% | $(both no_stacks_slowdown $wl) |"
+		echo "| $wl: mtrec --sample-stacks 512k slowdown < 10% | $(both no_stacks_slowdown $wl mtrec-ss) |"
 		echo "| $wl: mtrec extra time < 1/3 of heaptrack's | $(both vs_heaptrack $wl 3) |"
 	done
 	echo "| mtrec cost linear in events: extra ns/event grows by at most 25% from one size to the next | $(both linear) |"
@@ -476,7 +479,7 @@ both() { # FUNCTION ARGS...: its wall and CPU columns
 	echo "| workload | tool | counts (first repetition) |"
 	echo "|---|---|---|"
 	for wl in $WORKLOADS; do
-		for t in mtrec mtrec-ns heaptrack memcheck mtrace; do
+		for t in mtrec mtrec-ns mtrec-ss heaptrack memcheck mtrace; do
 			[ -n "${COUNTS[$wl,$t]:-}" ] && echo "| $wl | ${LABEL[$t]} | ${COUNTS[$wl,$t]} |"
 		done
 	done
@@ -488,7 +491,7 @@ contention=$(awk '$2 == "native" && $1 != "c2-10M" && $4 != "NA" && $5 >= 0.2 { 
 	echo "| workload | tool | extra CPU ns/event in the program | collector CPU ns/event |"
 	echo "|---|---|--:|--:|"
 	for wl in $WORKLOADS; do
-		for t in mtrec mtrec-ns; do
+		for t in mtrec mtrec-ns mtrec-ss; do
 			[[ " ${W_TOOLS[$wl]} " == *" $t "* ]] || continue
 			col=$(med "$wl" "$t" 8) all=$(med "$wl" "$t" 5)
 			app=$(calc '(b - d - a) / c * 1e9' "$(med "$wl" native 5)" "$all" "${EVENTS[$wl]}" "$col")

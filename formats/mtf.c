@@ -230,6 +230,9 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		S(r->u.header.cmdline);
 		V(r->u.header.realtime_ns);
 		V(r->u.header.flags);
+		/* appended within version 1: older readers ignore it */
+		if (r->u.header.flags & MTF_FLAG_SAMPLED_STACKS)
+			V(r->u.header.sample_bytes);
 		break;
 	case MTF_PROCESS:
 		V(r->u.process.pid); V(r->u.process.ppid);
@@ -634,6 +637,12 @@ static int decode(mtf_reader *r, int type, cur *c, mtf_record *rec)
 		S(rec->u.header.cmdline);
 		rec->u.header.realtime_ns = get_varint(c);
 		rec->u.header.flags = get_varint(c);
+		/* a sampled trace says its mean; it cannot sample with none */
+		if (rec->u.header.flags & MTF_FLAG_SAMPLED_STACKS) {
+			rec->u.header.sample_bytes = get_varint(c);
+			if (!c->bad && rec->u.header.sample_bytes == 0)
+				return MTF_E_BADREC;
+		}
 		break;
 	case MTF_PROCESS:
 		rec->u.process.pid = get_u32(c); rec->u.process.ppid = get_u32(c);

@@ -84,6 +84,7 @@ typedef struct mtf_record {
 			mtf_str cmdline;       /* argv joined with single spaces */
 			uint64_t realtime_ns;  /* wall clock at time 0 */
 			uint64_t flags;        /* MTF_FLAG_* */
+			uint64_t sample_bytes; /* MTF_FLAG_SAMPLED_STACKS: the sampling mean; else 0 */
 		} header;
 		struct {
 			uint32_t pid, ppid;
@@ -195,6 +196,9 @@ static inline unsigned mtf_scan_width(uint32_t part)
 #define MTF_FLAG_PRECISE_TIME 8u /* each event read a clock; else the collector's clock (<= ~1 ms) */
 #define MTF_FLAG_NO_SCAN 16u     /* mtrec --no-scan: no process's memory was scanned at its end */
 #define MTF_FLAG_ATTACHED 32u    /* mtrec -p: attached to a running process (PROCESS how ATTACH) */
+/* mtrec --sample-stacks: only a sample of the allocations have a stack, each allocated byte
+ * sampled with probability 1/sample_bytes (HEADER's sample_bytes, then present) */
+#define MTF_FLAG_SAMPLED_STACKS 64u
 
 /* Status codes: 0 is success; negative values are -errno or one of these. */
 enum {

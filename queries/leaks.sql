@@ -4,24 +4,46 @@
 -- partial index lifetimes_leaks holds them all). Leaks a suppression covers are left out
 -- (reported_leaks, suppress.sql); totals counts them apart.
 -- name: sites
--- the lost kinds; still_reachable too when :reachable is 1
+-- the lost kinds; still_reachable too when :reachable is 1. A sampled trace (mtrec
+-- --sample-stacks): the blocks with a stack only, est_blocks and est_bytes their site's
+-- estimates (SCHEMA.md, sampling); else those are blocks and bytes.
 SELECT l.pid, l.device, l.space, coalesce(s.name, 'space ' || l.space), k.canonical AS stack,
-	count(*) AS blocks, sum(l.size) AS bytes, coalesce(l.leak_kind, 'not_scanned') AS kind
+	count(*) AS blocks, sum(l.size) AS bytes, coalesce(l.leak_kind, 'not_scanned') AS kind,
+	sum(CASE WHEN m.sample_bytes = 0 THEN 1
+		ELSE 1 / (1 - exp(-max(l.size, 1) * 1.0 / m.sample_bytes)) END) AS est_blocks,
+	sum(CASE WHEN m.sample_bytes = 0 THEN l.size
+		ELSE l.size / (1 - exp(-max(l.size, 1) * 1.0 / m.sample_bytes)) END) AS est_bytes
 FROM reported_leaks l
+CROSS JOIN sampling m
 LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
 	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
 	AND (:reachable OR coalesce(l.leak_kind, 'not_scanned') != 'still_reachable')
+	AND (m.sample_bytes = 0 OR l.alloc_stack IS NOT NULL)
 GROUP BY l.pid, l.device, l.space, k.canonical, kind
-ORDER BY bytes DESC, blocks DESC, stack, l.pid, l.device, l.space, kind
+ORDER BY est_bytes DESC, blocks DESC, stack, l.pid, l.device, l.space, kind
 LIMIT :limit;
+-- name: unsampled
+-- a sampled trace: the reported leaks without a stack (their bytes are in the estimates)
+-- and the sampling mean: blocks, bytes, sample_bytes
+SELECT count(*), coalesce(sum(l.size), 0), m.sample_bytes
+FROM reported_leaks l
+CROSS JOIN sampling m
+LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)
+	AND (:space IS NULL OR s.name = :space) AND l.alloc_seq BETWEEN :since AND :until
+	AND (:reachable OR coalesce(l.leak_kind, 'not_scanned') != 'still_reachable')
+	AND l.alloc_stack IS NULL AND m.sample_bytes > 0;
 -- name: totals
 -- the leaks reported per kind (a NULL kind, a trace of an older mtan: not_scanned): kind,
 -- blocks, bytes, sites
 SELECT coalesce(l.leak_kind, 'not_scanned') AS kind, count(*), coalesce(sum(l.size), 0),
-	count(DISTINCT l.pid || ',' || l.device || ',' || l.space || ',' || coalesce(k.canonical, ''))
+	-- a sampled trace's blocks without a stack are no site of their own
+	count(DISTINCT CASE WHEN m.sample_bytes > 0 AND l.alloc_stack IS NULL THEN NULL
+		ELSE l.pid || ',' || l.device || ',' || l.space || ',' || coalesce(k.canonical, '') END)
 FROM reported_leaks l
+CROSS JOIN sampling m
 LEFT JOIN stacks k ON k.id = l.alloc_stack
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE (:pid IS NULL OR l.pid = :pid) AND (:device IS NULL OR l.device = :device)

@@ -119,12 +119,18 @@ CREATE TABLE mark_live (
 	pid INTEGER, device INTEGER NOT NULL, space TEXT NOT NULL,
 	live_bytes INTEGER NOT NULL, live_blocks INTEGER NOT NULL);
 
--- Allocation sites over the whole trace, counted by the loader.
+-- Allocation sites over the whole trace, counted by the loader. The est_ columns are the
+-- site's estimated figures in a sampled trace (meta sample_bytes: mtrec --sample-stacks),
+-- each sampled block weighed by 1 / (1 - exp(-size / sample_bytes)); the unsampled blocks
+-- (stack NULL) have 0 there. Without sampling they equal the exact columns.
 CREATE TABLE sites (
 	pid INTEGER NOT NULL, device INTEGER NOT NULL, space INTEGER NOT NULL, stack INTEGER,
 	allocs INTEGER NOT NULL, bytes INTEGER NOT NULL, frees INTEGER NOT NULL,
 	temporaries INTEGER NOT NULL, temporary_bytes INTEGER NOT NULL, -- freed within 1 ms
-	leaked_blocks INTEGER NOT NULL, leaked_bytes INTEGER NOT NULL);
+	leaked_blocks INTEGER NOT NULL, leaked_bytes INTEGER NOT NULL,
+	est_allocs REAL NOT NULL, est_bytes REAL NOT NULL,
+	est_temporaries REAL NOT NULL, est_temporary_bytes REAL NOT NULL,
+	est_leaked_blocks REAL NOT NULL, est_leaked_bytes REAL NOT NULL);
 
 -- `mtan growth` over the whole trace, all processes, judged at load (analyze/growth.c).
 CREATE TABLE growth (
@@ -158,12 +164,23 @@ CREATE VIEW events AS
 CREATE VIEW leaks AS
 	SELECT * FROM lifetimes WHERE end_reason IS NULL AND inherited = 0;
 
+-- The sampling of a sampled trace (mtrec --sample-stacks): one row, sample_bytes 0 when
+-- every allocation has its stack.
+CREATE VIEW sampling AS
+	SELECT coalesce((SELECT value FROM meta WHERE key = 'sample_bytes'), 0) AS sample_bytes;
+
 -- Sites: the stacks whose frames read the same are one (stacks.canonical, the first of them);
--- a site with blocks of two kinds is two rows.
+-- a site with blocks of two kinds is two rows. est_blocks and est_bytes: the estimates of a
+-- sampled trace (as in sites; the row with stack NULL, the unsampled blocks, has 0), else
+-- blocks and bytes.
 CREATE VIEW leak_sites AS
 	SELECT l.pid, l.device, l.space, k.canonical AS stack, l.leak_kind AS kind, count(*) AS blocks,
-		sum(l.size) AS bytes
-	FROM leaks l LEFT JOIN stacks k ON k.id = l.alloc_stack
+		sum(l.size) AS bytes,
+		sum(CASE WHEN m.sample_bytes = 0 THEN 1 WHEN l.alloc_stack IS NULL THEN 0
+			ELSE 1 / (1 - exp(-max(l.size, 1) * 1.0 / m.sample_bytes)) END) AS est_blocks,
+		sum(CASE WHEN m.sample_bytes = 0 THEN l.size WHEN l.alloc_stack IS NULL THEN 0
+			ELSE l.size / (1 - exp(-max(l.size, 1) * 1.0 / m.sample_bytes)) END) AS est_bytes
+	FROM leaks l LEFT JOIN stacks k ON k.id = l.alloc_stack CROSS JOIN sampling m
 	GROUP BY l.pid, l.device, l.space, k.canonical, l.leak_kind;
 
 -- leak_sites with the frame each starts at: the program's, past the allocator and runtime.
@@ -252,7 +269,9 @@ CREATE VIEW summary AS
 CREATE VIEW alloc_sites AS
 	SELECT s.pid, s.device, s.space, k.canonical AS stack, sum(s.allocs) AS allocs, sum(s.bytes) AS bytes,
 		sum(s.frees) AS frees, sum(s.temporaries) AS temporaries, sum(s.temporary_bytes) AS temporary_bytes,
-		sum(s.leaked_blocks) AS leaked_blocks, sum(s.leaked_bytes) AS leaked_bytes
+		sum(s.leaked_blocks) AS leaked_blocks, sum(s.leaked_bytes) AS leaked_bytes,
+		sum(s.est_allocs) AS est_allocs, sum(s.est_bytes) AS est_bytes,
+		sum(s.est_leaked_blocks) AS est_leaked_blocks, sum(s.est_leaked_bytes) AS est_leaked_bytes
 	FROM sites s LEFT JOIN stacks k ON k.id = s.stack
 	GROUP BY s.pid, s.device, s.space, k.canonical;
 

@@ -240,6 +240,7 @@ struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opt
 	c->shm->collector_pid = (uint32_t)getpid();
 	c->shm->opts = o->opts;
 	c->shm->depth = o->depth > MTR_MAX_DEPTH ? MTR_MAX_DEPTH : o->depth;
+	c->shm->sample_bytes = c->shm->depth ? o->sample_bytes : 0; /* no stacks: nothing to sample */
 	c->broken = calloc(MTR_NRINGS, 1);
 	int ret = mtf_writer_new(&c->w, out_fd, o->level);
 	if (ret || !c->broken) {
@@ -289,7 +290,9 @@ int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **
 			   (c->shm->opts & MTR_OPT_FREE_STACKS ? MTF_FLAG_FREE_STACKS : 0) |
 			   (c->shm->opts & MTR_OPT_PRECISE_TIME ? MTF_FLAG_PRECISE_TIME : 0) |
 			   (c->shm->opts & MTR_OPT_NO_SCAN ? MTF_FLAG_NO_SCAN : 0) |
-			   (c->shm->opts & MTR_OPT_ATTACH ? MTF_FLAG_ATTACHED : 0);
+			   (c->shm->opts & MTR_OPT_ATTACH ? MTF_FLAG_ATTACHED : 0) |
+			   (c->shm->sample_bytes ? MTF_FLAG_SAMPLED_STACKS : 0);
+	r.u.header.sample_bytes = c->shm->sample_bytes;
 	put(c, &r);
 	free(cmd);
 	/* at t0 nothing was numbered yet: the first bracket of every trace */

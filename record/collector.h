@@ -12,6 +12,7 @@ struct mtr_collect_opts {
 	uint32_t depth; /* stack depth, 0 = none */
 	uint32_t opts;  /* MTR_OPT_* */
 	int level;      /* zstd level */
+	uint64_t sample_bytes; /* --sample-stacks: mean bytes between stacks; 0 every allocation */
 };
 
 /* Creates the shared memory (private to this user) and starts the trace on out_fd (the

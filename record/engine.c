@@ -27,6 +27,7 @@
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
+#include <math.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
 #endif
@@ -80,6 +81,40 @@ uint64_t mtr_take_seq(void)
 }
 
 int mtr_free_stacks(void) { return (g_opts & MTR_OPT_FREE_STACKS) != 0; }
+
+uint64_t mtr_sample_bytes;
+
+/* The thread's generator (xorshift64*): seeded from its tid, the clock and where its TLS
+ * is, so threads and forked children draw apart. */
+static uint64_t sample_next(struct mtr_tls *t)
+{
+	uint64_t x = t->sample_rng;
+	if (!x) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (uint64_t)gettid() * 0x9E3779B97F4A7C15ull ^ (uint64_t)ts.tv_nsec ^
+		    ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)(uintptr_t)t;
+		/* splitmix64's finalizer: nearby seeds give unrelated streams */
+		x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+		x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+		x ^= x >> 31;
+		x += !x;
+	}
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	t->sample_rng = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+int mtr_sample_draw(struct mtr_tls *t)
+{
+	/* u uniform in (0, 1]; -ln(u) * mean is exponential with that mean */
+	double u = (double)((sample_next(t) >> 11) + 1) * (1.0 / 9007199254740992.0);
+	double left = -log(u) * (double)mtr_sample_bytes;
+	t->sample_left = left < 1 ? 1 : left > 9e18 ? (uint64_t)9e18 : (uint64_t)left;
+	return 1;
+}
 
 void mtr_count_lost(struct mtr_tls *t)
 {
@@ -561,6 +596,7 @@ static void at_child(void)
 	struct mtr_tls *t = &mtr_tls;
 	t->state = 0;
 	t->slot = NULL;
+	t->sample_rng = 0; /* the child draws its own countdowns, not its parent's */
 	if (t->stack_cache)
 		memset(t->stack_cache, 0, STACK_CACHE * sizeof(uint64_t));
 	if (!mtr_on)
@@ -838,6 +874,7 @@ static int join(const char *path, uint32_t how)
 		goto out;
 	ring_mask = MTR_RING_BYTES - 1;
 	g_depth = shm->depth > MTR_MAX_DEPTH ? MTR_MAX_DEPTH : shm->depth;
+	mtr_sample_bytes = g_depth ? shm->sample_bytes : 0;
 	g_opts = shm->opts;
 	g_t0 = shm->t0_ns;
 	g_tsc = shm->use_tsc != 0;
@@ -992,7 +1029,8 @@ MTR_EXPORT void mtrec_impl_alloc_seq(uint64_t seq, uint32_t device, uint32_t spa
 	struct mtr_tls *t = &mtr_tls;
 	if (!api_enter(t))
 		return;
-	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, MTF_FN_CLIENT), device, space, addr, size, 1);
+	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, MTF_FN_CLIENT), device, space, addr, size,
+		  mtr_sampled(t, size));
 	t->busy = 0;
 }
 
@@ -1001,7 +1039,8 @@ MTR_EXPORT void mtrec_impl_free_seq(uint64_t seq, uint32_t device, uint32_t spac
 	struct mtr_tls *t = &mtr_tls;
 	if (!api_enter(t))
 		return;
-	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_FREE, MTF_FN_CLIENT), device, space, addr, 0, 1);
+	mtr_event(t, seq ? seq : mtr_take_seq(), MTF_OP_MAKE(MTF_FREE, MTF_FN_CLIENT), device, space, addr, 0,
+		  !mtr_sample_bytes); /* sampled: no free has a stack (mtrec --help) */
 	t->busy = 0;
 }
 

@@ -28,6 +28,9 @@ struct mtr_tls {
 	/* a raw clone() with CLONE_VM and no CLONE_THREAD shares this TLS with its child:
 	 * from then on, a hook called by another tid is the child's (preload.c) */
 	int clone_shared;
+	/* --sample-stacks: bytes this thread allocates before its next sampled stack (drawn
+	 * from an exponential distribution), and its generator's state (0: not seeded) */
+	uint64_t sample_left, sample_rng;
 };
 extern __thread struct mtr_tls mtr_tls __attribute__((tls_model("initial-exec")));
 
@@ -54,6 +57,29 @@ uint64_t mtr_take_seq(void);
 /* Records one event; op is MTF_OP_MAKE(kind, func). stack: whether to unwind. */
 void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uint32_t space,
 	       uint64_t addr, uint64_t size, int stack);
+/* --sample-stacks: the mean bytes between sampled allocations, 0 when every allocation
+ * takes its stack. */
+extern uint64_t mtr_sample_bytes;
+/* Starts the countdown of a thread that has none, or draws the next one: returns 1. */
+int mtr_sample_draw(struct mtr_tls *t);
+/* Whether an allocation of n bytes takes its stack. Sampling by bytes as jemalloc's and
+ * tcmalloc's heap profilers do: each thread counts down an exponentially distributed
+ * number of bytes, and the allocation that crosses zero is sampled, so one of n bytes is
+ * with probability 1 - exp(-n / mean) (the analyzer weighs it by the inverse). A malloc(0)
+ * counts as 1 byte: it is a block too. No lock, no division on the common path. */
+static inline int mtr_sampled(struct mtr_tls *t, uint64_t n)
+{
+	if (__builtin_expect(!mtr_sample_bytes, 1))
+		return 1;
+	if (__builtin_expect(!t->sample_rng, 0))
+		mtr_sample_draw(t);
+	n += !n;
+	if (__builtin_expect(n < t->sample_left, 1)) {
+		t->sample_left -= n;
+		return 0;
+	}
+	return mtr_sample_draw(t);
+}
 /* Frees carry stacks only with --free-stacks. */
 int mtr_free_stacks(void);
 void mtr_thread_named(const char *name);

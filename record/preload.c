@@ -163,7 +163,7 @@ static inline void record(struct mtr_tls *t, uint64_t seq, uint8_t op, void *p, 
 static inline void alloc_done(struct mtr_tls *t, void *p, size_t n, int func)
 {
 	if (p)
-		record(t, mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, func), p, n, 1);
+		record(t, mtr_take_seq(), MTF_OP_MAKE(MTF_ALLOC, func), p, n, mtr_sampled(t, n));
 }
 
 MTR_EXPORT void *malloc(size_t n)

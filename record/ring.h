@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define MTR_SHM_MAGIC 0x314d485352544dULL /* "MTRSHM1" */
-#define MTR_SHM_VERSION 1
+#define MTR_SHM_VERSION 2
 #define MTR_NRINGS 2048
 #define MTR_RING_BYTES (4u << 20) /* per thread, a power of two: ~87,000 events of slack
 				   * while the collector is off the CPU (pages are
@@ -53,6 +53,7 @@ struct mtr_shm {
 	uint32_t root_pid;
 	uint32_t opts;      /* MTR_OPT_* */
 	uint32_t depth;     /* stack depth; 0 = no stacks */
+	uint64_t sample_bytes; /* --sample-stacks: the mean bytes between sampled stacks; 0 all */
 	_Atomic uint32_t disabled; /* set by the collector when it stops (disk full, and the
 				    * detach of mtrec -p): the hooks pass everything through */
 	_Atomic uint32_t hint;     /* where the next slot search starts */

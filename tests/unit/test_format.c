@@ -226,6 +226,43 @@ static void shrinks_while_read(void)
 	CHECK(n < 20);
 }
 
+/* mtrec --sample-stacks: the HEADER's flag with its mean read back; a header without the
+ * flag writes no mean (older traces) and reads 0. */
+static void sampled_header(void)
+{
+	for (int sampled = 0; sampled < 2; sampled++) {
+		char *p = tmp_path();
+		FILE *f = fopen(p, "w");
+		mtf_writer *w;
+		mtf_writer_new(&w, fileno(f), 1);
+		mtf_record r = {0};
+		r.type = MTF_HEADER;
+		r.u.header.host = S("box");
+		r.u.header.flags = MTF_FLAG_STACKS | (sampled ? MTF_FLAG_SAMPLED_STACKS : 0);
+		r.u.header.sample_bytes = 524288; /* written only with the flag */
+		CHECK(mtf_writer_put(w, &r) == 0);
+		mtf_event ev = {.seq = 1, .addr = 0x1000, .size = 48, .device = MTF_HOST, .stack = 0,
+				.op = MTF_OP_MAKE(MTF_ALLOC, MTF_FN_MALLOC)};
+		CHECK(mtf_writer_events(w, 1, 1, &ev, 1) == 0);
+		CHECK(mtf_writer_flush(w) == 0);
+		uint64_t bytes = mtf_writer_bytes(w);
+		mtf_writer_free(w);
+		fclose(f);
+		mtf_reader *rd;
+		mtf_record rec;
+		CHECK(mtf_reader_open(&rd, p) == 0);
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+		CHECK_EQ_U(rec.u.header.flags & MTF_FLAG_SAMPLED_STACKS, sampled ? MTF_FLAG_SAMPLED_STACKS : 0);
+		CHECK_EQ_U(rec.u.header.sample_bytes, sampled ? 524288 : 0);
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_EVENTS && rec.u.events.n == 1);
+		CHECK_EQ_U(rec.u.events.ev[0].stack, 0);
+		CHECK(mtf_reader_next(rd, &rec) == 0);
+		mtf_reader_free(rd);
+		unlink(p);
+		CHECK(bytes > 0);
+	}
+}
+
 static void varints(void)
 {
 	uint64_t vals[] = {0, 1, 127, 128, 300, 1ull << 35, UINT64_MAX};
@@ -481,6 +518,7 @@ int main(void)
 	RUN(flips);
 	RUN(not_a_trace);
 	RUN(varints);
+	RUN(sampled_header);
 	RUN(shrinks_while_read);
 	UNIT_EXIT();
 }

@@ -586,6 +586,36 @@ static void newer_version(void)
 	CHECK(!strcmp(mtf_strerror(MTF_E_VERSION), "trace written by a newer format version"));
 }
 
+/* HEADER's sample_bytes (MTF_FLAG_SAMPLED_STACKS): read when the flag says so; missing or 0
+ * is malformed; trailing bytes after a header without the flag are ignored as before. */
+static void sampled_header(void)
+{
+	for (int c = 0; c < 5; c++) {
+		bytes p = {0}, raw = {0};
+		b_put(&p, MTF_MAGIC, 6);
+		b_var(&p, MTF_VERSION);
+		b_str(&p, "host");
+		b_var(&p, 1);
+		b_str(&p, "prog");
+		b_var(&p, 0);
+		b_var(&p, c == 3 ? 0 : MTF_FLAG_SAMPLED_STACKS); /* flags */
+		if (c == 0 || c == 3)
+			b_var(&p, 524288); /* the mean (c 3: trailing bytes, no flag) */
+		else if (c == 1)
+			b_var(&p, 0);
+		else if (c == 4)
+			b_u8(&p, 0x80); /* a varint running off the end */
+		/* c 2: none */
+		b_rec(&raw, MTF_HEADER, &p);
+		b_end(&raw);
+		size_t n;
+		int ret = read_raw(&raw, &n);
+		CHECK(c == 0 || c == 3 ? ret == 0 && n == 2 : ret == MTF_E_BADREC && n == 0);
+		b_free(&p);
+		b_free(&raw);
+	}
+}
+
 static void plain_text_file(void)
 {
 	char *p = tmp_path();
@@ -1198,6 +1228,7 @@ int main(void)
 	RUN(live_cuts);
 	RUN(flip_sweep);
 	RUN(newer_version);
+	RUN(sampled_header);
 	RUN(plain_text_file);
 	RUN(other_zstd_file);
 	RUN(empty_file);
