@@ -219,7 +219,7 @@ static char *run_name(const char *input, long long realtime_ns, long long mtime_
 }
 
 static const char *const tables[] = {"lifetimes", "stacks", "stack_frames", "frames", "marks",
-				     "timeline_buckets", "space_stats"};
+				     "timeline_buckets", "space_stats", "sampling"};
 
 /* One trace: its database, its run and host, and, unless the server has the run, its
  * rows. 0, or -1 (told). */

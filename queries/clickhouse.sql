@@ -43,15 +43,25 @@ CREATE TABLE IF NOT EXISTS space_stats (run String, host String,
 	released_blocks Int64, released_bytes Int64, end_bytes Int64,
 	min_address Nullable(Int64), max_address Nullable(Int64))
 ENGINE = MergeTree ORDER BY (run, host, pid, device, space)
+-- name: sampling
+-- SQLite's view sampling: the run's mean bytes between sampled stacks (0: every stack)
+CREATE TABLE IF NOT EXISTS sampling (run String, host String, sample_bytes Int64)
+ENGINE = MergeTree ORDER BY (run, host)
 -- name: leak_sites
 -- SQLite's leak_sites per run and host: leaks (never freed, not inherited) by site
--- (stacks.canonical; NULL: no stack) and kind
+-- (stacks.canonical; NULL: no stack) and kind, with the estimates of a sampled run (each
+-- sampled block stands for 1 / (1 - exp(-size / sample_bytes)) of its kind; a run without
+-- a sampling row was not sampled). 18.16 takes one JOIN a SELECT: the stacks' join nests.
 CREATE VIEW IF NOT EXISTS leak_sites AS
 SELECT run, host, pid, device, space, nullIf(canonical, 0) AS stack, kind, count() AS blocks,
-	sum(size) AS bytes
-FROM (SELECT run, host, pid, device, space, ifNull(alloc_stack, 0) AS id, leak_kind AS kind, size
-	FROM lifetimes WHERE isNull(end_reason) AND inherited = 0)
-ANY LEFT JOIN (SELECT run, host, id, canonical FROM stacks) USING (run, host, id)
+	sum(size) AS bytes,
+	sum(sample_bytes = 0 ? toFloat64(1) : (id = 0 ? toFloat64(0) : 1 / (1 - exp(-greatest(size, 1) / sample_bytes)))) AS est_blocks,
+	sum(sample_bytes = 0 ? toFloat64(size) : (id = 0 ? toFloat64(0) : size / (1 - exp(-greatest(size, 1) / sample_bytes)))) AS est_bytes
+FROM (SELECT run, host, pid, device, space, id, kind, size, canonical
+	FROM (SELECT run, host, pid, device, space, ifNull(alloc_stack, 0) AS id, leak_kind AS kind, size
+		FROM lifetimes WHERE isNull(end_reason) AND inherited = 0)
+	ANY LEFT JOIN (SELECT run, host, id, canonical FROM stacks) USING (run, host, id))
+ANY LEFT JOIN (SELECT run, host, sample_bytes FROM sampling) USING (run, host)
 GROUP BY run, host, pid, device, space, stack, kind
 -- name: timeline
 CREATE VIEW IF NOT EXISTS timeline AS

@@ -21,6 +21,8 @@ FROM timeline;
 SELECT pid, device, space, name, allocs, frees, bytes_allocated, bytes_freed, leaked_blocks,
 	leaked_bytes, released_blocks, released_bytes, end_bytes, min_address, max_address
 FROM space_stats;
+-- name: sampling
+SELECT sample_bytes FROM sampling;
 -- name: run
 -- the facts a run is named by: the trace's host and its start (wall clock)
 SELECT (SELECT value FROM meta WHERE key = 'host'), (SELECT value FROM meta WHERE key = 'realtime_ns'),

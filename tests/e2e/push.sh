@@ -75,7 +75,20 @@ for t in leaky meshdev; do
 done
 check_eq "the views have SQLite's columns after run and host" \
 	"$(ch "SELECT name FROM system.columns WHERE table = 'leak_sites' AND database = currentDatabase() FORMAT TSV" | tr '\n' ' ')" \
-	"run host pid device space stack kind blocks bytes "
+	"run host pid device space stack kind blocks bytes est_blocks est_bytes "
+
+# a sampled run (mtrec --sample-stacks): the estimates per site are SQLite's; an unsampled
+# run's are its exact figures
+"$MTREC" -q --sample-stacks 4k -o sampled.zst "$SAMPLES/sampled" >/dev/null
+check_rc "push a sampled trace" 0 "$MTAN" push -q --clickhouse "$url" sampled.zst
+check_eq "sampled: the run's mean is in the sampling table" \
+	"$(ch "SELECT sample_bytes FROM sampling WHERE run LIKE 'sampled.zst@%'")" 4096
+check_eq "sampled: leak_sites' estimates per site as SQLite's (to the byte)" \
+	"$(ch "SELECT pid, device, space, ifNull(stack, 0) AS s, blocks, bytes, round(est_blocks), round(est_bytes) FROM leak_sites WHERE run LIKE 'sampled.zst@%' ORDER BY pid, device, space, s FORMAT CSV" | tr -d '"')" \
+	"$("$MTAN" sql sampled.zst "SELECT pid, device, space, coalesce(stack, 0) AS s, blocks, bytes, round(est_blocks), round(est_bytes) FROM leak_sites ORDER BY pid, device, space, s" --format csv | tail -n +2 | tr -d '"' | sed 's/\.0\(,\|$\)/\1/g')"
+check_eq "unsampled: the estimates are the exact figures" \
+	"$(ch "SELECT sum(est_blocks = blocks AND est_bytes = bytes), count() FROM leak_sites WHERE run LIKE 'leaky.zst@%' FORMAT CSV")" \
+	"$(ch "SELECT count(), count() FROM leak_sites WHERE run LIKE 'leaky.zst@%' FORMAT CSV")"
 
 check_rc "push again: left as it is" 0 "$MTAN" push --clickhouse "$url" leaky.zst
 check_match "push again: said so" "^mtan: note: push: run 'leaky\.zst@.*' of host '.*' is there already: left as it is$" "$(cat "$ERR")"
