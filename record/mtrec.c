@@ -258,6 +258,21 @@ static void print_summary(const struct mtr_collector *col, const char *outname)
 			mtf_count(lb, lost), lost == 1 ? "" : "s");
 }
 
+/* Says once that writing the trace failed: recording stops there, the program (or the
+ * attached process) runs on. 1 when it is told (now or before). */
+static int tell_write_error(const struct mtr_collector *col, const char *outname, const char *who, int told)
+{
+	uint64_t ev, procs, thr, bytes, lost;
+	int werr;
+	mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
+	if (!werr || told)
+		return told;
+	fprintf(stderr, "mtrec: cannot write '%s': %s; recording stopped, the %s runs on and the trace is "
+			"readable up to here\n", outname, werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error",
+		who);
+	return 1;
+}
+
 /* Removes the output of an attach that did not happen: a regular file (never what -o
  * named otherwise, /dev/null say), and only the one still open as fd. */
 static void drop_output(int fd, const char *name)
@@ -373,15 +388,7 @@ static int attach_main(const char *pidarg, const char *output, struct mtr_collec
 	struct timespec detach_at = {0, 0};
 	for (;;) {
 		uint64_t n = mtr_collector_poll(col);
-		uint64_t ev, procs, thr, bytes, lost;
-		int werr;
-		mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
-		if (werr && !reported) {
-			fprintf(stderr, "mtrec: cannot write '%s': %s; recording stopped, the process runs on "
-					"and the trace is readable up to here\n", outname,
-				werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
-			reported = 1;
-		}
+		reported |= tell_write_error(col, outname, "process", reported);
 		size_t live = mtr_collector_live_processes(col);
 		seen |= live > 0;
 		if (!live && (seen || (kill(pid, 0) < 0 && errno == ESRCH)))
@@ -589,15 +596,7 @@ int main(int argc, char **argv)
 	struct timespec last_wait = {0, 0};
 	for (;;) {
 		uint64_t n = mtr_collector_poll(col);
-		uint64_t ev, procs, thr, bytes, lost;
-		int werr;
-		mtr_collector_totals(col, &ev, &procs, &thr, &bytes, &lost, &werr);
-		if (werr && !reported) {
-			fprintf(stderr, "mtrec: cannot write '%s': %s; recording stopped, the program runs on "
-					"and the trace is readable up to here\n", outname,
-				werr < 0 && werr > -10000 ? strerror(-werr) : "encoder error");
-			reported = 1;
-		}
+		reported |= tell_write_error(col, outname, "program", reported);
 		/* reap when idle, and every 20 ms when busy: a syscall per pass would cost more
 		 * than the pass */
 		struct timespec now;
