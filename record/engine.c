@@ -874,7 +874,7 @@ static int join(const char *path, uint32_t how)
 		goto out;
 	ring_mask = MTR_RING_BYTES - 1;
 	g_depth = shm->depth > MTR_MAX_DEPTH ? MTR_MAX_DEPTH : shm->depth;
-	mtr_sample_bytes = g_depth ? shm->sample_bytes : 0;
+	mtr_sample_bytes = shm->depth ? shm->sample_bytes : 0; /* no stacks: nothing to sample */
 	g_opts = shm->opts;
 	g_t0 = shm->t0_ns;
 	g_tsc = shm->use_tsc != 0;
