@@ -57,9 +57,8 @@ static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	(void)err;
 	/* the columns of the lifetimes table, in its order */
 	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, tid, device, space, address, size, "
-				      "generation, alloc_seq, alloc_ns, alloc_func, alloc_stack, free_seq, free_ns, "
-				      "free_tid, free_func, free_stack, end_seq, end_ns, end_reason, inherited, parent_id, "
-				      "leak_kind)");
+				      "generation, alloc_seq, alloc_ns, alloc_stack, free_stack, parent_id, ops, "
+				      "end_dseq, end_dns, free_dseq, free_dns, free_thread)");
 	if (rc != SQLITE_OK)
 		return rc;
 	struct lt_vtab *v = sqlite3_malloc(sizeof(*v));
@@ -134,6 +133,7 @@ static void result_opt(sqlite3_context *ctx, int present, int64_t v)
 		sqlite3_result_null(ctx);
 }
 
+/* The stored columns of a lifetimes row (schema.sql: the others are read from them). */
 static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 {
 	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
@@ -141,7 +141,7 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 	const struct pool *p = &L->pools.p[l->pool];
 	int freed = l->reason == R_FREE || l->reason == R_FREE_LATE, ended = l->reason != R_LIVE;
 	uint64_t free_seq = l->end_seq, free_ns = l->end_ns;
-	if (l->reason == R_FREE_LATE && (col == 12 || col == 13)) {
+	if (l->reason == R_FREE_LATE && (col == 16 || col == 17)) {
 		/* repaired after a race: its free is not where it ended */
 		const uint32_t *r = map_get(&L->race_map, ((struct lt_cursor *)c)->k, 0);
 		if (r) {
@@ -160,34 +160,22 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 	case 7: sqlite3_result_int64(ctx, l->gen); break;
 	case 8: sqlite3_result_int64(ctx, (int64_t)l->alloc_seq); break;
 	case 9: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
-	case 10: sqlite3_result_text(ctx, func_text(l->alloc_op), -1, SQLITE_STATIC); break;
-	case 11: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
-	case 12: result_opt(ctx, freed, (int64_t)free_seq); break;
-	case 13: result_opt(ctx, freed, (int64_t)free_ns); break;
-	case 14: result_opt(ctx, freed, l->free_tid); break;
-	case 15:
-		if (freed)
-			sqlite3_result_text(ctx, func_text(l->free_op), -1, SQLITE_STATIC);
-		else
-			sqlite3_result_null(ctx);
+	case 10: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
+	case 11: result_opt(ctx, l->free_stack != 0, l->free_stack); break;
+	case 12: result_opt(ctx, l->parent != 0, l->parent); break;
+	case 13: {
+		int64_t reason = l->reason == R_FREE_LATE ? R_FREE : l->reason;
+		sqlite3_result_int64(ctx, (int64_t)MTF_OP_FUNC(l->alloc_op) |
+					      (int64_t)(freed ? MTF_OP_FUNC(l->free_op) : 0) << 3 | reason << 6 |
+					      (int64_t)(l->flags & LT_INHERITED ? 1 : 0) << 9 |
+					      (int64_t)LT_KIND(l) << 10);
 		break;
-	case 16: result_opt(ctx, l->free_stack != 0, l->free_stack); break;
-	case 17: result_opt(ctx, ended, (int64_t)l->end_seq); break;
-	case 18: result_opt(ctx, ended, (int64_t)l->end_ns); break;
-	case 19:
-		if (reason_text[l->reason])
-			sqlite3_result_text(ctx, reason_text[l->reason], -1, SQLITE_STATIC);
-		else
-			sqlite3_result_null(ctx);
-		break;
-	case 20: sqlite3_result_int64(ctx, l->flags & LT_INHERITED); break;
-	case 21: result_opt(ctx, l->parent != 0, l->parent); break;
-	case 22:
-		if (LT_KIND(l))
-			sqlite3_result_text(ctx, mtan_leak_kinds[LT_KIND(l)], -1, SQLITE_STATIC);
-		else
-			sqlite3_result_null(ctx);
-		break;
+	}
+	case 14: result_opt(ctx, ended, (int64_t)(l->end_seq - l->alloc_seq)); break;
+	case 15: result_opt(ctx, ended, (int64_t)(l->end_ns - l->alloc_ns)); break;
+	case 16: result_opt(ctx, freed && free_seq != l->end_seq, (int64_t)(free_seq - l->alloc_seq)); break;
+	case 17: result_opt(ctx, freed && free_ns != l->end_ns, (int64_t)(free_ns - l->alloc_ns)); break;
+	case 18: result_opt(ctx, freed && l->free_tid != l->tid, l->free_tid); break;
 	}
 	return SQLITE_OK;
 }
