@@ -222,10 +222,11 @@ check_match "meshdev: device 0 has two spaces: its capacity is not L1's" "<td>de
 charts mesh.html >mesh_charts.txt
 check_eq "meshdev charts: every tick round, every device's line down to 0 at its close" \
 	"$(cut -d'|' -f3,4 mesh_charts.txt | sort | uniq -c | sed 's/^ *//')" "10 1|1"
-check_match "meshdev charts: device 1's over its life, with its one space's capacity" \
-	"^device 1 DRAM peak 15\.0 MiB of 1\.0 GiB; the device's life, (seq [0-9,]+ to [0-9,]+, by event order|[0-9.]+ [mun]?s to [0-9.]+ [mun]?s)\|" "$(cat mesh_charts.txt)"
-# (whether device 0, open from the start, is charted over its own life depends on how long
-# the process runs after its close: only the capacity is checked here)
+# (whether a device is charted over its own life or the run's depends on how long its life
+# is against the run's, which the machine's speed and load decide: the axis is either, the
+# capacity always its one space's)
+check_match "meshdev charts: device 1's with its one space's capacity" \
+	"^device 1 DRAM peak 15\.0 MiB of 1\.0 GiB(; the device's life, (seq [0-9,]+ to [0-9,]+, by event order|[0-9.]+ [mun]?s to [0-9.]+ [mun]?s))?\|" "$(cat mesh_charts.txt)"
 check_match "meshdev charts: device 0's L1 with no capacity of its own" "^device 0 L1 peak 22\.0 KiB(; the device's life[^|]*)?\|" "$(cat mesh_charts.txt)"
 check_eq "meshdev charts: one axis per device (DRAM and L1 of device 0 alike)" \
 	"$(grep '^device 0 ' mesh_charts.txt | cut -d'|' -f2 | sort -u | wc -l)" 1
