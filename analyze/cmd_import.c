@@ -19,8 +19,11 @@ const char cmd_import_usage[] =
 	"       import [options] heaptrack.APP.PID.zst [-o DB]\n\n"
 	"Reads allocation events from a CSV file (the columns seq, time_ns, op, device, space,\n"
 	"address, size, tid, and optionally pid, func and stack: see CSV.md) and writes them as\n"
-	"a trace (default: FILE.zst) for the other commands. A bad row is reported with its\n"
-	"line number and skipped; exits 1 when no row was good.\n\n"
+	"a trace (default: FILE.zst) for the other commands. A stack is its frames, innermost\n"
+	"first: 'function (file:line) (in module);...' or '0xADDRESS (in module)' for a frame\n"
+	"without a name. With stacks the CSV becomes a database (default: FILE.db), which\n"
+	"keeps the frames' names, and every command reads as it reads a trace. A bad row is\n"
+	"reported with its line number and skipped; exits 1 when no row was good.\n\n"
 	"A file heaptrack recorded (heaptrack.APP.PID.zst, .gz or plain) becomes a database\n"
 	"(default: heaptrack.APP.PID.db) with its allocations, frees, call stacks and the\n"
 	"function, file and line heaptrack resolved for each frame; every command reads it\n"
@@ -37,7 +40,7 @@ static int take_output(struct mtan_opts *o, const char *arg)
 }
 
 static const struct mtan_extra extra[] = {
-	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace (a heaptrack file: database) to write", take_output},
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace to write (a database, with stacks or from heaptrack)", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
