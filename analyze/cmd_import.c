@@ -190,19 +190,12 @@ static void head(struct import *im)
 	im->have_head = 1;
 }
 
-/* Appends len bytes of p to the key being built in *b. 0, or -1 on no memory. */
+/* Appends n bytes of p to the key being built, *b (*len bytes of it, room for *cap). 0,
+ * or -1 on no memory. */
 static int key_put(char **b, size_t *len, size_t *cap, const void *p, size_t n)
 {
-	if (*len + n > *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		while (c < *len + n)
-			c *= 2;
-		char *q = realloc(*b, c);
-		if (!q)
-			return -1;
-		*b = q;
-		*cap = c;
-	}
+	if (mtan_room((void **)b, cap, *len + n, 1))
+		return -1;
 	memcpy(*b + *len, p, n);
 	*len += n;
 	return 0;
@@ -243,24 +236,9 @@ static uint32_t group_of(struct import *im, uint32_t pid, const struct mtan_text
 		goto out;
 	if (added) {
 		/* its frames, their strings in the table's copy of the key */
-		if ((size_t)k >= im->group_cap) {
-			size_t c = im->group_cap ? im->group_cap * 2 : 256;
-			struct group *g = realloc(im->group, c * sizeof(*g));
-			if (!g)
-				goto out;
-			im->group = g;
-			im->group_cap = c;
-		}
-		if (im->nframes + n > im->frames_cap) {
-			size_t c = im->frames_cap ? im->frames_cap * 2 : 256;
-			while (c < im->nframes + n)
-				c *= 2;
-			struct mtan_text_frame *f = realloc(im->frames, c * sizeof(*f));
-			if (!f)
-				goto out;
-			im->frames = f;
-			im->frames_cap = c;
-		}
+		if (mtan_room((void **)&im->group, &im->group_cap, (size_t)k + 1, sizeof(*im->group)) ||
+		    mtan_room((void **)&im->frames, &im->frames_cap, im->nframes + n, sizeof(*im->frames)))
+			goto out;
 		const char *copy = im->groups.key[k];
 		im->group[k].first = im->nframes;
 		im->group[k].n = n;

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* rows[0..*cap) of size bytes: room for n rows. 0, or -1 on no memory. */
-static int room(void **rows, size_t *cap, size_t n, size_t size)
+int mtan_room(void **rows, size_t *cap, size_t n, size_t size)
 {
 	if (n <= *cap)
 		return 0;
@@ -100,8 +99,8 @@ int mtan_ext_name_frames(sqlite3 *db, const struct mtan_ext_stacks *x)
 			if (!first[keys[k]]) {
 				struct mtan_ext_frame f;
 				uint32_t m = x->frame(x->ctx, keys[k], 0, &f);
-				if (room((void **)&texts, &texts_cap, ntexts + m, sizeof(*texts)) ||
-				    room((void **)&flags, &flags_cap, ntexts + m, 1))
+				if (mtan_room((void **)&texts, &texts_cap, ntexts + m, sizeof(*texts)) ||
+				    mtan_room((void **)&flags, &flags_cap, ntexts + m, 1))
 					goto nomem;
 				long got = frame_rows(x, frame, canon, keys[k], pid, (uint32_t)ntexts, texts, flags);
 				if (got < 0)
@@ -114,7 +113,7 @@ int mtan_ext_name_frames(sqlite3 *db, const struct mtan_ext_stacks *x)
 			}
 			rows += nrows[keys[k]];
 		}
-		if (room((void **)&tx, &tx_cap, rows, sizeof(*tx)) || room((void **)&fl, &fl_cap, rows, 1))
+		if (mtan_room((void **)&tx, &tx_cap, rows, sizeof(*tx)) || mtan_room((void **)&fl, &fl_cap, rows, 1))
 			goto nomem;
 		int64_t level = 0;
 		for (uint32_t k = 0; k < n; k++) {

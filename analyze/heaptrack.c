@@ -170,19 +170,7 @@ struct live {                      /* a live block of an allocation info (LIFO p
 };
 
 #define VEC(T) struct { T *p; size_t n, cap; }
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 256;
-	void *q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-#define PUSH(v) (grow((void **)&(v).p, &(v).cap, (v).n, sizeof(*(v).p)) ? NULL : &(v).p[(v).n++])
+#define PUSH(v) (mtan_room((void **)&(v).p, &(v).cap, (v).n + 1, sizeof(*(v).p)) ? NULL : &(v).p[(v).n++])
 
 struct ht {
 	const char *path;

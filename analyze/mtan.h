@@ -656,6 +656,9 @@ int mtan_ext_name_frames(sqlite3 *db, const struct mtan_ext_stacks *x);
 /* Loads trace (an importer's, frames as x's keys) into the database out, its frames named
  * by x; built under a temporary name beside out, renamed when whole. 0, or -1 (told). */
 int mtan_ext_load(const char *trace, const char *out, const struct mtan_ext_stacks *x);
+/* *rows, *cap of them of size bytes, grown (doubling) to hold n. 0, or -1 on no memory
+ * (*rows is kept). */
+int mtan_room(void **rows, size_t *cap, size_t n, size_t size);
 
 /* ---- stacktext.c: a stack as the CSV's stack column holds it (CSV.md) ---- */
 /* Stack's frames, innermost first, ';' between them, into *text (malloc'd, caller frees;

@@ -13,14 +13,25 @@ static int same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
+/* text's frames (malloc'd), n of them; NULL when it does not parse */
+static struct mtan_text_frame *parse(char *text, size_t n)
+{
+	struct mtan_text_frame *f;
+	size_t got;
+	char why[200];
+	if (mtan_stack_parse(text, &f, &got, why, sizeof why) || got != n) {
+		fprintf(stderr, "  '%s': %zu frames, %s\n", text, got, why);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
 static void parts(void)
 {
 	char text[] = " malloc (in /lib/libc.so.6) ; make_node (tree.c:12);main (main.c:5)";
-	struct mtan_text_frame *f;
-	size_t n;
-	char why[200];
-	CHECK(mtan_stack_parse(text, &f, &n, why, sizeof why) == 0);
-	CHECK_EQ_U(n, 3);
+	struct mtan_text_frame *f = parse(text, 3);
+	CHECK(f);
 	CHECK(same(f[0].f.function, "malloc") && same(f[0].f.module, "/lib/libc.so.6") && !f[0].f.file);
 	CHECK(same(f[1].f.function, "make_node") && same(f[1].f.file, "tree.c") && f[1].f.line == 12);
 	CHECK(!f[1].f.module && !f[1].inlined && !f[1].has_address);
@@ -32,11 +43,8 @@ static void names_keep_their_parentheses(void)
 {
 	char text[] = "operator new(unsigned long) (in libstdc++.so.6);(anonymous namespace)::f();"
 		      "g(std::function<void (int)>) (a (1).cc:7);h (deleted) (inlined) (in m);k";
-	struct mtan_text_frame *f;
-	size_t n;
-	char why[200];
-	CHECK(mtan_stack_parse(text, &f, &n, why, sizeof why) == 0);
-	CHECK_EQ_U(n, 5);
+	struct mtan_text_frame *f = parse(text, 5);
+	CHECK(f);
 	CHECK(same(f[0].f.function, "operator new(unsigned long)") && same(f[0].f.module, "libstdc++.so.6"));
 	CHECK(same(f[1].f.function, "(anonymous namespace)::f()") && !f[1].f.file);
 	CHECK(same(f[2].f.function, "g(std::function<void (int)>)") && same(f[2].f.file, "a (1).cc") &&
@@ -49,11 +57,10 @@ static void names_keep_their_parentheses(void)
 static void addresses_escapes_files(void)
 {
 	char text[] = "0x7F00ab (in /opt/x.so);a\\;b\\\\c\\d (C:\\src\\a.c);x (a.c:12:3);y (b.c)";
-	struct mtan_text_frame *f;
+	struct mtan_text_frame *f = parse(text, 4);
 	size_t n;
 	char why[200];
-	CHECK(mtan_stack_parse(text, &f, &n, why, sizeof why) == 0);
-	CHECK_EQ_U(n, 4);
+	CHECK(f);
 	CHECK(f[0].has_address && f[0].f.address == 0x7f00ab && !f[0].f.function && same(f[0].f.module, "/opt/x.so"));
 	CHECK(same(f[1].f.function, "a;b\\c\\d") && same(f[1].f.file, "C:\\src\\a.c") && f[1].f.line == 0);
 	CHECK(same(f[2].f.file, "a.c:12") && f[2].f.line == 3);
@@ -112,11 +119,8 @@ static void written_reads_back(void)
 	free(text);
 	CHECK(mtan_stack_text(st, 1, &text) == 0);
 	CHECK(!strcmp(text, "0x1000 (in /lib/a\\;b.so);in (x.c:3) (inlined);f(int) const (C:\\\\y.c) (in m);0xff"));
-	struct mtan_text_frame *f;
-	size_t n;
-	char why[200];
-	CHECK(mtan_stack_parse(text, &f, &n, why, sizeof why) == 0);
-	CHECK_EQ_U(n, 4);
+	struct mtan_text_frame *f = parse(text, 4);
+	CHECK(f);
 	CHECK(f[0].has_address && f[0].f.address == 4096 && same(f[0].f.module, "/lib/a;b.so"));
 	CHECK(same(f[1].f.function, "in") && same(f[1].f.file, "x.c") && f[1].f.line == 3 && f[1].inlined);
 	CHECK(same(f[2].f.function, "f(int) const") && same(f[2].f.file, "C:\\y.c") && same(f[2].f.module, "m"));
