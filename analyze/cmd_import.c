@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 const char cmd_import_usage[] =
-	"import [options] FILE.csv [-o TRACE]\n"
+	"import [options] FILE.csv [-o TRACE|DB]\n"
 	"       import [options] heaptrack.APP.PID.zst [-o DB]\n\n"
 	"Reads allocation events from a CSV file (the columns seq, time_ns, op, device, space,\n"
 	"address, size, tid, and optionally pid, func and stack: see CSV.md) and writes them as\n"
