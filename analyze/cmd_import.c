@@ -366,12 +366,9 @@ static void row(struct import *im)
 	s = field(im, C_SPACE);
 	if (!*s)
 		return bad_row(im, "no space name%s", "");
-	if (space_id(im, r.pid, s, &r.ev.space)) {
-		im->failed = 1;
-		return;
-	}
 	if (im->col[C_STACK] >= 0) {
-		/* the field is ours to cut up: it is freed with the record */
+		/* before the space gets its id, so that a bad stack adds no space; the field is
+		 * ours to cut up (it is freed with the record) */
 		char none[1] = "";
 		int i = im->col[C_STACK];
 		int rc = stack_of(im, r.pid, (size_t)i < im->nfields ? im->fields[i] : none, &r.ev.stack);
@@ -381,6 +378,10 @@ static void row(struct import *im)
 			return;
 		if (r.ev.stack && kind == MTF_FREE)
 			im->free_stacks = 1;
+	}
+	if (space_id(im, r.pid, s, &r.ev.space)) {
+		im->failed = 1;
+		return;
 	}
 	if (im->nrows == im->rows_cap) {
 		size_t cap = im->rows_cap ? im->rows_cap * 2 : 4096;
