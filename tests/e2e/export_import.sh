@@ -253,7 +253,7 @@ check_eq "import: a CSV without the column is a trace" "$(od -An -tx1 -N4 tracke
 cat >badstack.csv <<'EOF'
 seq,time_ns,op,device,space,address,size,tid,stack
 1,100,alloc,host,heap,0x1000,8,1,f (a.c:1);main
-2,200,alloc,host,heap,0x2000,8,1,f;;main
+2,200,alloc,0,ghost,0x2000,8,1,f;;main
 3,300,alloc,host,heap,0x3000,8,1,(in libc.so.6);main
 4,400,alloc,host,heap,0x4000,8,1,0xzz;main
 5,500,alloc,host,heap,0x5000,8,1,f (a.c:0);main
@@ -271,6 +271,7 @@ mtan: import: 'badstack.csv' line 7: bad stack: frame 2: the outermost frame is 
 mtan: import: 'badstack.csv' line 8: bad stack: frame 1: no module after 'in'
 mtan: import: 'badstack.csv' line 9: bad stack: frame 1: an address cannot be inlined
 mtan: import: 'badstack.csv': 7 bad rows skipped, 1 event written to 'badstack.db'"
+check_eq "import: a row with a bad stack adds no space" "$(json_get <("$MTAN" summary badstack.db --format json) '[s["space"] for s in d["spaces"]]')" '["heap"]'
 python3 -c 'print("seq,time_ns,op,device,space,address,size,tid,stack\n1,1,alloc,host,heap,0x10,8,1," + ";".join("f%d" % i for i in range(1025)))' >deep.csv
 check_rc "import: a stack of 1025 frames: exit 1" 1 "$MTAN" import deep.csv
 check_eq "import: a stack of 1025 frames: told" "$(head -1 "$ERR")" "mtan: import: 'deep.csv' line 2: bad stack: more than 1024 frames"
