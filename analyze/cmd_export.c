@@ -17,8 +17,10 @@ const char cmd_export_usage[] =
 	"       export [options] TRACE|DB --as folded|pprof|speedscope|chrome [-o FILE]\n\n"
 	"Writes the trace's rows as CSV (to stdout, or FILE): --what events, one row per\n"
 	"allocation and free in seq order (seq, time_ns, pid, tid, op, func, device, space,\n"
-	"address, size, stack, lifetime_id: the columns `mtan import` reads, see CSV.md);\n"
-	"--what lifetimes, one row per block (the lifetimes table, spaces by name).\n"
+	"address, size, stack, lifetime_id: the columns `mtan import` reads, see CSV.md; a\n"
+	"stack is its frames, innermost first: 'function (file:line) (in module);...');\n"
+	"--what lifetimes, one row per block (the lifetimes table, spaces by name, stacks as\n"
+	"frames).\n"
 	"--format json writes the same rows as a JSON array instead.\n"
 	"--as writes the trace for another tool (leaked is lost and not suppressed, as leaks\n"
 	"counts it: --suppressions and --no-default-suppressions as in check):\n"
@@ -95,28 +97,60 @@ static const struct mtan_col event_cols[] = {
 	{"seq", NULL, MTAN_K_INT}, {"time_ns", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT},
 	{"tid", NULL, MTAN_K_INT}, {"op", NULL, MTAN_K_TEXT}, {"func", NULL, MTAN_K_TEXT},
 	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"address", NULL, MTAN_K_HEX},
-	{"size", NULL, MTAN_K_INT}, {"stack", NULL, MTAN_K_INT}, {"lifetime_id", NULL, MTAN_K_INT},
+	{"size", NULL, MTAN_K_INT}, {"stack", NULL, MTAN_K_TEXT}, {"lifetime_id", NULL, MTAN_K_INT},
 };
 
 static const struct mtan_col lifetime_cols[] = {
 	{"id", NULL, MTAN_K_INT}, {"pid", NULL, MTAN_K_INT}, {"tid", NULL, MTAN_K_INT},
 	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"address", NULL, MTAN_K_HEX},
 	{"size", NULL, MTAN_K_INT}, {"generation", NULL, MTAN_K_INT}, {"alloc_seq", NULL, MTAN_K_INT},
-	{"alloc_ns", NULL, MTAN_K_INT}, {"alloc_func", NULL, MTAN_K_TEXT}, {"alloc_stack", NULL, MTAN_K_INT},
+	{"alloc_ns", NULL, MTAN_K_INT}, {"alloc_func", NULL, MTAN_K_TEXT}, {"alloc_stack", NULL, MTAN_K_TEXT},
 	{"free_seq", NULL, MTAN_K_INT}, {"free_ns", NULL, MTAN_K_INT}, {"free_tid", NULL, MTAN_K_INT},
-	{"free_func", NULL, MTAN_K_TEXT}, {"free_stack", NULL, MTAN_K_INT}, {"end_seq", NULL, MTAN_K_INT},
+	{"free_func", NULL, MTAN_K_TEXT}, {"free_stack", NULL, MTAN_K_TEXT}, {"end_seq", NULL, MTAN_K_INT},
 	{"end_ns", NULL, MTAN_K_INT}, {"end_reason", NULL, MTAN_K_TEXT}, {"inherited", NULL, MTAN_K_INT},
 	{"parent_id", NULL, MTAN_K_INT},
 };
 
-/* Every row of section as CSV (or JSON) rows with the columns cols. */
+/* The stacks' texts (stacktext.c), each made once: a stack is on many rows. */
+struct texts {
+	sqlite3_stmt *frames;
+	char **text; /* by stack id; NULL: not made yet */
+	size_t cap;
+};
+
+/* Stack id's text (borrowed from t), or NULL (told). */
+static const char *stack_text(struct texts *t, long long id)
+{
+	if (id <= 0)
+		return "";
+	if ((size_t)id >= t->cap) {
+		size_t cap = t->cap ? t->cap : 1024;
+		while (cap <= (size_t)id)
+			cap *= 2;
+		char **p = realloc(t->text, cap * sizeof(*p));
+		if (!p) {
+			mtan_err("out of memory");
+			return NULL;
+		}
+		memset(p + t->cap, 0, (cap - t->cap) * sizeof(*p));
+		t->text = p;
+		t->cap = cap;
+	}
+	if (!t->text[id] && mtan_stack_text(t->frames, id, &t->text[id]))
+		return NULL;
+	return t->text[id];
+}
+
+/* Every row of section as CSV (or JSON) rows with the columns cols; the columns named
+ * "...stack" hold stack ids, written as the stacks' frames (CSV.md). */
 static int rows(sqlite3 *db, const struct mtan_opts *o, const char *section,
 		const struct mtan_col *cols, int n, FILE *f)
 {
 	sqlite3_stmt *st = NULL;
 	struct mtan_rows *r = NULL;
+	struct texts t = {NULL, NULL, 0};
 	int ret = -1, rc;
-	if (mtan_prepare(db, "export", section, &st))
+	if (mtan_prepare(db, "export", section, &st) || mtan_prepare(db, "export", "stack", &t.frames))
 		goto out;
 	if (!(r = mtan_rows_new(cols, n, o->format == MTAN_JSON ? MTAN_JSON : MTAN_CSV, f))) {
 		mtan_err("out of memory");
@@ -126,10 +160,18 @@ static int rows(sqlite3 *db, const struct mtan_opts *o, const char *section,
 	long long count = 0;
 	while ((o->limit < 0 || count < o->limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < n; i++) {
-			if (cols[i].kind == MTAN_K_TEXT || sqlite3_column_type(st, i) == SQLITE_NULL)
+			size_t len = strlen(cols[i].key);
+			if (len >= 5 && !strcmp(cols[i].key + len - 5, "stack") &&
+			    sqlite3_column_type(st, i) != SQLITE_NULL) {
+				const char *text = stack_text(&t, sqlite3_column_int64(st, i));
+				if (!text)
+					goto out;
+				mtan_rows_text(r, *text ? text : NULL);
+			} else if (cols[i].kind == MTAN_K_TEXT || sqlite3_column_type(st, i) == SQLITE_NULL) {
 				mtan_rows_column(r, st, i);
-			else
+			} else {
 				mtan_rows_int(r, sqlite3_column_int64(st, i));
+			}
 		}
 		count++;
 	}
@@ -143,6 +185,10 @@ static int rows(sqlite3 *db, const struct mtan_opts *o, const char *section,
 out:
 	mtan_rows_free(r);
 	sqlite3_finalize(st);
+	sqlite3_finalize(t.frames);
+	for (size_t i = 0; i < t.cap; i++)
+		free(t.text[i]);
+	free(t.text);
 	return ret;
 }
 

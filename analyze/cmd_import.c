@@ -1,7 +1,8 @@
 /* cmd_import.c: `mtan import FILE.csv -o run.zst`: a CSV of allocation events from another
  * tracker (the format is analyze/CSV.md) becomes a trace, written with the formats/
- * writer, that every command analyzes. Bad rows are told by line and skipped. A heaptrack
- * file becomes a database instead (heaptrack.c). */
+ * writer, that every command analyzes. Bad rows are told by line and skipped. A CSV with
+ * stacks, and a heaptrack file (heaptrack.c), become a database: a trace has no place for
+ * the names the other tool gave the frames (extframes.c writes them after the load). */
 #include "mtan.h"
 #include "mtf.h"
 
@@ -14,12 +15,15 @@
 #include <unistd.h>
 
 const char cmd_import_usage[] =
-	"import [options] FILE.csv [-o TRACE]\n"
+	"import [options] FILE.csv [-o TRACE|DB]\n"
 	"       import [options] heaptrack.APP.PID.zst [-o DB]\n\n"
 	"Reads allocation events from a CSV file (the columns seq, time_ns, op, device, space,\n"
 	"address, size, tid, and optionally pid, func and stack: see CSV.md) and writes them as\n"
-	"a trace (default: FILE.zst) for the other commands. A bad row is reported with its\n"
-	"line number and skipped; exits 1 when no row was good.\n\n"
+	"a trace (default: FILE.zst) for the other commands. A stack is its frames, innermost\n"
+	"first: 'function (file:line) (in module);...' or '0xADDRESS (in module)' for a frame\n"
+	"without a name. With stacks the CSV becomes a database (default: FILE.db), which\n"
+	"keeps the frames' names, and every command reads as it reads a trace. A bad row is\n"
+	"reported with its line number and skipped; exits 1 when no row was good.\n\n"
 	"A file heaptrack recorded (heaptrack.APP.PID.zst, .gz or plain) becomes a database\n"
 	"(default: heaptrack.APP.PID.db) with its allocations, frees, call stacks and the\n"
 	"function, file and line heaptrack resolved for each frame; every command reads it\n"
@@ -36,13 +40,13 @@ static int take_output(struct mtan_opts *o, const char *arg)
 }
 
 static const struct mtan_extra extra[] = {
-	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace (a heaptrack file: database) to write", take_output},
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace to write (a database, with stacks or from heaptrack)", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
-enum { C_SEQ, C_TIME, C_OP, C_DEVICE, C_SPACE, C_ADDRESS, C_SIZE, C_TID, C_PID, C_FUNC, NCOLS };
+enum { C_SEQ, C_TIME, C_OP, C_DEVICE, C_SPACE, C_ADDRESS, C_SIZE, C_TID, C_PID, C_FUNC, C_STACK, NCOLS };
 static const char *const col_names[NCOLS] = {"seq", "time_ns", "op", "device", "space",
-					     "address", "size", "tid", "pid", "func"};
+					     "address", "size", "tid", "pid", "func", "stack"};
 #define NREQUIRED C_PID /* the columns before pid are required */
 
 struct row {
@@ -69,6 +73,17 @@ struct import {
 	size_t nrows, rows_cap;
 	struct space_name *spaces;
 	size_t nspaces, spaces_cap;
+	/* the stacks: a frame (its functions, inlined ones first) is a key of groups, "pid,
+	 * its frames" (frames[] point into the key); a stack is a key of stacks, "pid, its
+	 * frames' numbers (from 1)", its id the number from 1 */
+	struct mtan_intern groups, stacks;
+	struct group {
+		size_t first;
+		uint32_t n;
+	} *group;
+	struct mtan_text_frame *frames;
+	size_t nframes, frames_cap, group_cap;
+	int free_stacks, stacked; /* stacked: a good row has a stack */
 	long bad, total;
 	int failed; /* out of memory, or a bad head (told): stop */
 	int told;
@@ -175,6 +190,120 @@ static void head(struct import *im)
 	im->have_head = 1;
 }
 
+/* Appends n bytes of p to the key being built, *b (*len bytes of it, room for *cap). 0,
+ * or -1 on no memory. */
+static int key_put(char **b, size_t *len, size_t *cap, const void *p, size_t n)
+{
+	if (mtan_room((void **)b, cap, *len + n, 1))
+		return -1;
+	memcpy(*b + *len, p, n);
+	*len += n;
+	return 0;
+}
+
+static int key_str(char **b, size_t *len, size_t *cap, const char *s)
+{
+	return key_put(b, len, cap, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+/* The frame (one function and those inlined into it: fr[0..n)) of pid as a key of
+ * im->groups: its number from 1, 0 on no memory. */
+static uint32_t group_of(struct import *im, uint32_t pid, const struct mtan_text_frame *fr, uint32_t n)
+{
+	char *key = NULL;
+	size_t len = 0, cap = 0, *at = malloc(3 * n * sizeof(*at)); /* where its strings are */
+	uint32_t ret = 0;
+	int added;
+	if (!at || key_put(&key, &len, &cap, &pid, sizeof pid))
+		goto out;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct mtan_ext_frame *f = &fr[j].f;
+		int flags[3] = {fr[j].has_address, fr[j].inlined, f->line};
+		if (key_put(&key, &len, &cap, flags, sizeof flags) || key_put(&key, &len, &cap, &f->address, sizeof f->address))
+			goto out;
+		at[3 * j] = len;
+		if (key_str(&key, &len, &cap, f->function))
+			goto out;
+		at[3 * j + 1] = len;
+		if (key_str(&key, &len, &cap, f->file))
+			goto out;
+		at[3 * j + 2] = len;
+		if (key_str(&key, &len, &cap, f->module))
+			goto out;
+	}
+	long k = mtan_intern(&im->groups, key, len, &added);
+	if (k < 0)
+		goto out;
+	if (added) {
+		/* its frames, their strings in the table's copy of the key */
+		if (mtan_room((void **)&im->group, &im->group_cap, (size_t)k + 1, sizeof(*im->group)) ||
+		    mtan_room((void **)&im->frames, &im->frames_cap, im->nframes + n, sizeof(*im->frames)))
+			goto out;
+		const char *copy = im->groups.key[k];
+		im->group[k].first = im->nframes;
+		im->group[k].n = n;
+		for (uint32_t j = 0; j < n; j++) {
+			struct mtan_text_frame *f = &im->frames[im->nframes++];
+			*f = fr[j];
+			f->f.function = f->f.function ? copy + at[3 * j] : NULL;
+			f->f.file = f->f.file ? copy + at[3 * j + 1] : NULL;
+			f->f.module = f->f.module ? copy + at[3 * j + 2] : NULL;
+		}
+	}
+	ret = (uint32_t)k + 1;
+out:
+	free(key);
+	free(at);
+	return ret;
+}
+
+/* The row's stack field, text, as a stack id of pid into *id (0: none). 0, -1 for a bad
+ * stack (told, a bad row), -2 on no memory. */
+static int stack_of(struct import *im, uint32_t pid, char *text, uint32_t *id)
+{
+	struct mtan_text_frame *fr = NULL;
+	uint32_t keys[1 + MTF_MAX_FRAMES];
+	size_t n, nkeys = 0;
+	char why[300];
+	int rc;
+	*id = 0;
+	/* an older export's stack column held the stack's number: no frames to keep */
+	if (strspn(text, "0123456789") == strlen(text))
+		return 0;
+	if ((rc = mtan_stack_parse(text, &fr, &n, why, sizeof why))) {
+		if (rc == -1)
+			bad_row(im, "bad stack: %s", why);
+		return rc;
+	}
+	keys[0] = pid;
+	/* a frame ends with a function that is not inlined (into the next one) */
+	for (size_t i = 0, start = 0; i < n; i++) {
+		if (fr[i].inlined)
+			continue;
+		if (nkeys == MTF_MAX_FRAMES) {
+			bad_row(im, "bad stack: more than %s frames", "1024"); /* MTF_MAX_FRAMES */
+			rc = -1;
+			goto out;
+		}
+		if (!(keys[1 + nkeys++] = group_of(im, pid, fr + start, (uint32_t)(i + 1 - start)))) {
+			rc = -2;
+			goto out;
+		}
+		start = i + 1;
+	}
+	if (nkeys) {
+		long k = mtan_intern(&im->stacks, keys, (1 + nkeys) * sizeof(*keys), NULL);
+		if (k < 0) {
+			rc = -2;
+			goto out;
+		}
+		*id = (uint32_t)k + 1;
+	}
+out:
+	free(fr);
+	return rc;
+}
+
 /* One data row: an event, or a bad row told. */
 static void row(struct import *im)
 {
@@ -237,6 +366,19 @@ static void row(struct import *im)
 	s = field(im, C_SPACE);
 	if (!*s)
 		return bad_row(im, "no space name%s", "");
+	if (im->col[C_STACK] >= 0) {
+		/* before the space gets its id, so that a bad stack adds no space; the field is
+		 * ours to cut up (it is freed with the record) */
+		char none[1] = "";
+		int i = im->col[C_STACK];
+		int rc = stack_of(im, r.pid, (size_t)i < im->nfields ? im->fields[i] : none, &r.ev.stack);
+		if (rc == -2)
+			im->failed = 1;
+		if (rc)
+			return;
+		if (r.ev.stack && kind == MTF_FREE)
+			im->free_stacks = 1;
+	}
 	if (space_id(im, r.pid, s, &r.ev.space)) {
 		im->failed = 1;
 		return;
@@ -295,6 +437,31 @@ static void on_record(int c, void *data)
 	im->nfields = 0;
 }
 
+/* mtan_ext_stacks: a stack's frames are the numbers of im->groups, each with the
+ * functions the CSV named, inlined ones first. */
+static uint32_t csv_stack(const void *ctx, uint32_t pid, uint32_t id, uint32_t *keys)
+{
+	const struct import *im = ctx;
+	(void)pid;
+	if (!id || id > im->stacks.n)
+		return 0;
+	const uint32_t *key = (const uint32_t *)(const void *)im->stacks.key[id - 1];
+	uint32_t n = (uint32_t)(im->stacks.len[id - 1] / sizeof(*key)) - 1;
+	memcpy(keys, key + 1, n * sizeof(*keys));
+	return n;
+}
+
+static uint32_t csv_frame(const void *ctx, uint32_t key, uint32_t j, struct mtan_ext_frame *f)
+{
+	const struct import *im = ctx;
+	const struct group *g = &im->group[key - 1];
+	const struct mtan_text_frame *last = &im->frames[g->first + g->n - 1];
+	*f = im->frames[g->first + j].f;
+	/* a frame named without its address gets one of its own, made up: its number */
+	f->address = last->has_address ? last->f.address : key;
+	return g->n;
+}
+
 static int by_seq(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -329,6 +496,8 @@ static int write_trace(struct import *im, int fd, const char *cmdline)
 	put_str(&r.u.header.host, "imported CSV");
 	r.u.header.pid = im->nrows ? im->rows[0].pid : 1;
 	put_str(&r.u.header.cmdline, cmdline);
+	if (im->stacked)
+		r.u.header.flags = MTF_FLAG_STACKS | (im->free_stacks ? MTF_FLAG_FREE_STACKS : 0);
 	if ((rc = mtf_writer_put(w, &r)))
 		goto out;
 	for (size_t i = 0; i < im->nspaces; i++) {
@@ -337,6 +506,23 @@ static int write_trace(struct import *im, int fd, const char *cmdline)
 		r.u.space.pid = im->spaces[i].pid;
 		r.u.space.id = im->spaces[i].id;
 		put_str(&r.u.space.name, im->spaces[i].name);
+		if ((rc = mtf_writer_put(w, &r)))
+			goto out;
+	}
+	/* the stacks, before the events: their frames are the numbers of im->groups (the
+	 * loader finds no module for them; extframes.c names them after) */
+	uint64_t frames[MTF_MAX_FRAMES];
+	for (size_t k = 0; im->stacked && k < im->stacks.n; k++) {
+		const uint32_t *key = (const uint32_t *)(const void *)im->stacks.key[k];
+		uint32_t n = (uint32_t)(im->stacks.len[k] / sizeof(*key)) - 1;
+		for (uint32_t j = 0; j < n; j++)
+			frames[j] = key[1 + j];
+		memset(&r, 0, sizeof r);
+		r.type = MTF_STACK;
+		r.u.stack.pid = key[0];
+		r.u.stack.id = (uint32_t)k + 1;
+		r.u.stack.n = n;
+		r.u.stack.frames = frames;
 		if ((rc = mtf_writer_put(w, &r)))
 			goto out;
 	}
@@ -414,17 +600,7 @@ int cmd_import(int argc, char **argv)
 		ret = mtan_import_heaptrack(o.input, out, o.quiet);
 		goto out;
 	}
-	if (output) {
-		out = strdup(output);
-	} else {
-		/* FILE.csv -> FILE.zst */
-		size_t len = strlen(o.input);
-		if (len > 4 && !strcasecmp(o.input + len - 4, ".csv"))
-			len -= 4;
-		if (asprintf(&out, "%.*s.zst", (int)len, o.input) < 0)
-			out = NULL;
-	}
-	if (!out || asprintf(&cmdline, "mtan import %s", o.input) < 0) {
+	if ((output && !(out = strdup(output))) || asprintf(&cmdline, "mtan import %s", o.input) < 0) {
 		cmdline = NULL;
 		goto nomem;
 	}
@@ -432,7 +608,7 @@ int cmd_import(int argc, char **argv)
 		mtan_err("cannot open '%s': %s", o.input, strerror(errno));
 		goto out;
 	}
-	if (mtan_output_ok(out, o.input, 1))
+	if (out && mtan_output_ok(out, o.input, 1))
 		goto out;
 	if (csv_init(&p, CSV_APPEND_NULL)) {
 		goto nomem;
@@ -485,8 +661,23 @@ int cmd_import(int argc, char **argv)
 		mtan_err("import: '%s': no good row (%ld bad); nothing written", o.input, im.bad);
 		goto out;
 	}
-	/* written under a temporary name, renamed when whole */
-	if (asprintf(&tmp, "%s.tmp.%d", out, (int)getpid()) < 0) {
+	for (size_t i = 0; i < im.nrows; i++)
+		im.stacked |= im.rows[i].ev.stack != 0;
+	if (!out) {
+		/* FILE.csv -> FILE.zst, or with stacks FILE.db */
+		size_t len = strlen(o.input);
+		if (len > 4 && !strcasecmp(o.input + len - 4, ".csv"))
+			len -= 4;
+		if (asprintf(&out, "%.*s.%s", (int)len, o.input, im.stacked ? "db" : "zst") < 0) {
+			out = NULL;
+			goto nomem;
+		}
+		if (mtan_output_ok(out, o.input, 1))
+			goto out;
+	}
+	/* written under a temporary name, renamed when whole; with stacks, the trace the
+	 * loader reads, beside out */
+	if (asprintf(&tmp, im.stacked ? "%s.tmp.%d.zst" : "%s.tmp.%d", out, (int)getpid()) < 0) {
 		tmp = NULL;
 		goto nomem;
 	}
@@ -502,7 +693,13 @@ int cmd_import(int argc, char **argv)
 		goto out;
 	}
 	fd = -1;
-	if (rename(tmp, out) < 0) {
+	if (im.stacked) {
+		struct mtan_ext_stacks x = {csv_stack, csv_frame, (uint32_t)im.groups.n, NULL, &im};
+		rc = mtan_ext_load(tmp, out, &x);
+		unlink(tmp);
+		if (rc)
+			goto out;
+	} else if (rename(tmp, out) < 0) {
 		mtan_err("cannot rename '%s' to '%s': %s", tmp, out, strerror(errno));
 		unlink(tmp);
 		goto out;
@@ -532,6 +729,10 @@ out:
 		free(im.spaces[i].name);
 	free(im.spaces);
 	free(im.rows);
+	mtan_intern_release(&im.groups);
+	mtan_intern_release(&im.stacks);
+	free(im.group);
+	free(im.frames);
 	free(line);
 	free(out);
 	free(tmp);

@@ -170,19 +170,7 @@ struct live {                      /* a live block of an allocation info (LIFO p
 };
 
 #define VEC(T) struct { T *p; size_t n, cap; }
-static int grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 256;
-	void *q = realloc(*p, c * size);
-	if (!q)
-		return -1;
-	*p = q;
-	*cap = c;
-	return 0;
-}
-#define PUSH(v) (grow((void **)&(v).p, &(v).cap, (v).n, sizeof(*(v).p)) ? NULL : &(v).p[(v).n++])
+#define PUSH(v) (mtan_room((void **)&(v).p, &(v).cap, (v).n + 1, sizeof(*(v).p)) ? NULL : &(v).p[(v).n++])
 
 struct ht {
 	const char *path;
@@ -577,144 +565,25 @@ out:
 	return rc;
 }
 
-/* The loader named no frame (the trace has no modules): each recorded frame becomes
- * heaptrack's frames for its address, inlined calls first, and each stack's site and
- * canonical stack are worked out again from them. 0, or -1 (told). */
-static int name_frames(const struct ht *h, sqlite3 *db, uint32_t pid, const char *exe)
+/* mtan_ext_stacks: a stack's frames are heaptrack's instruction pointers (keys 1..ips.n),
+ * each with the functions heaptrack resolved there, inlined calls first. */
+static uint32_t ht_stack(const void *ctx, uint32_t pid, uint32_t id, uint32_t *keys)
 {
-	sqlite3_stmt *stacks = NULL, *frame = NULL, *sframe = NULL, *upd = NULL;
-	struct mtan_canon *canon = mtan_canon_new();
-	uint32_t *first = calloc(h->ips.n + 1, sizeof(*first)); /* ip -> its first frames row */
-	uint32_t *ips = malloc(MTF_MAX_FRAMES * sizeof(*ips));
-	/* per frames row: its text (mtan_canon_frame) and MTAN_FRAME_* flags */
-	VEC(uint32_t) texts = {0};
-	VEC(unsigned char) flags = {0};
-	uint32_t *tx = NULL;
-	unsigned char *fl = NULL;
-	size_t cap = 0;
-	uint32_t id = 0;
-	int ret = -1;
-	if (!canon || !first || !ips)
-		goto nomem;
-	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK || mtan_exec(db, "import", "clear") ||
-	    mtan_prepare(db, "import", "stacks", &stacks) || mtan_prepare(db, "load", "frame", &frame) ||
-	    mtan_prepare(db, "load", "stack_frame", &sframe) || mtan_prepare(db, "import", "stack_update", &upd))
-		goto fail;
-	while (sqlite3_step(stacks) == SQLITE_ROW) {
-		int64_t sid = sqlite3_column_int64(stacks, 0);
-		uint32_t n = chain(h, (uint32_t)sqlite3_column_int64(stacks, 1), ips);
-		size_t rows = 0;
-		for (uint32_t k = 0; k < n; k++) {
-			const struct hip *ip = &h->ips.p[ips[k] - 1];
-			rows += ip->n ? ip->n : 1;
-			if (first[ips[k]])
-				continue;
-			first[ips[k]] = id + 1;
-			const char *module = str(h, ip->module);
-			for (uint32_t j = 0; j < (ip->n ? ip->n : 1); j++) {
-				const struct hframe *f = ip->n ? &h->frames.p[ip->first + j] : NULL;
-				const char *fn = f ? str(h, f->function) : NULL, *file = f ? str(h, f->file) : NULL;
-				int line = f ? (int)f->line : 0, inlined = j + 1 < ip->n;
-				int runtime = mtan_runtime_frame(module, fn, file);
-				uint32_t *t = PUSH(texts);
-				unsigned char *g = PUSH(flags);
-				if (!t || !g)
-					goto nomem;
-				*g = (unsigned char)((runtime ? MTAN_FRAME_SKIP : 0) |
-						     (module && exe && !strcmp(module, exe) ? MTAN_FRAME_EXE : 0));
-				/* a frame without a name reads as its address (no module base is known) */
-				if (!(*t = mtan_canon_frame(canon, fn, file, line, module, ip->ip, ip->ip, inlined)))
-					goto nomem;
-				sqlite3_bind_int64(frame, 1, ++id);
-				sqlite3_bind_int64(frame, 2, pid);
-				sqlite3_bind_int64(frame, 3, (int64_t)ip->ip);
-				sqlite3_bind_int64(frame, 4, 1);
-				if (module)
-					sqlite3_bind_text(frame, 5, module, -1, SQLITE_STATIC);
-				else
-					sqlite3_bind_null(frame, 5);
-				sqlite3_bind_null(frame, 6);
-				if (fn)
-					sqlite3_bind_text(frame, 7, fn, -1, SQLITE_STATIC);
-				else
-					sqlite3_bind_null(frame, 7);
-				if (file)
-					sqlite3_bind_text(frame, 8, file, -1, SQLITE_STATIC);
-				else
-					sqlite3_bind_null(frame, 8);
-				if (line > 0)
-					sqlite3_bind_int64(frame, 9, line);
-				else
-					sqlite3_bind_null(frame, 9);
-				sqlite3_bind_int64(frame, 10, inlined);
-				sqlite3_bind_int64(frame, 11, runtime);
-				if (sqlite3_step(frame) != SQLITE_DONE)
-					goto fail;
-				sqlite3_reset(frame);
-			}
-		}
-		if (rows > cap) {
-			uint32_t *p = realloc(tx, rows * sizeof(*tx));
-			if (p)
-				tx = p;
-			unsigned char *q = p ? realloc(fl, rows) : NULL;
-			if (!q)
-				goto nomem;
-			fl = q;
-			cap = rows;
-		}
-		int64_t level = 0;
-		for (uint32_t k = 0; k < n; k++) {
-			const struct hip *ip = &h->ips.p[ips[k] - 1];
-			for (uint32_t j = 0; j < (ip->n ? ip->n : 1); j++) {
-				uint32_t row = first[ips[k]] + j;
-				tx[level] = texts.p[row - 1];
-				fl[level] = flags.p[row - 1];
-				sqlite3_bind_int64(sframe, 1, sid);
-				sqlite3_bind_int64(sframe, 2, level++);
-				sqlite3_bind_int64(sframe, 3, row);
-				sqlite3_bind_int64(sframe, 4, k);
-				if (sqlite3_step(sframe) != SQLITE_DONE)
-					goto fail;
-				sqlite3_reset(sframe);
-			}
-		}
-		int site = mtan_site_of(fl, (int)rows);
-		uint32_t same = mtan_canon_stack(canon, (uint32_t)sid, tx, (uint32_t)rows, site);
-		if (!same)
-			goto nomem;
-		sqlite3_bind_int64(upd, 1, sid);
-		sqlite3_bind_int64(upd, 2, n);
-		sqlite3_bind_int64(upd, 3, site);
-		sqlite3_bind_int64(upd, 4, same);
-		if (sqlite3_step(upd) != SQLITE_DONE)
-			goto fail;
-		sqlite3_reset(upd);
-	}
-	if (sqlite3_errcode(db) != SQLITE_OK && sqlite3_errcode(db) != SQLITE_DONE && sqlite3_errcode(db) != SQLITE_ROW)
-		goto fail;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto fail;
-	ret = 0;
-	goto out;
-nomem:
-	mtan_err("out of memory");
-	goto out;
-fail:
-	mtan_sqlerr(db, "naming heaptrack's frames");
-out:
-	sqlite3_finalize(stacks);
-	sqlite3_finalize(frame);
-	sqlite3_finalize(sframe);
-	sqlite3_finalize(upd);
-	mtan_canon_free(canon);
-	free(first);
-	free(ips);
-	free(texts.p);
-	free(flags.p);
-	free(tx);
-	free(fl);
-	return ret;
+	(void)pid;
+	return chain(ctx, id, keys);
+}
+
+static uint32_t ht_frame(const void *ctx, uint32_t key, uint32_t j, struct mtan_ext_frame *f)
+{
+	const struct ht *h = ctx;
+	const struct hip *ip = &h->ips.p[key - 1];
+	const struct hframe *fr = ip->n ? &h->frames.p[ip->first + j] : NULL;
+	f->address = ip->ip;
+	f->module = str(h, ip->module);
+	f->function = fr ? str(h, fr->function) : NULL;
+	f->file = fr ? str(h, fr->file) : NULL;
+	f->line = fr ? (int)fr->line : 0;
+	return ip->n ? ip->n : 1;
 }
 
 /* The pid in heaptrack's file name (heaptrack.APP.PID.zst, .gz or plain), else 1. */
@@ -739,9 +608,7 @@ static uint32_t pid_of(const char *path)
 int mtan_import_heaptrack(const char *in, const char *out, int quiet)
 {
 	struct ht h;
-	struct mtan_load_stats st;
-	char *trace = NULL, *tmpdb = NULL, *exe = NULL;
-	sqlite3 *db = NULL;
+	char *trace = NULL, *exe = NULL;
 	int fd = -1, ret = 1;
 	memset(&h, 0, sizeof h);
 	h.path = in;
@@ -761,10 +628,6 @@ int mtan_import_heaptrack(const char *in, const char *out, int quiet)
 		trace = NULL;
 		goto nomem;
 	}
-	if (asprintf(&tmpdb, "%s.tmp.%d", out, (int)getpid()) < 0) {
-		tmpdb = NULL;
-		goto nomem;
-	}
 	if ((fd = open(trace, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
 		mtan_err("cannot create '%s': %s", trace, strerror(errno));
 		goto out;
@@ -776,25 +639,9 @@ int mtan_import_heaptrack(const char *in, const char *out, int quiet)
 		goto out;
 	}
 	fd = -1;
-	unlink(tmpdb);
-	if (mtan_load(trace, tmpdb, &st))
+	struct mtan_ext_stacks x = {ht_stack, ht_frame, (uint32_t)h.ips.n, exe, &h};
+	if (mtan_ext_load(trace, out, &x))
 		goto out;
-	if (sqlite3_open_v2(tmpdb, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		mtan_err("cannot open '%s': %s", tmpdb, db ? sqlite3_errmsg(db) : "out of memory");
-		goto out;
-	}
-	if (name_frames(&h, db, pid, exe))
-		goto out;
-	if (sqlite3_close(db) != SQLITE_OK) {
-		mtan_sqlerr(db, "closing the database");
-		db = NULL;
-		goto out;
-	}
-	db = NULL;
-	if (rename(tmpdb, out) < 0) {
-		mtan_err("cannot rename '%s' to '%s': %s", tmpdb, out, strerror(errno));
-		goto out;
-	}
 	if (h.bad)
 		fprintf(stderr, "mtan: import: '%s': %ld bad %s skipped, %zu %s written to '%s'\n", in,
 			h.bad, h.bad == 1 ? "line" : "lines", h.events.n, h.events.n == 1 ? "event" : "events", out);
@@ -808,13 +655,9 @@ nomem:
 out:
 	if (fd >= 0)
 		close(fd);
-	sqlite3_close(db);
 	if (trace)
 		unlink(trace);
-	if (tmpdb && ret)
-		unlink(tmpdb);
 	free(trace);
-	free(tmpdb);
 	free(exe);
 	ht_release(&h);
 	return ret;

@@ -17,3 +17,7 @@ FROM lifetimes l
 LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
 WHERE :pid IS NULL OR l.pid = :pid
 ORDER BY l.id;
+-- name: stack
+-- A stack's frames for its text in the stack columns (analyze/stacktext.c).
+SELECT function, file, line, module, address, inlined FROM stack_symbols
+WHERE stack_id = ?1 ORDER BY level;
