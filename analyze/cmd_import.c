@@ -9,6 +9,7 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,7 +41,8 @@ static int take_output(struct mtan_opts *o, const char *arg)
 }
 
 static const struct mtan_extra extra[] = {
-	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace to write (a database, with stacks or from heaptrack)", take_output},
+	{{"output", required_argument, NULL, 'o'}, "  -o, --output FILE     the trace to write (a database, with stacks or from heaptrack);\n"
+	"                        an existing FILE only when an earlier import wrote it", take_output},
 	{{0, 0, 0, 0}, NULL, NULL},
 };
 
@@ -565,6 +567,34 @@ out:
 	return rc;
 }
 
+/* Whether out may be replaced: nothing there (or nothing in it), or what an import wrote
+ * before (a trace of `mtan import`, or a database mtan built). A recording, or any other
+ * file, is never replaced by an import. */
+static int replaceable(const char *out)
+{
+	struct stat st;
+	if (stat(out, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return 1;
+	mtf_reader *r = NULL;
+	mtf_record rec;
+	int ok = 0;
+	if (mtf_reader_open(&r, out) == 0 && mtf_reader_next(r, &rec) == 1 && rec.type == MTF_HEADER) {
+		ok = rec.u.header.cmdline.len >= 12 && !memcmp(rec.u.header.cmdline.s, "mtan import ", 12);
+	} else {
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st2 = NULL;
+		if (sqlite3_open_v2(out, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+		    sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key = 'mtan_version'", -1, &st2, NULL) == SQLITE_OK)
+			ok = sqlite3_step(st2) == SQLITE_ROW;
+		sqlite3_finalize(st2);
+		sqlite3_close(db);
+	}
+	mtf_reader_free(r);
+	if (!ok)
+		mtan_err("import: '%s' exists and is not an earlier import: not replaced (remove it, or give -o another name)", out);
+	return ok;
+}
+
 int cmd_import(int argc, char **argv)
 {
 	static const char *const names[] = {"FILE.csv"};
@@ -595,7 +625,7 @@ int cmd_import(int argc, char **argv)
 			out = NULL;
 		if (!out)
 			goto nomem;
-		if (mtan_output_ok(out, o.input, 1))
+		if (mtan_output_ok(out, o.input, 1) || !replaceable(out))
 			goto out;
 		ret = mtan_import_heaptrack(o.input, out, o.quiet);
 		goto out;
@@ -608,7 +638,7 @@ int cmd_import(int argc, char **argv)
 		mtan_err("cannot open '%s': %s", o.input, strerror(errno));
 		goto out;
 	}
-	if (out && mtan_output_ok(out, o.input, 1))
+	if (out && (mtan_output_ok(out, o.input, 1) || !replaceable(out)))
 		goto out;
 	if (csv_init(&p, CSV_APPEND_NULL)) {
 		goto nomem;
@@ -672,7 +702,7 @@ int cmd_import(int argc, char **argv)
 			out = NULL;
 			goto nomem;
 		}
-		if (mtan_output_ok(out, o.input, 1))
+		if (mtan_output_ok(out, o.input, 1) || !replaceable(out))
 			goto out;
 	}
 	/* written under a temporary name, renamed when whole; with stacks, the trace the

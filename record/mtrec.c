@@ -32,7 +32,8 @@ static const char usage_text[] =
 	"running process PID instead and records it from then on.\n"
 	"\n"
 	"  -o, --output FILE     write the trace to FILE (default: mtrec.PROGRAM.PID.zst,\n"
-	"                        never overwriting an existing file)\n"
+	"                        never an existing file); FILE may be an earlier trace, not\n"
+	"                        another file\n"
 	"  -p, --pid PID         attach to the running process PID (same user, x86-64): all\n"
 	"                        its threads and the children it forks from then on are\n"
 	"                        recorded until it exits or mtrec gets SIGINT or SIGTERM;\n"
@@ -208,12 +209,33 @@ static int find_lib(char *out, size_t cap)
 	return access(out, R_OK);
 }
 
-/* Opens the output without following a symlink someone planted there. Without -o a
- * fresh name is chosen, never an existing file. */
+/* Why open_output refused a file it did not fail to open, else NULL. */
+static const char *refused;
+
+/* Whether path holds something -o must not replace: a file with data that is not a trace
+ * (an earlier recording, which -o is often given again for, is replaced). */
+static int not_ours(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+		return 0;
+	mtf_reader *r = NULL;
+	mtf_record rec;
+	int ours = mtf_reader_open(&r, path) == 0 && mtf_reader_next(r, &rec) == 1 && rec.type == MTF_HEADER;
+	mtf_reader_free(r);
+	return !ours;
+}
+
+/* Opens the output without following a symlink someone planted there, nor replacing a
+ * file that is not a trace. Without -o a fresh name is chosen, never an existing file. */
 static int open_output(const char *given, const char *prog, char *name, size_t cap)
 {
 	if (given) {
 		snprintf(name, cap, "%s", given);
+		if (not_ours(given)) {
+			refused = "it exists and is not a trace: not replaced (remove it, or give -o another name)";
+			return -1;
+		}
 		return open(given, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	}
 	const char *base = strrchr(prog, '/');
@@ -339,7 +361,7 @@ static int attach_main(const char *pidarg, const char *output, struct mtr_collec
 	char outname[PATH_MAX];
 	int fd = open_output(output, comm, outname, sizeof outname);
 	if (fd < 0) {
-		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, refused ? refused : strerror(errno));
 		return 1;
 	}
 	o->opts |= MTR_OPT_ATTACH;
@@ -535,7 +557,7 @@ int main(int argc, char **argv)
 	char outname[PATH_MAX];
 	int fd = open_output(output, pargv[0], outname, sizeof outname);
 	if (fd < 0) {
-		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, strerror(errno));
+		fprintf(stderr, "mtrec: cannot write '%s': %s\n", outname, refused ? refused : strerror(errno));
 		return 1;
 	}
 	if (!output && !quiet)

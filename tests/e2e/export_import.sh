@@ -275,3 +275,16 @@ check_eq "import: a row with a bad stack adds no space" "$(json_get <("$MTAN" su
 python3 -c 'print("seq,time_ns,op,device,space,address,size,tid,stack\n1,1,alloc,host,heap,0x10,8,1," + ";".join("f%d" % i for i in range(1025)))' >deep.csv
 check_rc "import: a stack of 1025 frames: exit 1" 1 "$MTAN" import deep.csv
 check_eq "import: a stack of 1025 frames: told" "$(head -1 "$ERR")" "mtan: import: 'deep.csv' line 2: bad stack: more than 1024 frames"
+
+# -o never replaces what an import did not write: a recording, any other file
+"$MTREC" -q -o keep.zst "$SAMPLES/leaky" >/dev/null 2>&1
+"$MTAN" export -q keep.zst --what events -o keep.csv
+cp keep.zst keep.orig
+printf 'notes\n' >notes.txt
+check_rc "import -o a recording: refused" 1 "$MTAN" import keep.csv -o keep.zst
+check_eq "... one line naming it" "$(cat "$ERR")" "mtan: import: 'keep.zst' exists and is not an earlier import: not replaced (remove it, or give -o another name)"
+check_eq "... the recording is untouched" "$(cmp keep.zst keep.orig && echo same)" same
+check_rc "import -o a text file: refused" 1 "$MTAN" import keep.csv -o notes.txt
+check_eq "... untouched" "$(cat notes.txt)" notes
+check_rc "import -o a new name" 0 "$MTAN" import -q keep.csv -o again.zst
+check_rc "import -o the same name again: an earlier import is replaced" 0 "$MTAN" import -q keep.csv -o again.zst

@@ -451,3 +451,14 @@ check_eq "--lossy: recorded plus dropped is every event" "$((got + lost))" 80000
 # as mtan writes counts: 1,234 events (1 event)
 lost_words=$(python3 -c 'import sys; n = int(sys.argv[1]); print(f"{n:,} event" + ("" if n == 1 else "s"))' "$lost")
 check_match "--lossy: mtrec says how many it dropped" "^mtrec: $lost_words dropped because a ring was full \(--lossy\)$" "$(cat lossy.err)"
+
+# -o never replaces a file that is not a trace; an earlier recording is replaced
+printf 'notes\n' >notes.txt
+check_rc "mtrec -o a text file: refused" 1 "$MTREC" -o notes.txt "$SAMPLES/clean"
+check_eq "... one line saying why" "$(cat "$ERR")" "mtrec: cannot write 'notes.txt': it exists and is not a trace: not replaced (remove it, or give -o another name)"
+check_eq "... the file is untouched" "$(cat notes.txt)" notes
+"$MTREC" -q -o again.zst "$SAMPLES/clean" >/dev/null 2>&1
+check_rc "mtrec -o an earlier trace: replaced" 0 "$MTREC" -q -o again.zst "$SAMPLES/clean"
+: >empty.out
+check_rc "mtrec -o an empty file: written" 0 "$MTREC" -q -o empty.out "$SAMPLES/clean"
+check_rc "mtrec -o /dev/null: written" 0 "$MTREC" -q -o /dev/null "$SAMPLES/clean"
