@@ -638,6 +638,16 @@ int cmd_import(int argc, char **argv)
 		mtan_err("cannot open '%s': %s", o.input, strerror(errno));
 		goto out;
 	}
+	{
+		mtf_reader *r = NULL;
+		mtf_record rec;
+		int trace = mtf_reader_open(&r, o.input) == 0 && mtf_reader_next(r, &rec) == 1 && rec.type == MTF_HEADER;
+		mtf_reader_free(r);
+		if (trace) {
+			mtan_err("import: '%s' is an mtrec trace already: every command reads it as it is", o.input);
+			goto out;
+		}
+	}
 	if (out && (mtan_output_ok(out, o.input, 1) || !replaceable(out)))
 		goto out;
 	if (csv_init(&p, CSV_APPEND_NULL)) {

@@ -2,6 +2,7 @@
  * for users who want it ready, or at a path of their own with --db. */
 #include "mtan.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 const char cmd_load_usage[] =
@@ -40,14 +41,16 @@ int cmd_load(int argc, char **argv)
 	if (mtan_open(&o, &db, &st, &path))
 		goto out;
 	if (!o.quiet) {
+		uint64_t ev = st.seconds >= 0 ? st.events : (uint64_t)mtan_meta_int(db, "loaded_events", 0);
+		uint64_t lt = st.seconds >= 0 ? st.lifetimes : (uint64_t)mtan_meta_int(db, "lifetimes", 0);
+		uint64_t lk = st.seconds >= 0 ? st.leaks : (uint64_t)mtan_meta_int(db, "leaks", 0);
+		char e[32], l[32], k[32], counts[160];
+		snprintf(counts, sizeof counts, "%s event%s, %s lifetime%s, %s leak%s", mtan_count(e, ev),
+			 ev == 1 ? "" : "s", mtan_count(l, lt), lt == 1 ? "" : "s", mtan_count(k, lk), lk == 1 ? "" : "s");
 		if (st.seconds >= 0)
-			fprintf(stderr, "mtan: loaded '%s' into '%s': %llu events, %llu lifetimes, %llu leaks (%.1f s)\n",
-				o.input, path, (unsigned long long)st.events, (unsigned long long)st.lifetimes,
-				(unsigned long long)st.leaks, st.seconds);
+			fprintf(stderr, "mtan: loaded '%s' into '%s': %s (%.1f s)\n", o.input, path, counts, st.seconds);
 		else
-			fprintf(stderr, "mtan: '%s' is up to date: %lld events, %lld lifetimes, %lld leaks\n",
-				path, mtan_meta_int(db, "loaded_events", 0), mtan_meta_int(db, "lifetimes", 0),
-				mtan_meta_int(db, "leaks", 0));
+			fprintf(stderr, "mtan: '%s' is up to date: %s\n", path, counts);
 	}
 	ret = 0;
 out:

@@ -288,3 +288,5 @@ check_rc "import -o a text file: refused" 1 "$MTAN" import keep.csv -o notes.txt
 check_eq "... untouched" "$(cat notes.txt)" notes
 check_rc "import -o a new name" 0 "$MTAN" import -q keep.csv -o again.zst
 check_rc "import -o the same name again: an earlier import is replaced" 0 "$MTAN" import -q keep.csv -o again.zst
+check_rc "import of an mtrec trace: refused" 1 "$MTAN" import keep.zst
+check_eq "... saying it is a trace already" "$(cat "$ERR")" "mtan: import: 'keep.zst' is an mtrec trace already: every command reads it as it is"

@@ -36,7 +36,7 @@ check_nomatch "a quick load: no progress" "loading" "$out"
 "$TOP/build/mktrace" bench big.zst 2000000 2>/dev/null
 out=$(tty "$MTAN" load big.zst)
 check_match "a load longer than a moment: progress" "mtan: loading 'big\.zst': " "$out"
-check_match "and the summary after it" "mtan: loaded 'big\.zst' into 'big\.zst\.db': 2007155 events" "$out"
+check_match "and the summary after it" "mtan: loaded 'big\.zst' into 'big\.zst\.db': 2,007,155 events" "$out"
 
 # the whole load's percentage and the time left: a long load (2 M events) on a terminal
 check_match "a terminal: the time left once there is a pace" "mtan: loading 'big\.zst': [a-z ]+ [0-9]+% \([0-9,]+ events\), [0-9.]+ s, about [0-9]+ (s|min) left" "$(rm -f big.zst.db; tty env MTAN_PROGRESS_AFTER_MS=0 "$MTAN" load big.zst)"
