@@ -207,7 +207,13 @@ static int by_key(const void *a, const void *b)
 	return strcmp(((const struct dsite *)a)->key, ((const struct dsite *)b)->key);
 }
 
-/* A frame's name: its function, else module+0xoffset, else its address. malloc'd. */
+/* 1: a side's frames without a function have no offset either (an import from heaptrack
+ * or a CSV, whose frames are named or bare modules): such frames are their module on both
+ * sides, or the same code would not match. */
+static int coarse;
+
+/* A frame's name: its function, else module+0xoffset (the module alone when coarse), else
+ * its address. malloc'd. */
 static char *frame_name(sqlite3_stmt *fr)
 {
 	const char *fn = (const char *)sqlite3_column_text(fr, 0);
@@ -217,6 +223,8 @@ static char *frame_name(sqlite3_stmt *fr)
 		return strdup(fn);
 	if (mod) {
 		const char *base = strrchr(mod, '/');
+		if (coarse)
+			return strdup(base ? base + 1 : mod);
 		if (asprintf(&out, "%s+0x%" PRIx64, base ? base + 1 : mod, (uint64_t)sqlite3_column_int64(fr, 2)) < 0)
 			out = NULL;
 	} else if (asprintf(&out, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3)) < 0) {
@@ -518,6 +526,17 @@ int cmd_diff(int argc, char **argv)
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
+	coarse = 0;
+	for (int k = 0; k < 2; k++) { /* whether a side names frames without offsets */
+		sqlite3_stmt *st = NULL;
+		o.input = o.args[k];
+		if (mtan_open(&o, &db, NULL, NULL) || mtan_prepare(db, "diff", "offsetless", &st))
+			goto out;
+		coarse |= sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		db = NULL;
+	}
 	for (int k = 0; k < 2; k++) {
 		o.input = o.args[k];
 		if (mtan_open(&o, &db, NULL, NULL) || (!growth_only && gather(db, &o, k, &side[k])) ||

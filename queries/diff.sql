@@ -14,3 +14,7 @@ SELECT function, module, offset, address, runtime FROM stack_symbols WHERE stack
 -- name: growth
 -- the growth verdicts judged at load, device by device
 SELECT device, space, verdict FROM growth ORDER BY device = -1 DESC, device, space;
+-- name: offsetless
+-- a frame with a module but neither a function nor an offset (an import's): sites then
+-- match such frames by their module alone
+SELECT 1 FROM frames WHERE function IS NULL AND module IS NOT NULL AND offset IS NULL LIMIT 1;
