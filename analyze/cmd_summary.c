@@ -12,6 +12,8 @@ const char cmd_summary_usage[] =
 	"is one free and one allocation), bytes allocated, peak live bytes, leaked bytes (lost:\n"
 	"definitely, indirectly, possibly lost and not scanned, as leaks and check count them),\n"
 	"processes, threads, the processes a signal killed (\"killed\" in JSON) and anomalies,\n"
+	"what was live when mtrec -p detached from a process that runs on (\"live at detach\",\n"
+	"detached_blocks and detached_bytes in JSON: not leaks),\n"
 	"valgrind's LEAK SUMMARY (the four kinds, not scanned and suppressed when not zero),\n"
 	"then the same per device and memory space. --format json prints one object\n"
 	"(leak_summary: blocks and bytes per kind and suppressed); --format csv one row per\n"
