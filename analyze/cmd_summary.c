@@ -12,6 +12,8 @@ const char cmd_summary_usage[] =
 	"is one free and one allocation), bytes allocated, peak live bytes, leaked bytes (lost:\n"
 	"definitely, indirectly, possibly lost and not scanned, as leaks and check count them),\n"
 	"processes, threads, the processes a signal killed (\"killed\" in JSON) and anomalies,\n"
+	"what was live when mtrec -p detached from a process that runs on (\"live at detach\",\n"
+	"detached_blocks and detached_bytes in JSON: not leaks),\n"
 	"valgrind's LEAK SUMMARY (the four kinds, not scanned and suppressed when not zero),\n"
 	"then the same per device and memory space. --format json prints one object\n"
 	"(leak_summary: blocks and bytes per kind and suppressed); --format csv one row per\n"
@@ -24,6 +26,7 @@ struct totals {
 	long long supp_blocks, supp_bytes;
 	struct mtan_leaks kinds; /* the LEAK SUMMARY */
 	long long released_blocks, released_bytes, peak, processes, threads, lost;
+	long long detached[2]; /* blocks and bytes live at the detach (mtrec -p): not leaks */
 	long long anomalies[8];
 	int complete;
 	/* mtrec -p: the attach's seq (-1: not attached) and the frees of blocks from before it */
@@ -132,7 +135,7 @@ static int gather(sqlite3 *db, const struct mtan_opts *o, struct totals *t)
 	t->supp_blocks = l.supp_blocks;
 	t->supp_bytes = l.supp_bytes;
 	t->kinds = l;
-	if (row(db, o, "peak", &t->peak, 1) || row(db, o, "processes", &t->processes, 1) ||
+	if (row(db, o, "detached", t->detached, 2) || row(db, o, "peak", &t->peak, 1) || row(db, o, "processes", &t->processes, 1) ||
 	    row(db, o, "threads", &t->threads, 1))
 		return -1;
 	sqlite3_stmt *st;
@@ -207,7 +210,8 @@ static void print_json(const struct totals *t, const struct space_row *s, size_t
 		printf("\"attach_seq\": %lld, ", t->attach_seq);
 	else
 		printf("\"attach_seq\": null, ");
-	printf("\"frees_before_attach\": %lld, \"anomalies\": {", t->before_attach);
+	printf("\"frees_before_attach\": %lld, \"detached_blocks\": %lld, \"detached_bytes\": %lld, "
+	       "\"anomalies\": {", t->before_attach, t->detached[0], t->detached[1]);
 	for (int i = 0; mtan_anomaly_kinds[i]; i++)
 		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
 	printf("}, \"leak_summary\": {");
@@ -300,6 +304,9 @@ static int print_table(sqlite3 *db, const struct mtan_opts *o, const struct tota
 	if (t->released_blocks)
 		printf("released     %s in %s %s by device close\n", mtan_size(a, (uint64_t)t->released_bytes),
 		       mtan_count(b, (uint64_t)t->released_blocks), t->released_blocks == 1 ? "block" : "blocks");
+	if (t->detached[0])
+		printf("live at detach %s in %s %s (the process runs on)\n", mtan_size(a, (uint64_t)t->detached[1]),
+		       mtan_count(b, (uint64_t)t->detached[0]), t->detached[0] == 1 ? "block" : "blocks");
 	printf("processes    %s\n", mtan_count(a, (uint64_t)t->processes));
 	printf("threads      %s\n", mtan_count(a, (uint64_t)t->threads));
 	for (size_t i = 0; i < t->nkilled; i++) {

@@ -57,9 +57,11 @@ struct mlive {
 
 /* R_FREE_LATE: freed, but the tracked order put its free after the next allocation at its
  * address (or before its own allocation): a reuse race, repaired (struct race). The block
- * ends where the next one begins; its free's seq and time are the race's. */
-enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE, R_FREE_LATE };
-static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close", "free"};
+ * ends where the next one begins; its free's seq and time are the race's. R_DETACH: live
+ * at the end of an attach (mtrec -p) in a process that was still running when mtrec
+ * detached: not a leak. The codes up to R_DETACH are those stored in ops. */
+enum reason { R_LIVE, R_FREE, R_OVERWRITTEN, R_EXEC, R_DEVICE_CLOSE, R_DETACH, R_FREE_LATE };
+static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "device_close", "detach", "free"};
 enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE, A_DROPPED = 0xff };
 #define kind_text mtan_anomaly_kinds
 
@@ -174,6 +176,9 @@ struct proc {
 	/* recorded from an attach (mtrec -p), or forked from such a process since: the
 	 * blocks it held before the attach are not in the trace */
 	int attached;
+	/* attached, forked from an attached process, or an exec of such a one: without an
+	 * exit in the trace it still ran when mtrec detached */
+	int from_attach;
 };
 
 struct prow { /* a row of the processes table */

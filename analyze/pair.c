@@ -421,6 +421,8 @@ static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
 	 * pid first seen here came before its record and are its own: left alone. */
 	if (p->row != NONE && end_all(L, r->pid, NONE, p->exited ? R_LIVE : R_EXEC, at))
 		return -1;
+	/* an exec keeps the process (and whether an attach recorded it); a reused pid does not */
+	int from_attach = r->how == MTF_PROC_ATTACH || (p->row != NONE && !p->exited && p->from_attach);
 	row->pid = r->pid;
 	row->ppid = r->ppid;
 	row->how = r->how;
@@ -434,6 +436,7 @@ static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
 	/* attached at seq: what it held then is unknown; a fork's child inherits that, an exec
 	 * starts a heap the trace sees whole */
 	p->attached = r->how == MTF_PROC_ATTACH;
+	p->from_attach = from_attach;
 	if (r->how == MTF_PROC_ATTACH && (!L->has_attach || r->seq < L->attach_seq)) {
 		L->has_attach = 1;
 		L->attach_seq = r->seq;
@@ -442,8 +445,10 @@ static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
 		const struct proc *parent = mtan_ld_proc_get(L, r->ppid);
 		if (!parent)
 			return -1;
-		/* p may have moved: the table grew for the parent */
-		mtan_ld_proc_get(L, r->pid)->attached = parent->attached;
+		int parent_attached = parent->attached, parent_from = parent->from_attach;
+		p = mtan_ld_proc_get(L, r->pid); /* p may have moved: the table grew for the parent */
+		p->attached = parent_attached;
+		p->from_attach = parent_from;
 		return inherit(L, r->pid, r->ppid, at);
 	}
 	return 0;
@@ -575,12 +580,26 @@ int mtan_ld_pair(struct loader *L)
 		if (rc)
 			goto out;
 	}
-	/* what is still live at the end leaked, unless a forked child only inherited it */
+	/* what is still live at the end leaked, unless a forked child only inherited it or its
+	 * process still ran when mtrec detached (it ends there: the detach came after the
+	 * last event, at its time) */
+	uint64_t detach_seq = 0, detach_ns = L->evs.n ? hi : 0;
+	for (size_t k = 0; k < L->evs.n; k++)
+		if (L->evs.p[k].seq >= detach_seq)
+			detach_seq = L->evs.p[k].seq + 1;
 	for (size_t j = 0; j < L->ps_cap; j++) {
 		const struct pslot *s = &L->ps[j];
 		if (!s->lt || !s->live)
 			continue;
-		const struct lifetime *l = &L->lts.p[s->lt - 1];
+		struct lifetime *l = &L->lts.p[s->lt - 1];
+		const uint32_t *pi = map_get(&L->proc_map, L->pools.p[l->pool].pid, 0);
+		const struct proc *pr = pi ? &L->procs.p[*pi] : NULL;
+		if (pr && pr->from_attach && !pr->exited) {
+			l->reason = R_DETACH;
+			l->end_seq = detach_seq;
+			l->end_ns = detach_ns < l->alloc_ns ? l->alloc_ns : detach_ns;
+			continue;
+		}
 		if (l->flags & LT_INHERITED)
 			continue;
 		struct pool *p = &L->pools.p[l->pool];

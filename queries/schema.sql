@@ -36,24 +36,26 @@ CREATE TABLE lifetimes (
 	end_seq INTEGER AS (alloc_seq + end_dseq) VIRTUAL,
 	end_ns INTEGER AS (alloc_ns + end_dns) VIRTUAL,
 	end_reason TEXT AS (CASE ops >> 6 & 7 WHEN 1 THEN 'free' WHEN 2 THEN 'overwritten' WHEN 3 THEN 'exec'
-		WHEN 4 THEN 'device_close' END) VIRTUAL, -- NULL: still live
+		WHEN 4 THEN 'device_close' WHEN 5 THEN 'detach' END) VIRTUAL, -- NULL: still live
 	inherited INTEGER AS (ops >> 9 & 1) VIRTUAL,
 	parent_id INTEGER,             -- inherited: the parent's lifetime this one copies
 	leak_kind TEXT AS (CASE ops >> 10 & 7 WHEN 1 THEN 'definitely_lost' WHEN 2 THEN 'indirectly_lost'
 		WHEN 3 THEN 'possibly_lost' WHEN 4 THEN 'still_reachable' WHEN 5 THEN 'not_scanned' END) VIRTUAL,
 	-- stored: alloc function (bits 0-2), free function (3-5), end reason (6-8: 0 live, 1 free,
-	-- 2 overwritten, 3 exec, 4 device_close), inherited (9), leak kind (10-12)
+	-- 2 overwritten, 3 exec, 4 device_close, 5 detach), inherited (9), leak kind (10-12)
 	ops INTEGER NOT NULL,
 	end_dseq INTEGER, end_dns INTEGER, -- end - alloc; NULL: still live
 	-- only where the free is not where the block ended (a repaired race) or came from
 	-- another thread: NULL otherwise (trailing NULLs take no room)
 	free_dseq INTEGER, free_dns INTEGER, free_thread INTEGER);
 
--- few rows each: leaks and blocks a device close released
+-- few rows each: leaks, blocks a device close released and blocks live at the detach
 CREATE INDEX lifetimes_leaks ON lifetimes(pid, device, space, alloc_stack)
 	WHERE end_reason IS NULL AND inherited = 0;
 CREATE INDEX lifetimes_released ON lifetimes(pid, device, space, alloc_stack)
 	WHERE end_reason = 'device_close';
+CREATE INDEX lifetimes_detached ON lifetimes(pid, device, space, alloc_stack)
+	WHERE end_reason = 'detach';
 -- the blocks that lived long (more than 65536 seqs) or never ended: with them, the blocks
 -- live at a seq S are these plus the short ones allocated after S - 65536 (one id range)
 CREATE INDEX lifetimes_long ON lifetimes(pid, device, space, alloc_seq)

@@ -6,6 +6,13 @@ SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_all
 	coalesce(sum(released_blocks), 0), coalesce(sum(released_bytes), 0)
 FROM space_stats WHERE (:pid IS NULL OR pid = :pid) AND (:device IS NULL OR device = :device)
 	AND (:space IS NULL OR name = :space);
+-- name: detached
+-- blocks and bytes still live when mtrec detached from a process that runs on (end_reason
+-- 'detach'): not leaks, counted apart (inherited copies aside, as leaks leave them)
+SELECT count(*), coalesce(sum(l.size), 0)
+FROM lifetimes l JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
+WHERE l.end_reason = 'detach' AND l.inherited = 0 AND (:pid IS NULL OR l.pid = :pid)
+	AND (:device IS NULL OR l.device = :device) AND (:space IS NULL OR s.name = :space);
 -- name: peak
 -- the most live at once: of the trace (or :pid's process), or of the one space in scope,
 -- from the loader's peaks; of several (a device's spaces together, or a space name on

@@ -26,6 +26,17 @@ check_match "--once on the finished trace: the heap grows (a block of 1000 bytes
 check_match "--once on the finished trace: no process running" "0 processes running" "$(cat "$OUT")"
 if ls t.zst.db >/dev/null 2>&1; then fail "live caches nothing next to the trace"; else ok "live caches nothing next to the trace"; fi
 
+# through a shell wrapper: an image exec replaced is no process running; each pid counts
+# once, by its latest image (the outer sh's pid ends as sleep, the inner sh's as true):
+# all have exited at the end
+"$MTREC" -q -o w.zst sh -c 'sh -c true; exec sleep 1' >/dev/null
+check_eq "a trace through a shell wrapper records" "$?" 0
+"$MTAN" live --once w.zst >w.out 2>&1
+check_match "--once through a shell wrapper: 0 processes running at the end" "(^|, )0 processes running$" \
+	"$(grep '^so far' w.out)"
+"$MTAN_PLAIN" sql w.zst "SELECT count(*) FROM processes WHERE exit_seq IS NULL" >w.sql 2>&1
+check_ge "... though the trace has rows of images exec replaced (no exit of their own)" "$(tail -1 w.sql | tr -d ' ')" 1
+
 # without --once and off a terminal: frames one after the other until the END
 "$MTREC" -q -o u.zst "$SAMPLES/attachee" 2 >/dev/null &
 M=$!
