@@ -30,8 +30,10 @@ check_eq "it ends normally, unharmed (exit 0)" "$?" 0
 
 "$MTAN" summary --format json a.zst >sum.json 2>sum.err
 check_eq "the trace is complete" "$(json_get sum.json 'd["complete"]')" true
-check_ge "the frees of blocks from before the attach are counted apart (2 threads x 64)" \
-	"$(json_get sum.json 'd["frees_before_attach"]')" 128
+# each churn thread's 64 live blocks are freed after the attach, but for a free a thread
+# was making through the old GOT slot while the attach re-pointed it: one a thread at most
+check_ge "the frees of blocks from before the attach are counted apart (2 threads x 64, less a free in flight each)" \
+	"$(json_get sum.json 'd["frees_before_attach"]')" 126
 check_eq "the trace says where it attached" "$(json_get sum.json 'd["attach_seq"] is not None')" true
 check_eq "no unmatched or double frees" "$(json_get sum.json 'd["anomalies"]["unmatched_free"] + d["anomalies"]["double_free"]')" 0
 check_ge "the churn of that second is in the trace (allocs)" "$(json_get sum.json 'd["allocs"]')" 2000
