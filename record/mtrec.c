@@ -472,7 +472,8 @@ int main(int argc, char **argv)
 	struct mtr_collect_opts o = {.depth = 64, .opts = 0, .level = 1};
 	int quiet = 0, c;
 	char *end;
-	while ((c = getopt_long(argc, argv, "+o:p:l:qh", longopts, NULL)) != -1) {
+	opterr = 0; /* one line of our own, not getopt's and the whole usage */
+	while ((c = getopt_long(argc, argv, "+:o:p:l:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'p': attach_pid = optarg; break;
@@ -510,7 +511,15 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case O_VERSION: printf("mtrec %s\n", VERSION); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		case ':':
+			fprintf(stderr, "mtrec: '%s' needs a value (mtrec --help)\n", argv[optind - 1]);
+			return 2;
+		default:
+			if (optopt)
+				fprintf(stderr, "mtrec: unknown option '-%c' (mtrec --help lists them)\n", optopt);
+			else
+				fprintf(stderr, "mtrec: unknown option '%s' (mtrec --help lists them)\n", argv[optind - 1]);
+			return 2;
 		}
 	}
 	if (o.sample_bytes && (o.opts & MTR_OPT_FREE_STACKS)) {

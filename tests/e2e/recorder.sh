@@ -462,3 +462,9 @@ check_rc "mtrec -o an earlier trace: replaced" 0 "$MTREC" -q -o again.zst "$SAMP
 : >empty.out
 check_rc "mtrec -o an empty file: written" 0 "$MTREC" -q -o empty.out "$SAMPLES/clean"
 check_rc "mtrec -o /dev/null: written" 0 "$MTREC" -q -o /dev/null "$SAMPLES/clean"
+
+# a bad option: one line naming it, exit 2 (not getopt's line and the whole usage)
+check_rc "an unknown option: exit 2" 2 "$MTREC" --bogus true
+check_eq "... one line naming it" "$(cat "$ERR")" "mtrec: unknown option '--bogus' (mtrec --help lists them)"
+check_rc "an option without its value: exit 2" 2 "$MTREC" -o
+check_eq "... one line naming it" "$(cat "$ERR")" "mtrec: '-o' needs a value (mtrec --help)"
