@@ -529,6 +529,11 @@ int main(int argc, char **argv)
 				"traces record no stacks of frees\n");
 		return 2;
 	}
+	if (o.sample_bytes && !o.depth) {
+		fprintf(stderr, "mtrec: '--no-stacks' cannot be combined with '--sample-stacks': there would be "
+				"no stacks to sample\n");
+		return 2;
+	}
 	if (attach_pid) {
 		if (optind < argc) {
 			fprintf(stderr, "mtrec: -p attaches to a running process: give no program ('%s')\n",

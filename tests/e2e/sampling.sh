@@ -126,3 +126,5 @@ check_eq "top --since 1 (everything): as without a window" \
 check_eq "threads: sampled counts equal the full run's" "$("$DUMP" -c st-samp.zst | awk '{print $2, $4}')" \
 	"$("$DUMP" -c st-full.zst | awk '{print $2, $4}')"
 check_eq "threads: no anomaly" "$("$MTAN_PLAIN" sql -q st-samp.zst --format csv 'SELECT count(*) FROM anomalies' | tail -1)" 0
+check_rc "--sample-stacks with --no-stacks: refused" 2 "$MTREC" -q --sample-stacks 512k --no-stacks true
+check_eq "... one line saying why" "$(cat "$ERR")" "mtrec: '--no-stacks' cannot be combined with '--sample-stacks': there would be no stacks to sample"
