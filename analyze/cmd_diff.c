@@ -212,25 +212,12 @@ static int by_key(const void *a, const void *b)
  * sides, or the same code would not match. */
 static int coarse;
 
-/* A frame's name: its function, else module+0xoffset (the module alone when coarse), else
- * its address. malloc'd. */
+/* A frame's name (mtan_frame_label): the module alone for an unnamed frame when coarse.
+ * malloc'd. */
 static char *frame_name(sqlite3_stmt *fr)
 {
-	const char *fn = (const char *)sqlite3_column_text(fr, 0);
-	const char *mod = (const char *)sqlite3_column_text(fr, 1);
-	char *out = NULL;
-	if (fn)
-		return strdup(fn);
-	if (mod) {
-		const char *base = strrchr(mod, '/');
-		if (coarse)
-			return strdup(base ? base + 1 : mod);
-		if (asprintf(&out, "%s+0x%" PRIx64, base ? base + 1 : mod, (uint64_t)sqlite3_column_int64(fr, 2)) < 0)
-			out = NULL;
-	} else if (asprintf(&out, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3)) < 0) {
-		out = NULL;
-	}
-	return out;
+	return mtan_frame_label((const char *)sqlite3_column_text(fr, 0), (const char *)sqlite3_column_text(fr, 1),
+				(uint64_t)sqlite3_column_int64(fr, 2), (uint64_t)sqlite3_column_int64(fr, 3), coarse);
 }
 
 /* The sites of one trace (side 0: before, 1: after), one entry per key. */

@@ -8,21 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The frame's name as both outputs show it: its function, else module+0xoffset, else its
- * address; ';' (the folded separator) and control characters become '_'. */
+/* The frame's name as both outputs show it (mtan_frame_label); ';' (the folded separator)
+ * and control characters become '_'. */
 static char *frame_name(sqlite3_stmt *fr)
 {
-	const char *fn = (const char *)sqlite3_column_text(fr, 0);
-	const char *mod = (const char *)sqlite3_column_text(fr, 1);
-	char *s = NULL;
-	if (fn)
-		s = strdup(fn);
-	else if (mod) {
-		const char *base = strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
-		if (asprintf(&s, "%s+0x%" PRIx64, base, (uint64_t)sqlite3_column_int64(fr, 2)) < 0)
-			s = NULL;
-	} else if (asprintf(&s, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3)) < 0)
-		s = NULL;
+	char *s = mtan_frame_label((const char *)sqlite3_column_text(fr, 0), (const char *)sqlite3_column_text(fr, 1),
+				   (uint64_t)sqlite3_column_int64(fr, 2), (uint64_t)sqlite3_column_int64(fr, 3), 0);
 	for (char *p = s; p && *p; p++)
 		if (*p == ';' || (unsigned char)*p < 0x20)
 			*p = '_';

@@ -112,6 +112,11 @@ char *mtan_size(char *buf, uint64_t n);
 void mtan_html(FILE *f, const char *s);
 /* A time in ns for people: 1.25 s, 340 ms, 12 us. buf needs 32 bytes; returns buf. */
 char *mtan_when(char *buf, double ns);
+/* A frame as reports, flame graphs, folded stacks and diffs name it: its function, else
+ * module+0xoffset (module_only: the module alone), else 0xaddress; module is cut to its
+ * file name. malloc'd; NULL on no memory. */
+char *mtan_frame_label(const char *function, const char *module, uint64_t offset, uint64_t address,
+		       int module_only);
 /* Writes s as a JSON string with quotes; NULL writes null. */
 void mtan_json_str(FILE *f, const char *s);
 int mtan_output_ok(const char *out, const char *input, int renamed);

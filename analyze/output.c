@@ -783,3 +783,21 @@ void mtan_rows_free(struct mtan_rows *r)
 	mtan_table_free(r->table);
 	free(r);
 }
+
+char *mtan_frame_label(const char *function, const char *module, uint64_t offset, uint64_t address,
+		       int module_only)
+{
+	char *s = NULL;
+	if (function)
+		return strdup(function);
+	if (module) {
+		const char *base = strrchr(module, '/') ? strrchr(module, '/') + 1 : module;
+		if (module_only)
+			return strdup(base);
+		if (asprintf(&s, "%s+0x%" PRIx64, base, offset) < 0)
+			s = NULL;
+	} else if (asprintf(&s, "0x%" PRIx64, address) < 0) {
+		s = NULL;
+	}
+	return s;
+}

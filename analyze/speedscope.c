@@ -16,22 +16,12 @@ static const struct {
 	{"peak", "bytes live at the peak"},
 };
 
-/* A frame's name as the reports and folded stacks give it: its function, else
- * module+0xoffset, else its address. Caller frees; NULL on no memory. */
+/* A frame's name as the reports and folded stacks give it (mtan_frame_label). Caller frees;
+ * NULL on no memory. */
 static char *frame_name(sqlite3_stmt *fr)
 {
-	const char *fn = (const char *)sqlite3_column_text(fr, 0);
-	const char *mod = (const char *)sqlite3_column_text(fr, 1);
-	char *s = NULL;
-	if (fn)
-		return strdup(fn);
-	if (mod) {
-		const char *base = strrchr(mod, '/') ? strrchr(mod, '/') + 1 : mod;
-		if (asprintf(&s, "%s+0x%" PRIx64, base, (uint64_t)sqlite3_column_int64(fr, 2)) < 0)
-			s = NULL;
-	} else if (asprintf(&s, "0x%" PRIx64, (uint64_t)sqlite3_column_int64(fr, 3)) < 0)
-		s = NULL;
-	return s;
+	return mtan_frame_label((const char *)sqlite3_column_text(fr, 0), (const char *)sqlite3_column_text(fr, 1),
+				(uint64_t)sqlite3_column_int64(fr, 2), (uint64_t)sqlite3_column_int64(fr, 3), 0);
 }
 
 /* The shared frame of fr's row: its number in frames (keyed by name, file and line). -1
