@@ -2,8 +2,9 @@
  * duplicated tail), so one line of source has several return addresses and the trace
  * several stacks whose symbolized frames are identical: the loader gives every stack the
  * id of the first stack that reads as it does (stacks.canonical), and sites group by it. */
-#include "mtan.h"
+#include "canon.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

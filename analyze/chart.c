@@ -2,7 +2,12 @@
  * the terminal's `mtan timeline`: each device's and space's series from every change of
  * live bytes (allocations, frees, device close, exec, and a process's exit), cut into
  * columns over an axis by time or by event order; round ticks; marks grouped by label. */
-#include "mtan.h"
+#include "chart.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
 
 #include <ctype.h>
 #include <math.h>

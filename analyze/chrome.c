@@ -2,7 +2,10 @@
  * about:tracing and Perfetto (ui.perfetto.dev) open: a counter track of live bytes for each
  * process's device and space, the marks as instant events on their threads, and the names
  * of the processes and threads. Times are microseconds since the trace's start. */
-#include "mtan.h"
+#include "chrome.h"
+#include "opts.h"
+#include "output.h"
+#include "sql.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,8 @@
 /* classify.c: leak kinds. Each process's last complete exit scan judges the blocks live
  * when it began with memcheck's algorithm (reach.c). */
 #include "loader.h"
+#include "output.h"
+#include "reach.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -2,7 +2,16 @@
  * --max-leaked that no suppression (LeakSanitizer's format) covers, and on anomalies
  * (unmatched and double frees, allocations over live blocks, address-reuse races), and on
  * live memory that grows (growth.c's verdict); prints one line per failed check, or "ok". */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "growth.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "suppress.h"
+#include "trend.h"
 
 #include <ctype.h>
 #include <errno.h>

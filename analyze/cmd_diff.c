@@ -1,7 +1,14 @@
 /* cmd_diff.c: `mtan diff A B`: which leak sites changed between two runs (before and after
  * a fix, or two versions). Sites are matched by their symbolized frames, function names
  * (else module+offset), never addresses: ASLR moves those from run to run. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
+#include "suppress.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -3,7 +3,18 @@
  * allocated bytes for flame graphs (flamegraph.pl, inferno), and through --as the formats
  * other viewers open: pprof, speedscope, Chrome trace / Perfetto (a writer each: pprof.c,
  * speedscope.c, chrome.c). */
-#include "mtan.h"
+#include "chrome.h"
+#include "commands.h"
+#include "db.h"
+#include "flame.h"
+#include "opts.h"
+#include "output.h"
+#include "pprof.h"
+#include "scope.h"
+#include "speedscope.h"
+#include "sql.h"
+#include "stacktext.h"
+#include "suppress.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,7 +1,12 @@
 /* cmd_frag.c: `mtan frag`: fragmentation per (process, device, space) at one point of the
  * trace: the live blocks then, the holes between them within the device's declared
  * capacity (or the span of the live blocks), and external fragmentation. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "frag.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
 
 #include <inttypes.h>
 #include <stdint.h>

@@ -1,7 +1,13 @@
 /* cmd_frees.c: `mtan frees`: frees of addresses that were not live (unmatched) and second
  * frees of one block (double), each with the stack of the free and the nearest earlier
  * block at that address: what was there, and how it ended. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
 
 #include <inttypes.h>
 #include <stdint.h>

@@ -2,7 +2,15 @@
  * and space, the live bytes and blocks over time (the timeline table) are judged by
  * trend.c after warm-up and before any teardown, and the allocation sites whose own live
  * bytes grew over that part are ranked. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "growth.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "trend.h"
+#include "sql.h"
 
 #include <math.h>
 #include <stdint.h>

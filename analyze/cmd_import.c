@@ -3,7 +3,13 @@
  * writer, that every command analyzes. Bad rows are told by line and skipped. A CSV with
  * stacks, and a heaptrack file (heaptrack.c), become a database: a trace has no place for
  * the names the other tool gave the frames (extframes.c writes them after the load). */
-#include "mtan.h"
+#include "commands.h"
+#include "extframes.h"
+#include "heaptrack.h"
+#include "intern.h"
+#include "opts.h"
+#include "output.h"
+#include "stacktext.h"
 #include "mtf.h"
 
 #include <csv.h>

@@ -4,7 +4,14 @@
  * frames read the same, kind), the most bytes first, ending with valgrind's LEAK SUMMARY.
  * Blocks still live when their device was closed are listed apart: released, not leaked;
  * those allocated after the device's setup (held to close) first, as suspects. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
+#include "suppress.h"
 
 #include <inttypes.h>
 #include <math.h>

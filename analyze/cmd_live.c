@@ -3,7 +3,13 @@
  * look) into a scratch database and draws live bytes per device and space, the sites that
  * hold the most, and the growth verdict so far; it ends when the trace's END record comes.
  * It only reads the file, at a lower priority than the recording. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "progress.h"
+#include "sql.h"
 #include "mtf.h"
 
 #include <errno.h>

@@ -1,6 +1,10 @@
 /* cmd_load.c: `mtan load TRACE`: builds the database of a trace (or says it is current),
  * for users who want it ready, or at a path of their own with --db. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
 
 #include <stdint.h>
 #include <stdlib.h>

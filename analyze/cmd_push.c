@@ -2,7 +2,11 @@
  * one ClickHouse database. Creates the tables and views (queries/clickhouse.sql) when they
  * are missing, then sends each trace's rows (queries/push.sql) over ClickHouse's HTTP
  * interface, every row with its run and host. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "sql.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>

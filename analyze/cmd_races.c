@@ -1,7 +1,13 @@
 /* cmd_races.c: `mtan races`: address-reuse races, where the order the allocator's events
  * were numbered in contradicts the allocator's own (a tracker reporting after releasing
  * its lock). The loader finds and repairs them (SCHEMA.md, races); this lists them. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
 
 #include <inttypes.h>
 #include <stdint.h>

@@ -1,7 +1,16 @@
 /* cmd_report.c: `mtan report`: the whole trace on one self-contained HTML page (inline CSS
  * and SVG, nothing fetched): summary, live memory over time per device and space with the
  * marks, growth, leak sites with their stacks, anomalies, races, fragmentation, top sites. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "flame.h"
+#include "frag.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "suppress.h"
+#include "svg.h"
 
 #include <errno.h>
 #include <inttypes.h>

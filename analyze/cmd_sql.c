@@ -1,6 +1,10 @@
 /* cmd_sql.c: `mtan sql TRACE QUERY`: one SQL statement of the user's over the trace's
  * database (schema: analyze/SCHEMA.md), read-only, its rows in any of the output formats. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "sql.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,13 @@
 /* cmd_summary.c: `mtan summary`: the trace in totals (events, bytes, peak, leaks,
  * processes, threads, anomalies) and one line per device and memory space. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "suppress.h"
 
 #include <signal.h>
 #include <stdlib.h>

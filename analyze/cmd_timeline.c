@@ -1,7 +1,13 @@
 /* cmd_timeline.c: `mtan timeline`: live bytes and blocks over time per device and space,
  * from the loader's timeline table, with the sampled RSS beside the host heap: a chart
  * in the terminal, or every row as CSV or JSON. */
-#include "mtan.h"
+#include "chart.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,14 @@
  * blocks, and the most short-lived temporaries. The window's allocations are one range
  * of lifetime ids; they are read once and counted per site here (a GROUP BY over
  * millions of rows would sort them all). */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
+#include "suppress.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -1,7 +1,13 @@
 /* db.c: the database behind every command. A database named directly is opened as it is;
  * a trace gets its cache (TRACE.db beside it, or --db), reused while it matches the trace
  * and rebuilt otherwise, always under a temporary name renamed into place when complete. */
-#include "mtan.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "suppress.h"
 #include "mtf.h"
 
 #include <errno.h>
@@ -129,17 +135,8 @@ out:
 /* ------------------------------------------------------------------ building */
 
 /* The temporary database of the load in progress, removed if a signal ends us, and
- * the name it will have (for messages). */
+ * the name it will have (for messages, which sql.c writes). */
 static char building[PATH_MAX], building_final[PATH_MAX];
-
-int mtan_db_write_error(sqlite3 *db)
-{
-	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
-	if (!building[0] || (code != SQLITE_FULL && code != SQLITE_IOERR && code != SQLITE_CANTOPEN))
-		return 0;
-	mtan_err("cannot write '%s': %s", building_final, sqlite3_errmsg(db));
-	return 1;
-}
 
 static void on_signal(int sig)
 {
@@ -168,6 +165,7 @@ static void guard(const char *tmp)
 			suffix = strstr(suffix + 1, ".tmp.");
 		if (suffix)
 			*suffix = 0;
+		mtan_sql_building(building_final);
 	}
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		if (!tmp) {
@@ -182,8 +180,10 @@ static void guard(const char *tmp)
 		sigemptyset(&sa.sa_mask);
 		sigaction(sigs[i], &sa, NULL);
 	}
-	if (!tmp)
+	if (!tmp) {
 		building[0] = 0;
+		mtan_sql_building(NULL);
+	}
 }
 
 /* Where the cache of a trace goes when its directory is not writable: a per-user

@@ -1,7 +1,12 @@
 /* extframes.c: stacks whose names came from another tool (heaptrack's file, a CSV's stack
  * column). Such an import loads a trace whose frames are keys, not addresses any module
  * can resolve; then the frames are written here, with the names the tool gave them. */
-#include "mtan.h"
+#include "canon.h"
+#include "extframes.h"
+#include "load.h"
+#include "output.h"
+#include "sites.h"
+#include "sql.h"
 #include "mtf.h"
 
 #include <errno.h>

@@ -2,7 +2,10 @@
  * one tree of frames, outermost first, stacks that read the same merged whatever their
  * process or id: written as folded stacks (`mtan export --folded`) and drawn as the
  * report's flame graphs. */
-#include "mtan.h"
+#include "flame.h"
+#include "opts.h"
+#include "output.h"
+#include "sql.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

@@ -2,7 +2,11 @@
  * the report: the live blocks then (the long-lived ones from their index, the short ones
  * from the ids allocated shortly before: no scan of every lifetime), the holes between
  * them and external fragmentation. */
-#include "mtan.h"
+#include "frag.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
 
 #include <stdint.h>
 #include <string.h>

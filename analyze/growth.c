@@ -3,7 +3,12 @@
  * (device, space), its live bytes judged by trend.c at each recurrence of a repeated mark
  * where the program marks its iterations, else over time; and the sites whose own live
  * bytes grew over the judged part, found as frag finds a state (SCHEMA.md: lifetimes_long). */
-#include "mtan.h"
+#include "growth.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "trend.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -2,7 +2,9 @@
  * format after heaptrack_interpret, zstd, gzip or plain) become a database that every
  * command analyzes, with heaptrack's call stacks and the names heaptrack resolved for them.
  * The events go through the loader as a trace; the frames are then heaptrack's. */
-#include "mtan.h"
+#include "extframes.h"
+#include "heaptrack.h"
+#include "output.h"
 #include "mtf.h"
 
 #include <ctype.h>

@@ -1,8 +1,9 @@
 /* intern.c: numbers for byte strings, the first one given 0, the next 1, and so on: the
  * string table and the functions of a pprof profile, the shared frames of a speedscope
  * file. A key may hold NULs (several parts in one key). */
-#include "mtan.h"
+#include "intern.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /* ldtab.c: the loader's tables: the hash maps, and the processes, pools, names, timeline
  * tracks and stacks that every stage looks up. */
 #include "loader.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <limits.h>

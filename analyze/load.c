@@ -3,6 +3,12 @@
  * aggregating (pair.c, aggregate.c), judge leak kinds (classify.c), and store the rows
  * (store.c, store_frames.c); the schema is SCHEMA.md. */
 #include "loader.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "progress.h"
+#include "sql.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,10 +1,12 @@
 /* loader.h: the loader's internal state, shared by its stages (read.c, order.c, pair.c,
  * aggregate.c, classify.c, store.c, store_frames.c) and driven by load.c. Nothing outside
- * the loader includes it: the rest of mtan sees mtan_load (mtan.h). */
+ * the loader includes it: the rest of mtan sees mtan_load (load.h). */
 #ifndef MTAN_LOADER_H
 #define MTAN_LOADER_H
 
-#include "mtan.h"
+#include "load.h"
+#include "opts.h"
+#include "symbols.h"
 #include "mtf.h"
 #include "reach.h"
 

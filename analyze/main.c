@@ -1,6 +1,9 @@
 /* main.c: mtan's entry point. One sorted table of commands drives dispatch, `mtan help`
  * and `mtan --help`; each command lives in its own cmd_<name>.c with its own options. */
-#include "mtan.h"
+#include "commands.h"
+#include "db.h"
+#include "opts.h"
+#include "output.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,10 @@
 /* opts.c: the options every command shares (--db, --format, --limit, --pid, -q, --help)
  * and the usage text, so each cmd_<name>.c only adds what is its own. */
-#include "mtan.h"
+#include "db.h"
+#include "opts.h"
+#include "progress.h"
+#include "scope.h"
+#include "suppress.h"
 
 #include <dirent.h>
 #include <errno.h>

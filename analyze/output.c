@@ -1,7 +1,8 @@
 /* output.c: how mtan talks: "mtan: ..." messages on stderr, numbers for people (1,234,567
  * and 14.8 MiB), JSON strings escaped, tables with aligned columns fitted to the terminal,
  * and rows of typed columns written as a table, CSV or JSON. */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
 #include "mtf.h"
 
 #include <sys/stat.h>
@@ -43,14 +44,6 @@ void mtan_note(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg("note: ", fmt, ap);
 	va_end(ap);
-}
-
-int mtan_sqlerr(sqlite3 *db, const char *what)
-{
-	if (mtan_db_write_error(db))
-		return -1;
-	mtan_err("%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
-	return -1;
 }
 
 char *mtan_count(char *buf, uint64_t n)

@@ -3,6 +3,7 @@
  * blocks, and address-reuse races (repaired). Touches no database: tests/unit/test_pair.c
  * drives it with synthetic event streams. */
 #include "loader.h"
+#include "output.h"
 
 #include <errno.h>
 #include <limits.h>

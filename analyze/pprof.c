@@ -2,7 +2,11 @@
  * (github.com/google/pprof, proto/profile.proto), gzip-compressed as pprof reads it. The
  * protobuf wire format is written here by hand: a handful of varints and nested lengths,
  * not worth a code generator and its runtime. */
-#include "mtan.h"
+#include "intern.h"
+#include "opts.h"
+#include "output.h"
+#include "pprof.h"
+#include "sql.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

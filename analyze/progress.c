@@ -3,7 +3,8 @@
  * than a moment (0.5 s), rewritten in place at most ten times a second and cleared when
  * the load ends; elsewhere (a log, a CI job) a line of its own every 10 s, so that a long
  * load never looks hung. */
-#include "mtan.h"
+#include "output.h"
+#include "progress.h"
 
 #include <stdlib.h>
 #include <time.h>

@@ -3,6 +3,7 @@
 #ifndef MTAN_REACH_H
 #define MTAN_REACH_H
 
+#include "suppress.h"
 #include <stddef.h>
 #include <stdint.h>
 

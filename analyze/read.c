@@ -2,6 +2,8 @@
  * and the records the pairing must meet at their seq, stacks, modules, scans, clock
  * readings; rows that need nothing later (spaces, losses, rss, modules) are stored at once. */
 #include "loader.h"
+#include "output.h"
+#include "sql.h"
 
 #include <errno.h>
 #include <limits.h>

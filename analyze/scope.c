@@ -1,7 +1,10 @@
 /* scope.c: what part of a trace an analysis looks at: --device and --space, and the window
  * --since/--until, given as a seq, a time since the trace's start or a mark's label, and
  * resolved here to seqs (and to the lifetime ids the window's allocations lie in). */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -2,7 +2,10 @@
  * the allocator's and the runtime's (malloc, operator new, libc's stdio, std::vector's
  * growth); a report starts at the first frame that is the program's, and prints stacks
  * for site reports the same way in every command. */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
+#include "sites.h"
+#include "sql.h"
 
 #include <fnmatch.h>
 #include <inttypes.h>

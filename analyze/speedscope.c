@@ -2,7 +2,11 @@
  * (https://www.speedscope.app/file-format-schema.json): one sampled profile of the bytes
  * leaked and one of the bytes live at the peak, a sample per allocation stack weighed in
  * bytes, over one shared table of frames with their files and lines. */
-#include "mtan.h"
+#include "intern.h"
+#include "opts.h"
+#include "output.h"
+#include "speedscope.h"
+#include "sql.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

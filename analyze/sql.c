@@ -1,12 +1,45 @@
 /* sql.c: finds, prepares and runs the SQL of queries/NAME.sql compiled into mtan, so no SQL
  * text lives in the C files. A file holds one statement, several run together (DDL), or
  * named sections, each starting at a line "-- name: NAME". */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
+#include "sql.h"
 #include "queries.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SECTION_TAG "-- name: "
+
+/* The final name of the database a load is building ("" when none): a disk error while
+ * building is reported naming it (mtan_sql_building). */
+static char building[PATH_MAX];
+
+void mtan_sql_building(const char *name)
+{
+	snprintf(building, sizeof building, "%s", name ? name : "");
+}
+
+/* While a load is under way: when the last error on db is the disk's (full, I/O),
+ * reports it naming the database being built and returns 1; else 0 and the caller
+ * reports the error its own way. */
+static int write_error(sqlite3 *db)
+{
+	int code = db ? sqlite3_errcode(db) & 0xff : SQLITE_NOMEM;
+	if (!building[0] || (code != SQLITE_FULL && code != SQLITE_IOERR && code != SQLITE_CANTOPEN))
+		return 0;
+	mtan_err("cannot write '%s': %s", building, sqlite3_errmsg(db));
+	return 1;
+}
+
+int mtan_sqlerr(sqlite3 *db, const char *what)
+{
+	if (write_error(db))
+		return -1;
+	mtan_err("%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+	return -1;
+}
 
 static const char *find_file(const char *file)
 {
@@ -98,7 +131,7 @@ int mtan_exec(sqlite3 *db, const char *file, const char *section)
 			;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
-			if (!mtan_db_write_error(db))
+			if (!write_error(db))
 				mtan_err("query '%s' failed: %s", file, sqlite3_errmsg(db));
 			return -1;
 		}

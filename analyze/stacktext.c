@@ -3,7 +3,9 @@
  * ';' between them, each `function (file:line) (in module) (inlined)` or `0xADDRESS
  * (in module)`: what valgrind and perf print, so people and other tools' converters read
  * and write it without a second file. */
-#include "mtan.h"
+#include "output.h"
+#include "stacktext.h"
+#include "sql.h"
 
 #include <errno.h>
 #include <inttypes.h>

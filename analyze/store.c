@@ -2,6 +2,14 @@
  * the loader's array), anomalies, races, timeline, marks, processes, threads, devices,
  * space statistics, sites and growth (schema: SCHEMA.md). */
 #include "loader.h"
+#include "growth.h"
+#include "load.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sites.h"
+#include "sql.h"
+#include "trend.h"
 
 #include <errno.h>
 #include <limits.h>

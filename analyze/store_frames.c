@@ -1,6 +1,11 @@
 /* store_frames.c: symbolizes every distinct frame and writes the frames, stacks and
  * stack_frames rows. */
 #include "loader.h"
+#include "canon.h"
+#include "output.h"
+#include "sites.h"
+#include "sql.h"
+#include "symbols.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -2,7 +2,11 @@
  * reports leaks: "leak:PATTERN" lines and "#" comments; a leak is suppressed when a pattern
  * matches any of its stack's frames' function, module or file, matched the way the
  * sanitizers' TemplateMatch does. The set goes to SQL as a temporary table (suppress.sql). */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
+#include "scope.h"
+#include "sql.h"
+#include "suppress.h"
 
 #include <errno.h>
 #include <inttypes.h>

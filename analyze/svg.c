@@ -2,7 +2,10 @@
  * and space as inline SVG (the data from chart.c), round ticks, the marks placed so their
  * labels never overlap (a label repeated many times: light ticks and one legend entry),
  * and the marks grouped by label in a table. */
-#include "mtan.h"
+#include "chart.h"
+#include "opts.h"
+#include "output.h"
+#include "svg.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,9 @@
  * use and shared by every process, and each (file, offset) is resolved once, from
  * symcache.c's store (on disk between loads) when it is there. Addresses no readable
  * module explains keep module+offset. */
-#include "mtan.h"
+#include "load.h"
+#include "opts.h"
+#include "symbols.h"
 #include "symcache.h"
 
 #include <dwarf.h>
@@ -627,22 +629,6 @@ void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, 
 	resolve(f->dm, is_return && a ? a - 1 : a, out);
 	s->resolved++;
 	mtan_symcache_put(s->cache, f->space, out->offset, is_return, out);
-}
-
-void mtan_sym_release(struct mtan_sym *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->ninlined; i++) {
-		free(s->inlined[i].function);
-		free(s->inlined[i].file);
-	}
-	free(s->inlined);
-	free(s->function);
-	free(s->file);
-	s->inlined = NULL;
-	s->ninlined = 0;
-	s->function = s->file = NULL;
 }
 
 int mtan_symopts_keys(const struct mtan_symopts *sym, char **sysroot, char **debug_dirs)

@@ -4,6 +4,7 @@
  * does not read back whole (truncated, damaged, another mtan's or another option's) is
  * ignored and written again. */
 #include "symcache.h"
+#include "sym.h"
 
 #include <errno.h>
 #include <fcntl.h>

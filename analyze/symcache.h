@@ -4,7 +4,7 @@
 #ifndef MTAN_SYMCACHE_H
 #define MTAN_SYMCACHE_H
 
-#include "mtan.h"
+#include "sym.h"
 
 #include <stdint.h>
 

@@ -3,7 +3,7 @@
  * pairwise slopes) and the Mann-Kendall trend test, on the part of the series after a
  * warm-up found from the data and before teardown.
  * Pure functions over arrays: `mtan growth` and the unit tests call them. */
-#include "mtan.h"
+#include "trend.h"
 
 #include <math.h>
 #include <stdlib.h>

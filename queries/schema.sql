@@ -1,6 +1,6 @@
 -- schema.sql: the tables and views of an mtan database, run once on an empty database
 -- before a load (indexes.sql runs after the bulk insert). Documented in analyze/SCHEMA.md;
--- any change here bumps MTAN_SCHEMA_VERSION (analyze/mtan.h).
+-- any change here bumps MTAN_SCHEMA_VERSION (analyze/db.h).
 CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
 
 CREATE TABLE processes (

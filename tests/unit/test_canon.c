@@ -1,7 +1,7 @@
 /* Stacks that read the same (analyze/canon.c): frame texts are numbered by what a report
  * shows of them, and a stack's canonical id is the first stack with the same texts and
  * site; a frame without a function is told apart by its offset (or address). */
-#include "mtan.h"
+#include "canon.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Numbers for strings (analyze/intern.c): the first key 0, the next 1; the same bytes the
  * same number however often and after however many others; keys with NULs inside are
  * whole keys; an emptied table starts again at 0. */
-#include "mtan.h"
+#include "intern.h"
 #include "unit.h"
 
 #include <stdlib.h>

@@ -1,7 +1,9 @@
 /* The loader (analyze/load.c) and the cache (analyze/db.c) on synthetic traces whose
  * database rows are known exactly: pairing, anomalies, seq order across thread chunks,
  * fork, exec, device close, damaged tails, and when a cached database is reused. */
-#include "mtan.h"
+#include "db.h"
+#include "load.h"
+#include "opts.h"
 #include "trace_build.h"
 #include "unit.h"
 

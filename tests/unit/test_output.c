@@ -1,7 +1,8 @@
 /* The output helpers (analyze/output.c): rows written as a table fitted to the width with
  * human sizes and counts, as CSV quoted by libcsv, and as JSON; the width from $COLUMNS
  * (else none off a terminal). */
-#include "mtan.h"
+#include "opts.h"
+#include "output.h"
 #include "unit.h"
 
 #include <stdlib.h>

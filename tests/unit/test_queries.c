@@ -2,7 +2,8 @@
  * created schema: one case per statement (per section, or per statement of a file run
  * whole), so a renamed column fails here and not in front of a user. clickhouse.sql is
  * ClickHouse's (tests/e2e/push.sh). */
-#include "mtan.h"
+#include "load.h"
+#include "sql.h"
 #include "queries.h"
 
 #include <stdio.h>

@@ -1,6 +1,7 @@
 /* Where a site starts (analyze/sites.c): the default list of the allocator's and the
  * runtime's frames, the user's globs, and the fall-backs when every frame is skipped. */
-#include "mtan.h"
+#include "opts.h"
+#include "sites.h"
 #include "unit.h"
 
 #include <string.h>

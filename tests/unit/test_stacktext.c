@@ -2,7 +2,7 @@
  * the parts in parentheses taken from the end in any order and a name's own parentheses
  * left in it, addresses, and every malformed stack refused with its reason; and a stack
  * written from a database reads back the same. */
-#include "mtan.h"
+#include "stacktext.h"
 #include "unit.h"
 
 #include <stdlib.h>

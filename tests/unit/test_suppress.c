@@ -1,7 +1,7 @@
 /* Leak suppressions (analyze/suppress.c): LeakSanitizer's TemplateMatch semantics (a
  * substring, '*', '^' and '$'), the file format (leak: lines, comments, errors with their
  * line) and matching against a frame's function, module or file. */
-#include "mtan.h"
+#include "suppress.h"
 #include "unit.h"
 
 #include <stdlib.h>

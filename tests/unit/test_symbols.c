@@ -2,7 +2,7 @@
  * files and lines of return addresses; inlined calls, each with its line; module+offset
  * when the file is missing; the latest load where two overlap; nothing for an address no
  * module holds. */
-#include "mtan.h"
+#include "symbols.h"
 #include "unit.h"
 
 #include <link.h>

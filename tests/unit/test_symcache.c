@@ -4,6 +4,7 @@
  * spaces without a usable build id stay in memory. */
 #include "symcache.h"
 #include "unit.h"
+#include "symbols.h"
 
 #include <dirent.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * linear: growth at its slope; sawtooth; growth then teardown: still growth; a warm-up of
  * any length found from the data; the same verdict for every draw of noise; staircases
  * over the recurrences of a mark; too little signal: too_short). */
-#include "mtan.h"
+#include "trend.h"
 #include "unit.h"
 
 #include <math.h>
