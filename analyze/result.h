@@ -25,6 +25,7 @@ enum {
 	MTAN_SHOW_CSV = 2,
 	MTAN_SHOW_JSON = 4,
 	MTAN_SHOW_HTML = 8,
+	MTAN_SHOW_NOWHERE = 16, /* for the caller's use alone (a stack's id) */
 };
 
 enum mtan_cell_type {
