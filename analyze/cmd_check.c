@@ -12,6 +12,8 @@
 #include "sql.h"
 #include "suppress.h"
 #include "trend.h"
+#include "result.h"
+#include "rows.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -9,6 +9,8 @@
 #include "sites.h"
 #include "sql.h"
 #include "suppress.h"
+#include "result.h"
+#include "rows.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

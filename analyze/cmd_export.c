@@ -15,6 +15,8 @@
 #include "sql.h"
 #include "stacktext.h"
 #include "suppress.h"
+#include "result.h"
+#include "rows.h"
 
 #include <errno.h>
 #include <inttypes.h>

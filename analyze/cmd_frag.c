@@ -7,6 +7,8 @@
 #include "opts.h"
 #include "output.h"
 #include "scope.h"
+#include "result.h"
+#include "rows.h"
 
 #include <inttypes.h>
 #include <stdint.h>

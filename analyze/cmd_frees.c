@@ -8,6 +8,8 @@
 #include "scope.h"
 #include "sites.h"
 #include "sql.h"
+#include "result.h"
+#include "rows.h"
 
 #include <inttypes.h>
 #include <stdint.h>

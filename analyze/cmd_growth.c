@@ -11,6 +11,8 @@
 #include "sites.h"
 #include "trend.h"
 #include "sql.h"
+#include "result.h"
+#include "rows.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -8,6 +8,9 @@
 #include "scope.h"
 #include "sites.h"
 #include "sql.h"
+#include "races.h"
+#include "result.h"
+#include "render.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -35,49 +38,61 @@ const char cmd_races_usage[] =
 
 static const struct mtan_extra none[] = {{{0, 0, 0, 0}, NULL, NULL}};
 
-/* A report's stack in JSON: {"frames": [...], "site": N}, or null when none was recorded. */
-static int json_stack(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *st, int col)
+/* Races.sql's list column c of row (as mtan_races keeps it; a NULL: -1). */
+static int at(int c)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	static const int to[] = {MTAN_RACE_FORM, MTAN_RACE_PID, MTAN_RACE_DEVICE, MTAN_RACE_SPACE, MTAN_RACE_ADDRESS,
+		MTAN_RACE_REUSE_SEQ, MTAN_RACE_REUSE_NS, MTAN_RACE_REUSE_TID, MTAN_RACE_FREE_SEQ, MTAN_RACE_FREE_NS,
+		MTAN_RACE_FREE_TID, MTAN_RACE_LATE_SEQ, MTAN_RACE_LATE_TID, MTAN_RACE_WINDOW_NS, -1, -1,
+		MTAN_RACE_FREED_ID, MTAN_RACE_REUSE_ID, MTAN_RACE_FREE_STACK, MTAN_RACE_LATE_STACK, MTAN_RACE_REUSE_STACK};
+	return to[c];
+}
+#define G(c) mtan_result_get_int(st, row, at(c), -1)
+#define T(c) mtan_result_get_text(st, row, at(c))
+
+/* A report's stack in JSON: {"frames": [...], "site": N}, or null when none was recorded. */
+static int json_stack(sqlite3 *db, const struct mtan_opts *o, const struct mtan_result *st, size_t row, int col)
+{
+	if (G(col) < 0) {
 		fputs("null", stdout);
 		return 0;
 	}
 	fputs("{", stdout);
-	if (mtan_print_frames(db, o, sqlite3_column_int64(st, col)))
+	if (mtan_print_frames(db, o, G(col)))
 		return -1;
 	fputs("}", stdout);
 	return 0;
 }
 
-static int print_json(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *st, int first)
+static int print_json(sqlite3 *db, const struct mtan_opts *o, const struct mtan_result *st, size_t row, int first)
 {
-	int late = !strcmp((const char *)sqlite3_column_text(st, 0), "late_alloc");
-	long long free_seq = sqlite3_column_int64(st, 8), free_tid = sqlite3_column_int64(st, 10);
-	long long seq = sqlite3_column_int64(st, 5), tid = sqlite3_column_int64(st, 7);
+	int late = !strcmp((const char *)T(0), "late_alloc");
+	long long free_seq = G(8), free_tid = G(10);
+	long long seq = G(5), tid = G(7);
 	printf("%s{\"form\": \"%s\", \"pid\": %lld, \"device\": %lld, \"space\": ", first ? "" : ",\n ",
-	       (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-	mtan_json_str(stdout, (const char *)sqlite3_column_text(st, 3));
+	       (const char *)T(0), G(1), G(2));
+	mtan_json_str(stdout, (const char *)T(3));
 	printf(", \"address\": \"0x%" PRIx64 "\", \"seq\": %lld, \"tid\": %lld, \"time_ns\": %lld, "
 	       "\"free_seq\": %lld, \"free_tid\": %lld, \"free_ns\": %lld, \"alloc_seq\": %lld, \"alloc_tid\": %lld",
-	       (uint64_t)sqlite3_column_int64(st, 4), seq, tid, sqlite3_column_int64(st, 6), free_seq, free_tid,
-	       sqlite3_column_int64(st, 9), seq, tid);
+	       (uint64_t)G(4), seq, tid, G(6), free_seq, free_tid,
+	       G(9), seq, tid);
 	if (late)
 		printf(", \"late_seq\": %lld, \"late_tid\": %lld, \"tids\": [%lld, %lld, %lld], \"seqs\": [%lld, %lld, %lld]",
-		       sqlite3_column_int64(st, 11), sqlite3_column_int64(st, 12), free_tid,
-		       sqlite3_column_int64(st, 12), tid, free_seq, sqlite3_column_int64(st, 11), seq);
+		       G(11), G(12), free_tid,
+		       G(12), tid, free_seq, G(11), seq);
 	else
 		printf(", \"late_seq\": %lld, \"late_tid\": %lld, \"tids\": [%lld, %lld], \"seqs\": [%lld, %lld]",
 		       free_seq, free_tid, free_tid, tid, seq < free_seq ? seq : free_seq, seq < free_seq ? free_seq : seq);
 	printf(", \"window_ns\": %lld, \"freed_lifetime_id\": %lld, \"reuse_lifetime_id\": %lld",
-	       sqlite3_column_int64(st, 13), sqlite3_column_int64(st, 16), sqlite3_column_int64(st, 17));
+	       G(13), G(16), G(17));
 	fputs(", \"stacks\": {\"free\": ", stdout);
-	if (json_stack(db, o, st, 18))
+	if (json_stack(db, o, st, row, 18))
 		return -1;
 	fputs(", \"late\": ", stdout);
-	if (json_stack(db, o, st, 19))
+	if (json_stack(db, o, st, row, 19))
 		return -1;
 	fputs(", \"reuse\": ", stdout);
-	if (json_stack(db, o, st, 20))
+	if (json_stack(db, o, st, row, 20))
 		return -1;
 	fputs("}}", stdout);
 	return 0;
@@ -90,7 +105,7 @@ struct race_stacks {
 	long long seq[3], tid[3], stack[3]; /* the free, the late report, the reuse; stack -1: none */
 };
 
-static int keep_stacks(struct race_stacks **v, int n, sqlite3_stmt *st)
+static int keep_stacks(struct race_stacks **v, int n, const struct mtan_result *st, size_t row)
 {
 	struct race_stacks *p = realloc(*v, (size_t)(n + 1) * sizeof(**v));
 	if (!p)
@@ -98,12 +113,12 @@ static int keep_stacks(struct race_stacks **v, int n, sqlite3_stmt *st)
 	*v = p;
 	struct race_stacks *r = &p[n];
 	static const int seq[3] = {8, 11, 5}, tid[3] = {10, 12, 7}, stack[3] = {18, 19, 20};
-	r->late_alloc = !strcmp((const char *)sqlite3_column_text(st, 0), "late_alloc");
-	r->address = (uint64_t)sqlite3_column_int64(st, 4);
+	r->late_alloc = !strcmp((const char *)T(0), "late_alloc");
+	r->address = (uint64_t)G(4);
 	for (int i = 0; i < 3; i++) {
-		r->seq[i] = sqlite3_column_int64(st, seq[i]);
-		r->tid[i] = sqlite3_column_int64(st, tid[i]);
-		r->stack[i] = sqlite3_column_type(st, stack[i]) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, stack[i]);
+		r->seq[i] = G(seq[i]);
+		r->tid[i] = G(tid[i]);
+		r->stack[i] = G(stack[i]);
 	}
 	return 0;
 }
@@ -134,21 +149,6 @@ static int table_stacks(sqlite3 *db, const struct mtan_opts *o, const struct rac
 	return 0;
 }
 
-static const struct mtan_col cols[] = {
-	{"form", NULL, MTAN_K_TEXT}, {"pid", NULL, MTAN_K_INT}, {"device", NULL, MTAN_K_DEVICE},
-	{"space", NULL, MTAN_K_TEXT}, {"address", NULL, MTAN_K_HEX}, {"free_seq", "free seq", MTAN_K_INT},
-	{"free_tid", "by", MTAN_K_INT}, {"late_seq", "late seq", MTAN_K_INT}, {"late_tid", "by", MTAN_K_INT},
-	{"reuse_seq", "reuse seq", MTAN_K_INT}, {"reuse_tid", "by", MTAN_K_INT}, {"window_ns", "window ns", MTAN_K_COUNT},
-};
-#define NCOLS (int)(sizeof(cols) / sizeof(cols[0]))
-
-static void put(struct mtan_rows *r, sqlite3_stmt *st)
-{
-	static const int from[NCOLS] = {0, 1, 2, 3, 4, 8, 10, 11, 12, 5, 7, 13};
-	for (int i = 0; i < NCOLS; i++)
-		mtan_rows_column(r, st, from[i]);
-}
-
 int cmd_races(int argc, char **argv)
 {
 	struct mtan_opts o;
@@ -156,43 +156,32 @@ int cmd_races(int argc, char **argv)
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {none, mtan_scope_options, mtan_window_options, NULL};
 	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	struct mtan_rows *rows = NULL;
+	struct mtan_result *res = NULL;
 	struct race_stacks *stacks = NULL;
-	int ret, rc, n = 0;
+	int ret, n = 0;
 	mtan_join_options(extra, 15, lists);
 	ret = mtan_parse(argc, argv, "races", cmd_races_usage, extra, &o);
 	if (ret != MTAN_GO)
 		return ret;
 	ret = 1;
-	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) || mtan_prepare(db, "races", "list", &st))
+	if (mtan_open(&o, &db, NULL, NULL) || mtan_window(db, &o, &w) || mtan_races(db, &o, &w, -1, &res))
 		goto out;
-	if (o.format != MTAN_JSON && !(rows = mtan_rows_new(cols, NCOLS, o.format, stdout)))
-		goto nomem;
-	mtan_bind_scope(st, &o, &w);
-	if (o.format == MTAN_JSON)
-		fputs("[", stdout);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (o.format == MTAN_JSON) {
-			if (print_json(db, &o, st, n == 0))
-				goto out;
-		} else {
-			put(rows, st);
-			if (o.format == MTAN_TABLE && keep_stacks(&stacks, n, st))
-				goto nomem;
-		}
-		n++;
-	}
-	if (rc != SQLITE_DONE)
-		goto sqlerr;
+	n = (int)res->nrows;
 	if (o.format == MTAN_JSON) {
+		fputs("[", stdout);
+		for (size_t row = 0; row < res->nrows; row++)
+			if (print_json(db, &o, res, row, row == 0))
+				goto out;
 		fputs("]\n", stdout);
 	} else if (o.format == MTAN_TABLE && !n) {
 		printf("no address-reuse races\n");
-	} else if (mtan_rows_end(rows)) {
+	} else if (mtan_render(res, o.format, stdout)) {
 		goto out;
 	} else if (o.format == MTAN_TABLE) {
 		char a[32];
+		for (size_t row = 0; row < res->nrows; row++)
+			if (keep_stacks(&stacks, (int)row, res, row))
+				goto nomem;
 		mtan_prose(stdout, "\n%s address-reuse %s, repaired in the lifetimes (reserve seqs inside the allocator's lock: mtrec_seq)\n",
 		       mtan_count(a, (uint64_t)n), n == 1 ? "race" : "races");
 		if (table_stacks(db, &o, stacks, n))
@@ -202,13 +191,9 @@ int cmd_races(int argc, char **argv)
 	goto out;
 nomem:
 	mtan_err("out of memory");
-	goto out;
-sqlerr:
-	mtan_sqlerr(db, "cannot read the database");
 out:
 	free(stacks);
-	mtan_rows_free(rows);
-	sqlite3_finalize(st);
+	mtan_result_free(res);
 	sqlite3_close(db);
 	return ret;
 }

@@ -11,6 +11,11 @@
 #include "sql.h"
 #include "suppress.h"
 #include "svg.h"
+#include "leaks.h"
+#include "races.h"
+#include "result.h"
+#include "top.h"
+#include "render.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -343,69 +348,112 @@ static void cut_note(struct report *r, const char *what, const char *cmd)
 		"<code>mtan %s</code> lists them all.</p>\n", what, r->limit, cmd);
 }
 
+/* Leaks' released sites summed per process, device and space, the most bytes first:
+ * pid, device, space, blocks, bytes. NULL on no memory (reported). */
+static struct mtan_result *released_by_space(const struct mtan_result *rel)
+{
+	static const struct mtan_col cols[] = {
+		{"pid", NULL, MTAN_K_INT}, {"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
+		{"blocks", NULL, MTAN_K_COUNT}, {"bytes", NULL, MTAN_K_SIZE},
+	};
+	struct group {
+		long long pid, device, blocks, bytes;
+		const char *space;
+	} *g = calloc(rel->nrows + 1, sizeof(*g));
+	struct mtan_result *out = mtan_result_new(cols, 5);
+	size_t n = 0;
+	if (!g || !out) {
+		free(g);
+		mtan_result_free(out);
+		mtan_err("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < rel->nrows; i++) {
+		long long pid = mtan_result_get_int(rel, i, MTAN_LEAK_PID, 0);
+		long long device = mtan_result_get_int(rel, i, MTAN_LEAK_DEVICE, 0);
+		const char *space = mtan_result_get_text(rel, i, MTAN_LEAK_SPACE);
+		size_t k = 0;
+		while (k < n && !(g[k].pid == pid && g[k].device == device && !strcmp(g[k].space, space)))
+			k++;
+		if (k == n)
+			g[n++] = (struct group){pid, device, 0, 0, space};
+		g[k].blocks += mtan_result_get_int(rel, i, MTAN_LEAK_BLOCKS, 0);
+		g[k].bytes += mtan_result_get_int(rel, i, MTAN_LEAK_BYTES, 0);
+	}
+	for (size_t done = 0; done < n; done++) { /* the most bytes first, the first found on a tie */
+		size_t best = done;
+		for (size_t k = done + 1; k < n; k++)
+			if (g[k].bytes > g[best].bytes)
+				best = k;
+		struct group t = g[best];
+		memmove(&g[done + 1], &g[done], (best - done) * sizeof(*g));
+		g[done] = t;
+		mtan_result_int(out, t.pid);
+		mtan_result_int(out, t.device);
+		mtan_result_text(out, t.space);
+		mtan_result_int(out, t.blocks);
+		mtan_result_int(out, t.bytes);
+	}
+	free(g);
+	if (mtan_result_ok(out)) {
+		mtan_result_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* The whole trace: the report's window (the commands' when no --since/--until is given). */
+static const struct mtan_window whole = {0, INT64_MAX, 1, INT64_MAX, 0, 0};
+
+/* The leak sites, as mtan leaks finds them (leaks.c), each with its stack; then what
+ * device closes released, per process, device and space (leaks' released sites, summed). */
 static int leaks(struct report *r)
 {
-	sqlite3_stmt *st;
+	struct mtan_leak_query q = {&whole, 0, 0, -1, 0, r->limit + 1}; /* one more: cut? */
+	struct mtan_result *l = NULL, *rel = NULL, *by_space = NULL;
 	FILE *f = r->f;
-	int rc, n = 0, cut = 0;
-	long long shown = 0;
-	if (mtan_prepare(r->db, "report", "leak_sites", &st))
-		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
+	int ret = -1;
+	if (mtan_leak_sites(r->db, r->o, &q, &l, NULL, NULL))
+		goto out;
 	fputs("<section id=leaks><h2>Leaks</h2>\n<p class=meta>Blocks never freed and lost (as memcheck judges "
 	      "them at exit: definitely, indirectly or possibly lost, or not scanned), by allocation site, the "
 	      "most bytes first; <code>mtan leaks --reachable</code> lists the still reachable ones too. Greyed "
 	      "frames are the allocator's and the runtime's.</p>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (shown == r->limit) {
-			cut = 1;
-			break;
-		}
-		shown++;
+	int cut = (long long)l->nrows > r->limit;
+	for (size_t i = 0; i < l->nrows && (long long)i < r->limit; i++) {
 		char a[32], b[32], d[24];
-		long long blocks = sqlite3_column_int64(st, 4);
+		long long blocks = mtan_result_get_int(l, i, MTAN_LEAK_BLOCKS, 0);
 		fprintf(f, "<details class=site open><summary>%s bytes in %s %s %s (pid %lld, %s ",
-			mtan_count(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)blocks),
+			mtan_count(a, (uint64_t)mtan_result_get_int(l, i, MTAN_LEAK_BYTES, 0)), mtan_count(b, (uint64_t)blocks),
 			blocks == 1 ? "block" : "blocks",
-			mtan_leak_kind_words(mtan_leak_kind((const char *)sqlite3_column_text(st, 6))),
-			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
-		mtan_html(f, col_text(st, 2));
+			mtan_leak_kind_words(mtan_leak_kind(mtan_result_get_text(l, i, MTAN_LEAK_KIND))),
+			mtan_result_get_int(l, i, MTAN_LEAK_PID, 0), dev_name(d, mtan_result_get_int(l, i, MTAN_LEAK_DEVICE, 0)));
+		mtan_html(f, mtan_result_get_text(l, i, MTAN_LEAK_SPACE));
 		fputs(")</summary>\n", f);
-		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
-			sqlite3_finalize(st);
-			return -1;
-		}
+		if (stack_list(r, mtan_result_get_int(l, i, MTAN_LEAK_STACK, -1)))
+			goto out;
 		fputs("</details>\n", f);
-		n++;
 	}
-	sqlite3_finalize(st);
-	if (!cut && rc != SQLITE_DONE)
-		return sqlerr(r);
 	if (cut)
 		cut_note(r, "Leak sites", "leaks");
-	else if (!n)
+	else if (!l->nrows)
 		fputs("<p class=ok>No leaks.</p>\n", f);
 	/* released by device close: not leaks */
-	if (mtan_prepare(r->db, "report", "released", &st))
-		return -1;
-	n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char d[24];
-		if (!n++)
-			fputs("<h3>Released by device close (not leaks)</h3><table><tr><th class=n>pid</th><th>device</th>"
-			      "<th>space</th><th class=n>blocks</th><th class=n>bytes</th></tr>\n", f);
-		fprintf(f, "<tr><td class=n>%lld</td>", sqlite3_column_int64(st, 0));
-		td_text(f, dev_name(d, sqlite3_column_int64(st, 1)));
-		td_text(f, col_text(st, 2));
-		td_count(f, sqlite3_column_int64(st, 3));
-		td_size(f, sqlite3_column_int64(st, 4));
-		fputs("</tr>\n", f);
+	q.released = 1;
+	q.limit = INT64_MAX;
+	if (mtan_leak_sites(r->db, r->o, &q, &rel, NULL, NULL) || !(by_space = released_by_space(rel)))
+		goto out;
+	if (by_space->nrows) {
+		fputs("<h3>Released by device close (not leaks)</h3>", f);
+		mtan_render_html(by_space, f);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sqlerr(r);
-	fprintf(f, "%s</section>\n", n ? "</table>" : "");
-	return 0;
+	fputs("</section>\n", f);
+	ret = 0;
+out:
+	mtan_result_free(l);
+	mtan_result_free(rel);
+	mtan_result_free(by_space);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ flame graphs */
@@ -611,53 +659,47 @@ static int anomalies(struct report *r)
 	return 0;
 }
 
+/* The races, as mtan races lists them (races.c). */
 static int races(struct report *r)
 {
-	sqlite3_stmt *st;
+	struct mtan_result *v;
 	FILE *f = r->f;
-	int rc, n = 0, cut = 0;
-	long long shown = 0;
-	if (mtan_prepare(r->db, "report", "races", &st))
+	if (mtan_races(r->db, r->o, &whole, r->limit + 1, &v)) /* one more: cut? */
 		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
 	fputs("<section id=races><h2>Address-reuse races</h2>\n<p class=meta>The tracked order contradicts the "
 	      "allocator's: an allocator reported an event after releasing its lock (repaired in the "
 	      "lifetimes; see <code>mtan races</code>).</p>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (shown == r->limit) {
-			cut = 1;
-			break;
-		}
-		shown++;
+	size_t n = v->nrows < (size_t)r->limit ? v->nrows : (size_t)r->limit;
+	if (n)
+		fputs("<table><tr><th>form</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
+		      "<th class=n>free (seq, thread)</th><th class=n>reuse (seq, thread)</th>"
+		      "<th class=n>late alloc (seq, thread)</th><th class=n>window</th></tr>\n", f);
+	for (size_t i = 0; i < n; i++) {
 		char d[24], a[32];
-		if (!n++)
-			fputs("<table><tr><th>form</th><th class=n>pid</th><th>device</th><th>space</th><th>address</th>"
-			      "<th class=n>free (seq, thread)</th><th class=n>reuse (seq, thread)</th>"
-			      "<th class=n>late alloc (seq, thread)</th><th class=n>window</th></tr>\n", f);
+#define V(c) mtan_result_get_int(v, i, MTAN_RACE_##c, 0)
 		fputs("<tr>", f);
-		td_text(f, col_text(st, 0));
-		fprintf(f, "<td class=n>%lld</td>", sqlite3_column_int64(st, 1));
-		td_text(f, dev_name(d, sqlite3_column_int64(st, 2)));
-		td_text(f, col_text(st, 3));
-		fprintf(f, "<td class=mono>0x%" PRIx64 "</td>", (uint64_t)sqlite3_column_int64(st, 4));
-		fprintf(f, "<td class=n>%lld, %lld</td><td class=n>%lld, %lld</td>", sqlite3_column_int64(st, 5),
-			sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), sqlite3_column_int64(st, 8));
-		if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+		td_text(f, mtan_result_get_text(v, i, MTAN_RACE_FORM));
+		fprintf(f, "<td class=n>%lld</td>", V(PID));
+		td_text(f, dev_name(d, V(DEVICE)));
+		td_text(f, mtan_result_get_text(v, i, MTAN_RACE_SPACE));
+		fprintf(f, "<td class=mono>0x%" PRIx64 "</td>", (uint64_t)V(ADDRESS));
+		fprintf(f, "<td class=n>%lld, %lld</td><td class=n>%lld, %lld</td>", V(FREE_SEQ), V(FREE_TID),
+			V(REUSE_SEQ), V(REUSE_TID));
+		if (mtan_result_cell(v, i, MTAN_RACE_LATE_SEQ)->type == MTAN_CELL_NULL)
 			fputs("<td class=n></td>", f);
 		else
-			fprintf(f, "<td class=n>%lld, %lld</td>", sqlite3_column_int64(st, 9), sqlite3_column_int64(st, 10));
-		fprintf(f, "<td class=n>%s</td></tr>\n", mtan_when(a, (double)sqlite3_column_int64(st, 11)));
+			fprintf(f, "<td class=n>%lld, %lld</td>", V(LATE_SEQ), V(LATE_TID));
+		fprintf(f, "<td class=n>%s</td></tr>\n", mtan_when(a, (double)V(WINDOW_NS)));
+#undef V
 	}
-	sqlite3_finalize(st);
-	if (!cut && rc != SQLITE_DONE)
-		return sqlerr(r);
 	if (n)
 		fputs("</table>", f);
-	if (cut)
+	if (v->nrows > n)
 		cut_note(r, "Races", "races");
 	else if (!n)
 		fputs("<p class=ok>None.</p>", f);
 	fputs("</section>\n", f);
+	mtan_result_free(v);
 	return 0;
 }
 
@@ -697,43 +739,37 @@ static int fragmentation(struct report *r)
 	return 0;
 }
 
+/* The top sites by bytes, as mtan top ranks them (top.c) over the whole trace. */
 static int top_sites(struct report *r)
 {
-	sqlite3_stmt *st;
+	struct mtan_top *t = mtan_top_count(r->db, r->o, &whole, 1000000); /* temporaries: within 1 ms */
+	struct mtan_result *v = NULL;
 	FILE *f = r->f;
-	int rc, cut = 0;
-	long long shown = 0;
-	if (mtan_prepare(r->db, "report", "top", &st))
-		return -1;
-	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"), r->limit + 1); /* one more: cut? */
+	int ret = -1;
+	if (!t || mtan_top_rank(r->db, t, 0, r->limit + 1, &v)) /* one more: cut? */
+		goto out;
 	fputs("<section id=top><h2>Top allocation sites</h2>\n<p class=meta>By bytes allocated over the run "
 	      "(as <code>mtan top</code>); temporaries: blocks freed within 1 ms.</p>\n", f);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (shown == r->limit) {
-			cut = 1;
-			break;
-		}
-		shown++;
+	for (size_t i = 0; i < v->nrows && (long long)i < r->limit; i++) {
 		char a[32], b[32], c[32], e[32], d[24];
 		fprintf(f, "<details class=site><summary>%s in %s allocations, %s temporaries, %s leaked (pid %lld, %s ",
-			mtan_size(a, (uint64_t)sqlite3_column_int64(st, 5)), mtan_count(b, (uint64_t)sqlite3_column_int64(st, 4)),
-			mtan_count(c, (uint64_t)sqlite3_column_int64(st, 6)), mtan_size(e, (uint64_t)sqlite3_column_int64(st, 7)),
-			sqlite3_column_int64(st, 0), dev_name(d, sqlite3_column_int64(st, 1)));
-		mtan_html(f, col_text(st, 2));
+			mtan_size(a, (uint64_t)mtan_result_get_int(v, i, 7, 0)), mtan_count(b, (uint64_t)mtan_result_get_int(v, i, 6, 0)),
+			mtan_count(c, (uint64_t)mtan_result_get_int(v, i, 8, 0)), mtan_size(e, (uint64_t)mtan_result_get_int(v, i, 11, 0)),
+			mtan_result_get_int(v, i, 2, 0), dev_name(d, mtan_result_get_int(v, i, 3, 0)));
+		mtan_html(f, mtan_result_get_text(v, i, 4));
 		fputs(")</summary>\n", f);
-		if (stack_list(r, sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3))) {
-			sqlite3_finalize(st);
-			return -1;
-		}
+		if (stack_list(r, mtan_result_get_int(v, i, 5, -1)))
+			goto out;
 		fputs("</details>\n", f);
 	}
-	sqlite3_finalize(st);
-	if (!cut && rc != SQLITE_DONE)
-		return sqlerr(r);
-	if (cut)
+	if ((long long)v->nrows > r->limit)
 		cut_note(r, "Sites", "top");
 	fputs("</section>\n", f);
-	return 0;
+	ret = 0;
+out:
+	mtan_result_free(v);
+	mtan_top_free(t);
+	return ret;
 }
 
 static int page(struct report *r, const char *name)

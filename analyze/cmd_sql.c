@@ -5,6 +5,8 @@
 #include "opts.h"
 #include "output.h"
 #include "sql.h"
+#include "result.h"
+#include "rows.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,8 @@
 #include "scope.h"
 #include "sql.h"
 #include "suppress.h"
+#include "result.h"
+#include "rows.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -8,6 +8,8 @@
 #include "output.h"
 #include "scope.h"
 #include "sql.h"
+#include "result.h"
+#include "rows.h"
 
 #include <stdint.h>
 #include <stdlib.h>

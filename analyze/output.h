@@ -58,41 +58,6 @@ int mtan_width(FILE *f);
  * terminal without $COLUMNS, none (a file or a pipe keeps every character, for grep). */
 size_t mtan_cut_width(FILE *f);
 
-/* Rows of typed columns, written as the user chose (--format): a table for people
- * (sizes as "14.8 MiB", counts as "1,234", host as "host", fitted to mtan_cut_width), CSV
- * (a head line of keys; numbers bare, text quoted by libcsv, NULL empty, host -1) or
- * JSON (an array of objects; hex strings for addresses, null for NULL). CSV and JSON
- * rows are written as each row completes; a table waits for mtan_rows_end. */
-enum mtan_kind {
-	MTAN_K_TEXT,   /* text, left-aligned */
-	MTAN_K_INT,    /* a number as it is */
-	MTAN_K_COUNT,  /* a count: 1,234 in tables */
-	MTAN_K_SIZE,   /* bytes: 14.8 MiB in tables */
-	MTAN_K_DEVICE, /* a device: host for -1 in tables */
-	MTAN_K_HEX,    /* an address: 0x... everywhere (a string in JSON) */
-	MTAN_K_ANY,    /* whatever SQLite holds (mtan sql): numbers right-aligned */
-	MTAN_K_REAL2,  /* a real to two decimals in every format (a statistic: 3.14) */
-	MTAN_K_RATIO,  /* a real 0..1: three decimals in tables (0.169) */
-};
-struct mtan_col {
-	const char *key;  /* CSV head and JSON key */
-	const char *head; /* the table's head (NULL: key) */
-	int kind;         /* enum mtan_kind */
-};
-struct mtan_rows;
-/* cols[0..n) are copied. f is borrowed until mtan_rows_free. NULL on no memory. */
-struct mtan_rows *mtan_rows_new(const struct mtan_col *cols, int n, int format, FILE *f);
-/* Cells of the current row, left to right; the row is complete after n of them. */
-void mtan_rows_int(struct mtan_rows *r, long long v);
-void mtan_rows_real(struct mtan_rows *r, double v);
-void mtan_rows_text(struct mtan_rows *r, const char *s); /* NULL: a NULL cell */
-void mtan_rows_null(struct mtan_rows *r);
-/* Cell i of the current row of st, by its SQLite type. */
-void mtan_rows_column(struct mtan_rows *r, sqlite3_stmt *st, int i);
-/* Writes what is still due (a table; JSON's closing bracket). 0, or -1 when memory ran
- * out on the way (reported). */
-int mtan_rows_end(struct mtan_rows *r);
-void mtan_rows_free(struct mtan_rows *r);
 
 
 #endif

@@ -6,6 +6,8 @@
 #include "output.h"
 #include "sites.h"
 #include "sql.h"
+#include "result.h"
+#include "render.h"
 
 #include <fnmatch.h>
 #include <inttypes.h>
@@ -221,31 +223,64 @@ static void shown_range(const struct mtan_skip *skip, const struct frame_row *fr
 		*to = *from + skip->depth;
 }
 
-static void json_frames(const struct frame_row *fr, int n, int site)
+/* A stack's frames as a result (mtan_stack_frames): every one of fr[0..n). */
+static struct mtan_result *frames_result(const struct frame_row *fr, int n)
 {
+	static const struct mtan_col cols[] = {
+		{"function", NULL, MTAN_K_TEXT}, {"file", NULL, MTAN_K_TEXT}, {"line", NULL, MTAN_K_INT},
+		{"module", NULL, MTAN_K_TEXT}, {"address", NULL, MTAN_K_HEX}, {"inlined", NULL, MTAN_K_BOOL},
+	};
+	struct mtan_result *r = mtan_result_new(cols, 6);
 	char buf[4096];
-	fputs("\"frames\": [", stdout);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; r && i < n; i++) {
 		const struct frame_row *f = &fr[i];
-		fputs(i ? ", {\"function\": " : "{\"function\": ", stdout);
-		mtan_json_str(stdout, frame_name(buf, sizeof buf, f));
-		fputs(", \"file\": ", stdout);
-		mtan_json_str(stdout, f->file);
+		mtan_result_text(r, frame_name(buf, sizeof buf, f));
+		mtan_result_text(r, f->file);
 		if (f->has_line)
-			printf(", \"line\": %lld", f->line);
+			mtan_result_int(r, f->line);
 		else
-			fputs(", \"line\": null", stdout);
-		fputs(", \"module\": ", stdout);
-		mtan_json_str(stdout, f->module ? f->module : "");
-		printf(", \"address\": \"0x%" PRIx64 "\"", f->address);
+			mtan_result_null(r);
+		mtan_result_text(r, f->module ? f->module : "");
+		mtan_result_int(r, (long long)f->address);
 		if (f->inlined)
-			fputs(", \"inlined\": true", stdout);
-		fputs("}", stdout);
+			mtan_result_int(r, 1);
+		else
+			mtan_result_absent(r);
 	}
+	if (r && mtan_result_ok(r)) {
+		mtan_result_free(r);
+		return NULL;
+	}
+	if (!r)
+		mtan_err("out of memory");
+	return r;
+}
+
+/* The JSON frames shown of n: up to --depth from the site. */
+static size_t json_shown(const struct mtan_skip *skip, int n, int site)
+{
+	return (size_t)(skip->depth > 0 && site + skip->depth < n ? site + skip->depth : n);
+}
+
+/* "frames": [...], "site": N (null without frames), the members of a caller's object. */
+static int json_frames(const struct frame_row *fr, int n, int site)
+{
+	static const struct mtan_col cols[] = {{"frames", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_INT}};
+	struct mtan_result *r = mtan_result_new(cols, 2);
+	if (!r) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	mtan_result_rows(r, frames_result(fr, n));
 	if (n)
-		printf("], \"site\": %d", site);
+		mtan_result_int(r, site);
 	else
-		fputs("], \"site\": null", stdout);
+		mtan_result_null(r);
+	int ret = mtan_result_ok(r);
+	if (!ret)
+		mtan_render_json_members(r, 0, stdout);
+	mtan_result_free(r);
+	return ret;
 }
 
 /* Writes a frame's line within width. Too wide, it gives up the end of its module first,
@@ -355,14 +390,33 @@ int mtan_print_frames(sqlite3 *db, const struct mtan_opts *o, long long stack)
 	}
 	int site = mtan_site_of(flags, n);
 	shown_range(&o->skip, fr, n, site, &from, &to);
+	int ret = 0;
 	if (o->format == MTAN_JSON) /* every frame up to --depth from the site, for programs */
-		json_frames(fr, o->skip.depth > 0 && site + o->skip.depth < n ? site + o->skip.depth : n, site);
+		ret = json_frames(fr, (int)json_shown(&o->skip, n, site), site);
 	else if (stack < 0)
 		printf("    (no stack recorded)\n");
 	else
 		table_frames(fr, from, to);
 	free_rows(fr, flags, n);
-	return 0;
+	return ret;
+}
+
+int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, struct mtan_result **out,
+		      int *site, size_t *shown)
+{
+	struct frame_row *fr;
+	unsigned char *flags;
+	int n;
+	*out = NULL;
+	if (read_stack(db, o, stack, &fr, &flags, &n)) {
+		free_rows(fr, flags, n);
+		return -1;
+	}
+	*site = mtan_site_of(flags, n);
+	*shown = json_shown(&o->skip, n, *site);
+	*out = frames_result(fr, n);
+	free_rows(fr, flags, n);
+	return *out ? 0 : -1;
 }
 
 char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack)

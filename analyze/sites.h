@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include "opts.h"
+#include "result.h"
 
 /* ---- sites.c: where a stack's site is, past the allocator and the runtime ---- */
 /* 1 when a frame is the allocator's or the C/C++ runtime's by the default list (module
@@ -40,5 +41,13 @@ char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack);
  * inverse of the chance that the recorder's byte countdown sampled it (a 0-byte block
  * counts as 1 byte, as the recorder counts it). 1 without sampling (mean 0). */
 double mtan_sample_weight(uint64_t size, uint64_t mean);
+
+/* Every frame of stack (none when stack < 0), innermost first: function (the name a frame
+ * shows: its function, else module+0xoffset, else the address), file, line, module ("" when
+ * none), address and inlined (absent unless it is). *site: the site's index (mtan_site_of),
+ * *shown: how many JSON lists (to --depth from the site). 0, or -1 (reported). */
+int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, struct mtan_result **out,
+		      int *site, size_t *shown);
+
 
 #endif

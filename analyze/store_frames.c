@@ -6,6 +6,7 @@
 #include "sites.h"
 #include "sql.h"
 #include "symbols.h"
+#include "sym.h"
 
 #include <errno.h>
 #include <pthread.h>

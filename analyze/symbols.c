@@ -9,6 +9,7 @@
 #include "opts.h"
 #include "symbols.h"
 #include "symcache.h"
+#include "sym.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>

@@ -1,6 +1,7 @@
 -- report.sql: `mtan report`: what the HTML report shows, over the whole trace and every
--- process: totals, each device and space with its series of live bytes, marks, leak sites,
--- anomalies, growth, fragmentation, races and the top allocation sites.
+-- process: totals, each device and space with its series of live bytes, marks, anomalies
+-- and growth. The leak sites, races and top sites are those of leaks.sql, races.sql and
+-- top.sql, through the analyses the commands run (leaks.c, races.c, top.c).
 -- name: totals
 -- leaked: the lost leaks no suppression covers (lost_leaks); then those suppressed
 SELECT coalesce(sum(allocs), 0), coalesce(sum(frees), 0), coalesce(sum(bytes_allocated), 0),
@@ -57,20 +58,6 @@ SELECT max(seq), live, (SELECT max(live) FROM bucketed x WHERE x.b = bucketed.b)
 FROM bucketed GROUP BY b ORDER BY b;
 -- name: marks
 SELECT seq, time_ns, pid, label FROM marks ORDER BY seq;
--- name: leak_sites
-SELECT l.pid, l.device, coalesce(s.name, 'space ' || l.space), k.canonical AS stack, count(*) AS blocks,
-	sum(l.size) AS bytes, coalesce(l.leak_kind, 'not_scanned') AS kind
-FROM lost_leaks l
-LEFT JOIN stacks k ON k.id = l.alloc_stack
-LEFT JOIN space_stats s ON s.pid = l.pid AND s.device = l.device AND s.space = l.space
-GROUP BY l.pid, l.device, l.space, k.canonical, kind
-ORDER BY bytes DESC, blocks DESC, stack
-LIMIT :limit;
--- name: released
-SELECT r.pid, r.device, coalesce(s.name, 'space ' || r.space), count(*), sum(r.size)
-FROM device_released r
-LEFT JOIN space_stats s ON s.pid = r.pid AND s.device = r.device AND s.space = r.space
-GROUP BY r.pid, r.device, r.space ORDER BY sum(r.size) DESC;
 -- name: frames
 SELECT level, function, file, line, module, offset, address,
 	level >= coalesce((SELECT site FROM stacks WHERE id = :stack), 0) AS from_site
@@ -90,17 +77,3 @@ FROM growth ORDER BY device = -1 DESC, device, space;
 -- name: growth_sites
 SELECT pid, stack, growth_bytes, growth_blocks, live_bytes FROM growth_sites
 WHERE device = ?1 AND space = ?2 ORDER BY rank LIMIT 5;
--- name: races
-SELECT form, pid, device, space_name, address, free_seq, free_tid, reuse_seq, reuse_tid,
-	late_seq, late_tid, window_ns
-FROM reuse_races ORDER BY first_seq
-LIMIT :limit;
--- name: top
-SELECT a.pid, a.device, coalesce(s.name, 'space ' || a.space), a.stack, a.allocs, a.bytes,
-	a.temporaries,
-	(SELECT coalesce(sum(l.size), 0) FROM lost_leaks l JOIN stacks k ON k.id = l.alloc_stack
-		WHERE l.pid = a.pid AND l.device = a.device AND l.space = a.space AND k.canonical = a.stack)
-FROM alloc_sites a
-LEFT JOIN space_stats s ON s.pid = a.pid AND s.device = a.device AND s.space = a.space
-ORDER BY a.bytes DESC, a.allocs DESC
-LIMIT :limit;

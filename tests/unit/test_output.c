@@ -4,6 +4,8 @@
 #include "opts.h"
 #include "output.h"
 #include "unit.h"
+#include "result.h"
+#include "rows.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * module holds. */
 #include "symbols.h"
 #include "unit.h"
+#include "sym.h"
 
 #include <link.h>
 #include <stdlib.h>

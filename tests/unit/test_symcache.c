@@ -5,6 +5,7 @@
 #include "symcache.h"
 #include "unit.h"
 #include "symbols.h"
+#include "sym.h"
 
 #include <dirent.h>
 #include <stdlib.h>

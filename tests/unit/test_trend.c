@@ -6,6 +6,7 @@
 #include "trend.h"
 #include "unit.h"
 
+#include <stdint.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
