@@ -11,7 +11,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 13
+#define MTAN_SCHEMA_VERSION 14
 #define MTAN_VERSION "0.1"
 #define MTAN_GO (-1) /* mtan_parse: carry on with the command */
 #define MTAN_MAX_ARGS 4 /* operands a command takes at most */
