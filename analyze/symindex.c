@@ -51,6 +51,12 @@ static int by_value(const void *a, const void *b)
 	return x->ndx < y->ndx ? -1 : x->ndx > y->ndx;
 }
 
+static int by_ndx(const void *a, const void *b)
+{
+	const struct entry *x = *(const struct entry *const *)a, *y = *(const struct entry *const *)b;
+	return x->ndx < y->ndx ? -1 : x->ndx > y->ndx;
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct section *x = a, *y = b;
@@ -243,8 +249,9 @@ static size_t upto(const struct entry *v, size_t n, uint64_t a)
 
 /* libdwfl's choice among the sized symbols of a pass that hold a, visited in table
  * order: a later one wins when it starts higher or binds more strongly, or starts at the
- * same address, is smaller and binds no less strongly (or is no larger and binds more
- * strongly). NULL when none holds a (or *nomem set: out of memory). */
+ * same address, is smaller and binds no less strongly (libdwfl also lets one no larger
+ * that binds more strongly win there, which the first rule already does). NULL when none
+ * holds a (or *nomem set: out of memory). */
 static const struct entry *sized_choice(const struct pass *ps, uint64_t a, int *nomem)
 {
 	const struct entry *few[16], **hold = few, *best = NULL;
@@ -271,18 +278,11 @@ static const struct entry *sized_choice(const struct pass *ps, uint64_t a, int *
 		}
 		hold[n++] = e;
 	}
-	/* into table order (few: insertion sort) */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && hold[j - 1]->ndx > hold[j]->ndx; j--) {
-			const struct entry *t = hold[j];
-			hold[j] = hold[j - 1];
-			hold[j - 1] = t;
-		}
+	qsort(hold, n, sizeof(*hold), by_ndx); /* into table order */
 	for (size_t i = 0; i < n; i++) {
 		const struct entry *e = hold[i];
 		if (!best || best->value < e->value || best->bind < e->bind ||
-		    (best->value == e->value && ((best->size > e->size && best->bind <= e->bind) ||
-						 (best->size >= e->size && best->bind < e->bind))))
+		    (best->value == e->value && best->size > e->size && best->bind <= e->bind))
 			best = e;
 	}
 out:
