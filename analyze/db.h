@@ -8,7 +8,7 @@
 
 /* Bumped on any change a query could notice; a cached database of another version is
  * rebuilt, and one named directly is refused. Stored in PRAGMA user_version and meta. */
-#define MTAN_SCHEMA_VERSION 13
+#define MTAN_SCHEMA_VERSION 14
 /* ---- db.c: the database of what the user named ---- */
 /* Opens input (a trace or a database) for reading, loading or reusing the cached
  * database of a trace. Prints the recovery warning of a damaged trace. On success *out

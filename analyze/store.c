@@ -12,6 +12,7 @@
 #include "trend.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,10 @@ static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
 	(void)argc;
 	(void)argv;
 	(void)err;
-	/* the columns of the lifetimes table, in its order */
-	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, tid, device, space, address, size, "
-				      "generation, alloc_seq, alloc_ns, alloc_stack, free_stack, parent_id, ops, "
-				      "end_dseq, end_dns, free_dseq, free_dns, free_thread)");
+	/* the stored columns of the lifetimes table, in its order */
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, pid, address, size, generation, alloc_ns, "
+				      "alloc_stack, ops, alloc_dseq, end_dseq, end_dns, dtid, dev, free_thread, "
+				      "extra)");
 	if (rc != SQLITE_OK)
 		return rc;
 	struct lt_vtab *v = sqlite3_malloc(sizeof(*v));
@@ -145,45 +146,65 @@ static void result_opt(sqlite3_context *ctx, int present, int64_t v)
 static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 {
 	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
-	const struct lifetime *l = &L->lts.p[((struct lt_cursor *)c)->k];
+	size_t k = ((struct lt_cursor *)c)->k;
+	const struct lifetime *l = &L->lts.p[k];
 	const struct pool *p = &L->pools.p[l->pool];
+	int64_t id = (int64_t)k + 1;
 	int freed = l->reason == R_FREE || l->reason == R_FREE_LATE, ended = l->reason != R_LIVE;
 	uint64_t free_seq = l->end_seq, free_ns = l->end_ns;
-	if (l->reason == R_FREE_LATE && (col == 16 || col == 17)) {
+	if (l->reason == R_FREE_LATE && col == 14) {
 		/* repaired after a race: its free is not where it ended */
-		const uint32_t *r = map_get(&L->race_map, ((struct lt_cursor *)c)->k, 0);
+		const uint32_t *r = map_get(&L->race_map, k, 0);
 		if (r) {
 			free_seq = L->evs.p[L->races.p[*r].free_ev].seq;
 			free_ns = L->evs.p[L->races.p[*r].free_ev].time_ns;
 		}
 	}
 	switch (col) {
-	case 0: sqlite3_result_null(ctx); break; /* the next rowid: k + 1 in an empty table */
+	case 0: sqlite3_result_int64(ctx, id); break;
 	case 1: sqlite3_result_int64(ctx, p->pid); break;
-	case 2: sqlite3_result_int64(ctx, l->tid); break;
-	case 3: sqlite3_result_int64(ctx, device_sql(p->device)); break;
-	case 4: sqlite3_result_int64(ctx, p->space); break;
-	case 5: sqlite3_result_int64(ctx, (int64_t)l->addr); break;
-	case 6: sqlite3_result_int64(ctx, (int64_t)l->size); break;
-	case 7: sqlite3_result_int64(ctx, l->gen); break;
-	case 8: sqlite3_result_int64(ctx, (int64_t)l->alloc_seq); break;
-	case 9: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
-	case 10: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
-	case 11: result_opt(ctx, l->free_stack != 0, l->free_stack); break;
-	case 12: result_opt(ctx, l->parent != 0, l->parent); break;
-	case 13: {
+	case 2: sqlite3_result_int64(ctx, (int64_t)l->addr); break;
+	case 3: sqlite3_result_int64(ctx, (int64_t)l->size); break;
+	case 4: sqlite3_result_int64(ctx, l->gen); break;
+	case 5: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
+	case 6: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
+	case 7: {
 		int64_t reason = l->reason == R_FREE_LATE ? R_FREE : l->reason;
 		sqlite3_result_int64(ctx, (int64_t)MTF_OP_FUNC(l->alloc_op) |
 					      (int64_t)(freed ? MTF_OP_FUNC(l->free_op) : 0) << 3 | reason << 6 |
 					      (int64_t)(l->flags & LT_INHERITED ? 1 : 0) << 9 |
-					      (int64_t)LT_KIND(l) << 10);
+					      (int64_t)LT_KIND(l) << 10 | (int64_t)p->space << 13);
 		break;
 	}
-	case 14: result_opt(ctx, ended, (int64_t)(l->end_seq - l->alloc_seq)); break;
-	case 15: result_opt(ctx, ended, (int64_t)(l->end_ns - l->alloc_ns)); break;
-	case 16: result_opt(ctx, freed && free_seq != l->end_seq, (int64_t)(free_seq - l->alloc_seq)); break;
-	case 17: result_opt(ctx, freed && free_ns != l->end_ns, (int64_t)(free_ns - l->alloc_ns)); break;
-	case 18: result_opt(ctx, freed && l->free_tid != l->tid, l->free_tid); break;
+	/* schema.sql: alloc_seq is 2 * id + this (the unsigned difference wraps to the signed one) */
+	case 8: sqlite3_result_int64(ctx, (int64_t)(l->alloc_seq - 2 * (uint64_t)id)); break;
+	case 9: result_opt(ctx, ended, (int64_t)(l->end_seq - l->alloc_seq)); break;
+	case 10: result_opt(ctx, ended, (int64_t)(l->end_ns - l->alloc_ns)); break;
+	case 11: result_opt(ctx, l->tid != p->pid, (int64_t)l->tid - (int64_t)p->pid); break;
+	case 12: result_opt(ctx, p->device != MTF_HOST, device_sql(p->device)); break;
+	case 13: result_opt(ctx, freed && l->free_tid != l->tid, l->free_tid); break;
+	case 14: { /* the rare ones, as one JSON object (a column of each costs every row a byte) */
+		char json[160];
+		int n = 0;
+		if (l->free_stack)
+			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_stack\":%" PRIu32, l->free_stack);
+		if (l->parent)
+			n += snprintf(json + n, sizeof json - (size_t)n, ",\"parent_id\":%" PRIu64, (uint64_t)l->parent);
+		if (freed && free_seq != l->end_seq)
+			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_dseq\":%" PRId64,
+				      (int64_t)(free_seq - l->alloc_seq));
+		if (freed && free_ns != l->end_ns)
+			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_dns\":%" PRId64,
+				      (int64_t)(free_ns - l->alloc_ns));
+		if (!n) {
+			sqlite3_result_null(ctx);
+			break;
+		}
+		json[0] = '{';
+		n += snprintf(json + n, sizeof json - (size_t)n, "}");
+		sqlite3_result_text(ctx, json, n, SQLITE_TRANSIENT);
+		break;
+	}
 	}
 	return SQLITE_OK;
 }

@@ -91,12 +91,9 @@ int mtan_template_match(const char *templ, const char *str)
 			return 0;
 		/* the literal run up to the next '*' or '$' */
 		size_t n = strcspn(templ, "*$");
-		const char *s = str, *found = NULL;
-		for (; *s; s++)
-			if (!strncmp(s, templ, n)) {
-				found = s;
-				break;
-			}
+		/* its first occurrence (memmem: every frame of every stack is matched against
+		 * every pattern, and a strncmp at each place showed in the first answer) */
+		const char *found = memmem(str, strlen(str), templ, n);
 		if (!found || (start && found != str))
 			return 0;
 		str = found + n;

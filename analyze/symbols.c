@@ -10,6 +10,7 @@
 #include "symbols.h"
 #include "symcache.h"
 #include "sym.h"
+#include "symindex.h"
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -33,6 +34,7 @@ struct symfile {
 	int opened;          /* the session was tried (dwfl and dm may still be NULL) */
 	Dwfl *dwfl;
 	Dwfl_Module *dm;     /* NULL where the file is unreadable or another build */
+	struct mtan_symindex *index; /* dm's symbols by address (NULL: no memory) */
 	uint64_t bias;       /* the load bias the session reported it at */
 	unsigned long used;  /* when it was last used (the clock), to close the oldest */
 };
@@ -293,6 +295,8 @@ static int perf_name(const struct mtan_symbolizer *s, uint64_t address, int is_r
 
 static void close_file(struct mtan_symbolizer *s, struct symfile *f)
 {
+	mtan_symindex_free(f->index);
+	f->index = NULL;
 	if (f->dwfl) {
 		dwfl_end(f->dwfl);
 		s->nopen--;
@@ -471,6 +475,10 @@ static void open_file(struct mtan_symbolizer *s, struct symfile *f, const struct
 	dwfl_report_end(f->dwfl, NULL, NULL);
 	if (f->dm && !same_build(f->dm, m->build_id))
 		f->dm = NULL;
+	/* once per file for every process: libdwfl's own lookup scans the whole symbol table
+	 * for each address */
+	if (f->dm)
+		f->index = mtan_symindex_new(f->dm);
 }
 
 static char *demangle(const char *name)
@@ -578,11 +586,13 @@ out:
 }
 
 /* Resolves a in f's session into out's function, file, line and inlined. */
-static void resolve(Dwfl_Module *dm, GElf_Addr a, struct mtan_sym *out)
+static void resolve(struct symfile *f, GElf_Addr a, struct mtan_sym *out)
 {
+	Dwfl_Module *dm = f->dm;
 	GElf_Off off;
 	GElf_Sym sym;
-	out->function = demangle(dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
+	out->function = demangle(f->index ? mtan_symindex_name(f->index, a)
+					  : dwfl_module_addrinfo(dm, a, &off, &sym, NULL, NULL, NULL));
 	const char *file = NULL;
 	int ln = 0;
 	Dwfl_Line *line = dwfl_module_getsrc(dm, a);
@@ -627,7 +637,7 @@ void mtan_symbolize(struct mtan_symbolizer *s, uint64_t address, int is_return, 
 	 * even the next function (a call at a function's end): look at the call itself.
 	 * The session may have reported the file at another process's bias. */
 	GElf_Addr a = f->bias + out->offset;
-	resolve(f->dm, is_return && a ? a - 1 : a, out);
+	resolve(f, is_return && a ? a - 1 : a, out);
 	s->resolved++;
 	mtan_symcache_put(s->cache, f->space, out->offset, is_return, out);
 }

@@ -8,12 +8,10 @@ INSERT INTO processes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
 INSERT INTO threads VALUES (?1, ?2, ?3, ?4, ?5);
 -- name: lifetimes
 -- all rows at once from the loader's memory (the virtual table mtan_lifetimes, load.c)
-INSERT INTO lifetimes (id, pid, tid, device, space, address, size, generation, alloc_seq,
-	alloc_ns, alloc_stack, free_stack, parent_id, ops, end_dseq, end_dns, free_dseq, free_dns,
-	free_thread)
-SELECT id, pid, tid, device, space, address, size, generation, alloc_seq,
-	alloc_ns, alloc_stack, free_stack, parent_id, ops, end_dseq, end_dns, free_dseq, free_dns,
-	free_thread
+INSERT INTO lifetimes (id, pid, address, size, generation, alloc_ns, alloc_stack, ops,
+	alloc_dseq, end_dseq, end_dns, dtid, dev, free_thread, extra)
+SELECT id, pid, address, size, generation, alloc_ns, alloc_stack, ops,
+	alloc_dseq, end_dseq, end_dns, dtid, dev, free_thread, extra
 FROM mtan_lifetimes;
 -- name: anomaly
 INSERT INTO anomalies VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13);
