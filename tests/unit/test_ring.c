@@ -32,12 +32,14 @@ void mtr_attach_hooks(void) {}
 #define RING ((uint64_t)MTR_RING_BYTES)
 #define OP_MALLOC MTF_OP_MAKE(MTF_ALLOC, MTF_FN_MALLOC)
 
-/* Runs body in a child process; the case fails when the child reports a failure or dies. */
+/* Runs body in a child process; the case fails when the child reports a failure, dies,
+ * or is still running after a minute (a writer the collector never frees hangs). */
 #define IN_CHILD(body)                                                                 \
 	do {                                                                           \
 		fflush(NULL);                                                          \
 		pid_t pid_ = fork();                                                   \
 		if (pid_ == 0) {                                                       \
+			alarm(60);                                                     \
 			body();                                                        \
 			mtr_collector_free(coll); /* a failed case's shared memory */  \
 			fflush(NULL);                                                  \
@@ -45,6 +47,8 @@ void mtr_attach_hooks(void) {}
 		}                                                                      \
 		int st_ = 0;                                                           \
 		CHECK(pid_ > 0 && waitpid(pid_, &st_, 0) == pid_);                     \
+		if (WIFSIGNALED(st_))                                                  \
+			fprintf(stderr, "  the case was killed by signal %d\n", WTERMSIG(st_)); \
 		CHECK(WIFEXITED(st_) && WEXITSTATUS(st_) == 0);                        \
 	} while (0)
 
