@@ -2,6 +2,7 @@
  * between the collector's clock readings. */
 #include "loader.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ uint32_t *mtan_ld_seq_order(struct loader *L)
 				for (size_t j = 0; j < range; j++)
 					if (slot[j] != NONE)
 						order[k++] = slot[j];
+				assert(k == n); /* distinct seqs: one slot each */
 				free(slot);
 				return order;
 			}

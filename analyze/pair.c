@@ -5,6 +5,7 @@
 #include "loader.h"
 #include "output.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static struct pslot *ps_find(struct loader *L, uint32_t pool, uint64_t addr, int
 	if (!L->ps_cap)
 		return NULL;
 	size_t mask = L->ps_cap - 1;
+	assert((L->ps_cap & mask) == 0 && L->ps_n < L->ps_cap); /* an empty slot ends the probe */
 	for (size_t j = mix(addr, pool) & mask;; j = (j + 1) & mask) {
 		struct pslot *s = &L->ps[j];
 		if (!s->lt) {
@@ -80,6 +82,7 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint
  * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
 static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
 {
+	assert(s->lt && s->live); /* only a live block ends */
 	struct lifetime *l = &L->lts.p[s->lt - 1];
 	struct pool *p = &L->pools.p[l->pool];
 	uint64_t size = l->size;
@@ -290,6 +293,7 @@ static int pair_free(struct loader *L, uint32_t i)
 	p->frees++;
 	if (s && s->live) {
 		struct lifetime *l = &L->lts.p[s->lt - 1];
+		assert(l->addr == e->addr && l->pool == e->pool); /* the slot's block is the key's */
 		if (l->flags & LT_OVER_LIVE) {
 			int rc = late_free(L, s, i, stack);
 			if (rc)
@@ -566,6 +570,7 @@ int mtan_ld_pair(struct loader *L)
 	for (size_t k = 0; k < L->evs.n; k++) {
 		uint32_t i = order[k];
 		const struct ev *e = &L->evs.p[i];
+		assert(k == 0 || L->evs.p[order[k - 1]].seq <= e->seq); /* pairing goes in seq order */
 		int rc;
 		uint32_t b = (uint32_t)((double)(e->time_ns - L->t0) * per_ns);
 		if (b > L->bucket && b < TIMELINE_BUCKETS)

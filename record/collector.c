@@ -10,6 +10,7 @@
 #include <x86intrin.h>
 #endif
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -586,6 +587,10 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 		if ((n & 1023) == 0)
 			atomic_store_explicit(&s->tail, tail, memory_order_release);
 	}
+	/* the records tiled the ring up to the published head, no further. (No assert that
+	 * seqs rise along a ring: they need not, mtrec_alloc_seq reports a seq the program
+	 * took earlier; the analyzer orders by seq.) */
+	assert(tail == head);
 	flush_batch(c, pid, tid);
 	atomic_store_explicit(&s->tail, tail, memory_order_release);
 	uint64_t lost = atomic_exchange(&s->lost, 0);

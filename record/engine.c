@@ -7,6 +7,7 @@
 #include "mtf.h"
 #include "ring.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
@@ -160,6 +161,8 @@ static int wait_space(struct mtr_tls *t, uint64_t need)
 
 static void *reserve(struct mtr_tls *t, uint32_t len)
 {
+	assert(len >= sizeof(struct mtr_rec) && len % 8 == 0 && len <= MTR_RING_BYTES / 2);
+	assert(t->head - t->tail_cache <= MTR_RING_BYTES); /* the consumer trails, by a ring at most */
 	uint64_t off = t->head & ring_mask;
 	uint64_t pad = off + len > MTR_RING_BYTES ? MTR_RING_BYTES - off : 0;
 	uint64_t need = t->head + pad + len;
@@ -177,6 +180,7 @@ static void *reserve(struct mtr_tls *t, uint32_t len)
 
 static inline void publish(struct mtr_tls *t, uint32_t len)
 {
+	assert((t->head & ring_mask) + len <= MTR_RING_BYTES); /* never split: reserve padded */
 	t->head += len;
 	atomic_store_explicit(&t->slot->head, t->head, memory_order_release);
 	/* the lines ahead were last read by the collector's core: ask for them now, so the

@@ -1,6 +1,8 @@
-/* mtrec: runs a program with libmtrec.so preloaded and collects its allocation events,
- * and those of its threads and child processes, into one compressed trace. It refuses
- * up front what cannot work, forwards signals, and exits with the program's status. */
+/* launcher.c: mtrec's main, the launcher. It runs a program with libmtrec.so preloaded
+ * and collects its allocation events, and those of its threads and child processes, into
+ * one compressed trace (collector.c). It refuses up front what cannot work, forwards
+ * signals, and exits with the program's status. (record/mtrec.h is another thing: the
+ * client API header that programs include.) */
 #include "attach.h"
 #include "collector.h"
 #include "mtf.h"
