@@ -23,6 +23,7 @@ struct mtr_tls {
 	struct mtr_slot *slot;
 	uint8_t *data;
 	uint64_t head, tail_cache;
+	uint64_t last_seq; /* of the last event in this ring (0: none yet): EVENT_SHORT's base */
 	uint64_t *stack_cache; /* hashes of stacks this thread already sent */
 	uint32_t tid;
 	/* a raw clone() with CLONE_VM and no CLONE_THREAD shares this TLS with its child:
