@@ -53,7 +53,7 @@ static const char usage_text[] =
 	"                        then carry no stack (not with --free-stacks)\n"
 	"      --precise-time    stamp every event with its own clock reading (costs ~15 ns an\n"
 	"                        event); by default events carry the collector's clock, at most\n"
-	"                        ~0.2 ms behind while events flow (order is exact either way)\n"
+	"                        ~1 ms behind (order is exact either way)\n"
 	"      --lossy           drop and count events when a thread's ring is full instead\n"
 	"                        of making the thread wait (default: nothing is ever dropped)\n"
 	"      --no-follow       record the first process only, not its children\n"

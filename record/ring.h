@@ -59,8 +59,8 @@ struct mtr_shm {
 	_Atomic uint32_t hint;     /* where the next slot search starts */
 	_Atomic uint32_t hwm;      /* slots at or above this were never used */
 	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */
-	/* The collector's clock (ns since t0), republished at every pass (at most ~200 us
-	 * apart while events flow): by default producers stamp events with it, one load
+	/* The collector's clock (ns since t0), republished at every pass (~1 ms apart,
+	 * less while the rings fill fast): by default producers stamp events with it, one load
 	 * instead of a 14-35 ns clock read. Order is by seq; time is for people and rates. */
 	_Alignas(64) _Atomic uint64_t coarse_ns;
 	_Alignas(64) struct mtr_slot slot[MTR_NRINGS];
