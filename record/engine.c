@@ -982,6 +982,7 @@ __attribute__((constructor)) static void ctor(void)
 /* ------------------------------------------------------------------ attach */
 
 int mtr_attached;
+int mtr_vm_shared;
 
 /* mtrec -p (attach.c) calls this in the running process, on a thread it borrowed, after it
  * loaded the library with dlopen: join the collector at shm_path as a process that was

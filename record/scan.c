@@ -62,6 +62,7 @@ struct scratch {
 	uint64_t vt_cache[256]; /* values found (1) or not (0) to be vtables: value | bit 0 */
 	uint64_t seq, total;
 	int mem_fd;             /* /proc/self/mem, when process_vm_readv is refused */
+	int direct;             /* anonymous memory is read in place (alone) */
 	int failed;
 };
 
@@ -328,22 +329,28 @@ static const struct region *target_of(const struct scratch *s, uint64_t v)
 static void take_head(struct scratch *s, uint64_t v, uint64_t last)
 {
 	uint64_t w[3];
-	if (v - 24 < s->hb_lo || v > s->hb_lo + s->hb_len) {
-		const struct region *r = target_of(s, v);
-		s->hb_len = 0;
-		if (r && v - 24 >= r->start) {
+	const struct region *r = NULL;
+	if (s->direct || v - 24 < s->hb_lo || v > s->hb_lo + s->hb_len) {
+		r = target_of(s, v);
+		if (r && v - 24 < r->start)
+			r = NULL; /* words of the mapping before: on their own */
+	}
+	if (s->direct && r) { /* every target is anonymous: in place */
+		memcpy(w, (const void *)(uintptr_t)(v - 24), 24);
+	} else {
+		if (r) {
 			uint64_t end = last < r->end ? last : r->end;
 			s->hb_lo = v - 24;
 			s->hb_len = read_mem(s, s->hb_lo, (size_t)(end - s->hb_lo), r->flags);
 		}
-	}
-	if (v - 24 >= s->hb_lo && v <= s->hb_lo + s->hb_len) {
-		memcpy(w, s->buf + (v - 24 - s->hb_lo), 24);
-	} else {
-		struct iovec l = {w, 24}, r = {(void *)(uintptr_t)(v - 24), 24};
-		if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) != 24 &&
-		    (s->mem_fd < 0 || pread(s->mem_fd, w, 24, (off_t)(v - 24)) != 24))
-			return;
+		if (v - 24 >= s->hb_lo && v <= s->hb_lo + s->hb_len) {
+			memcpy(w, s->buf + (v - 24 - s->hb_lo), 24);
+		} else {
+			struct iovec l = {w, 24}, rv = {(void *)(uintptr_t)(v - 24), 24};
+			if (process_vm_readv(getpid(), &l, 1, &rv, 1, 0) != 24 &&
+			    (s->mem_fd < 0 || pread(s->mem_fd, w, 24, (off_t)(v - 24)) != 24))
+				return;
+		}
 	}
 	s->heads[s->nheads] = v;
 	memcpy(&s->heads[s->nheads + 1], w, 24);
@@ -439,14 +446,24 @@ static size_t read_mem(struct scratch *s, uint64_t addr, size_t n, uint64_t flag
 static void scan_region(struct scratch *s, const struct region *g)
 {
 	uint64_t lo = s->ntargets ? s->targets[0].start : 0, span = s->ntargets ? s->targets[s->ntargets - 1].end - lo : 0;
+	/* most words are no pointer at all: one compare rules out the read-only mappings too */
+	uint64_t ro_lo = s->nro ? s->ro[0].start : 0, ro_span = s->nro ? s->ro[s->nro - 1].end - ro_lo : 0;
 	for (uint64_t at = g->start; at < g->end && !s->failed;) {
 		size_t want = g->end - at < READ_BYTES ? (size_t)(g->end - at) : READ_BYTES;
-		size_t got = read_mem(s, at, want, g->flags) & ~(size_t)7;
-		const uint64_t *w = (const uint64_t *)s->buf;
+		size_t got;
+		const uint64_t *w;
+		if (s->direct && (g->flags & MTF_REGION_ANON)) {
+			got = want & ~(size_t)7;
+			w = (const uint64_t *)(uintptr_t)at;
+		} else {
+			got = read_mem(s, at, want, g->flags) & ~(size_t)7;
+			w = (const uint64_t *)s->buf;
+		}
 		for (size_t i = 0; i < got / 8; i++) {
 			uint64_t v = w[i];
 			if (v - lo >= span || !in_regions(s->targets, s->ntargets, v)) {
-				if ((g->flags & MTF_REGION_ANON) && !(v & 7) && in_regions(s->ro, s->nro, v) &&
+				if ((g->flags & MTF_REGION_ANON) && !(v & 7) && v - ro_lo < ro_span &&
+				    in_regions(s->ro, s->nro, v) &&
 				    vtable(s, v)) {
 					s->vts[s->nvts++] = at + i * 8;
 					if (s->nvts == MTR_SCAN_ITEMS) {
@@ -465,6 +482,30 @@ static void scan_region(struct scratch *s, const struct region *g)
 		}
 		at += got < want ? got + 4096 - ((at + got) & 4095) : got; /* past an unreadable page */
 	}
+}
+
+/* Whether this process is the only user of its memory: one thread (the scanning one) and
+ * no raw clone() sharing it. Then nothing can unmap or protect a mapping while the scan
+ * runs, and the anonymous ones (which no file truncation can take away) are read in place:
+ * no copy through the kernel, no page pinned per read. */
+static int alone(void)
+{
+	char buf[1024];
+	if (mtr_vm_shared)
+		return 0;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t k = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = 0;
+	/* after the name in parentheses (which may hold anything): num_threads is field 20 */
+	const char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && p[1] == '1' && p[2] == ' ';
 }
 
 static void scan(int at, uint64_t sp)
@@ -498,6 +539,7 @@ static void scan(int at, uint64_t sp)
 	s.targets = s.regions + s.cap;
 	s.ro = s.targets + s.cap;
 	s.code = s.ro + s.cap;
+	s.direct = alone();
 	s.seq = mtr_take_seq();
 	if (emit(&s, MTF_SCAN_BEGIN, (uint64_t)at, NULL, 0))
 		goto out;
