@@ -304,12 +304,17 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		/* column by column, each value a delta from the one above it: locations and
 		 * pointer values both climb in small steps */
 		uint64_t prev[4] = {0, 0, 0, 0};
+		/* room for all of them at once: an exit scan writes millions */
+		if ((ret = bb_reserve(b, (size_t)n * width * 10)))
+			return ret;
+		uint8_t *o = b->p + b->len;
 		for (uint32_t i = 0; i < n; i++)
 			for (unsigned k = 0; k < width; k++) {
 				uint64_t x = r->u.scan.v[(size_t)i * width + k];
-				V(mtf_zigzag((int64_t)(x - prev[k])));
+				o += mtf_put_varint(o, mtf_zigzag((int64_t)(x - prev[k])));
 				prev[k] = x;
 			}
+		b->len = (size_t)(o - b->p);
 		break;
 	}
 	default:

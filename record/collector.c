@@ -65,6 +65,10 @@ struct mtr_collector {
 	uint64_t last_hash;
 	uint32_t last_pid, last_id;
 	int detached; /* mtr_collector_detach: the processes run on without the recorder */
+	/* the seq of each ring's last event (EVENT_SHORT's base), and the time short events
+	 * are stamped with: the clock published before the pass that drains them */
+	uint64_t *last_seq;
+	uint64_t drain_t;
 	/* clock readings (CLOCK records): the counter's value at the last one written, and a
 	 * later reading with that same value not written yet (a quiet pass) */
 	uint64_t clock_seq, pend_t;
@@ -243,8 +247,9 @@ struct mtr_collector *mtr_collector_new(int out_fd, const struct mtr_collect_opt
 	c->shm->depth = o->depth > MTR_MAX_DEPTH ? MTR_MAX_DEPTH : o->depth;
 	c->shm->sample_bytes = c->shm->depth ? o->sample_bytes : 0; /* no stacks: nothing to sample */
 	c->broken = calloc(MTR_NRINGS, 1);
+	c->last_seq = calloc(MTR_NRINGS, sizeof(*c->last_seq));
 	int ret = mtf_writer_new(&c->w, out_fd, o->level);
-	if (ret || !c->broken) {
+	if (ret || !c->broken || !c->last_seq) {
 		*err = ENOMEM;
 		goto fail;
 	}
@@ -428,12 +433,8 @@ static void flush_batch(struct mtr_collector *c, uint32_t pid, uint32_t tid)
 	c->batch_len = 0;
 }
 
-static int handle_event(struct mtr_collector *c, const struct mtr_rec_event *e, uint32_t len, uint32_t pid)
+static int batch_room(struct mtr_collector *c)
 {
-	uint32_t n = e->h.n;
-	if (len < sizeof(*e) || n > MTR_MAX_DEPTH || (n && len < sizeof(*e) + (size_t)(n + 1) * 8))
-		return -1;
-	uint64_t hash = len > sizeof(*e) ? e->frames[n] : 0;
 	if (c->batch_len == c->batch_cap) {
 		size_t cap = c->batch_cap ? c->batch_cap * 2 : 65536;
 		mtf_event *b = realloc(c->batch, cap * sizeof(*b));
@@ -442,8 +443,36 @@ static int handle_event(struct mtr_collector *c, const struct mtr_rec_event *e, 
 		c->batch = b;
 		c->batch_cap = cap;
 	}
+	return 0;
+}
+
+static int handle_short(struct mtr_collector *c, const struct mtr_rec_short *e, uint32_t len, uint32_t slot)
+{
+	if ((len != 16 && len != 24) || !e->dseq || !c->last_seq[slot] || batch_room(c))
+		return -1;
 	mtf_event *ev = &c->batch[c->batch_len++];
-	ev->seq = e->h.seq;
+	ev->seq = c->last_seq[slot] += e->dseq;
+	ev->time_ns = c->drain_t;
+	ev->addr = e->addr;
+	ev->size = len == 24 ? e->size : 0;
+	ev->device = MTF_HOST;
+	ev->space = 0;
+	ev->op = e->op & 0x0f;
+	ev->stack = 0;
+	return 0;
+}
+
+static int handle_event(struct mtr_collector *c, const struct mtr_rec_event *e, uint32_t len, uint32_t pid,
+			uint32_t slot)
+{
+	uint32_t n = e->h.n;
+	if (len < sizeof(*e) || n > MTR_MAX_DEPTH || (n && len < sizeof(*e) + (size_t)(n + 1) * 8))
+		return -1;
+	uint64_t hash = len > sizeof(*e) ? e->frames[n] : 0;
+	if (batch_room(c))
+		return -1;
+	mtf_event *ev = &c->batch[c->batch_len++];
+	ev->seq = c->last_seq[slot] = e->h.seq;
 	ev->time_ns = to_ns(c, e->h.time);
 	ev->addr = e->addr;
 	ev->size = e->size;
@@ -569,9 +598,10 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 		if (len < 8 || len % 8 || off + len > MTR_RING_BYTES || len > head - tail)
 			goto broken;
 		if (h->type != MTR_R_PAD) {
-			if (len < sizeof(struct mtr_rec))
+			if (len < sizeof(struct mtr_rec) && h->type != MTR_R_EVENT_SHORT)
 				goto broken;
-			int ret = h->type == MTR_R_EVENT ? handle_event(c, (const struct mtr_rec_event *)h, len, pid)
+			int ret = h->type == MTR_R_EVENT_SHORT ? handle_short(c, (const struct mtr_rec_short *)h, len, i)
+				  : h->type == MTR_R_EVENT ? handle_event(c, (const struct mtr_rec_event *)h, len, pid, i)
 				  : h->type == MTR_R_SCAN ? handle_scan(c, (const struct mtr_rec_scan *)h, len, pid)
 							  : handle_misc(c, (const struct mtr_rec_misc *)h, len, pid, tid);
 			if (ret)
@@ -705,6 +735,8 @@ static void sample_procs(struct mtr_collector *c, uint64_t now)
 uint64_t mtr_collector_poll(struct mtr_collector *c)
 {
 	uint64_t n = 0, t = mono_ns() - c->t0;
+	/* what producers stamped since the last pass, and short events are stamped with */
+	c->drain_t = atomic_load_explicit(&c->shm->coarse_ns, memory_order_relaxed);
 	atomic_store_explicit(&c->shm->coarse_ns, t, memory_order_relaxed);
 	clock_reading(c, t);
 	uint32_t hwm = atomic_load(&c->shm->hwm);
@@ -814,6 +846,7 @@ void mtr_collector_free(struct mtr_collector *c)
 	free(c->stacks);
 	free(c->batch);
 	free(c->broken);
+	free(c->last_seq);
 	free(c->tids);
 	free(c);
 }

@@ -302,6 +302,7 @@ static int thread_start(struct mtr_tls *t)
 		t->data = (uint8_t *)shm + shm->data_off + (uint64_t)(s - shm->slot) * MTR_RING_BYTES;
 		t->head = atomic_load(&s->head);
 		t->tail_cache = atomic_load(&s->tail);
+		t->last_seq = 0; /* the collector knows no earlier event of this ring's thread */
 		atomic_store_explicit(&s->state, MTR_SLOT_OWNED, memory_order_release);
 		t->state = 1;
 		if (exit_key_ok)
@@ -485,6 +486,24 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 	int saved_errno = errno;
 	if (__builtin_expect(t->state != 1, 0) && !thread_start(t))
 		goto out;
+	uint64_t dseq = seq - t->last_seq;
+	if (__builtin_expect(!(stack && g_depth) && device == MTF_HOST && space == 0 && !g_precise &&
+			     t->last_seq && dseq - 1 < 65535, 1)) {
+		uint32_t slen = size ? 24 : 16;
+		struct mtr_rec_short *q = reserve(t, slen);
+		if (!q)
+			goto out;
+		q->len = slen;
+		q->type = MTR_R_EVENT_SHORT;
+		q->op = op;
+		q->dseq = (uint16_t)dseq;
+		q->addr = addr;
+		if (size)
+			q->size = size;
+		t->last_seq = seq;
+		publish(t, slen);
+		goto out;
+	}
 	uint64_t time = stamp();
 	uint64_t frames[MTR_MAX_DEPTH + 1];
 	int n = 0, send = 0;
@@ -518,6 +537,7 @@ void mtr_event(struct mtr_tls *t, uint64_t seq, uint8_t op, uint32_t device, uin
 	r->size = size;
 	r->device = device;
 	r->space = space;
+	t->last_seq = seq;
 	if (send) {
 		memcpy(r->frames, frames, (size_t)n * 8);
 		r->frames[n] = hash;
@@ -966,6 +986,7 @@ __attribute__((constructor)) static void ctor(void)
 /* ------------------------------------------------------------------ attach */
 
 int mtr_attached;
+int mtr_vm_shared;
 
 /* mtrec -p (attach.c) calls this in the running process, on a thread it borrowed, after it
  * loaded the library with dlopen: join the collector at shm_path as a process that was

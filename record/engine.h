@@ -23,6 +23,7 @@ struct mtr_tls {
 	struct mtr_slot *slot;
 	uint8_t *data;
 	uint64_t head, tail_cache;
+	uint64_t last_seq; /* of the last event in this ring (0: none yet): EVENT_SHORT's base */
 	uint64_t *stack_cache; /* hashes of stacks this thread already sent */
 	uint32_t tid;
 	/* a raw clone() with CLONE_VM and no CLONE_THREAD shares this TLS with its child:
@@ -38,6 +39,9 @@ extern int mtr_on; /* recording in this process */
 /* mtrec -p loaded the library into a running process (engine.c: mtrec_impl_attach): the
  * hooks are reached through patched imports, the real functions are the global scope's */
 extern int mtr_attached;
+/* A raw clone() gave another process this one's memory (CLONE_VM without CLONE_THREAD):
+ * the exit scan cannot read memory directly even when this process has one thread. */
+extern int mtr_vm_shared;
 /* Attached: whether mtrec has detached (the hooks then pass through, mtr_on is 0). */
 int mtr_detach_due(void);
 /* Attached: points every loaded module's imports of the hooked functions at the hooks

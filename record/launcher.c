@@ -55,7 +55,7 @@ static const char usage_text[] =
 	"                        then carry no stack (not with --free-stacks)\n"
 	"      --precise-time    stamp every event with its own clock reading (costs ~15 ns an\n"
 	"                        event); by default events carry the collector's clock, at most\n"
-	"                        ~0.2 ms behind while events flow (order is exact either way)\n"
+	"                        ~1 ms behind (order is exact either way)\n"
 	"      --lossy           drop and count events when a thread's ring is full instead\n"
 	"                        of making the thread wait (default: nothing is ever dropped)\n"
 	"      --no-follow       record the first process only, not its children\n"
@@ -630,7 +630,7 @@ int main(int argc, char **argv)
 		struct timespec ts = {atoi(stall) / 1000, (atoi(stall) % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	int status = 0, reported = 0, idle = 0;
+	int status = 0, reported = 0;
 	struct timespec last_wait = {0, 0};
 	for (;;) {
 		uint64_t n = mtr_collector_poll(col);
@@ -659,11 +659,12 @@ int main(int argc, char **argv)
 		}
 		if (gone)
 			break;
-		/* let a few thousand events gather: one pass over many is cheaper than many
-		 * passes over few, and a ring holds tens of thousands */
-		idle = n ? 0 : idle + 1;
+		/* let a thousand events or more gather: one pass over many is cheaper than many
+		 * passes over few (each wakeup costs the machine ~20 us of kernel time, more in a
+		 * VM), and a ring holds tens of thousands; a pass that found thousands comes back
+		 * at once */
 		if (n < 4096) {
-			struct timespec ts = {0, idle > 50 ? 1000000 : 200000};
+			struct timespec ts = {0, 1000000};
 			nanosleep(&ts, NULL);
 		}
 	}

@@ -590,6 +590,7 @@ MTR_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 	if ((flags & CLONE_THREAD) || !fn || !enter(t))
 		return real_clone(fn, stack, flags, arg, ptid, tls, ctid);
 	if (flags & CLONE_VM) {
+		mtr_vm_shared = 1;
 		if (!(flags & CLONE_SETTLS)) {
 			t->busy = 1;
 			int ready = mtr_thread_ready(); /* tid known before the child can run */

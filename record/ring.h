@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define MTR_SHM_MAGIC 0x314d485352544dULL /* "MTRSHM1" */
-#define MTR_SHM_VERSION 2
+#define MTR_SHM_VERSION 3
 #define MTR_NRINGS 2048
 #define MTR_RING_BYTES (4u << 20) /* per thread, a power of two: ~87,000 events of slack
 				   * while the collector is off the CPU (pages are
@@ -59,8 +59,8 @@ struct mtr_shm {
 	_Atomic uint32_t hint;     /* where the next slot search starts */
 	_Atomic uint32_t hwm;      /* slots at or above this were never used */
 	_Alignas(64) _Atomic uint64_t seq; /* the global sequence counter, on its own line */
-	/* The collector's clock (ns since t0), republished at every pass (at most ~200 us
-	 * apart while events flow): by default producers stamp events with it, one load
+	/* The collector's clock (ns since t0), republished at every pass (~1 ms apart,
+	 * less while the rings fill fast): by default producers stamp events with it, one load
 	 * instead of a 14-35 ns clock read. Order is by seq; time is for people and rates. */
 	_Alignas(64) _Atomic uint64_t coarse_ns;
 	_Alignas(64) struct mtr_slot slot[MTR_NRINGS];
@@ -85,6 +85,7 @@ enum mtr_rec_type {
 	MTR_R_EXIT = 8,
 	MTR_R_SCAN = 9,
 	MTR_R_PERF_MAP = 10,
+	MTR_R_EVENT_SHORT = 11,
 };
 
 struct mtr_rec {
@@ -106,6 +107,20 @@ struct mtr_rec_event {
 
 /* EVENT lengths: 48 without a stack; 56 with n == 0 and frames[0] the hash of a stack
  * this thread sent before; 48 + (n + 1) * 8 with n frames followed by their hash. */
+
+/* The common event in fewer bytes (a third of the cache lines the producer writes and the
+ * collector pulls across): a host heap event without a stack, in a thread whose previous
+ * EVENT or EVENT_SHORT had a seq at most 65535 below this one's, without --precise-time.
+ * 16 bytes when size is 0 (frees), else 24. No time: the collector stamps it with the clock
+ * it had published before the pass that drains it, as a producer would have. */
+struct mtr_rec_short {
+	uint32_t len;  /* 16 or 24 */
+	uint8_t type;  /* MTR_R_EVENT_SHORT */
+	uint8_t op;    /* MTF_OP_MAKE(kind, func) */
+	uint16_t dseq; /* seq minus the thread's previous event's seq: 1 to 65535 */
+	uint64_t addr;
+	uint64_t size; /* only when len is 24 */
+};
 
 /* Everything else: numbers and up to two strings, laid out as described per type.
  * PROCESS: a=ppid d=how s1=exe s2=cmdline. THREAD: s1=name. MODULE: a=base b=size

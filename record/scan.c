@@ -21,7 +21,9 @@
 #include <libunwind.h>
 
 #define READ_BYTES (1u << 20) /* memory read at a time */
-#define HEADS_BATCH 512        /* HEADS items read with one process_vm_readv */
+#define HEADS_BATCH 512        /* HEADS items a ring record carries */
+#define HWIN_SHIFT 19          /* heads are indexed by windows of 512 KiB */
+#define HWIN_WORDS ((1u << HWIN_SHIFT) / 16 / 64) /* a window's bitmap: a bit per 16 bytes */
 #define VTABLE_WORDS 20        /* memcheck's VTABLE_MAX_CHECK */
 #define MAPS_BYTES (64u << 10)
 #define ARENA_ALIGN (64ull << 20) /* glibc's HEAP_MAX_SIZE on 64-bit: its other arenas' heaps */
@@ -47,12 +49,20 @@ struct scratch {
 	size_t nro, ncode;
 	uint64_t *heads;        /* HEADS items being gathered: (v, 3 words before v) */
 	uint32_t nheads;
-	uint64_t last_head;
+	/* the HEADS values found, read after the regions: a bitmap per window of memory that
+	 * has any (hkey: an open-addressing set of window numbers + 1, hbits their bitmaps,
+	 * nhwin of them), each mapped apart from the regions read */
+	uint64_t *hkey;
+	uint32_t *hidx;
+	size_t hcap, nhwin, hbits_cap;
+	uint64_t *hbits;
+	uint64_t hb_lo, hb_len; /* what buf holds while the heads are read */
 	uint64_t *vts;          /* VTABLES items */
 	uint32_t nvts;
 	uint64_t vt_cache[256]; /* values found (1) or not (0) to be vtables: value | bit 0 */
 	uint64_t seq, total;
 	int mem_fd;             /* /proc/self/mem, when process_vm_readv is refused */
+	int direct;             /* anonymous memory is read in place (alone) */
 	int failed;
 };
 
@@ -213,29 +223,178 @@ static inline int in_regions(const struct region *g, size_t n, uint64_t v)
 
 /* memcheck's heuristics (newarray, length64, stdstring) look at the words before an
  * interior pointer to a block: a pointer 8 or 24 bytes into it. Block starts are 16-byte
- * aligned (malloc's alignment), those pointers are not: only they get their words. */
-static void flush_heads(struct scratch *s)
+ * aligned (malloc's alignment), those pointers are not: only they get their words. They
+ * are noted while the regions are read and their words read after, in address order: a
+ * pass over the pages that hold them instead of a random read (a page pin) each, and each
+ * value once (the analyzer looks them up by value; order and repeats say nothing). */
+static void *grow_map(void *old, size_t old_size, size_t size)
 {
-	struct iovec l[HEADS_BATCH], r[HEADS_BATCH];
-	uint64_t got[HEADS_BATCH * 3];
-	uint32_t n = s->nheads / 4, out = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		l[i] = (struct iovec){&got[3 * i], 24};
-		r[i] = (struct iovec){(void *)(uintptr_t)(s->heads[4 * i] - 24), 24};
+	void *p = old ? mremap(old, old_size, size, MREMAP_MAYMOVE)
+		      : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void free_heads(struct scratch *s)
+{
+	if (s->hkey)
+		munmap(s->hkey, s->hcap * 12);
+	if (s->hbits)
+		munmap(s->hbits, s->hbits_cap * HWIN_WORDS * 8);
+	s->hkey = NULL;
+	s->hbits = NULL;
+}
+
+/* The slot of window key (its number + 1) in the set: its own, or the empty one it takes. */
+static size_t hslot(const struct scratch *s, uint64_t key)
+{
+	size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & (s->hcap - 1);
+	while (s->hkey[j] && s->hkey[j] != key)
+		j = (j + 1) & (s->hcap - 1);
+	return j;
+}
+
+/* Memory the regions' scan maps after it read /proc/self/maps is in none of its regions:
+ * the index is never read as program memory. */
+static int note_head(struct scratch *s, uint64_t v)
+{
+	uint64_t key = (v >> HWIN_SHIFT) + 1;
+	if ((s->nhwin + 1) * 2 > s->hcap) {
+		size_t cap = s->hcap ? s->hcap * 2 : 1024;
+		/* keys (8 bytes) then bitmap indexes (4) in one mapping */
+		uint64_t *nk = grow_map(NULL, 0, cap * 12);
+		if (!nk)
+			return -1;
+		uint32_t *ni = (uint32_t *)(nk + cap);
+		uint64_t *ok = s->hkey;
+		uint32_t *oi = s->hidx;
+		size_t ocap = s->hcap;
+		s->hkey = nk;
+		s->hidx = ni;
+		s->hcap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (ok[i]) {
+				size_t j = hslot(s, ok[i]);
+				nk[j] = ok[i];
+				ni[j] = oi[i];
+			}
+		if (ok)
+			munmap(ok, ocap * 12);
 	}
-	ssize_t k = n ? process_vm_readv(getpid(), l, n, r, n, 0) : 0;
-	for (uint32_t i = 0; i < n; i++) {
-		int ok = k >= (ssize_t)(24 * (i + 1)) ||
-			 process_vm_readv(getpid(), &l[i], 1, &r[i], 1, 0) == 24; /* past a fault */
-		if (!ok)
-			continue;
-		s->heads[4 * out] = s->heads[4 * i];
-		memcpy(&s->heads[4 * out + 1], &got[3 * i], 24);
-		out++;
+	size_t j = hslot(s, key);
+	if (!s->hkey[j]) {
+		if (s->nhwin == s->hbits_cap) {
+			size_t cap = s->hbits_cap ? s->hbits_cap * 2 : 64;
+			uint64_t *nb = grow_map(s->hbits, s->hbits_cap * HWIN_WORDS * 8, cap * HWIN_WORDS * 8);
+			if (!nb)
+				return -1;
+			s->hbits = nb;
+			s->hbits_cap = cap;
+		}
+		s->hkey[j] = key;
+		s->hidx[j] = (uint32_t)s->nhwin++;
 	}
+	uint64_t bit = (v & ((1u << HWIN_SHIFT) - 1)) >> 4;
+	s->hbits[(size_t)s->hidx[j] * HWIN_WORDS + bit / 64] |= 1ull << (bit % 64);
+	return 0;
+}
+
+static void flush_head_items(struct scratch *s)
+{
+	if (s->nheads)
+		emit(s, MTF_SCAN_HEADS, 0, s->heads, s->nheads / 4);
 	s->nheads = 0;
-	if (out)
-		emit(s, MTF_SCAN_HEADS, 0, s->heads, out);
+}
+
+static size_t read_mem(struct scratch *s, uint64_t addr, size_t n, uint64_t flags);
+
+/* The target region holding v, or NULL. */
+static const struct region *target_of(const struct scratch *s, uint64_t v)
+{
+	size_t lo = 0, hi = s->ntargets;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v < s->targets[mid].start)
+			hi = mid;
+		else if (v >= s->targets[mid].end)
+			lo = mid + 1;
+		else
+			return &s->targets[mid];
+	}
+	return NULL;
+}
+
+/* One head's three words: from buf when a read of its region holds them (reading up to
+ * last, the window's last head, at most), else on their own (the words before the start of
+ * a region, or past a page that cannot be read). */
+static void take_head(struct scratch *s, uint64_t v, uint64_t last)
+{
+	uint64_t w[3];
+	const struct region *r = NULL;
+	if (s->direct || v - 24 < s->hb_lo || v > s->hb_lo + s->hb_len) {
+		r = target_of(s, v);
+		if (r && v - 24 < r->start)
+			r = NULL; /* words of the mapping before: on their own */
+	}
+	if (s->direct && r) { /* every target is anonymous: in place */
+		memcpy(w, (const void *)(uintptr_t)(v - 24), 24);
+	} else {
+		if (r) {
+			uint64_t end = last < r->end ? last : r->end;
+			s->hb_lo = v - 24;
+			s->hb_len = read_mem(s, s->hb_lo, (size_t)(end - s->hb_lo), r->flags);
+		}
+		if (v - 24 >= s->hb_lo && v <= s->hb_lo + s->hb_len) {
+			memcpy(w, s->buf + (v - 24 - s->hb_lo), 24);
+		} else {
+			struct iovec l = {w, 24}, rv = {(void *)(uintptr_t)(v - 24), 24};
+			if (process_vm_readv(getpid(), &l, 1, &rv, 1, 0) != 24 &&
+			    (s->mem_fd < 0 || pread(s->mem_fd, w, 24, (off_t)(v - 24)) != 24))
+				return;
+		}
+	}
+	s->heads[s->nheads] = v;
+	memcpy(&s->heads[s->nheads + 1], w, 24);
+	s->nheads += 4;
+	if (s->nheads == 4 * HEADS_BATCH)
+		flush_head_items(s);
+}
+
+/* The heads noted, window by window in address order. */
+static void read_heads(struct scratch *s)
+{
+	/* the windows in use, in order: their keys packed to the front, then a shell sort */
+	size_t n = 0;
+	for (size_t i = 0; i < s->hcap; i++)
+		if (s->hkey[i]) {
+			s->hidx[n] = s->hidx[i];
+			s->hkey[n++] = s->hkey[i];
+		}
+	for (size_t gap = n / 2; gap; gap = gap == 2 ? 1 : gap * 5 / 11)
+		for (size_t i = gap; i < n; i++) {
+			uint64_t k = s->hkey[i];
+			uint32_t x = s->hidx[i];
+			size_t j = i;
+			for (; j >= gap && s->hkey[j - gap] > k; j -= gap) {
+				s->hkey[j] = s->hkey[j - gap];
+				s->hidx[j] = s->hidx[j - gap];
+			}
+			s->hkey[j] = k;
+			s->hidx[j] = x;
+		}
+	s->hb_lo = s->hb_len = 0;
+	for (size_t i = 0; i < n && !s->failed; i++) {
+		const uint64_t *bits = s->hbits + (size_t)s->hidx[i] * HWIN_WORDS;
+		uint64_t base = (s->hkey[i] - 1) << HWIN_SHIFT, last = 0;
+		for (size_t k = HWIN_WORDS; k-- > 0;)
+			if (bits[k]) {
+				last = base + ((k * 64 + 63 - (size_t)__builtin_clzll(bits[k])) << 4) + 8;
+				break;
+			}
+		for (size_t k = 0; k < HWIN_WORDS; k++)
+			for (uint64_t b = bits[k]; b; b &= b - 1)
+				take_head(s, base + ((k * 64 + (size_t)__builtin_ctzll(b)) << 4) + 8, last);
+	}
+	flush_head_items(s);
 }
 
 /* memcheck's aligned_ptr_above_page0_is_vtable_addr: v points to a table holding only
@@ -287,14 +446,24 @@ static size_t read_mem(struct scratch *s, uint64_t addr, size_t n, uint64_t flag
 static void scan_region(struct scratch *s, const struct region *g)
 {
 	uint64_t lo = s->ntargets ? s->targets[0].start : 0, span = s->ntargets ? s->targets[s->ntargets - 1].end - lo : 0;
+	/* most words are no pointer at all: one compare rules out the read-only mappings too */
+	uint64_t ro_lo = s->nro ? s->ro[0].start : 0, ro_span = s->nro ? s->ro[s->nro - 1].end - ro_lo : 0;
 	for (uint64_t at = g->start; at < g->end && !s->failed;) {
 		size_t want = g->end - at < READ_BYTES ? (size_t)(g->end - at) : READ_BYTES;
-		size_t got = read_mem(s, at, want, g->flags) & ~(size_t)7;
-		const uint64_t *w = (const uint64_t *)s->buf;
+		size_t got;
+		const uint64_t *w;
+		if (s->direct && (g->flags & MTF_REGION_ANON)) {
+			got = want & ~(size_t)7;
+			w = (const uint64_t *)(uintptr_t)at;
+		} else {
+			got = read_mem(s, at, want, g->flags) & ~(size_t)7;
+			w = (const uint64_t *)s->buf;
+		}
 		for (size_t i = 0; i < got / 8; i++) {
 			uint64_t v = w[i];
 			if (v - lo >= span || !in_regions(s->targets, s->ntargets, v)) {
-				if ((g->flags & MTF_REGION_ANON) && !(v & 7) && in_regions(s->ro, s->nro, v) &&
+				if ((g->flags & MTF_REGION_ANON) && !(v & 7) && v - ro_lo < ro_span &&
+				    in_regions(s->ro, s->nro, v) &&
 				    vtable(s, v)) {
 					s->vts[s->nvts++] = at + i * 8;
 					if (s->nvts == MTR_SCAN_ITEMS) {
@@ -308,15 +477,35 @@ static void scan_region(struct scratch *s, const struct region *g)
 			s->words[2 * s->nwords + 1] = v;
 			if (++s->nwords == MTR_SCAN_ITEMS)
 				flush_words(s);
-			if ((v & 15) == 8 && v != s->last_head) {
-				s->heads[s->nheads] = s->last_head = v;
-				s->nheads += 4;
-				if (s->nheads == 4 * HEADS_BATCH)
-					flush_heads(s);
-			}
+			if ((v & 15) == 8 && note_head(s, v))
+				s->failed = 1;
 		}
 		at += got < want ? got + 4096 - ((at + got) & 4095) : got; /* past an unreadable page */
 	}
+}
+
+/* Whether this process is the only user of its memory: one thread (the scanning one) and
+ * no raw clone() sharing it. Then nothing can unmap or protect a mapping while the scan
+ * runs, and the anonymous ones (which no file truncation can take away) are read in place:
+ * no copy through the kernel, no page pinned per read. */
+static int alone(void)
+{
+	char buf[1024];
+	if (mtr_vm_shared)
+		return 0;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t k = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (k <= 0)
+		return 0;
+	buf[k] = 0;
+	/* after the name in parentheses (which may hold anything): num_threads is field 20 */
+	const char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 20; field++)
+		p = strchr(p + 1, ' ');
+	return p && p[1] == '1' && p[2] == ' ';
 }
 
 static void scan(int at, uint64_t sp)
@@ -350,6 +539,7 @@ static void scan(int at, uint64_t sp)
 	s.targets = s.regions + s.cap;
 	s.ro = s.targets + s.cap;
 	s.code = s.ro + s.cap;
+	s.direct = alone();
 	s.seq = mtr_take_seq();
 	if (emit(&s, MTF_SCAN_BEGIN, (uint64_t)at, NULL, 0))
 		goto out;
@@ -374,13 +564,15 @@ static void scan(int at, uint64_t sp)
 	for (size_t i = 0; i < s.nregions; i++)
 		scan_region(&s, &s.regions[i]);
 	flush_words(&s);
-	flush_heads(&s);
+	if (!s.failed && s.nhwin)
+		read_heads(&s);
 	if (s.nvts)
 		emit(&s, MTF_SCAN_VTABLES, 0, s.vts, s.nvts);
 	emit(&s, MTF_SCAN_DONE, s.total, NULL, 0);
 out:
 	if (s.mem_fd >= 0)
 		close(s.mem_fd);
+	free_heads(&s);
 	munmap(s.base, s.size);
 }
 
