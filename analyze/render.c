@@ -239,7 +239,7 @@ static void html_cell(const struct mtan_cell *cell, int kind, FILE *f)
 			cell->type == MTAN_CELL_INT ? int_text(buf, sizeof buf, kind, cell->v.i)
 						    : real_text(buf, sizeof buf, kind, cell->v.r, 1));
 	} else if (cell->type == MTAN_CELL_TEXT) {
-		fputs("<td>", f);
+		fputs(kind == MTAN_K_NTEXT ? "<td class=n>" : "<td>", f);
 		mtan_html(f, cell->v.s);
 		fputs("</td>", f);
 	} else {

@@ -31,6 +31,7 @@ enum { MTAN_HTML = 3 };
 enum {
 	MTAN_K_BOOL = 32, /* 0 or 1: false or true in JSON, a number elsewhere */
 	MTAN_K_NS,        /* nanoseconds: 1.5 ms in tables and HTML, the number elsewhere */
+	MTAN_K_NTEXT,     /* text that reads as numbers ("12, 3"): right-aligned like them */
 };
 
 /* A column's kind is how a value reads (a size, a count, a device); these are where it

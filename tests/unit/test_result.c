@@ -127,6 +127,31 @@ static void html(void)
 	CHECK(ok);
 }
 
+/* Text that reads as numbers ("12, 3") is right-aligned as numbers are: class n in HTML,
+ * a NULL one an empty right-aligned cell; CSV and JSON write it as text. */
+static void number_text(void)
+{
+	static const struct mtan_col nc[] = {{"free", "free (seq, thread)", MTAN_K_NTEXT}, {"window", NULL, MTAN_K_NS}};
+	struct mtan_result *r = mtan_result_new(nc, 2);
+	CHECK(r);
+	mtan_result_text(r, "12, 3");
+	mtan_result_int(r, 1500000);
+	mtan_result_null(r);
+	mtan_result_int(r, 0);
+	CHECK(!mtan_result_ok(r));
+	char *h = render(r, MTAN_HTML), *c = render(r, MTAN_CSV), *j = render(r, MTAN_JSON);
+	int ok = same(h, "<table><tr><th class=n>free (seq, thread)</th><th class=n>window</th></tr>\n"
+			 "<tr><td class=n>12, 3</td><td class=n>1.5 ms</td></tr>\n"
+			 "<tr><td class=n></td><td class=n>0</td></tr>\n</table>") &&
+		 same(c, "\"free\",\"window\"\n\"12, 3\",1500000\n,0\n") &&
+		 same(j, "[{\"free\": \"12, 3\", \"window\": 1500000},\n {\"free\": null, \"window\": 0}]\n");
+	free(h);
+	free(c);
+	free(j);
+	mtan_result_free(r);
+	CHECK(ok);
+}
+
 /* Absent cells leave their key out of JSON; nested rows are an array of objects; a column
  * shown in JSON only is not in CSV; booleans are true/false in JSON and 0/1 elsewhere. */
 static void absent_nested_and_shown(void)
@@ -212,6 +237,7 @@ int main(void)
 	RUN(csv);
 	RUN(json);
 	RUN(html);
+	RUN(number_text);
 	RUN(absent_nested_and_shown);
 	RUN(empty);
 	RUN(clear_and_reuse);
