@@ -95,7 +95,10 @@ void mtan_render_table(const struct mtan_result *r, FILE *f)
 
 /* ------------------------------------------------------------------ CSV */
 
-void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
+/* Row i's line, or the head line of keys when i is CSV_HEAD: numbers bare, text quoted
+ * by libcsv, NULL empty. */
+#define CSV_HEAD ((size_t)-1)
+static void csv_line(const struct mtan_result *r, size_t i, FILE *f)
 {
 	int any = 0;
 	for (int c = 0; c < r->ncols; c++) {
@@ -103,19 +106,10 @@ void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
 			continue;
 		if (any++)
 			fputc(',', f);
-		csv_fwrite(f, r->cols[c].key, strlen(r->cols[c].key));
-	}
-	fputc('\n', f);
-}
-
-void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
-{
-	int any = 0;
-	for (int c = 0; c < r->ncols; c++) {
-		if (!shown(r, c, MTAN_SHOW_CSV))
+		if (i == CSV_HEAD) {
+			csv_fwrite(f, r->cols[c].key, strlen(r->cols[c].key));
 			continue;
-		if (any++)
-			fputc(',', f);
+		}
 		const struct mtan_cell *cell = mtan_result_cell(r, i, c);
 		int kind = r->cols[c].kind;
 		char buf[40];
@@ -129,6 +123,16 @@ void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
 			csv_fwrite(f, cell->v.s, strlen(cell->v.s));
 	}
 	fputc('\n', f);
+}
+
+void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
+{
+	csv_line(r, CSV_HEAD, f);
+}
+
+void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
+{
+	csv_line(r, i, f);
 }
 
 void mtan_render_csv(const struct mtan_result *r, FILE *f)
