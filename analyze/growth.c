@@ -230,8 +230,6 @@ struct stmts {
 	sqlite3_stmt *scopes, *before, *series, *times, *close, *end, *alloc_time, *marks, *sites, *clock;
 };
 
-/* Judges one scope (g's device, space and pid set) in window w; *judged 0 when the scope
- * has nothing in the window. Fills g and the two seqs its sites are compared at. */
 /* The window and its bounds' own times (mtan_window_ns). */
 struct win {
 	const struct mtan_window *w;
@@ -239,6 +237,22 @@ struct win {
 	int has[2];
 };
 
+/* g judged too short to tell over the whole series s (to t_end); the caller says why. */
+static void too_short(struct mtan_growth *g, const struct series *s, double t_end, int64_t *s0, int64_t *s1)
+{
+	memset(&g->v, 0, sizeof(g->v));
+	g->v.verdict = MTAN_TOO_SHORT;
+	g->v.plateau_t = NAN;
+	g->v.start_t = s->t[0];
+	g->v.end_t = t_end;
+	*s0 = s->seq[0];
+	*s1 = s->seq[s->n - 1];
+	g->start_bytes = (long long)s->bytes[0];
+	g->end_bytes = (long long)s->bytes[s->n - 1];
+}
+
+/* Judges one scope (g's device, space and pid set) in window w; *judged 0 when the scope
+ * has nothing in the window. Fills g and the two seqs its sites are compared at. */
 static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struct mtan_growth *g,
 		       struct series *s, struct series *m, char *mark, size_t mark_size, int64_t *s0, int64_t *s1,
 		       int *judged)
@@ -363,18 +377,10 @@ static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struc
 		return 0;
 	}
 	if (times < MIN_TIMES) {
-		memset(&g->v, 0, sizeof(g->v));
-		g->v.verdict = MTAN_TOO_SHORT;
-		g->v.plateau_t = NAN;
-		g->v.start_t = s->t[0];
-		g->v.end_t = t_end;
+		too_short(g, s, t_end, s0, s1);
 		snprintf(g->reason, sizeof g->reason,
 			 "%lld distinct %s and %s: %d of either are needed", (long long)times, times == 1 ? "time" : "times",
 			 m->n ? "too few recurrences of a mark" : "no repeated mark", MIN_TIMES);
-		*s0 = s->seq[0];
-		*s1 = s->seq[s->n - 1];
-		g->start_bytes = (long long)s->bytes[0];
-		g->end_bytes = (long long)s->bytes[s->n - 1];
 		return 0;
 	}
 	/* interpolated times resolve no finer than the collector's clock readings: a series
@@ -388,19 +394,11 @@ static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struc
 	if (readings > 1 && span > 0) {
 		double seen = (double)readings * (t_end - s->t[0]) / (double)span;
 		if (seen < MIN_TIMES) {
-			memset(&g->v, 0, sizeof(g->v));
-			g->v.verdict = MTAN_TOO_SHORT;
-			g->v.plateau_t = NAN;
-			g->v.start_t = s->t[0];
-			g->v.end_t = t_end;
+			too_short(g, s, t_end, s0, s1);
 			snprintf(g->reason, sizeof g->reason,
 				 "%.1f ms, about %.0f of the recorder's clock readings, and %s: %d of either are needed",
 				 (t_end - s->t[0]) / 1e6, seen, m->n ? "too few recurrences of a mark" : "no repeated mark",
 				 MIN_TIMES);
-			*s0 = s->seq[0];
-			*s1 = s->seq[s->n - 1];
-			g->start_bytes = (long long)s->bytes[0];
-			g->end_bytes = (long long)s->bytes[s->n - 1];
 			return 0;
 		}
 	}
