@@ -167,7 +167,11 @@ static void json_value(const struct mtan_cell *cell, int kind, FILE *f)
 	case MTAN_CELL_TEXT:
 		mtan_json_str(f, cell->v.s);
 		break;
-	case MTAN_CELL_ROWS: /* an array of objects on one line */
+	case MTAN_CELL_ROWS: /* an array of objects on one line, or the one object */
+		if (kind == MTAN_K_OBJECT && cell->v.rows->nrows) {
+			json_object(cell->v.rows, 0, f);
+			break;
+		}
 		fputc('[', f);
 		for (size_t k = 0; k < cell->v.rows->nrows; k++) {
 			if (k)

@@ -419,6 +419,28 @@ int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, s
 	return *out ? 0 : -1;
 }
 
+int mtan_frame_cells(struct mtan_result *r, sqlite3 *db, const struct mtan_opts *o, long long stack)
+{
+	struct frame_row *fr;
+	unsigned char *flags;
+	int n;
+	if (read_stack(db, o, stack, &fr, &flags, &n)) {
+		free_rows(fr, flags, n);
+		return -1;
+	}
+	int site = mtan_site_of(flags, n), shown = (int)json_shown(&o->skip, n, site);
+	struct mtan_result *frames = frames_result(fr, shown);
+	free_rows(fr, flags, n);
+	if (!frames)
+		return -1;
+	mtan_result_rows(r, frames);
+	if (shown)
+		mtan_result_int(r, site);
+	else
+		mtan_result_null(r);
+	return 0;
+}
+
 char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack)
 {
 	struct frame_row *fr;

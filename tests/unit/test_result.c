@@ -152,6 +152,29 @@ static void number_text(void)
 	CHECK(ok);
 }
 
+/* A nested result of kind MTAN_K_OBJECT is its first row as one JSON object (null when the
+ * cell is NULL), not an array. */
+static void object_cell(void)
+{
+	static const struct mtan_col oc[] = {{"kind", NULL, MTAN_K_TEXT}, {"nearest", NULL, MTAN_K_OBJECT}};
+	static const struct mtan_col in[] = {{"size", NULL, MTAN_K_INT}, {"end_reason", NULL, MTAN_K_TEXT}};
+	struct mtan_result *r = mtan_result_new(oc, 2), *n = mtan_result_new(in, 2);
+	CHECK(r && n);
+	mtan_result_int(n, 16);
+	mtan_result_null(n);
+	mtan_result_text(r, "double_free");
+	mtan_result_rows(r, n);
+	mtan_result_text(r, "unmatched_free");
+	mtan_result_null(r);
+	CHECK(!mtan_result_ok(r));
+	char *j = render(r, MTAN_JSON);
+	int ok = same(j, "[{\"kind\": \"double_free\", \"nearest\": {\"size\": 16, \"end_reason\": null}},\n"
+			 " {\"kind\": \"unmatched_free\", \"nearest\": null}]\n");
+	free(j);
+	mtan_result_free(r);
+	CHECK(ok);
+}
+
 /* Absent cells leave their key out of JSON; nested rows are an array of objects; a column
  * shown in JSON only is not in CSV; booleans are true/false in JSON and 0/1 elsewhere. */
 static void absent_nested_and_shown(void)
@@ -238,6 +261,7 @@ int main(void)
 	RUN(json);
 	RUN(html);
 	RUN(number_text);
+	RUN(object_cell);
 	RUN(absent_nested_and_shown);
 	RUN(empty);
 	RUN(clear_and_reuse);
