@@ -176,7 +176,10 @@ static void json_value(const struct mtan_cell *cell, int kind, FILE *f)
 		for (size_t k = 0; k < cell->v.rows->nrows; k++) {
 			if (k)
 				fputs(", ", f);
-			json_object(cell->v.rows, k, f);
+			if (kind == MTAN_K_LIST)
+				json_value(mtan_result_cell(cell->v.rows, k, 0), cell->v.rows->cols[0].kind, f);
+			else
+				json_object(cell->v.rows, k, f);
 		}
 		fputc(']', f);
 		break;

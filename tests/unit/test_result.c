@@ -153,7 +153,7 @@ static void number_text(void)
 }
 
 /* A nested result of kind MTAN_K_OBJECT is its first row as one JSON object (null when the
- * cell is NULL), not an array. */
+ * cell is NULL), not an array; one of kind MTAN_K_LIST an array of its one column's values. */
 static void object_cell(void)
 {
 	static const struct mtan_col oc[] = {{"kind", NULL, MTAN_K_TEXT}, {"nearest", NULL, MTAN_K_OBJECT}};
@@ -172,6 +172,19 @@ static void object_cell(void)
 			 " {\"kind\": \"unmatched_free\", \"nearest\": null}]\n");
 	free(j);
 	mtan_result_free(r);
+	CHECK(ok);
+	static const struct mtan_col lc[] = {{"frames", NULL, MTAN_K_LIST}};
+	static const struct mtan_col name[] = {{"name", NULL, MTAN_K_TEXT}};
+	struct mtan_result *l = mtan_result_new(lc, 1), *names = mtan_result_new(name, 1);
+	CHECK(l && names);
+	mtan_result_text(names, "main");
+	mtan_result_text(names, "a\"b");
+	mtan_result_rows(l, names);
+	CHECK(!mtan_result_ok(l));
+	j = render(l, MTAN_JSON);
+	ok = same(j, "[{\"frames\": [\"main\", \"a\\\"b\"]}]\n");
+	free(j);
+	mtan_result_free(l);
 	CHECK(ok);
 }
 
