@@ -421,18 +421,12 @@ int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, s
 
 int mtan_frame_cells(struct mtan_result *r, sqlite3 *db, const struct mtan_opts *o, long long stack)
 {
-	struct frame_row *fr;
-	unsigned char *flags;
-	int n;
-	if (read_stack(db, o, stack, &fr, &flags, &n)) {
-		free_rows(fr, flags, n);
+	struct mtan_result *frames;
+	int site;
+	size_t shown;
+	if (mtan_stack_frames(db, o, stack, &frames, &site, &shown))
 		return -1;
-	}
-	int site = mtan_site_of(flags, n), shown = (int)json_shown(&o->skip, n, site);
-	struct mtan_result *frames = frames_result(fr, shown);
-	free_rows(fr, flags, n);
-	if (!frames)
-		return -1;
+	mtan_result_truncate(frames, shown);
 	mtan_result_rows(r, frames);
 	if (shown)
 		mtan_result_int(r, site);
