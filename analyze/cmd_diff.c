@@ -10,6 +10,7 @@
 #include "sql.h"
 #include "suppress.h"
 #include "result.h"
+#include "render.h"
 #include "rows.h"
 
 #include <inttypes.h>
@@ -395,84 +396,93 @@ static char *joined(const struct dsite *s, int from, const char *sep, int below_
 	return text;
 }
 
-static void print_json(const struct dsites *d, long long limit)
+/* One side's blocks and bytes of site s, a JSON object's members. */
+static struct mtan_result *side_object(const struct dsite *s, int k)
 {
-	fputs("[", stdout);
-	for (size_t i = 0; i < d->n && (limit < 0 || (long long)i < limit); i++) {
-		const struct dsite *s = &d->v[i];
-		printf("%s{\"status\": \"%s\", \"device\": %lld, \"space\": ", i ? ",\n " : "",
-		       status_name[s->status], s->device);
-		mtan_json_str(stdout, s->space);
-		printf(", \"before\": {\"blocks\": %lld, \"bytes\": %lld}, \"after\": {\"blocks\": %lld, "
-		       "\"bytes\": %lld}, \"site\": %d, \"frames\": [",
-		       s->blocks[0], s->bytes[0], s->blocks[1], s->bytes[1], s->site < s->n ? s->site : 0);
-		for (int k = 0; k < s->n; k++) {
-			if (k)
-				fputs(", ", stdout);
-			mtan_json_str(stdout, s->names[k]);
-		}
-		fputs("]}", stdout);
+	static const struct mtan_col cols[] = {{"blocks", NULL, MTAN_K_INT}, {"bytes", NULL, MTAN_K_INT}};
+	struct mtan_result *r = mtan_result_new(cols, 2);
+	if (r) {
+		mtan_result_int(r, s->blocks[k]);
+		mtan_result_int(r, s->bytes[k]);
 	}
-	fputs("]\n", stdout);
+	return r;
 }
 
-static int print_rows(const struct dsites *d, const struct mtan_opts *o)
+/* Site s's frame names, one a row: JSON's list of names. */
+static struct mtan_result *name_list(const struct dsite *s)
 {
-	static const struct mtan_col table_cols[] = {
-		{"status", NULL, MTAN_K_TEXT}, {"bytes_before", "before", MTAN_K_SIZE},
-		{"bytes_after", "after", MTAN_K_SIZE}, {"blocks_before", "blocks before", MTAN_K_COUNT},
-		{"blocks_after", "blocks after", MTAN_K_COUNT}, {"device", NULL, MTAN_K_DEVICE},
-		{"space", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_TEXT},
-	};
-	static const struct mtan_col csv_cols[] = {
+	static const struct mtan_col cols[] = {{"name", NULL, MTAN_K_TEXT}};
+	struct mtan_result *r = mtan_result_new(cols, 1);
+	for (int k = 0; r && k < s->n; k++)
+		mtan_result_text(r, s->names[k]);
+	return r;
+}
+
+/* Adds a nested result to r's row, or marks r short of memory. */
+static void add_rows(struct mtan_result *r, struct mtan_result *sub)
+{
+	if (sub)
+		mtan_result_rows(r, sub);
+	else
+		r->oom = 1;
+}
+
+/* The changed sites (the first limit; -1: all), each format's columns: JSON's before and
+ * after objects, site index and names; CSV's site and frames joined with ';' (past main
+ * too); the table's site joined with ' < ' up to main. NULL (reported). */
+static struct mtan_result *diff_result(const struct dsites *d, long long limit)
+{
+	static const struct mtan_col cols[] = {
 		{"status", NULL, MTAN_K_TEXT}, {"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
-		{"bytes_before", NULL, MTAN_K_INT}, {"bytes_after", NULL, MTAN_K_INT},
-		{"blocks_before", NULL, MTAN_K_INT}, {"blocks_after", NULL, MTAN_K_INT},
-		{"site", NULL, MTAN_K_TEXT}, {"frames", NULL, MTAN_K_TEXT},
+		{"before", NULL, MTAN_K_OBJECT}, {"after", NULL, MTAN_K_OBJECT},
+		{"bytes_before", "before", MTAN_K_SIZE}, {"bytes_after", "after", MTAN_K_SIZE},
+		{"blocks_before", "blocks before", MTAN_K_COUNT}, {"blocks_after", "blocks after", MTAN_K_COUNT},
+		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_INT},
+		{"site", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_TEXT}, {"frames", NULL, MTAN_K_TEXT},
+		{"frames", NULL, MTAN_K_LIST},
 	};
-	int csv = o->format == MTAN_CSV;
-	struct mtan_rows *r = mtan_rows_new(csv ? csv_cols : table_cols, csv ? 9 : 8, o->format, stdout);
-	if (!r)
-		goto nomem;
-	for (size_t i = 0; i < d->n && (o->limit < 0 || (long long)i < o->limit); i++) {
+	enum { CJ = MTAN_SHOW_CSV | MTAN_SHOW_JSON, CT = MTAN_SHOW_CSV | MTAN_SHOW_TABLE, J = MTAN_SHOW_JSON,
+	       T = MTAN_SHOW_TABLE, C = MTAN_SHOW_CSV };
+	static const int show[] = {0, CJ, CJ, J, J, CT, CT, CT, CT, T, T, J, T, C, C, J};
+	struct mtan_result *r = mtan_result_new(cols, 16);
+	if (!r) {
+		mtan_err("out of memory");
+		return NULL;
+	}
+	for (int c = 0; c < 16; c++)
+		mtan_result_show(r, c, show[c]);
+	for (size_t i = 0; i < d->n && (limit < 0 || (long long)i < limit); i++) {
 		const struct dsite *s = &d->v[i];
-		char *site = joined(s, s->site < s->n ? s->site : 0, csv ? ";" : " < ", csv);
-		char *frames = csv ? joined(s, 0, ";", 1) : NULL;
-		if (!site || (csv && !frames)) {
-			free(site);
-			free(frames);
-			goto nomem;
-		}
-		if (!s->n) {
-			free(site);
-			site = strdup(csv ? "" : "(no stack recorded)");
-		}
-		mtan_rows_text(r, status_name[s->status]);
-		if (csv) {
-			mtan_rows_int(r, s->device);
-			mtan_rows_text(r, s->space);
-		}
-		mtan_rows_int(r, s->bytes[0]);
-		mtan_rows_int(r, s->bytes[1]);
-		mtan_rows_int(r, s->blocks[0]);
-		mtan_rows_int(r, s->blocks[1]);
-		if (!csv) {
-			mtan_rows_int(r, s->device);
-			mtan_rows_text(r, s->space);
-		}
-		mtan_rows_text(r, site ? site : "");
-		if (csv)
-			mtan_rows_text(r, frames);
-		free(site);
+		int from = s->site < s->n ? s->site : 0;
+		char *table_site = s->n ? joined(s, from, " < ", 0) : strdup("(no stack recorded)");
+		char *csv_site = joined(s, from, ";", 1), *frames = joined(s, 0, ";", 1);
+		mtan_result_text(r, status_name[s->status]);
+		mtan_result_int(r, s->device);
+		mtan_result_text(r, s->space);
+		add_rows(r, side_object(s, 0));
+		add_rows(r, side_object(s, 1));
+		mtan_result_int(r, s->bytes[0]);
+		mtan_result_int(r, s->bytes[1]);
+		mtan_result_int(r, s->blocks[0]);
+		mtan_result_int(r, s->blocks[1]);
+		mtan_result_int(r, s->device);
+		mtan_result_text(r, s->space);
+		mtan_result_int(r, from);
+		mtan_result_text(r, table_site ? table_site : "");
+		mtan_result_text(r, csv_site ? csv_site : "");
+		mtan_result_text(r, frames ? frames : "");
+		add_rows(r, name_list(s));
+		if (!table_site || !csv_site || !frames)
+			r->oom = 1;
+		free(table_site);
+		free(csv_site);
 		free(frames);
 	}
-	int ret = mtan_rows_end(r);
-	mtan_rows_free(r);
-	return ret;
-nomem:
-	mtan_rows_free(r);
-	mtan_err("out of memory");
-	return -1;
+	if (mtan_result_ok(r)) {
+		mtan_result_free(r);
+		return NULL;
+	}
+	return r;
 }
 
 /* The totals under the table: each side's leaks, what the suppressions took out of each,
@@ -514,6 +524,7 @@ int cmd_diff(int argc, char **argv)
 	long long supp[2][2] = {{0}}; /* per side: blocks and bytes suppressed */
 	struct gverdicts gv = {0};
 	sqlite3 *db = NULL;
+	struct mtan_result *rows = NULL;
 	growth_only = 0;
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {own, mtan_supp_options, NULL};
@@ -551,18 +562,15 @@ int cmd_diff(int argc, char **argv)
 		mtan_err("out of memory");
 		goto out;
 	}
-	if (o.format == MTAN_JSON) {
-		print_json(&all, o.limit);
-	} else {
-		if (print_rows(&all, &o))
-			goto out;
-		if (o.format == MTAN_TABLE) {
-			print_totals(&all, (const long long(*)[2])supp);
-			print_growth(&gv, &o, 1);
-		}
+	if (!(rows = diff_result(&all, o.limit)) || mtan_render(rows, o.format, stdout))
+		goto out;
+	if (o.format == MTAN_TABLE) {
+		print_totals(&all, (const long long(*)[2])supp);
+		print_growth(&gv, &o, 1);
 	}
 	ret = 0;
 out:
+	mtan_result_free(rows);
 	sqlite3_close(db);
 	for (int k = 0; k < 2; k++) {
 		for (size_t i = 0; i < side[k].n; i++)

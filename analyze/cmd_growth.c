@@ -12,7 +12,7 @@
 #include "trend.h"
 #include "sql.h"
 #include "result.h"
-#include "rows.h"
+#include "render.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -57,55 +57,31 @@ static void print_ns(char *buf, size_t size, double ns)
 		snprintf(buf, size, "%.2f s", ns / 1e9);
 }
 
-/* The sites of one scope, as JSON members or table lines. */
+/* The sites of one scope, as table lines. */
 static int print_sites(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *st)
 {
 	int rc, n = 0;
-	if (o->format == MTAN_JSON)
-		fputs(", \"sites\": [", stdout);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long stack = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
-		if (o->format == MTAN_JSON) {
-			printf("%s{\"growth_bytes\": %lld, \"growth_blocks\": %lld, \"live_bytes\": %lld, \"pid\": %lld, ",
-			       n ? ", " : "", sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-			       sqlite3_column_int64(st, 4), sqlite3_column_int64(st, 0));
-			if (mtan_print_frames(db, o, stack))
-				return -1;
-			fputs("}", stdout);
-		} else {
-			char a[32], b[32];
-			if (!n)
-				printf("  growing sites:\n");
-			long long blocks = sqlite3_column_int64(st, 3);
-			printf("  %s bytes in %s more %s (pid %lld)\n", mtan_count(a, (uint64_t)sqlite3_column_int64(st, 2)),
-			       mtan_count(b, (uint64_t)(blocks > 0 ? blocks : 0)), blocks == 1 ? "block" : "blocks",
-			       sqlite3_column_int64(st, 0));
-			if (mtan_print_frames(db, o, stack))
-				return -1;
-		}
+		char a[32], b[32];
+		if (!n)
+			printf("  growing sites:\n");
+		long long blocks = sqlite3_column_int64(st, 3);
+		printf("  %s bytes in %s more %s (pid %lld)\n", mtan_count(a, (uint64_t)sqlite3_column_int64(st, 2)),
+		       mtan_count(b, (uint64_t)(blocks > 0 ? blocks : 0)), blocks == 1 ? "block" : "blocks",
+		       sqlite3_column_int64(st, 0));
+		if (mtan_print_frames(db, o, stack))
+			return -1;
 		n++;
 	}
 	if (rc != SQLITE_DONE)
 		return mtan_sqlerr(db, "cannot read the database");
-	if (o->format == MTAN_JSON)
-		fputs("]", stdout);
 	return 0;
 }
-
-static const struct mtan_col csv_cols[] = {
-	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"pid", NULL, MTAN_K_INT},
-	{"verdict", NULL, MTAN_K_TEXT}, {"rate_bytes_per_s", NULL, MTAN_K_INT},
-	{"plateau_ns", NULL, MTAN_K_INT}, {"start_ns", NULL, MTAN_K_INT}, {"end_ns", NULL, MTAN_K_INT},
-	{"z", NULL, MTAN_K_REAL2}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
-	{"axis", NULL, MTAN_K_TEXT}, {"mark", NULL, MTAN_K_TEXT}, {"points", NULL, MTAN_K_INT},
-	{"rate_bytes_per_mark", NULL, MTAN_K_INT}, {"reason", NULL, MTAN_K_TEXT},
-};
-#define NCSV (int)(sizeof(csv_cols) / sizeof(csv_cols[0]))
 
 struct printer {
 	sqlite3 *db;
 	const struct mtan_opts *o;
-	struct mtan_rows *rows;
 	int n;
 };
 
@@ -115,67 +91,7 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 	const struct mtan_opts *o = p->o;
 	const struct mtan_verdict *v = &g->v;
 	const char *verdict = mtan_verdict_name(v->verdict);
-	if (p->rows) {
-		struct mtan_rows *r = p->rows;
-		mtan_rows_int(r, g->device);
-		mtan_rows_text(r, g->space);
-		if (g->pid >= 0)
-			mtan_rows_int(r, g->pid);
-		else
-			mtan_rows_null(r);
-		mtan_rows_text(r, verdict);
-		mtan_rows_int(r, g->rate);
-		if (g->has_plateau)
-			mtan_rows_int(r, g->plateau_ns);
-		else
-			mtan_rows_null(r);
-		mtan_rows_int(r, g->start_ns);
-		mtan_rows_int(r, g->end_ns);
-		mtan_rows_real(r, v->z);
-		mtan_rows_int(r, g->start_bytes);
-		mtan_rows_int(r, g->end_bytes);
-		mtan_rows_text(r, g->mark ? "marks" : "time");
-		if (g->mark)
-			mtan_rows_text(r, g->mark);
-		else
-			mtan_rows_null(r);
-		mtan_rows_int(r, (long long)v->points);
-		if (g->mark)
-			mtan_rows_int(r, g->per_mark);
-		else
-			mtan_rows_null(r);
-		if (v->verdict == MTAN_TOO_SHORT)
-			mtan_rows_text(r, g->reason);
-		else
-			mtan_rows_null(r);
-		p->n++;
-		return 0;
-	}
-	if (o->format == MTAN_JSON) {
-		printf("%s{\"device\": %lld, \"space\": ", p->n ? ",\n " : "", g->device);
-		mtan_json_str(stdout, g->space);
-		if (g->pid >= 0)
-			printf(", \"pid\": %lld", g->pid);
-		else
-			fputs(", \"pid\": null", stdout);
-		/* the same values as the CSV rows: g's whole numbers, z to two decimals */
-		printf(", \"verdict\": \"%s\", \"rate_bytes_per_s\": %lld, \"plateau_ns\": ", verdict, g->rate);
-		if (g->has_plateau)
-			printf("%lld", g->plateau_ns);
-		else
-			fputs("null", stdout);
-		printf(", \"start_ns\": %lld, \"end_ns\": %lld, \"z\": %.2f, \"start_bytes\": %lld, \"end_bytes\": %lld",
-		       g->start_ns, g->end_ns, v->z, g->start_bytes, g->end_bytes);
-		printf(", \"axis\": \"%s\", \"mark\": ", g->mark ? "marks" : "time");
-		mtan_json_str(stdout, g->mark);
-		printf(", \"points\": %zu, \"rate_bytes_per_mark\": ", v->points);
-		if (g->mark)
-			printf("%lld", g->per_mark);
-		else
-			fputs("null", stdout);
-		fputs(", \"reason\": ", stdout);
-		mtan_json_str(stdout, v->verdict == MTAN_TOO_SHORT ? g->reason : NULL);
-	} else if (v->verdict == MTAN_TOO_SHORT) {
+	if (v->verdict == MTAN_TOO_SHORT) {
 		char dev[16];
 		printf("%s%s%s %s: too short to judge (%s)\n", p->n ? "\n" : "", g->device == -1 ? "" : "device ",
 		       mtan_device_name(dev, g->device), g->space, g->reason);
@@ -204,8 +120,6 @@ static int print_one(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites
 	}
 	if (print_sites(p->db, o, sites))
 		return -1;
-	if (o->format == MTAN_JSON)
-		fputs("}", stdout);
 	p->n++;
 	return 0;
 }
@@ -217,6 +131,7 @@ int cmd_growth(int argc, char **argv)
 	struct mtan_extra extra[16];
 	const struct mtan_extra *lists[] = {none, mtan_scope_options, mtan_window_options, mtan_skip_options, NULL};
 	struct printer p = {0};
+	struct mtan_result *v = NULL;
 	sqlite3 *db = NULL;
 	int ret;
 	mtan_join_options(extra, 15, lists);
@@ -228,25 +143,17 @@ int cmd_growth(int argc, char **argv)
 		goto out;
 	p.db = db;
 	p.o = &o;
-	if (o.format == MTAN_JSON)
-		fputs("[", stdout);
-	else if (o.format == MTAN_CSV && !(p.rows = mtan_rows_new(csv_cols, NCSV, MTAN_CSV, stdout))) {
-		mtan_err("out of memory");
-		goto out;
-	}
-	if (mtan_growth(db, &o, &w, print_one, &p))
-		goto out;
-	if (p.rows) {
-		if (mtan_rows_end(p.rows))
+	if (o.format != MTAN_TABLE) { /* JSON and CSV: the analysis' result */
+		if (mtan_growth_result(db, &o, &w, &v) || mtan_render(v, o.format, stdout))
 			goto out;
-	} else if (o.format == MTAN_JSON) {
-		fputs("]\n", stdout);
+	} else if (mtan_growth(db, &o, &w, print_one, &p)) {
+		goto out;
 	} else if (!p.n) {
 		printf("no allocations in the window\n");
 	}
 	ret = 0;
 out:
-	mtan_rows_free(p.rows);
+	mtan_result_free(v);
 	sqlite3_close(db);
 	return ret;
 }

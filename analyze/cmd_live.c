@@ -9,6 +9,8 @@
 #include "opts.h"
 #include "output.h"
 #include "progress.h"
+#include "render.h"
+#include "result.h"
 #include "sql.h"
 #include "mtf.h"
 
@@ -54,12 +56,107 @@ static const struct mtan_extra extra[] = {
 };
 
 /* Draws the frame of the database at path. 0, or -1 (told). *complete: the END was read. */
+/* A query of live.sql as a result: each row's cells from row(). NULL (reported). */
+static struct mtan_result *live_rows(sqlite3 *db, const char *name, long long limit, const struct mtan_col *cols,
+				     int n, void (*row)(struct mtan_result *, sqlite3_stmt *))
+{
+	struct mtan_result *r = mtan_result_new(cols, n);
+	sqlite3_stmt *st = NULL;
+	int rc = SQLITE_DONE;
+	if (!r) {
+		mtan_err("out of memory");
+		return NULL;
+	}
+	if (mtan_prepare(db, "live", name, &st))
+		goto fail;
+	if (limit >= 0)
+		sqlite3_bind_int64(st, 1, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		row(r, st);
+	if (rc != SQLITE_DONE) {
+		mtan_sqlerr(db, "cannot read the database");
+		goto fail;
+	}
+	if (mtan_result_ok(r))
+		goto fail;
+	sqlite3_finalize(st);
+	return r;
+fail:
+	sqlite3_finalize(st);
+	mtan_result_free(r);
+	return NULL;
+}
+
+/* Devices as live has always shown them, a left-aligned word: host, or the number. */
+static void device_cell(struct mtan_result *r, sqlite3_stmt *st, int i)
+{
+	char dev[16];
+	mtan_result_text(r, mtan_device_name(dev, sqlite3_column_int64(st, i)));
+}
+
+static void space_row(struct mtan_result *r, sqlite3_stmt *st)
+{
+	device_cell(r, st, 0);
+	for (int i = 1; i < 6; i++)
+		mtan_result_column(r, st, i);
+}
+
+/* Live bytes and blocks, allocations and frees per device and space. */
+static struct mtan_result *live_spaces(sqlite3 *db)
+{
+	static const struct mtan_col cols[] = {
+		{"device", NULL, MTAN_K_TEXT}, {"space", NULL, MTAN_K_TEXT}, {"live", NULL, MTAN_K_SIZE},
+		{"blocks", NULL, MTAN_K_COUNT}, {"allocs", NULL, MTAN_K_COUNT}, {"frees", NULL, MTAN_K_COUNT},
+	};
+	return live_rows(db, "spaces", -1, cols, 6, space_row);
+}
+
+static void site_row(struct mtan_result *r, sqlite3_stmt *st)
+{
+	const char *fn = (const char *)sqlite3_column_text(st, 1);
+	const char *file = (const char *)sqlite3_column_text(st, 2);
+	const char *mod = (const char *)sqlite3_column_text(st, 4);
+	const char *base = file ? strrchr(file, '/') : NULL;
+	char site[512];
+	if (!fn && !mod)
+		snprintf(site, sizeof site, "(no stack)");
+	else if (file)
+		snprintf(site, sizeof site, "%s (%s:%lld)", fn ? fn : "??", base ? base + 1 : file,
+			 sqlite3_column_int64(st, 3));
+	else
+		snprintf(site, sizeof site, "%s in %s", fn ? fn : "??", mod ? mod : "??");
+	mtan_result_column(r, st, 6);
+	mtan_result_column(r, st, 5);
+	device_cell(r, st, 0);
+	mtan_result_text(r, site);
+}
+
+/* The sites holding the most live bytes, at most limit. */
+static struct mtan_result *live_sites(sqlite3 *db, long long limit)
+{
+	static const struct mtan_col cols[] = {
+		{"live", NULL, MTAN_K_SIZE}, {"blocks", NULL, MTAN_K_COUNT}, {"device", NULL, MTAN_K_TEXT},
+		{"site", NULL, MTAN_K_TEXT},
+	};
+	return live_rows(db, "sites", limit, cols, 4, site_row);
+}
+
+/* r as a table, or the line none when it has no rows. */
+static void table_or(const struct mtan_result *r, FILE *f, const char *none)
+{
+	if (r->nrows)
+		mtan_render_table(r, f);
+	else
+		fputs(none, f);
+}
+
 static int frame(const char *trace, const char *path, long long limit, int *complete, FILE *f)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
+	struct mtan_result *t = NULL;
 	int ret = -1, rc;
-	char a[32], b[32], c[32], dev[16];
+	char a[32], b[32], dev[16];
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		mtan_err("cannot open '%s': %s", path, db ? sqlite3_errmsg(db) : "out of memory");
 		goto out;
@@ -84,79 +181,20 @@ static int frame(const char *trace, const char *path, long long limit, int *comp
 			before == 1 ? "free" : "frees");
 
 	fprintf(f, "\nlive by device and space\n");
-	static const char *const heads[] = {"device", "space", "live", "blocks", "allocs", "frees"};
-	struct mtan_table *t = mtan_table_new(6, heads, "llrrrr");
-	if (!t || mtan_prepare(db, "live", "spaces", &st)) {
-		mtan_table_free(t);
+	if (!(t = live_spaces(db)))
 		goto out;
-	}
-	int rows = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *cells[6] = {mtan_device_name(dev, sqlite3_column_int64(st, 0)),
-					(const char *)sqlite3_column_text(st, 1),
-					mtan_size(a, (uint64_t)sqlite3_column_int64(st, 2)),
-					mtan_count(b, (uint64_t)sqlite3_column_int64(st, 3)),
-					mtan_count(c, (uint64_t)sqlite3_column_int64(st, 4)), NULL};
-		char fr[32];
-		cells[5] = mtan_count(fr, (uint64_t)sqlite3_column_int64(st, 5));
-		mtan_table_add(t, cells);
-		rows++;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rows)
-		mtan_table_print(t, f);
-	else
-		fprintf(f, "  nothing allocated yet\n");
-	mtan_table_free(t);
-	if (rc != SQLITE_DONE) {
-		mtan_sqlerr(db, "cannot read the database");
-		goto out;
-	}
-
+	table_or(t, f, "  nothing allocated yet\n");
+	mtan_result_free(t);
+	t = NULL;
 	fprintf(f, "\ntop sites by live bytes\n");
-	static const char *const sh[] = {"live", "blocks", "device", "site"};
-	if (!(t = mtan_table_new(4, sh, "rrll")) || mtan_prepare(db, "live", "sites", &st)) {
-		mtan_table_free(t);
+	if (!(t = live_sites(db, limit)))
 		goto out;
-	}
-	sqlite3_bind_int64(st, 1, limit);
-	rows = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *fn = (const char *)sqlite3_column_text(st, 1);
-		const char *file = (const char *)sqlite3_column_text(st, 2);
-		const char *mod = (const char *)sqlite3_column_text(st, 4);
-		const char *base = file ? strrchr(file, '/') : NULL;
-		char site[512];
-		if (!fn && !mod)
-			snprintf(site, sizeof site, "(no stack)");
-		else if (file)
-			snprintf(site, sizeof site, "%s (%s:%lld)", fn ? fn : "??", base ? base + 1 : file,
-				 sqlite3_column_int64(st, 3));
-		else
-			snprintf(site, sizeof site, "%s in %s", fn ? fn : "??", mod ? mod : "??");
-		const char *cells[4] = {mtan_size(a, (uint64_t)sqlite3_column_int64(st, 6)),
-					mtan_count(b, (uint64_t)sqlite3_column_int64(st, 5)),
-					mtan_device_name(dev, sqlite3_column_int64(st, 0)), site};
-		mtan_table_add(t, cells);
-		rows++;
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rows)
-		mtan_table_print(t, f);
-	else
-		fprintf(f, "  nothing live\n");
-	mtan_table_free(t);
-	if (rc != SQLITE_DONE) {
-		mtan_sqlerr(db, "cannot read the database");
-		goto out;
-	}
+	table_or(t, f, "  nothing live\n");
 
 	fprintf(f, "\ngrowth so far\n");
 	if (mtan_prepare(db, "live", "growth", &st))
 		goto out;
-	rows = 0;
+	int rows = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *verdict = (const char *)sqlite3_column_text(st, 2);
 		fprintf(f, "  %s %s: %s", mtan_device_name(dev, sqlite3_column_int64(st, 0)),
@@ -178,6 +216,7 @@ static int frame(const char *trace, const char *path, long long limit, int *comp
 	}
 	ret = 0;
 out:
+	mtan_result_free(t);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ret;

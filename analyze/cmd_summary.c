@@ -8,8 +8,8 @@
 #include "scope.h"
 #include "sql.h"
 #include "suppress.h"
+#include "render.h"
 #include "result.h"
-#include "rows.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -204,53 +204,24 @@ static int spaces(sqlite3 *db, const struct mtan_opts *o, struct space_row **out
 	return 0;
 }
 
-static void print_json(const struct totals *t, const struct space_row *s, size_t n)
+/* A one-row result of n (at most 16) whole numbers named keys: a JSON object's members.
+ * NULL on no memory (the caller reports it). */
+static struct mtan_result *numbers(const char *const *keys, const long long *v, int n)
 {
-	printf("{\"events\": %lld, \"allocs\": %lld, \"frees\": %lld, \"bytes_allocated\": %lld, "
-	       "\"bytes_freed\": %lld, \"peak_bytes\": %lld, \"leaked_blocks\": %lld, \"leaked_bytes\": %lld, "
-	       "\"suppressed_blocks\": %lld, \"suppressed_bytes\": %lld, "
-	       "\"released_blocks\": %lld, \"released_bytes\": %lld, \"processes\": %lld, \"threads\": %lld, "
-	       "\"complete\": %s, \"lost_events\": %lld, ",
-	       t->allocs + t->frees, t->allocs, t->frees, t->bytes_allocated, t->bytes_freed, t->peak,
-	       t->leaked_blocks, t->leaked_bytes, t->supp_blocks, t->supp_bytes, t->released_blocks,
-	       t->released_bytes, t->processes,
-	       t->threads, t->complete ? "true" : "false", t->lost);
-	if (t->attach_seq >= 0)
-		printf("\"attach_seq\": %lld, ", t->attach_seq);
-	else
-		printf("\"attach_seq\": null, ");
-	printf("\"frees_before_attach\": %lld, \"detached_blocks\": %lld, \"detached_bytes\": %lld, "
-	       "\"anomalies\": {", t->before_attach, t->detached[0], t->detached[1]);
-	for (int i = 0; mtan_anomaly_kinds[i]; i++)
-		printf("%s\"%s\": %lld", i ? ", " : "", mtan_anomaly_kinds[i], t->anomalies[i]);
-	printf("}, \"leak_summary\": {");
-	static const char *const keys[] = {"definitely_lost", "indirectly_lost", "possibly_lost",
-					   "still_reachable", "not_scanned"};
-	for (int k = 0; k < MTAN_NKINDS; k++)
-		printf("\"%s\": {\"blocks\": %lld, \"bytes\": %lld}, ", keys[k], t->kinds.kind_blocks[k],
-		       t->kinds.kind_bytes[k]);
-	printf("\"suppressed\": {\"blocks\": %lld, \"bytes\": %lld}", t->supp_blocks, t->supp_bytes);
-	printf("}, \"spaces\": [");
-	for (size_t i = 0; i < n; i++) {
-		printf("%s{\"device\": %lld, \"space\": ", i ? ", " : "", s[i].device);
-		mtan_json_str(stdout, s[i].name);
-		printf(", \"allocs\": %lld, \"frees\": %lld, \"bytes_allocated\": %lld, \"peak_bytes\": %lld, "
-		       "\"leaked_blocks\": %lld, \"leaked_bytes\": %lld, \"released_blocks\": %lld, "
-		       "\"released_bytes\": %lld}",
-		       s[i].allocs, s[i].frees, s[i].bytes_allocated, s[i].peak, s[i].leaked_blocks,
-		       s[i].leaked_bytes, s[i].released_blocks, s[i].released_bytes);
-	}
-	printf("], \"killed\": [");
-	for (size_t i = 0; i < t->nkilled; i++) {
-		char sig[32];
-		printf("%s{\"pid\": %lld, \"exe\": ", i ? ", " : "", t->killed[i].pid);
-		mtan_json_str(stdout, t->killed[i].exe);
-		printf(", \"signal\": \"%s\"}", signal_name(sig, sizeof sig, t->killed[i].signal));
-	}
-	printf("]}\n");
+	struct mtan_col cols[16] = {{0}};
+	if (n > 16)
+		n = 16;
+	for (int i = 0; i < n; i++)
+		cols[i] = (struct mtan_col){keys[i], NULL, MTAN_K_INT};
+	struct mtan_result *r = mtan_result_new(cols, n);
+	for (int i = 0; r && i < n; i++)
+		mtan_result_int(r, v[i]);
+	return r;
 }
 
-static int print_csv(const struct totals *t, const struct space_row *s, size_t n)
+/* Per device and space (after a row of totals, device and space "all", with all): allocs,
+ * frees, bytes allocated, peak, leaked and released blocks and bytes. */
+static struct mtan_result *space_result(const struct totals *t, const struct space_row *s, size_t n, int all)
 {
 	static const struct mtan_col cols[] = {
 		{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT},
@@ -259,27 +230,147 @@ static int print_csv(const struct totals *t, const struct space_row *s, size_t n
 		{"leaked_blocks", NULL, MTAN_K_INT}, {"leaked_bytes", NULL, MTAN_K_INT},
 		{"released_blocks", NULL, MTAN_K_INT}, {"released_bytes", NULL, MTAN_K_INT},
 	};
-	struct mtan_rows *r = mtan_rows_new(cols, 10, MTAN_CSV, stdout);
-	if (!r) {
-		mtan_err("out of memory");
-		return -1;
+	struct mtan_result *r = mtan_result_new(cols, 10);
+	if (r && all) {
+		mtan_result_text(r, "all");
+		mtan_result_text(r, "all");
+		long long v[] = {t->allocs, t->frees, t->bytes_allocated, t->peak, t->leaked_blocks,
+				 t->leaked_bytes, t->released_blocks, t->released_bytes};
+		for (int i = 0; i < 8; i++)
+			mtan_result_int(r, v[i]);
 	}
-	mtan_rows_text(r, "all");
-	mtan_rows_text(r, "all");
-	long long v[] = {t->allocs, t->frees, t->bytes_allocated, t->peak, t->leaked_blocks,
-			 t->leaked_bytes, t->released_blocks, t->released_bytes};
-	for (int i = 0; i < 8; i++)
-		mtan_rows_int(r, v[i]);
-	for (size_t i = 0; i < n; i++) {
-		mtan_rows_int(r, s[i].device);
-		mtan_rows_text(r, s[i].name);
+	for (size_t i = 0; r && i < n; i++) {
+		mtan_result_int(r, s[i].device);
+		mtan_result_text(r, s[i].name);
 		long long w[] = {s[i].allocs, s[i].frees, s[i].bytes_allocated, s[i].peak, s[i].leaked_blocks,
 				 s[i].leaked_bytes, s[i].released_blocks, s[i].released_bytes};
 		for (int k = 0; k < 8; k++)
-			mtan_rows_int(r, w[k]);
+			mtan_result_int(r, w[k]);
 	}
-	int ret = mtan_rows_end(r);
-	mtan_rows_free(r);
+	return r;
+}
+
+/* The processes a signal killed: pid, exe, signal. */
+static struct mtan_result *killed_result(const struct totals *t)
+{
+	static const struct mtan_col cols[] = {
+		{"pid", NULL, MTAN_K_INT}, {"exe", NULL, MTAN_K_TEXT}, {"signal", NULL, MTAN_K_TEXT},
+	};
+	struct mtan_result *r = mtan_result_new(cols, 3);
+	for (size_t i = 0; r && i < t->nkilled; i++) {
+		char sig[32];
+		mtan_result_int(r, t->killed[i].pid);
+		mtan_result_text(r, t->killed[i].exe);
+		mtan_result_text(r, signal_name(sig, sizeof sig, t->killed[i].signal));
+	}
+	return r;
+}
+
+/* valgrind's LEAK SUMMARY: blocks and bytes per kind, and suppressed. */
+static struct mtan_result *leak_summary(const struct totals *t)
+{
+	static const char *const keys[] = {"definitely_lost", "indirectly_lost", "possibly_lost",
+					   "still_reachable", "not_scanned", "suppressed"};
+	static const char *const bb[] = {"blocks", "bytes"};
+	struct mtan_col cols[MTAN_NKINDS + 1];
+	for (int k = 0; k <= MTAN_NKINDS; k++)
+		cols[k] = (struct mtan_col){keys[k], NULL, MTAN_K_OBJECT};
+	struct mtan_result *r = mtan_result_new(cols, MTAN_NKINDS + 1);
+	for (int k = 0; r && k <= MTAN_NKINDS; k++) {
+		long long v[2] = {k < MTAN_NKINDS ? t->kinds.kind_blocks[k] : t->supp_blocks,
+				  k < MTAN_NKINDS ? t->kinds.kind_bytes[k] : t->supp_bytes};
+		struct mtan_result *o = numbers(bb, v, 2);
+		if (!o)
+			r->oom = 1;
+		else
+			mtan_result_rows(r, o);
+	}
+	return r;
+}
+
+/* The summary as one row: the totals, then the anomalies by kind, the LEAK SUMMARY, the
+ * spaces and the processes killed as nested rows. NULL (reported). */
+static struct mtan_result *summary_result(const struct totals *t, const struct space_row *s, size_t n)
+{
+	static const char *const keys[] = {
+		"events", "allocs", "frees", "bytes_allocated", "bytes_freed", "peak_bytes", "leaked_blocks",
+		"leaked_bytes", "suppressed_blocks", "suppressed_bytes", "released_blocks", "released_bytes",
+		"processes", "threads",
+	};
+	static const struct mtan_col tail[] = {
+		{"complete", NULL, MTAN_K_BOOL}, {"lost_events", NULL, MTAN_K_INT}, {"attach_seq", NULL, MTAN_K_INT},
+		{"frees_before_attach", NULL, MTAN_K_INT}, {"detached_blocks", NULL, MTAN_K_INT},
+		{"detached_bytes", NULL, MTAN_K_INT}, {"anomalies", NULL, MTAN_K_OBJECT},
+		{"leak_summary", NULL, MTAN_K_OBJECT}, {"spaces", NULL, MTAN_K_TEXT}, {"killed", NULL, MTAN_K_TEXT},
+	};
+	enum { NK = 14, NT = 10 };
+	struct mtan_col cols[NK + NT];
+	for (int i = 0; i < NK; i++)
+		cols[i] = (struct mtan_col){keys[i], NULL, MTAN_K_INT};
+	memcpy(&cols[NK], tail, sizeof tail);
+	long long v[NK] = {t->allocs + t->frees, t->allocs, t->frees, t->bytes_allocated, t->bytes_freed, t->peak,
+			   t->leaked_blocks, t->leaked_bytes, t->supp_blocks, t->supp_bytes, t->released_blocks,
+			   t->released_bytes, t->processes, t->threads};
+	int nanom = 0;
+	while (mtan_anomaly_kinds[nanom])
+		nanom++;
+	struct mtan_result *r = mtan_result_new(cols, NK + NT);
+	struct mtan_result *sub[4] = {numbers(mtan_anomaly_kinds, t->anomalies, nanom), leak_summary(t),
+				      space_result(t, s, n, 0), killed_result(t)};
+	for (int i = 0; r && i < NK; i++)
+		mtan_result_int(r, v[i]);
+	if (r) {
+		mtan_result_int(r, t->complete);
+		mtan_result_int(r, t->lost);
+		if (t->attach_seq >= 0)
+			mtan_result_int(r, t->attach_seq);
+		else
+			mtan_result_null(r);
+		mtan_result_int(r, t->before_attach);
+		mtan_result_int(r, t->detached[0]);
+		mtan_result_int(r, t->detached[1]);
+	}
+	for (int i = 0; i < 4; i++) {
+		if (r && sub[i] && !sub[i]->oom) {
+			mtan_result_rows(r, sub[i]);
+			continue;
+		}
+		mtan_result_free(sub[i]);
+		if (r)
+			r->oom = 1;
+	}
+	if (!r)
+		mtan_err("out of memory");
+	else if (mtan_result_ok(r)) {
+		mtan_result_free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* JSON: one object, the summary's one row. */
+static int print_json(const struct totals *t, const struct space_row *s, size_t n)
+{
+	struct mtan_result *r = summary_result(t, s, n);
+	if (!r)
+		return -1;
+	fputc('{', stdout);
+	mtan_render_json_members(r, 0, stdout);
+	fputs("}\n", stdout);
+	mtan_result_free(r);
+	return 0;
+}
+
+/* CSV: the totals' row (device and space "all"), then a row per device and space. */
+static int print_csv(const struct totals *t, const struct space_row *s, size_t n)
+{
+	struct mtan_result *r = space_result(t, s, n, 1);
+	int ret = -1;
+	if (!r)
+		mtan_err("out of memory");
+	else
+		ret = mtan_render(r, MTAN_CSV, stdout);
+	mtan_result_free(r);
 	return ret;
 }
 
@@ -377,9 +468,10 @@ int cmd_summary(int argc, char **argv)
 	ret = 1;
 	if (mtan_open(&o, &db, NULL, NULL) || gather(db, &o, &t) || spaces(db, &o, &s, &n))
 		goto out;
-	if (o.format == MTAN_JSON)
-		print_json(&t, s, n);
-	else if (o.format == MTAN_CSV) {
+	if (o.format == MTAN_JSON) {
+		if (print_json(&t, s, n))
+			goto out;
+	} else if (o.format == MTAN_CSV) {
 		if (print_csv(&t, s, n))
 			goto out;
 	} else if (print_table(db, &o, &t, s, n)) {

@@ -6,7 +6,9 @@
 #include "growth.h"
 #include "opts.h"
 #include "output.h"
+#include "result.h"
 #include "scope.h"
+#include "sites.h"
 #include "sql.h"
 #include "trend.h"
 
@@ -230,8 +232,6 @@ struct stmts {
 	sqlite3_stmt *scopes, *before, *series, *times, *close, *end, *alloc_time, *marks, *sites, *clock;
 };
 
-/* Judges one scope (g's device, space and pid set) in window w; *judged 0 when the scope
- * has nothing in the window. Fills g and the two seqs its sites are compared at. */
 /* The window and its bounds' own times (mtan_window_ns). */
 struct win {
 	const struct mtan_window *w;
@@ -239,6 +239,22 @@ struct win {
 	int has[2];
 };
 
+/* g judged too short to tell over the whole series s (to t_end); the caller says why. */
+static void too_short(struct mtan_growth *g, const struct series *s, double t_end, int64_t *s0, int64_t *s1)
+{
+	memset(&g->v, 0, sizeof(g->v));
+	g->v.verdict = MTAN_TOO_SHORT;
+	g->v.plateau_t = NAN;
+	g->v.start_t = s->t[0];
+	g->v.end_t = t_end;
+	*s0 = s->seq[0];
+	*s1 = s->seq[s->n - 1];
+	g->start_bytes = (long long)s->bytes[0];
+	g->end_bytes = (long long)s->bytes[s->n - 1];
+}
+
+/* Judges one scope (g's device, space and pid set) in window w; *judged 0 when the scope
+ * has nothing in the window. Fills g and the two seqs its sites are compared at. */
 static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struct mtan_growth *g,
 		       struct series *s, struct series *m, char *mark, size_t mark_size, int64_t *s0, int64_t *s1,
 		       int *judged)
@@ -363,18 +379,10 @@ static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struc
 		return 0;
 	}
 	if (times < MIN_TIMES) {
-		memset(&g->v, 0, sizeof(g->v));
-		g->v.verdict = MTAN_TOO_SHORT;
-		g->v.plateau_t = NAN;
-		g->v.start_t = s->t[0];
-		g->v.end_t = t_end;
+		too_short(g, s, t_end, s0, s1);
 		snprintf(g->reason, sizeof g->reason,
 			 "%lld distinct %s and %s: %d of either are needed", (long long)times, times == 1 ? "time" : "times",
 			 m->n ? "too few recurrences of a mark" : "no repeated mark", MIN_TIMES);
-		*s0 = s->seq[0];
-		*s1 = s->seq[s->n - 1];
-		g->start_bytes = (long long)s->bytes[0];
-		g->end_bytes = (long long)s->bytes[s->n - 1];
 		return 0;
 	}
 	/* interpolated times resolve no finer than the collector's clock readings: a series
@@ -388,19 +396,11 @@ static int judge_scope(sqlite3 *db, struct stmts *q, const struct win *wn, struc
 	if (readings > 1 && span > 0) {
 		double seen = (double)readings * (t_end - s->t[0]) / (double)span;
 		if (seen < MIN_TIMES) {
-			memset(&g->v, 0, sizeof(g->v));
-			g->v.verdict = MTAN_TOO_SHORT;
-			g->v.plateau_t = NAN;
-			g->v.start_t = s->t[0];
-			g->v.end_t = t_end;
+			too_short(g, s, t_end, s0, s1);
 			snprintf(g->reason, sizeof g->reason,
 				 "%.1f ms, about %.0f of the recorder's clock readings, and %s: %d of either are needed",
 				 (t_end - s->t[0]) / 1e6, seen, m->n ? "too few recurrences of a mark" : "no repeated mark",
 				 MIN_TIMES);
-			*s0 = s->seq[0];
-			*s1 = s->seq[s->n - 1];
-			g->start_bytes = (long long)s->bytes[0];
-			g->end_bytes = (long long)s->bytes[s->n - 1];
 			return 0;
 		}
 	}
@@ -527,4 +527,108 @@ out:
 	sqlite3_finalize(q.sites);
 	sqlite3_finalize(q.clock);
 	return ret;
+}
+
+/* ------------------------------------------------------------------ as a result */
+
+static const struct mtan_col result_cols[] = {
+	{"device", NULL, MTAN_K_DEVICE}, {"space", NULL, MTAN_K_TEXT}, {"pid", NULL, MTAN_K_INT},
+	{"verdict", NULL, MTAN_K_TEXT}, {"rate_bytes_per_s", NULL, MTAN_K_INT},
+	{"plateau_ns", NULL, MTAN_K_INT}, {"start_ns", NULL, MTAN_K_INT}, {"end_ns", NULL, MTAN_K_INT},
+	{"z", NULL, MTAN_K_REAL2}, {"start_bytes", NULL, MTAN_K_INT}, {"end_bytes", NULL, MTAN_K_INT},
+	{"axis", NULL, MTAN_K_TEXT}, {"mark", NULL, MTAN_K_TEXT}, {"points", NULL, MTAN_K_INT},
+	{"rate_bytes_per_mark", NULL, MTAN_K_INT}, {"reason", NULL, MTAN_K_TEXT}, {"sites", NULL, MTAN_K_TEXT},
+};
+#define NRESULT (int)(sizeof(result_cols) / sizeof(result_cols[0]))
+
+struct collect {
+	sqlite3 *db;
+	const struct mtan_opts *o;
+	struct mtan_result *r;
+};
+
+/* A scope's growing sites: growth_bytes, growth_blocks, live_bytes, pid, frames, site. */
+static struct mtan_result *site_rows(sqlite3 *db, const struct mtan_opts *o, sqlite3_stmt *st)
+{
+	static const struct mtan_col cols[] = {
+		{"growth_bytes", NULL, MTAN_K_INT}, {"growth_blocks", NULL, MTAN_K_INT}, {"live_bytes", NULL, MTAN_K_INT},
+		{"pid", NULL, MTAN_K_INT}, {"frames", NULL, MTAN_K_TEXT}, {"site", NULL, MTAN_K_INT},
+	};
+	struct mtan_result *s = mtan_result_new(cols, 6);
+	int rc;
+	if (!s) {
+		mtan_err("out of memory");
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 2; i <= 4; i++)
+			mtan_result_int(s, sqlite3_column_int64(st, i));
+		mtan_result_int(s, sqlite3_column_int64(st, 0));
+		if (mtan_frame_cells(s, db, o, sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1))) {
+			mtan_result_free(s);
+			return NULL;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		mtan_sqlerr(db, "cannot read the database");
+		mtan_result_free(s);
+		return NULL;
+	}
+	if (mtan_result_ok(s)) {
+		mtan_result_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void int_or_null(struct mtan_result *r, int has, long long v)
+{
+	if (has)
+		mtan_result_int(r, v);
+	else
+		mtan_result_null(r);
+}
+
+static int add_scope(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
+{
+	struct collect *c = ctx;
+	struct mtan_result *r = c->r, *s;
+	const struct mtan_verdict *v = &g->v;
+	mtan_result_int(r, g->device);
+	mtan_result_text(r, g->space);
+	int_or_null(r, g->pid >= 0, g->pid);
+	mtan_result_text(r, mtan_verdict_name(v->verdict));
+	mtan_result_int(r, g->rate);
+	int_or_null(r, g->has_plateau, g->plateau_ns);
+	mtan_result_int(r, g->start_ns);
+	mtan_result_int(r, g->end_ns);
+	mtan_result_real(r, v->z);
+	mtan_result_int(r, g->start_bytes);
+	mtan_result_int(r, g->end_bytes);
+	mtan_result_text(r, g->mark ? "marks" : "time");
+	mtan_result_text(r, g->mark);
+	mtan_result_int(r, (long long)v->points);
+	int_or_null(r, g->mark != NULL, g->per_mark);
+	mtan_result_text(r, v->verdict == MTAN_TOO_SHORT ? g->reason : NULL);
+	if (!(s = site_rows(c->db, c->o, sites)))
+		return -1;
+	mtan_result_rows(r, s);
+	return 0;
+}
+
+int mtan_growth_result(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_result **out)
+{
+	struct collect c = {db, o, mtan_result_new(result_cols, NRESULT)};
+	*out = NULL;
+	if (!c.r) {
+		mtan_err("out of memory");
+		return -1;
+	}
+	mtan_result_show(c.r, NRESULT - 1, MTAN_SHOW_JSON);
+	if (mtan_growth(db, o, w, add_scope, &c) || mtan_result_ok(c.r)) {
+		mtan_result_free(c.r);
+		return -1;
+	}
+	*out = c.r;
+	return 0;
 }

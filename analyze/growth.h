@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 #include "opts.h"
+#include "result.h"
 #include "scope.h"
 #include "trend.h"
 
@@ -30,6 +31,11 @@ typedef int (*mtan_growth_fn)(void *ctx, const struct mtan_growth *g, sqlite3_st
 /* Judges every (device, space) of o's scope (--pid, --device, --space; o->limit sites
  * each, 10 when -1) in window w. 0, or -1 (reported). */
 int mtan_growth(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, mtan_growth_fn fn, void *ctx);
+/* The same as a result, a row per (device, space): device, space, pid (NULL: all), verdict,
+ * rate_bytes_per_s, plateau_ns, start_ns, end_ns, z, start_bytes, end_bytes, axis, mark,
+ * points, rate_bytes_per_mark, reason (too short: why), and JSON's sites (growth_bytes,
+ * growth_blocks, live_bytes, pid, frames, site). *out: caller frees. 0, or -1 (reported). */
+int mtan_growth_result(sqlite3 *db, const struct mtan_opts *o, const struct mtan_window *w, struct mtan_result **out);
 
 
 #endif

@@ -95,7 +95,10 @@ void mtan_render_table(const struct mtan_result *r, FILE *f)
 
 /* ------------------------------------------------------------------ CSV */
 
-void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
+/* Row i's line, or the head line of keys when i is CSV_HEAD: numbers bare, text quoted
+ * by libcsv, NULL empty. */
+#define CSV_HEAD ((size_t)-1)
+static void csv_line(const struct mtan_result *r, size_t i, FILE *f)
 {
 	int any = 0;
 	for (int c = 0; c < r->ncols; c++) {
@@ -103,19 +106,10 @@ void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
 			continue;
 		if (any++)
 			fputc(',', f);
-		csv_fwrite(f, r->cols[c].key, strlen(r->cols[c].key));
-	}
-	fputc('\n', f);
-}
-
-void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
-{
-	int any = 0;
-	for (int c = 0; c < r->ncols; c++) {
-		if (!shown(r, c, MTAN_SHOW_CSV))
+		if (i == CSV_HEAD) {
+			csv_fwrite(f, r->cols[c].key, strlen(r->cols[c].key));
 			continue;
-		if (any++)
-			fputc(',', f);
+		}
 		const struct mtan_cell *cell = mtan_result_cell(r, i, c);
 		int kind = r->cols[c].kind;
 		char buf[40];
@@ -129,6 +123,16 @@ void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
 			csv_fwrite(f, cell->v.s, strlen(cell->v.s));
 	}
 	fputc('\n', f);
+}
+
+void mtan_render_csv_head(const struct mtan_result *r, FILE *f)
+{
+	csv_line(r, CSV_HEAD, f);
+}
+
+void mtan_render_csv_row(const struct mtan_result *r, size_t i, FILE *f)
+{
+	csv_line(r, i, f);
 }
 
 void mtan_render_csv(const struct mtan_result *r, FILE *f)
@@ -163,12 +167,19 @@ static void json_value(const struct mtan_cell *cell, int kind, FILE *f)
 	case MTAN_CELL_TEXT:
 		mtan_json_str(f, cell->v.s);
 		break;
-	case MTAN_CELL_ROWS: /* an array of objects on one line */
+	case MTAN_CELL_ROWS: /* an array of objects on one line, or the one object */
+		if (kind == MTAN_K_OBJECT && cell->v.rows->nrows) {
+			json_object(cell->v.rows, 0, f);
+			break;
+		}
 		fputc('[', f);
 		for (size_t k = 0; k < cell->v.rows->nrows; k++) {
 			if (k)
 				fputs(", ", f);
-			json_object(cell->v.rows, k, f);
+			if (kind == MTAN_K_LIST)
+				json_value(mtan_result_cell(cell->v.rows, k, 0), cell->v.rows->cols[0].kind, f);
+			else
+				json_object(cell->v.rows, k, f);
 		}
 		fputc(']', f);
 		break;
@@ -239,7 +250,7 @@ static void html_cell(const struct mtan_cell *cell, int kind, FILE *f)
 			cell->type == MTAN_CELL_INT ? int_text(buf, sizeof buf, kind, cell->v.i)
 						    : real_text(buf, sizeof buf, kind, cell->v.r, 1));
 	} else if (cell->type == MTAN_CELL_TEXT) {
-		fputs("<td>", f);
+		fputs(kind == MTAN_K_NTEXT ? "<td class=n>" : "<td>", f);
 		mtan_html(f, cell->v.s);
 		fputs("</td>", f);
 	} else {

@@ -31,6 +31,9 @@ enum { MTAN_HTML = 3 };
 enum {
 	MTAN_K_BOOL = 32, /* 0 or 1: false or true in JSON, a number elsewhere */
 	MTAN_K_NS,        /* nanoseconds: 1.5 ms in tables and HTML, the number elsewhere */
+	MTAN_K_NTEXT,     /* text that reads as numbers ("12, 3"): right-aligned like them */
+	MTAN_K_OBJECT,    /* nested rows (MTAN_CELL_ROWS) of one row: a JSON object, not an array */
+	MTAN_K_LIST,      /* nested rows of one column: a JSON array of its values, not of objects */
 };
 
 /* A column's kind is how a value reads (a size, a count, a device); these are where it

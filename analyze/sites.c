@@ -419,6 +419,22 @@ int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, s
 	return *out ? 0 : -1;
 }
 
+int mtan_frame_cells(struct mtan_result *r, sqlite3 *db, const struct mtan_opts *o, long long stack)
+{
+	struct mtan_result *frames;
+	int site;
+	size_t shown;
+	if (mtan_stack_frames(db, o, stack, &frames, &site, &shown))
+		return -1;
+	mtan_result_truncate(frames, shown);
+	mtan_result_rows(r, frames);
+	if (shown)
+		mtan_result_int(r, site);
+	else
+		mtan_result_null(r);
+	return 0;
+}
+
 char *mtan_stack_key(sqlite3 *db, const struct mtan_opts *o, long long stack)
 {
 	struct frame_row *fr;

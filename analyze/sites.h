@@ -48,6 +48,9 @@ double mtan_sample_weight(uint64_t size, uint64_t mean);
  * *shown: how many JSON lists (to --depth from the site). 0, or -1 (reported). */
 int mtan_stack_frames(sqlite3 *db, const struct mtan_opts *o, long long stack, struct mtan_result **out,
 		      int *site, size_t *shown);
-
+/* Adds two cells to the row being added to r: the frames JSON lists of stack (as
+ * mtan_print_frames: to --depth from the site; none when stack < 0) as rows, and the
+ * site's index (NULL without frames). 0, or -1 (reported). */
+int mtan_frame_cells(struct mtan_result *r, sqlite3 *db, const struct mtan_opts *o, long long stack);
 
 #endif

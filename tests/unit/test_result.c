@@ -127,6 +127,67 @@ static void html(void)
 	CHECK(ok);
 }
 
+/* Text that reads as numbers ("12, 3") is right-aligned as numbers are: class n in HTML,
+ * a NULL one an empty right-aligned cell; CSV and JSON write it as text. */
+static void number_text(void)
+{
+	static const struct mtan_col nc[] = {{"free", "free (seq, thread)", MTAN_K_NTEXT}, {"window", NULL, MTAN_K_NS}};
+	struct mtan_result *r = mtan_result_new(nc, 2);
+	CHECK(r);
+	mtan_result_text(r, "12, 3");
+	mtan_result_int(r, 1500000);
+	mtan_result_null(r);
+	mtan_result_int(r, 0);
+	CHECK(!mtan_result_ok(r));
+	char *h = render(r, MTAN_HTML), *c = render(r, MTAN_CSV), *j = render(r, MTAN_JSON);
+	int ok = same(h, "<table><tr><th class=n>free (seq, thread)</th><th class=n>window</th></tr>\n"
+			 "<tr><td class=n>12, 3</td><td class=n>1.5 ms</td></tr>\n"
+			 "<tr><td class=n></td><td class=n>0</td></tr>\n</table>") &&
+		 same(c, "\"free\",\"window\"\n\"12, 3\",1500000\n,0\n") &&
+		 same(j, "[{\"free\": \"12, 3\", \"window\": 1500000},\n {\"free\": null, \"window\": 0}]\n");
+	free(h);
+	free(c);
+	free(j);
+	mtan_result_free(r);
+	CHECK(ok);
+}
+
+/* A nested result of kind MTAN_K_OBJECT is its first row as one JSON object (null when the
+ * cell is NULL), not an array; one of kind MTAN_K_LIST an array of its one column's values. */
+static void object_cell(void)
+{
+	static const struct mtan_col oc[] = {{"kind", NULL, MTAN_K_TEXT}, {"nearest", NULL, MTAN_K_OBJECT}};
+	static const struct mtan_col in[] = {{"size", NULL, MTAN_K_INT}, {"end_reason", NULL, MTAN_K_TEXT}};
+	struct mtan_result *r = mtan_result_new(oc, 2), *n = mtan_result_new(in, 2);
+	CHECK(r && n);
+	mtan_result_int(n, 16);
+	mtan_result_null(n);
+	mtan_result_text(r, "double_free");
+	mtan_result_rows(r, n);
+	mtan_result_text(r, "unmatched_free");
+	mtan_result_null(r);
+	CHECK(!mtan_result_ok(r));
+	char *j = render(r, MTAN_JSON);
+	int ok = same(j, "[{\"kind\": \"double_free\", \"nearest\": {\"size\": 16, \"end_reason\": null}},\n"
+			 " {\"kind\": \"unmatched_free\", \"nearest\": null}]\n");
+	free(j);
+	mtan_result_free(r);
+	CHECK(ok);
+	static const struct mtan_col lc[] = {{"frames", NULL, MTAN_K_LIST}};
+	static const struct mtan_col name[] = {{"name", NULL, MTAN_K_TEXT}};
+	struct mtan_result *l = mtan_result_new(lc, 1), *names = mtan_result_new(name, 1);
+	CHECK(l && names);
+	mtan_result_text(names, "main");
+	mtan_result_text(names, "a\"b");
+	mtan_result_rows(l, names);
+	CHECK(!mtan_result_ok(l));
+	j = render(l, MTAN_JSON);
+	ok = same(j, "[{\"frames\": [\"main\", \"a\\\"b\"]}]\n");
+	free(j);
+	mtan_result_free(l);
+	CHECK(ok);
+}
+
 /* Absent cells leave their key out of JSON; nested rows are an array of objects; a column
  * shown in JSON only is not in CSV; booleans are true/false in JSON and 0/1 elsewhere. */
 static void absent_nested_and_shown(void)
@@ -212,6 +273,8 @@ int main(void)
 	RUN(csv);
 	RUN(json);
 	RUN(html);
+	RUN(number_text);
+	RUN(object_cell);
 	RUN(absent_nested_and_shown);
 	RUN(empty);
 	RUN(clear_and_reuse);
