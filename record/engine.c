@@ -161,7 +161,8 @@ static int wait_space(struct mtr_tls *t, uint64_t need)
 
 static void *reserve(struct mtr_tls *t, uint32_t len)
 {
-	assert(len >= sizeof(struct mtr_rec) && len % 8 == 0 && len <= MTR_RING_BYTES / 2);
+	/* the smallest record is a free's EVENT_SHORT: 16 bytes, less than a struct mtr_rec */
+	assert(len >= 16 && len % 8 == 0 && len <= MTR_RING_BYTES / 2);
 	assert(t->head - t->tail_cache <= MTR_RING_BYTES); /* the consumer trails, by a ring at most */
 	uint64_t off = t->head & ring_mask;
 	uint64_t pad = off + len > MTR_RING_BYTES ? MTR_RING_BYTES - off : 0;
