@@ -308,8 +308,6 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 	}
 	if (run_stages(&L, t0, cpu0))
 		goto out;
-	if (getenv("MTAN_TIMING"))
-		fprintf(stderr, "%-10s %.3f %.3f\n", "commit", now() - t0, cpu_now() - cpu0);
 	st->seconds = now() - t0;
 	{
 		char secs[32];
@@ -318,10 +316,14 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 		if (mtan_ld_meta_text(&L, "load_seconds", secs, -1) || mtan_ld_meta_int(&L, "load_complete", 1))
 			goto out;
 	}
+	if (getenv("MTAN_TIMING"))
+		fprintf(stderr, "%-10s %.3f %.3f\n", "commit", now() - t0, cpu_now() - cpu0);
 	if (sqlite3_exec(L.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		mtan_sqlerr(L.db, "cannot write the database");
 		goto out;
 	}
+	if (getenv("MTAN_TIMING"))
+		fprintf(stderr, "%-10s %.3f %.3f\n", "loaded", now() - t0, cpu_now() - cpu0);
 	st->events = L.events;
 	st->lifetimes = L.lts.n;
 	st->leaks = L.leaks;
