@@ -17,7 +17,7 @@ FROM mtan_lifetimes;
 -- What the bulk insert sees of lifetimes (store.c, mtan_ld_write_lifetimes): the stored
 -- columns alone, in their order, and the partial indexes over the same expressions that the
 -- named columns stand for. SQLite computes every generated column of a row it inserts,
--- virtual ones too (190 of the insert's 244 steps), though it stores none of them; these
+-- virtual ones too (most of the 244 steps of its program), though it stores none; these
 -- declarations make the same records and index entries (PRAGMA integrity_check against the
 -- real ones says so: tests/e2e/databases.sh) without that. Put in sqlite_schema in place of
 -- schema.sql's text for the insert only, as SQLite's ALTER TABLE page describes for changes
