@@ -27,6 +27,7 @@ int mtan_ld_classify(struct loader *L)
 {
 	int ret = -1;
 	struct map latest = {0}; /* pid -> index + 1 of its last complete scan */
+	uint32_t *scan_of = NULL;
 	size_t *count = calloc(L->scans.n + 1, sizeof(size_t));
 	struct mtan_block **blocks = calloc(L->scans.n + 1, sizeof(*blocks));
 	if (!count || !blocks)
@@ -42,20 +43,27 @@ int mtan_ld_classify(struct loader *L)
 		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
 			*v = (uint32_t)k + 1;
 	}
+	/* each pool's scan (index + 1; 0 none): host heaps only */
+	if (latest.n && !(scan_of = calloc(L->pools.n + 1, sizeof(*scan_of))))
+		goto out;
+	for (size_t k = 0; latest.n && k < L->pools.n; k++) {
+		const struct pool *p = &L->pools.p[k];
+		const uint32_t *v = p->device == MTF_HOST && p->space == 0 ? map_get(&latest, p->pid, 0) : NULL;
+		scan_of[k] = v ? *v : 0;
+	}
 	for (int pass = 0; pass < 2 && latest.n; pass++) {
 		for (size_t i = 0; i < L->lts.n; i++) {
 			const struct lifetime *l = &L->lts.p[i];
-			const struct pool *p = &L->pools.p[l->pool];
-			const uint32_t *v;
-			if (p->device != MTF_HOST || p->space != 0 || !(v = map_get(&latest, p->pid, 0)))
+			uint32_t v = scan_of[l->pool];
+			if (!v)
 				continue;
-			const struct scan *sc = &L->scans.p[*v - 1];
+			const struct scan *sc = &L->scans.p[v - 1];
 			if (l->alloc_seq >= sc->seq || (l->reason != R_LIVE && l->end_seq <= sc->seq))
 				continue; /* not live when the scan looked */
 			if (pass)
-				blocks[*v - 1][count[*v - 1]++] = (struct mtan_block){l->addr, l->size, (uint32_t)i, 0};
+				blocks[v - 1][count[v - 1]++] = (struct mtan_block){l->addr, l->size, (uint32_t)i, 0};
 			else
-				count[*v - 1]++;
+				count[v - 1]++;
 		}
 		for (size_t k = 0; !pass && k < L->scans.n; k++) {
 			if (count[k] && !(blocks[k] = malloc(count[k] * sizeof(struct mtan_block))))
@@ -68,7 +76,6 @@ int mtan_ld_classify(struct loader *L)
 		if (!count[k])
 			continue;
 		qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
-		qsort(sc->heads.p, sc->heads.n / 4, 4 * sizeof(uint64_t), by_first);
 		qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
 		struct mtan_scan_view view = {sc->words.p, sc->words.n / 2, sc->arenas.p, sc->arenas.n / 2,
 					      sc->heads.p, sc->heads.n / 4, sc->vtables.p, sc->vtables.n};
@@ -92,6 +99,7 @@ out:
 		free(blocks[k]);
 	free(blocks);
 	free(count);
+	free(scan_of);
 	mtan_ld_map_release(&latest);
 	if (ret)
 		mtan_err("'%s': out of memory while judging leaks", L->trace);

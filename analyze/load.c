@@ -112,6 +112,15 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the whole process so far (every thread): on a shared machine the wall
+ * time of a stage says little */
+static double cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void mtan_trace_error(const char *trace, int err, long long offset)
 {
 	/* what the whole file is (not zstd, not a trace, too new) needs no offset */
@@ -180,8 +189,9 @@ static void read_progress(struct loader *L, double frac)
 	mtan_ld_progress(L, frac);
 }
 
-/* Runs the stages after reading; MTAN_TIMING=1 prints when each begins. */
-static int run_stages(struct loader *L, double t0)
+/* Runs the stages after reading; MTAN_TIMING=1 prints when each begins (wall and CPU
+ * seconds since the load began). */
+static int run_stages(struct loader *L, double t0, double cpu0)
 {
 	double ev = (double)L->events, fr = (double)L->frames.n;
 	int timing = getenv("MTAN_TIMING") != NULL;
@@ -198,7 +208,7 @@ static int run_stages(struct loader *L, double t0)
 			L->cost_all = L->cost_done + left;
 		}
 		if (timing)
-			fprintf(stderr, "%-10s %.3f\n", s->timing, now() - t0);
+			fprintf(stderr, "%-10s %.3f %.3f\n", s->timing, now() - t0, cpu_now() - cpu0);
 		L->stage = s->name;
 		L->cost_now = stage_cost(s, ev, i >= 2 ? (double)L->lts.n : ev / 2, fr);
 		mtan_ld_progress(L, 0);
@@ -238,7 +248,7 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 	mtf_reader *r = NULL;
 	mtf_record rec;
 	struct stat tst;
-	double t0 = now();
+	double t0 = now(), cpu0 = cpu_now();
 	int ret = -1, rc;
 	L.trace = trace;
 	L.sym = sym;
@@ -296,7 +306,7 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 		mtan_err("'%s': out of memory while symbolizing", trace);
 		goto out;
 	}
-	if (run_stages(&L, t0))
+	if (run_stages(&L, t0, cpu0))
 		goto out;
 	st->seconds = now() - t0;
 	{
@@ -306,10 +316,14 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 		if (mtan_ld_meta_text(&L, "load_seconds", secs, -1) || mtan_ld_meta_int(&L, "load_complete", 1))
 			goto out;
 	}
+	if (getenv("MTAN_TIMING"))
+		fprintf(stderr, "%-10s %.3f %.3f\n", "commit", now() - t0, cpu_now() - cpu0);
 	if (sqlite3_exec(L.db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		mtan_sqlerr(L.db, "cannot write the database");
 		goto out;
 	}
+	if (getenv("MTAN_TIMING"))
+		fprintf(stderr, "%-10s %.3f %.3f\n", "loaded", now() - t0, cpu_now() - cpu0);
 	st->events = L.events;
 	st->lifetimes = L.lts.n;
 	st->leaks = L.leaks;

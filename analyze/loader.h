@@ -1,6 +1,6 @@
 /* loader.h: the loader's internal state, shared by its stages (read.c, order.c, pair.c,
- * aggregate.c, classify.c, store.c, store_frames.c) and driven by load.c. Nothing outside
- * the loader includes it: the rest of mtan sees mtan_load (load.h). */
+ * aggregate.c, classify.c, store.c, store_growth.c, store_frames.c) and driven by load.c.
+ * Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
 #ifndef MTAN_LOADER_H
 #define MTAN_LOADER_H
 
@@ -379,6 +379,8 @@ int mtan_ld_write_threads(struct loader *L);
 int mtan_ld_write_devices(struct loader *L);
 int mtan_ld_write_sites(struct loader *L);
 int mtan_ld_write_stats(struct loader *L);
+
+/* store_growth.c: store: the growth analysis in growth and growth_sites */
 int mtan_ld_write_growth(struct loader *L);
 
 /* store_frames.c: store: symbolized frames and stacks */

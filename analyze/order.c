@@ -35,10 +35,17 @@ uint32_t *mtan_ld_seq_order(struct loader *L)
 	if (!order)
 		return NULL;
 	uint64_t lo = UINT64_MAX, hi = 0;
+	int sorted = 1; /* already in seq order, seqs unique (one thread's trace): as they are */
 	for (size_t i = 0; i < n; i++) {
 		uint64_t s = L->evs.p[i].seq;
+		sorted &= i == 0 || s > L->evs.p[i - 1].seq;
 		lo = s < lo ? s : lo;
 		hi = s > hi ? s : hi;
+	}
+	if (sorted) {
+		for (size_t i = 0; i < n; i++)
+			order[i] = (uint32_t)i;
+		return order;
 	}
 	if (n && hi - lo < 4 * (uint64_t)n + 1024) {
 		size_t range = (size_t)(hi - lo) + 1;

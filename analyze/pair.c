@@ -589,10 +589,7 @@ int mtan_ld_pair(struct loader *L)
 	/* what is still live at the end leaked, unless a forked child only inherited it or its
 	 * process still ran when mtrec detached (it ends there: the detach came after the
 	 * last event, at its time) */
-	uint64_t detach_seq = 0, detach_ns = L->evs.n ? hi : 0;
-	for (size_t k = 0; k < L->evs.n; k++)
-		if (L->evs.p[k].seq >= detach_seq)
-			detach_seq = L->evs.p[k].seq + 1;
+	uint64_t detach_seq = L->evs.n ? L->evs.p[order[L->evs.n - 1]].seq + 1 : 0, detach_ns = L->evs.n ? hi : 0;
 	for (size_t j = 0; j < L->ps_cap; j++) {
 		const struct pslot *s = &L->ps[j];
 		if (!s->lt || !s->live)

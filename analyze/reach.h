@@ -31,7 +31,7 @@ struct mtan_scan_view {
 	size_t nwords;
 	const uint64_t *arenas;  /* (start, end) pairs, sorted: never roots */
 	size_t narenas;
-	const uint64_t *heads;   /* (value, the 3 words before it), sorted by value */
+	const uint64_t *heads;   /* (value, the 3 words before it), in any order */
 	size_t nheads;
 	const uint64_t *vtables; /* locations holding a vtable's address, sorted */
 	size_t nvtables;

@@ -1,15 +1,12 @@
 /* store.c: the last stage of the load: the rows of lifetimes (through a virtual table over
  * the loader's array), anomalies, races, timeline, marks, processes, threads, devices,
- * space statistics, sites and growth (schema: SCHEMA.md). */
+ * space statistics and sites (schema: SCHEMA.md; growth: store_growth.c). */
 #include "loader.h"
-#include "growth.h"
 #include "load.h"
 #include "opts.h"
 #include "output.h"
-#include "scope.h"
 #include "sites.h"
 #include "sql.h"
-#include "trend.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -234,9 +231,179 @@ int mtan_register_modules(sqlite3 *db, const void *loader)
 	return sqlite3_create_module(db, "mtan_lifetimes", &lt_module, (void *)loader) == SQLITE_OK ? 0 : -1;
 }
 
+/* ---- the twin: lifetimes without its generated columns for the bulk insert (load.sql) */
+
+/* The real declarations of lifetimes and its indexes, put back after the insert. */
+struct decls {
+	char **name, **sql;
+	size_t n;
+	int64_t version; /* PRAGMA schema_version before */
+	char *columns;   /* the stored columns, as the twin must declare them */
+	char *all;       /* every column, generated ones too */
+};
+
+static void decls_release(struct decls *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->name[i]);
+		free(d->sql[i]);
+	}
+	free(d->name);
+	free(d->sql);
+	free(d->columns);
+	free(d->all);
+	memset(d, 0, sizeof(*d));
+}
+
+/* One line per column of lifetimes (name, type, NOT NULL, key; with all, the generated
+ * ones too and what each is), in a new string; *stored_gen: a STORED generated column. */
+static char *columns_of(sqlite3 *db, int all, int *stored_gen)
+{
+	sqlite3_stmt *st = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	int rc;
+	*stored_gen = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA table_xinfo(lifetimes)", -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	/* cid, name, type, notnull, dflt_value, pk, hidden (2 virtual, 3 stored) */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int hidden = sqlite3_column_int(st, 6);
+		*stored_gen |= hidden == 3;
+		if (hidden && !all)
+			continue;
+		const char *name = (const char *)sqlite3_column_text(st, 1), *type = (const char *)sqlite3_column_text(st, 2);
+		int n = snprintf(NULL, 0, "%s %s %d %d %d\n", name ? name : "", type ? type : "",
+				 sqlite3_column_int(st, 3), sqlite3_column_int(st, 5), hidden);
+		char *o = realloc(out, len + (size_t)n + 1);
+		if (!o) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		out = o;
+		snprintf(out + len, (size_t)n + 1, "%s %s %d %d %d\n", name ? name : "", type ? type : "",
+			 sqlite3_column_int(st, 3), sqlite3_column_int(st, 5), hidden);
+		len += (size_t)n;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		return NULL;
+	}
+	return out ? out : strdup("");
+}
+
+static int set_version(sqlite3 *db, int64_t v)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA schema_version = %" PRId64, v);
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Puts the real declarations back (and SQLite reads them again): 0, or -1 when the schema
+ * is not what it was (the database is then not used). */
+static int twin_end(sqlite3 *db, const struct decls *d)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, stored_gen;
+	char *all = NULL;
+	if (sqlite3_prepare_v2(db, "UPDATE sqlite_schema SET sql = ?2 WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	for (size_t i = 0; i < d->n; i++) {
+		sqlite3_bind_text(st, 1, d->name[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, d->sql[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+		sqlite3_reset(st);
+	}
+	if (set_version(db, d->version + 2) ||
+	    sqlite3_exec(db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	all = columns_of(db, 1, &stored_gen);
+	ret = all && !strcmp(all, d->all) ? 0 : -1;
+out:
+	free(all);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Puts the twin in place of lifetimes: 1 done, 0 not (the real table takes the rows: the
+ * twin does not match it), -1 error. */
+static int twin_begin(sqlite3 *db, struct decls *d)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, stored_gen, rc;
+	char *twin = NULL;
+	if (!(d->columns = columns_of(db, 0, &stored_gen)) || !(d->all = columns_of(db, 1, &stored_gen)))
+		goto out;
+	if (stored_gen) { /* a STORED generated column is in the records: the twin cannot leave it out */
+		ret = 0;
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT name, sql FROM sqlite_schema WHERE tbl_name = 'lifetimes' AND sql IS NOT NULL",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char **n = realloc(d->name, (d->n + 1) * sizeof(*n)), **q;
+		if (n)
+			d->name = n;
+		q = n ? realloc(d->sql, (d->n + 1) * sizeof(*q)) : NULL;
+		if (q)
+			d->sql = q;
+		if (!n || !q)
+			goto out;
+		d->name[d->n] = strdup((const char *)sqlite3_column_text(st, 0));
+		d->sql[d->n] = strdup((const char *)sqlite3_column_text(st, 1));
+		d->n++;
+		if (!d->name[d->n - 1] || !d->sql[d->n - 1])
+			goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE ||
+	    sqlite3_prepare_v2(db, "PRAGMA schema_version", -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto out;
+	d->version = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (mtan_exec(db, "load", "lifetimes_twin") || set_version(db, d->version + 1))
+		goto back;
+	/* every declaration has its twin, and the twin's columns are the stored ones */
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE tbl_name = 'lifetimes' AND sql = ?1",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto back;
+	for (size_t i = 0; i < d->n; i++) {
+		sqlite3_bind_text(st, 1, d->sql[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_int(st, 0))
+			goto back;
+		sqlite3_reset(st);
+	}
+	if (!(twin = columns_of(db, 1, &stored_gen)) || strcmp(twin, d->columns))
+		goto back;
+	ret = 1;
+	goto out;
+back:
+	ret = twin_end(db, d) ? -1 : 0;
+out:
+	free(twin);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int mtan_ld_write_lifetimes(struct loader *L)
 {
-	if (mtan_exec(L->db, "load", "lifetimes"))
+	struct decls d = {0};
+	int twin = twin_begin(L->db, &d), rc = twin < 0 ? -1 : mtan_exec(L->db, "load", "lifetimes");
+	if (twin > 0 && twin_end(L->db, &d)) {
+		mtan_sqlerr(L->db, "cannot write the database");
+		L->reported = 1;
+		rc = -1;
+	} else if (twin < 0) {
+		mtan_sqlerr(L->db, "cannot write the database");
+		L->reported = 1;
+	}
+	decls_release(&d);
+	if (rc)
 		return -1;
 	/* the ids the other tables already use are index + 1: the table had to be empty */
 	if (L->lts.n && (uint64_t)sqlite3_last_insert_rowid(L->db) != L->lts.n) {
@@ -668,80 +835,3 @@ out:
 	sqlite3_finalize(pk);
 	return ret;
 }
-
-/* The growth analysis of the whole trace (growth.c), kept for users' queries: one row per
- * (device, space) over all processes in growth, its growing sites in growth_sites. */
-struct growth_store {
-	struct loader *L;
-	sqlite3_stmt *g, *s;
-};
-
-static int store_growth(void *ctx, const struct mtan_growth *g, sqlite3_stmt *sites)
-{
-	struct growth_store *gs = ctx;
-	sqlite3_stmt *st = gs->g;
-	sqlite3_bind_int64(st, 1, g->device);
-	sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, mtan_verdict_name(g->v.verdict), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, g->rate);
-	mtan_ld_bind_opt(st, 5, g->has_plateau, g->plateau_ns);
-	sqlite3_bind_int64(st, 6, g->start_ns);
-	sqlite3_bind_int64(st, 7, g->end_ns);
-	sqlite3_bind_double(st, 8, g->v.z);
-	sqlite3_bind_int64(st, 9, g->start_bytes);
-	sqlite3_bind_int64(st, 10, g->end_bytes);
-	sqlite3_bind_text(st, 11, g->mark ? "marks" : "time", -1, SQLITE_STATIC);
-	if (g->mark)
-		sqlite3_bind_text(st, 12, g->mark, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 12);
-	sqlite3_bind_int64(st, 13, (int64_t)g->v.points);
-	mtan_ld_bind_opt(st, 14, g->mark != NULL, g->per_mark);
-	if (g->v.verdict == MTAN_TOO_SHORT)
-		sqlite3_bind_text(st, 15, g->reason, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 15);
-	if (mtan_ld_step(gs->L, st))
-		return -1;
-	int rc, rank = 0;
-	while ((rc = sqlite3_step(sites)) == SQLITE_ROW) {
-		st = gs->s;
-		sqlite3_bind_int64(st, 1, g->device);
-		sqlite3_bind_text(st, 2, g->space, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 3, ++rank);
-		sqlite3_bind_int64(st, 4, sqlite3_column_int64(sites, 0));
-		if (sqlite3_column_type(sites, 1) == SQLITE_NULL)
-			sqlite3_bind_null(st, 5);
-		else
-			sqlite3_bind_int64(st, 5, sqlite3_column_int64(sites, 1));
-		sqlite3_bind_int64(st, 6, sqlite3_column_int64(sites, 2));
-		sqlite3_bind_int64(st, 7, sqlite3_column_int64(sites, 3));
-		sqlite3_bind_int64(st, 8, sqlite3_column_int64(sites, 4));
-		if (mtan_ld_step(gs->L, st))
-			return -1;
-	}
-	return rc == SQLITE_DONE ? 0 : mtan_sqlerr(gs->L->db, "cannot read the database");
-}
-
-int mtan_ld_write_growth(struct loader *L)
-{
-	struct mtan_opts o;
-	struct mtan_window w;
-	struct growth_store gs = {L, NULL, NULL};
-	int ret = -1;
-	memset(&o, 0, sizeof o);
-	memset(&w, 0, sizeof w);
-	o.pid = -1;
-	o.limit = -1;
-	w.until = INT64_MAX;
-	if (mtan_prepare(L->db, "load", "growth", &gs.g) || mtan_prepare(L->db, "load", "growth_site", &gs.s))
-		goto out;
-	ret = mtan_growth(L->db, &o, &w, store_growth, &gs);
-	if (ret)
-		L->reported = 1;
-out:
-	sqlite3_finalize(gs.g);
-	sqlite3_finalize(gs.s);
-	return ret;
-}
-

@@ -24,6 +24,8 @@ SITE='[f["function"] for f in s["frames"] if f["file"] and not f["file"].endswit
 
 # ---------------------------------------------------------------- held to close (meshhold)
 record hold meshhold && record holdfix meshhold --fixed && record holdnp meshhold-nopie
+check_eq "meshhold: SQLite's integrity check (lifetimes_released holds the blocks a close released)" \
+	"$(sqlite3 hold.zst.db 'PRAGMA integrity_check'):$(sqlite3 hold.zst.db "SELECT count(*) FROM lifetimes INDEXED BY lifetimes_released WHERE end_reason = 'device_close' AND pid > 0")" "ok:$(sqlite3 hold.zst.db "SELECT count(*) FROM lifetimes NOT INDEXED WHERE end_reason = 'device_close'")"
 check_rc "meshhold: leaks --format json" 0 "$MTAN" leaks hold.zst --format json
 cp "$OUT" hold.json
 check_eq "meshhold: no leak on any device" "$(json_get hold.json '[s for s in d if s["device"] != -1 and "ended" not in s]')" "[]"

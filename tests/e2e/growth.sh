@@ -117,3 +117,17 @@ check_eq "a window with no allocations: plateau over time, reached at the window
 check_rc "the whole quiet run: plateau reached at the last allocation" 0 "$MTAN" growth quiet.zst --device 0 --format json
 check_eq "the whole quiet run: warm-up found (the fill), 90% of the level at the 9th block (320 ms)" \
 	"$(json_get "$OUT" '[[g["verdict"], 320000000 <= g["plateau_ns"] < 322000000] for g in d]')" '[["plateau", true]]'
+
+# ---------------------------------------------------------------- growth_sites of the load
+# For a trace of one process the loader counts the growing sites from its lifetimes in
+# memory (store.c), not with growth.sql's query: the table must hold what `mtan growth`
+# finds with that query, in its order.
+for t in flat1 flat2 leak mesh precise quiet; do
+	[ -e $t.zst.db ] || continue
+	"$MTAN" growth $t.zst --format json >gs.json 2>/dev/null
+	check_eq "growth_sites of $t's load: the sites, bytes, blocks and order of mtan growth's query" \
+		"$(python3 -c 'import json,sqlite3,sys
+c = sqlite3.connect(sys.argv[1])
+print(json.dumps(c.execute("SELECT device, space, rank, pid, growth_bytes, growth_blocks, live_bytes FROM growth_sites ORDER BY device, space, rank").fetchall()))' $t.zst.db)" \
+		"$(json_get gs.json 'sorted([g["device"], g["space"], i + 1, s["pid"], s["growth_bytes"], s["growth_blocks"], s["live_bytes"]] for g in d for i, s in enumerate(g["sites"]))')"
+done

@@ -149,8 +149,45 @@ static void kinds_heuristics(void)
 	CHECK_EQ_U(kind_of(b, 5, 3), MTAN_KIND_POSSIBLE);
 }
 
+/* Blocks far apart (a heap and mappings 2^46 bytes above it) and one of 3 MiB across many
+ * of the regions reach.c looks values up by; heads in any order, the first of two for one
+ * value standing (the scan's order) */
+static void kinds_sparse(void)
+{
+	const uint64_t far = 1ull << 46, big = 3u << 20;
+	struct mtan_block b[4] = {{far + big + 0x100000, 64, 3, 0}, {B(0), 64, 0, 0}, {far, big, 2, 0},
+				  {B(1), 64, 1, 0}};
+	/* ROOT -> deep inside the big block (possible); from inside it, 8 bytes into block 0
+	 * (length64 by the first head of that value: reachable only if the second is not read) */
+	uint64_t w[] = {ROOT, far + (2u << 20) + 8, far + (2u << 20) + 16, B(0) + 8, ROOT + 8, far + big + 0x100000 + 24,
+			ROOT + 16, far + big - 1};
+	uint64_t h[] = {far + big + 0x100000 + 24, 1, 2, 3, B(0) + 8, 0, 0, 56, B(0) + 8, 0, 0, 55};
+	struct mtan_scan_view v = {w, 4, arenas, 1, h, 3, NULL, 0};
+	CHECK(mtan_reach(b, 4, &v) == 0);
+	CHECK_EQ_U(kind_of(b, 4, 2), MTAN_KIND_POSSIBLE);
+	CHECK_EQ_U(kind_of(b, 4, 0), MTAN_KIND_POSSIBLE); /* reached from a possibly lost block */
+	CHECK_EQ_U(kind_of(b, 4, 1), MTAN_KIND_DEFINITE);
+	CHECK_EQ_U(kind_of(b, 4, 3), MTAN_KIND_POSSIBLE); /* +24, and no stdstring header */
+	/* from a root, the same pointer 8 bytes into block 0: length64 by the first head (56) */
+	struct mtan_block c[4] = {{far + big + 0x100000, 64, 3, 0}, {B(0), 64, 0, 0}, {far, big, 2, 0},
+				  {B(1), 64, 1, 0}};
+	uint64_t w2[] = {ROOT, B(0) + 8, ROOT + 8, far + 100, ROOT + 16, far - 8};
+	struct mtan_scan_view v2 = {w2, 3, arenas, 1, h, 3, NULL, 0};
+	CHECK(mtan_reach(c, 4, &v2) == 0);
+	CHECK_EQ_U(kind_of(c, 4, 0), MTAN_KIND_REACHABLE);
+	CHECK_EQ_U(kind_of(c, 4, 2), MTAN_KIND_POSSIBLE);
+	CHECK_EQ_U(kind_of(c, 4, 1), MTAN_KIND_DEFINITE);
+	h[7] = 55; /* the first head now does not explain it: the second (56) is not read */
+	struct mtan_block d[2] = {{B(0), 64, 0, 0}, {far, big, 2, 0}};
+	struct mtan_scan_view v3 = {w2, 1, arenas, 1, h, 3, NULL, 0};
+	h[11] = 56;
+	CHECK(mtan_reach(d, 2, &v3) == 0);
+	CHECK_EQ_U(kind_of(d, 2, 0), MTAN_KIND_POSSIBLE);
+}
+
 int main(void)
 {
+	RUN(kinds_sparse);
 	RUN(kinds_heuristics);
 	RUN(kinds_basic);
 	RUN(kinds_cycle);
