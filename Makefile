@@ -211,7 +211,10 @@ $(B)/node/.installed: Makefile | $(B)/.deps
 npm-test-pkgs: $(B)/node/.installed
 
 TEST_BINS := $(B)/scribble all samples npm-test-pkgs $(B)/asan/mtan $(B)/asan/mtrec $(B)/mtdump $(B)/mktrace $(UNIT_BINS) $(B)/asan/test_fuzz_replay
-check: $(TEST_BINS)
+# The tests' binaries are built on every core (CI runs a plain `make check` on 2) unless
+# -j was given; the tests then run one at a time.
+check:
+	@$(MAKE) --no-print-directory $(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc)) $(TEST_BINS)
 	@tests/run.sh
 
 demo: all samples
