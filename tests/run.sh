@@ -15,6 +15,7 @@ log=$(mktemp)
 run_one() { # name, command...
 	local name=$1; shift
 	local scratch; scratch=$(mktemp -d)
+	local t0=$SECONDS
 	# each test its own symbol cache: none reads or writes the user's (~/.cache/mtan)
 	(cd "$scratch" && XDG_CACHE_HOME="$scratch/.cache" "$@") >"$log" 2>&1
 	local rc=$?
@@ -29,7 +30,7 @@ run_one() { # name, command...
 		echo "--- $name"; grep -v '^ok ' "$log" | tail -40
 		failed_names+=("$name")
 	else
-		echo "$name: $p passed$([ "$s" -gt 0 ] && echo ", $s skipped: $(grep '^skip ' "$log" | head -1 | cut -c6-)")"
+		echo "$name: $p passed$([ "$s" -gt 0 ] && echo ", $s skipped: $(grep '^skip ' "$log" | head -1 | cut -c6-)") ($((SECONDS - t0)) s)"
 	fi
 	rm -rf "$scratch"
 }
