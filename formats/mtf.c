@@ -302,19 +302,11 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		V(r->u.scan.pid); V(r->u.scan.seq); V(r->u.scan.time_ns); V(r->u.scan.part);
 		V(r->u.scan.a); V(n);
 		/* column by column, each value a delta from the one above it: locations and
-		 * pointer values both climb in small steps */
-		uint64_t prev[4] = {0, 0, 0, 0};
-		/* room for all of them at once: an exit scan writes millions */
+		 * pointer values both climb in small steps; room for all of them at once (an
+		 * exit scan writes millions) */
 		if ((ret = bb_reserve(b, (size_t)n * width * 10)))
 			return ret;
-		uint8_t *o = b->p + b->len;
-		for (uint32_t i = 0; i < n; i++)
-			for (unsigned k = 0; k < width; k++) {
-				uint64_t x = r->u.scan.v[(size_t)i * width + k];
-				o += mtf_put_varint(o, mtf_zigzag((int64_t)(x - prev[k])));
-				prev[k] = x;
-			}
-		b->len = (size_t)(o - b->p);
+		b->len += mtf_scan_encode(b->p + b->len, r->u.scan.v, n, width);
 		break;
 	}
 	default:
@@ -323,6 +315,32 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 #undef V
 #undef S
 	return emit(w, r->type);
+}
+
+int mtf_writer_scan_encoded(mtf_writer *w, const mtf_record *r, const uint8_t *items, size_t len)
+{
+	bbuf *b = &w->payload;
+	unsigned width = mtf_scan_width(r->u.scan.part);
+	uint64_t want = width ? (uint64_t)r->u.scan.n * width : 0;
+	int ret = 0;
+	if (r->type != MTF_SCAN || r->u.scan.part > MTF_SCAN_PART_MAX || r->u.scan.n > MTF_SCAN_MAX_ITEMS ||
+	    len > want * 10 || (len && items[len - 1] >= 0x80))
+		return MTF_E_BADREC;
+	/* a varint ends at each byte below 0x80: exactly want of them, the last byte one of
+	 * them, so a reader finds want values and nothing after (a count, not a decode) */
+	uint64_t ends = 0;
+	for (size_t i = 0; i < len; i++)
+		ends += items[i] < 0x80;
+	if (ends != want)
+		return MTF_E_BADREC;
+	b->len = 0;
+#define V(x) do { if ((ret = bb_varint(b, (x)))) return ret; } while (0)
+	V(r->u.scan.pid); V(r->u.scan.seq); V(r->u.scan.time_ns); V(r->u.scan.part);
+	V(r->u.scan.a); V(width ? r->u.scan.n : 0);
+#undef V
+	if ((ret = bb_bytes(b, items, len)))
+		return ret;
+	return emit(w, MTF_SCAN);
 }
 
 /* Free addresses are written as back-references when they can be: "the address of the

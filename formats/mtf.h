@@ -226,12 +226,39 @@ size_t mtf_put_varint(uint8_t *p, uint64_t v); /* writes at most 10 bytes */
 static inline uint64_t mtf_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ -((uint64_t)v >> 63); }
 static inline int64_t mtf_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
+/* A SCAN record's n items of width values as the file holds them (FORMAT.md): column by
+ * column, each value a zigzag varint of its delta from the item above it (from 0). out
+ * holds n * width * 10 bytes; returns the bytes written. Inline: the recorder's library
+ * encodes its exit scan as it goes (a third of the bytes through the ring) without
+ * linking the writer. */
+static inline size_t mtf_scan_encode(uint8_t *out, const uint64_t *v, uint32_t n, unsigned width)
+{
+	uint64_t prev[4] = {0, 0, 0, 0};
+	uint8_t *o = out;
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned k = 0; k < width && k < 4; k++) {
+			uint64_t x = v[(size_t)i * width + k];
+			uint64_t z = mtf_zigzag((int64_t)(x - prev[k]));
+			prev[k] = x;
+			while (z >= 0x80) {
+				*o++ = (uint8_t)(z | 0x80);
+				z >>= 7;
+			}
+			*o++ = (uint8_t)z;
+		}
+	return (size_t)(o - out);
+}
+
 /* ---- writer ---- */
 typedef struct mtf_writer mtf_writer;
 /* fd stays the caller's: the writer never closes it. level is zstd's (1 is fast). */
 int mtf_writer_new(mtf_writer **out, int fd, int level);
 /* Appends one record (any type but MTF_EVENTS, which goes through mtf_writer_events). */
 int mtf_writer_put(mtf_writer *w, const mtf_record *r);
+/* Appends r, a SCAN record whose items (r->u.scan.v is not read) come encoded by
+ * mtf_scan_encode: len bytes that must hold exactly r->u.scan.n * width varints, else
+ * MTF_E_BADREC and nothing is written. */
+int mtf_writer_scan_encoded(mtf_writer *w, const mtf_record *r, const uint8_t *items, size_t len);
 /* Appends a chunk of events of one thread. */
 int mtf_writer_events(mtf_writer *w, uint32_t pid, uint32_t tid, const mtf_event *ev, uint32_t n);
 /* Closes the current zstd frame and writes it out, so everything so far survives. */

@@ -102,6 +102,20 @@ static void put(struct mtr_collector *c, const mtf_record *r)
 		c->write_err = ret;
 }
 
+/* A SCAN record with its items encoded by the process: -1 when they are not what the
+ * record says (a scribbled ring: the caller treats it as any malformed record). */
+static int put_scan(struct mtr_collector *c, const mtf_record *r, const uint8_t *items, size_t len)
+{
+	if (c->write_err)
+		return 0;
+	int ret = mtf_writer_scan_encoded(c->w, r, items, len);
+	if (ret == MTF_E_BADREC)
+		return -1;
+	if (ret)
+		c->write_err = ret;
+	return 0;
+}
+
 static void put_clock(struct mtr_collector *c, uint64_t seq, uint64_t t)
 {
 	mtf_record r = {.type = MTF_CLOCK};
@@ -560,11 +574,12 @@ static int handle_misc(struct mtr_collector *c, const struct mtr_rec_misc *m, ui
 	return 0;
 }
 
-/* A part of a process's exit scan: passed on as it is (the analyzer builds the graph). */
+/* A part of a process's exit scan, its items encoded by the process as the file holds
+ * them: checked and copied (the analyzer builds the graph). */
 static int handle_scan(struct mtr_collector *c, const struct mtr_rec_scan *m, uint32_t len, uint32_t pid)
 {
 	if (len < sizeof(*m) || m->part > MTF_SCAN_PART_MAX || m->n > MTF_SCAN_MAX_ITEMS ||
-	    sizeof(*m) + (uint64_t)m->n * mtf_scan_width(m->part) * 8 > len)
+	    sizeof(*m) + (uint64_t)m->bytes > len)
 		return -1;
 	mtf_record r = {.type = MTF_SCAN};
 	r.u.scan.pid = pid;
@@ -573,9 +588,7 @@ static int handle_scan(struct mtr_collector *c, const struct mtr_rec_scan *m, ui
 	r.u.scan.part = m->part;
 	r.u.scan.a = m->a;
 	r.u.scan.n = m->n;
-	r.u.scan.v = m->v;
-	put(c, &r);
-	return 0;
+	return put_scan(c, &r, m->enc, m->bytes);
 }
 
 static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)

@@ -562,10 +562,13 @@ int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, ui
 	struct mtr_tls *t = &mtr_tls;
 	if (!mtr_on || (t->state != 1 && !thread_start(t)))
 		return -1;
-	uint32_t len = (uint32_t)(sizeof(struct mtr_rec_scan) + (size_t)n * mtf_scan_width(part) * 8);
-	struct mtr_rec_scan *r = reserve(t, len);
+	/* room for the longest encoding; the record takes what it needs of it */
+	uint32_t most = (uint32_t)(sizeof(struct mtr_rec_scan) + (size_t)n * mtf_scan_width(part) * 10 + 7) & ~7u;
+	struct mtr_rec_scan *r = reserve(t, most);
 	if (!r)
 		return -1;
+	size_t bytes = n ? mtf_scan_encode(r->enc, v, n, mtf_scan_width(part)) : 0;
+	uint32_t len = (uint32_t)(sizeof(struct mtr_rec_scan) + bytes + 7) & ~7u;
 	r->h.len = len;
 	r->h.type = MTR_R_SCAN;
 	r->h.op = 0;
@@ -575,8 +578,8 @@ int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, ui
 	r->part = part;
 	r->n = n;
 	r->a = a;
-	if (n)
-		memcpy(r->v, v, (size_t)n * mtf_scan_width(part) * 8);
+	r->bytes = (uint32_t)bytes;
+	r->pad = 0;
 	publish(t, len);
 	return 0;
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #define MTR_SHM_MAGIC 0x314d485352544dULL /* "MTRSHM1" */
-#define MTR_SHM_VERSION 3
+#define MTR_SHM_VERSION 4
 #define MTR_NRINGS 2048
 #define MTR_RING_BYTES (4u << 20) /* per thread, a power of two: ~87,000 events of slack
 				   * while the collector is off the CPU (pages are
@@ -138,12 +138,15 @@ struct mtr_rec_misc {
 
 /* SCAN: one part of a process's exit scan (FORMAT.md's SCAN, which the collector writes
  * from it): h.seq the scan's number, part MTF_SCAN_*, n items of mtf_scan_width(part)
- * values in v. */
+ * values, encoded as the file holds them (mtf_scan_encode) in the bytes of enc: about 5
+ * bytes a word's (location, value) instead of 16, and nothing left for the collector to
+ * do but check the count and copy. */
 struct mtr_rec_scan {
 	struct mtr_rec h;
 	uint32_t part, n;
 	uint64_t a;
-	uint64_t v[];
+	uint32_t bytes, pad;
+	uint8_t enc[];
 };
 #define MTR_SCAN_ITEMS 2048 /* WORDS items a ring record carries: 32 KiB */
 

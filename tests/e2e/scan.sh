@@ -52,9 +52,11 @@ check_eq "--no-scan: meta.scan off, process not scanned" \
 check_nomatch "--no-scan: no SCAN record" "^scan " "$("$TOP/build/mtdump" ns.zst)"
 
 "$MTREC" -q -o k.zst ./kinds k &
-for _ in $(seq 100); do pgrep -x kinds >/dev/null && break; sleep 0.05; done
+rec=$! kp=
+# this mtrec's own child only: other tests may run a kinds of their own at the same time
+for _ in $(seq 100); do kp=$(pgrep -x -P "$rec" kinds) && break; sleep 0.05; done
 sleep 0.2
-pkill -KILL -x kinds
+[ -n "$kp" ] && kill -KILL "$kp"
 wait
 check_eq "killed by SIGKILL: not scanned" "$(kinds k.zst)" "not_scanned,7,342;"
 check_eq "killed by SIGKILL: the process says so" \

@@ -330,6 +330,72 @@ static void scan_records(void)
 	unlink(p);
 }
 
+/* SCAN items encoded by the recorder's process (mtf_scan_encode) and written as they are:
+ * the file holds the same bytes mtf_writer_put writes, and items that are not exactly the
+ * record's count of varints (a scribbled ring) are refused, with nothing written. */
+static void scan_encoded(void)
+{
+	uint64_t words[8] = {0x7ffc00000010ull, 0x5555555602a0ull, 0x7ffc00000008ull, 0xffffffffffffffffull,
+			     0x7ffc00000018ull, 0, 0x7ffc00001000ull, 0x555555560300ull};
+	uint8_t enc[8 * 10];
+	size_t len = mtf_scan_encode(enc, words, 4, 2);
+	CHECK(len > 8 && len < 8 * 10 && enc[len - 1] < 0x80);
+	char *paths[2];
+	paths[0] = strdup(tmp_path()); /* tmp_path's buffer is static */
+	paths[1] = strdup(tmp_path());
+	for (int k = 0; k < 2; k++) {
+		FILE *f = fopen(paths[k], "w");
+		mtf_writer *w;
+		mtf_writer_new(&w, fileno(f), 1);
+		mtf_record h = {.type = MTF_HEADER};
+		h.u.header.host = S("box");
+		mtf_writer_put(w, &h);
+		mtf_record r = {.type = MTF_SCAN, .u.scan = {.pid = 7, .seq = 99, .time_ns = 5, .part = MTF_SCAN_WORDS, .n = 4, .v = words}};
+		if (k == 0) {
+			CHECK(mtf_writer_put(w, &r) == 0);
+		} else {
+			r.u.scan.v = NULL; /* never read */
+			CHECK(mtf_writer_scan_encoded(w, &r, enc, len) == 0);
+			r.u.scan.n = 3; /* four items' bytes for three */
+			CHECK(mtf_writer_scan_encoded(w, &r, enc, len) == MTF_E_BADREC);
+			r.u.scan.n = 4; /* the last varint cut: a continuation byte last */
+			CHECK(mtf_writer_scan_encoded(w, &r, enc, len - 1) == MTF_E_BADREC);
+			size_t j = 0;
+			while (enc[j] >= 0x80)
+				j++;
+			enc[j] |= 0x80; /* the first varint runs into the second: one too few */
+			CHECK(mtf_writer_scan_encoded(w, &r, enc, len) == MTF_E_BADREC);
+			enc[j] &= 0x7f;
+			r.u.scan.part = MTF_SCAN_PART_MAX + 1;
+			CHECK(mtf_writer_scan_encoded(w, &r, enc, len) == MTF_E_BADREC);
+		}
+		mtf_writer_flush(w);
+		mtf_writer_free(w);
+		fclose(f);
+	}
+	for (int k = 0; k < 2; k++) {
+		mtf_reader *rd;
+		mtf_record rec;
+		CHECK(mtf_reader_open(&rd, paths[k]) == 0);
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_HEADER);
+		CHECK(mtf_reader_next(rd, &rec) == 1 && rec.type == MTF_SCAN && rec.u.scan.part == MTF_SCAN_WORDS);
+		CHECK(rec.u.scan.pid == 7 && rec.u.scan.seq == 99 && rec.u.scan.time_ns == 5 && rec.u.scan.n == 4);
+		CHECK(!memcmp(rec.u.scan.v, words, sizeof words));
+		CHECK(mtf_reader_next(rd, &rec) == 0); /* the refused ones left nothing */
+		mtf_reader_free(rd);
+	}
+	FILE *a = fopen(paths[0], "r"), *b = fopen(paths[1], "r");
+	char ba[4096], bb[4096];
+	size_t na = fread(ba, 1, sizeof ba, a), nb = fread(bb, 1, sizeof bb, b);
+	CHECK(na == nb && !memcmp(ba, bb, na)); /* the same file, byte for byte */
+	fclose(a);
+	fclose(b);
+	unlink(paths[0]);
+	unlink(paths[1]);
+	free(paths[0]);
+	free(paths[1]);
+}
+
 /* DEVICE_READY (15): a device's setup is done; a reader of an older revision skips it. */
 static void device_ready(void)
 {
@@ -513,6 +579,7 @@ int main(void)
 	RUN(clock_records);
 	RUN(perf_map_records);
 	RUN(scan_records);
+	RUN(scan_encoded);
 	RUN(roundtrip);
 	RUN(truncation);
 	RUN(flips);
