@@ -132,7 +132,16 @@ struct mtf_writer {
 	struct backref *backref; /* see events_chunk */
 	uint64_t *backref_dev;
 	uint32_t backref_gen;
+	int level, level_now;  /* zstd's level asked for, and the one cctx has */
+	size_t scan_pending;   /* bytes of SCAN items in pending */
 };
+
+/* An exit scan's items (varint deltas of pointers) shrink little at any level, and come
+ * all at once while the program waits at its exit for the collector to write them: the
+ * frames that are mostly scan are compressed at zstd's fast level -1, 1.6 times level 1's
+ * speed. On perl's 150 MiB heap the program's wait in its scan went from 0.25 s to 0.11 s
+ * (its own work) and the trace from 27.7 MB to 32.2 MB. */
+#define SCAN_LEVEL (-1)
 
 int mtf_writer_new(mtf_writer **out, int fd, int level)
 {
@@ -147,6 +156,7 @@ int mtf_writer_new(mtf_writer **out, int fd, int level)
 		return MTF_E_NOMEM;
 	}
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	w->level = w->level_now = level;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
 	*out = w;
@@ -178,6 +188,11 @@ int mtf_writer_flush(mtf_writer *w)
 	w->out.len = 0;
 	if (bb_reserve(&w->out, bound))
 		return MTF_E_NOMEM;
+	int level = w->scan_pending * 2 > w->pending.len && w->level > SCAN_LEVEL ? SCAN_LEVEL : w->level;
+	if (level != w->level_now) {
+		ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+		w->level_now = level;
+	}
 	size_t n = ZSTD_compress2(w->cctx, w->out.p, bound, w->pending.p, w->pending.len);
 	if (ZSTD_isError(n))
 		return MTF_E_ZSTD;
@@ -193,6 +208,7 @@ int mtf_writer_flush(mtf_writer *w)
 	}
 	w->written += n;
 	w->pending.len = 0;
+	w->scan_pending = 0;
 	return 0;
 }
 
@@ -306,7 +322,11 @@ int mtf_writer_put(mtf_writer *w, const mtf_record *r)
 		 * exit scan writes millions) */
 		if ((ret = bb_reserve(b, (size_t)n * width * 10)))
 			return ret;
-		b->len += mtf_scan_encode(b->p + b->len, r->u.scan.v, n, width);
+		{
+			size_t len = mtf_scan_encode(b->p + b->len, r->u.scan.v, n, width);
+			b->len += len;
+			w->scan_pending += len;
+		}
 		break;
 	}
 	default:
@@ -340,6 +360,7 @@ int mtf_writer_scan_encoded(mtf_writer *w, const mtf_record *r, const uint8_t *i
 #undef V
 	if ((ret = bb_bytes(b, items, len)))
 		return ret;
+	w->scan_pending += len;
 	return emit(w, MTF_SCAN);
 }
 

@@ -601,7 +601,8 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 	const uint8_t *data = (const uint8_t *)c->shm + c->shm->data_off + (uint64_t)i * MTR_RING_BYTES;
 	uint64_t head = atomic_load_explicit(&s->head, memory_order_acquire);
 	uint64_t tail = atomic_load_explicit(&s->tail, memory_order_relaxed);
-	uint64_t n = 0;
+	uint64_t n = 0, items = 0; /* records, and the scan items they carried */
+	uint64_t given = tail;      /* the tail the producer was last told */
 	if (head - tail > MTR_RING_BYTES)
 		goto broken;
 	while (tail < head) {
@@ -620,15 +621,20 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 			if (ret)
 				goto broken;
 			n++;
+			if (h->type == MTR_R_SCAN)
+				items += ((const struct mtr_rec_scan *)h)->n;
 			/* a batch that stays in cache: encoding re-reads it right away */
 			if (c->batch_len >= 8192)
 				flush_batch(c, pid, tid);
 		}
 		tail += len;
 		/* hand space back as we go: a producer waiting on a full ring resumes now,
-		 * not after the whole ring was processed */
-		if ((n & 1023) == 0)
+		 * not after the whole ring was processed (every 1024 records, or 64 KiB of
+		 * them: a scan's records are kilobytes each) */
+		if ((n & 1023) == 0 || tail - given >= 65536) {
 			atomic_store_explicit(&s->tail, tail, memory_order_release);
+			given = tail;
+		}
 	}
 	/* the records tiled the ring up to the published head, no further. (No assert that
 	 * seqs rise along a ring: they need not, mtrec_alloc_seq reports a seq the program
@@ -649,12 +655,12 @@ static uint64_t drain_slot(struct mtr_collector *c, uint32_t i)
 	if (state == MTR_SLOT_CLOSED && tail == atomic_load(&s->head))
 		atomic_store_explicit(&s->state, MTR_SLOT_FREE, memory_order_release);
 	c->records += n;
-	return n;
+	return n + items;
 broken:
 	/* a ring the program scribbled over: keep what came before, ignore the rest */
 	flush_batch(c, pid, tid);
 	c->broken[i] = 1;
-	return n;
+	return n + items;
 }
 
 /* Slots of threads that died without saying so (crash, exit, exec) are drained, then freed. */

@@ -25,7 +25,8 @@ void mtr_collector_set_root(struct mtr_collector *c, uint32_t pid);
 /* Writes the header once the program's pid and command line are known. */
 int mtr_collector_start(struct mtr_collector *c, uint32_t pid, int argc, char **argv);
 /* Drains what the rings hold now, samples RSS and closes a frame when due. Returns the
- * number of records consumed. */
+ * work done: records consumed, each exit scan item counted as one more (a pass over a
+ * ring of scan records is as busy as one over a ring of events: come back at once). */
 uint64_t mtr_collector_poll(struct mtr_collector *c);
 /* mtrec -p: tells the recorder in the processes to stop (their hooks pass everything
  * through from now on); finish then gives back the rings' memory they still map. */
