@@ -1,7 +1,8 @@
 /* load.c: trace -> SQLite. Runs the loader's stages in order (loader.h): read every record,
  * put the events in seq order (order.c), pair each free with its allocation while
- * aggregating (pair.c, aggregate.c), judge leak kinds (classify.c), and store the rows
- * (store.c, store_frames.c); the schema is SCHEMA.md. */
+ * aggregating (pair.c, aggregate.c; the events are freed once paired, so the stages after
+ * it run without them), judge leak kinds (classify.c), and store the rows (store.c,
+ * store_frames.c); the schema is SCHEMA.md. */
 #include "loader.h"
 #include "db.h"
 #include "load.h"

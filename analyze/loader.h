@@ -18,7 +18,9 @@
 #define NONE UINT32_MAX
 #define REC_EV 0xff /* ev.op of a record in the seq stream */
 
-/* One event, or one record taking part in the pairing; 48 bytes, the bulk of the memory. */
+/* One event, or one record taking part in the pairing; 48 bytes, the bulk of the memory
+ * until the pairing has consumed them (struct ev_source): nothing refers to one by its
+ * index, and L->evs is freed once paired. */
 struct ev {
 	uint64_t seq, time_ns, addr, size;
 	uint32_t pool;  /* index in L->pools; a record (op REC_EV): index in L->recs */
@@ -98,8 +100,10 @@ struct scan {
 	struct vals words, arenas, heads, vtables;
 };
 
+/* 72 bytes; few in a trace (each one a bug or a race), so each keeps a copy of its event. */
 struct anomaly {
-	uint32_t ev, lifetime; /* lifetime: index + 1, 0 none */
+	struct ev ev;          /* its event: the free, or the allocation over a live block */
+	uint32_t lifetime;     /* index + 1, 0 none */
 	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
 	uint32_t stack;
 	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
@@ -121,7 +125,8 @@ enum { RACE_LATE_FREE, RACE_LATE_ALLOC };
 static const char *const race_form_text[] = {"late_free", "late_alloc"};
 struct race {
 	uint32_t anomaly;     /* index in L->ans (the reuse_race row) */
-	uint32_t free_ev;     /* the free event */
+	uint32_t free_tid;    /* the free event's thread, seq and time */
+	uint64_t free_seq, free_ns;
 	uint32_t freed, reuse; /* lifetime indexes: the block the free ended, the one reusing its address */
 	uint8_t form;
 };
@@ -261,7 +266,7 @@ struct loader {
 	sqlite3 *db;
 	sqlite3_stmt *st_meta, *st_thread, *st_stack, *st_stack_frame, *st_module, *st_space,
 		*st_mark, *st_rss, *st_loss;
-	VEC(struct ev) evs;
+	VEC(struct ev) evs;  /* read.c fills it; freed at the end of the pairing (pair.c) */
 	VEC(struct rec) recs;
 	VEC(struct lifetime) lts;
 	VEC(struct anomaly) ans;
@@ -292,7 +297,7 @@ struct loader {
 	uint64_t t0, span;  /* the trace's first time and time span, for timeline buckets */
 	uint32_t bucket;    /* the bucket of the event being paired (never decreases) */
 	uint32_t nanomalies; /* anomaly rows written */
-	struct pslot *ps;
+	struct pslot *ps;  /* the pairing table: freed, with dev_map, when the pairing ends */
 	size_t ps_cap, ps_n;
 	uint32_t nstacks;
 	uint64_t events, lost, unknown_stacks, leaks, end_events;
@@ -353,6 +358,22 @@ int mtan_ld_read_record(struct loader *L, const mtf_record *r);
 /* order.c: order: puts the events in seq order and gives them times */
 uint32_t *mtan_ld_seq_order(struct loader *L);
 void mtan_ld_retime(struct loader *L, const uint32_t *order);
+
+/* The events in seq order, one at a time: the pairing's only way to them. Today it walks
+ * L->evs through order's sorted index; a source that streams them in bounded memory can
+ * take its place behind the same three calls. */
+struct ev_source {
+	struct loader *L;
+	uint32_t *order; /* indexes of L->evs in seq order */
+	size_t k, n;     /* the next one; how many there are (events and records) */
+	uint64_t lo, hi; /* the lowest and highest time of them, once retimed (n > 0) */
+};
+/* Orders and retimes the events (and records, threads); -1: out of memory. */
+int mtan_ld_source_open(struct loader *L, struct ev_source *src);
+/* The next event in seq order, valid until the next call; NULL after the last. */
+const struct ev *mtan_ld_source_next(struct ev_source *src);
+/* Frees the source and the events behind it (L->evs): nothing reads them after pairing. */
+void mtan_ld_source_close(struct ev_source *src);
 
 /* aggregate.c: aggregate: live bytes, peaks and timeline buckets of every scope, kept marks */
 int mtan_ld_keep_marks(struct loader *L);

@@ -1,5 +1,6 @@
 /* order.c: the events in one global seq order, and their times: interpolated by seq
- * between the collector's clock readings. */
+ * between the collector's clock readings; the pairing draws them from here one at a time
+ * (struct ev_source). */
 #include "loader.h"
 
 #include <assert.h>
@@ -167,3 +168,36 @@ void mtan_ld_retime(struct loader *L, const uint32_t *order)
 	}
 }
 
+
+/* ------------------------------------------------------------------ the source */
+
+int mtan_ld_source_open(struct loader *L, struct ev_source *src)
+{
+	memset(src, 0, sizeof(*src));
+	src->L = L;
+	if (!(src->order = mtan_ld_seq_order(L)))
+		return -1;
+	mtan_ld_retime(L, src->order);
+	src->n = L->evs.n;
+	src->lo = UINT64_MAX;
+	for (size_t k = 0; k < L->evs.n; k++) {
+		uint64_t t = L->evs.p[k].time_ns;
+		src->lo = t < src->lo ? t : src->lo;
+		src->hi = t > src->hi ? t : src->hi;
+	}
+	return 0;
+}
+
+const struct ev *mtan_ld_source_next(struct ev_source *src)
+{
+	return src->k < src->n ? &src->L->evs.p[src->order[src->k++]] : NULL;
+}
+
+void mtan_ld_source_close(struct ev_source *src)
+{
+	free(src->order);
+	src->order = NULL;
+	src->k = src->n = 0;
+	free(src->L->evs.p);
+	memset(&src->L->evs, 0, sizeof(src->L->evs));
+}

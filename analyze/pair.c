@@ -1,6 +1,8 @@
 /* pair.c: pairs each free with its allocation in one pass in seq order over a hash table
  * keyed by (pool, address): lifetimes, unmatched and double frees, allocations over live
- * blocks, and address-reuse races (repaired). Touches no database: tests/unit/test_pair.c
+ * blocks, and address-reuse races (repaired). It takes the events one at a time from
+ * order.c's source and keeps none of them: what it makes holds copies of what it needs of
+ * them, and the events are freed when it ends. Touches no database: tests/unit/test_pair.c
  * drives it with synthetic event streams. */
 #include "loader.h"
 #include "output.h"
@@ -66,13 +68,13 @@ struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i)
 	return p->name >= 0 || mtan_ld_pool_resolve(L, p) == 0 ? p : NULL;
 }
 
-static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint32_t lt, uint32_t stack)
+static struct anomaly *add_anomaly(struct loader *L, int kind, const struct ev *e, uint32_t lt, uint32_t stack)
 {
 	struct anomaly *a = VEC_PUSH(L->ans);
 	if (!a)
 		return NULL;
 	a->kind = (uint8_t)kind;
-	a->ev = ev;
+	a->ev = *e;
 	a->lifetime = lt;
 	a->stack = stack;
 	return a;
@@ -80,7 +82,7 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, uint32_t ev, uint
 
 /* Ends a live lifetime other than by a free. Its end is never before its beginning: the
  * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
-static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t at)
+static int end_lifetime(struct loader *L, struct pslot *s, int reason, const struct ev *at)
 {
 	assert(s->lt && s->live); /* only a live block ends */
 	struct lifetime *l = &L->lts.p[s->lt - 1];
@@ -88,8 +90,8 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t 
 	uint64_t size = l->size;
 	s->live = 0;
 	l->reason = (uint8_t)reason;
-	l->end_seq = L->evs.p[at].seq;
-	l->end_ns = L->evs.p[at].time_ns;
+	l->end_seq = at->seq;
+	l->end_ns = at->time_ns;
 	if (l->end_ns < l->alloc_ns)
 		l->end_ns = l->alloc_ns;
 	if (reason == R_DEVICE_CLOSE) {
@@ -100,7 +102,7 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, uint32_t 
 		p->leaked_bytes += size;
 		L->leaks++;
 	}
-	return mtan_ld_track_add(L, p, -(int64_t)size, -1, &L->evs.p[at]);
+	return mtan_ld_track_add(L, p, -(int64_t)size, -1, at);
 }
 
 /* The latest anomaly of kind (or, with kind2, either kind) at (pool, addr) among the
@@ -109,15 +111,14 @@ static struct anomaly *recent_anomaly(struct loader *L, uint32_t pool, uint64_t 
 {
 	for (size_t k = L->ans.n, n = 0; k-- > 0 && n < 4096; n++) {
 		struct anomaly *a = &L->ans.p[k];
-		const struct ev *e = &L->evs.p[a->ev];
-		if (e->pool != pool || e->addr != addr || a->kind == A_DROPPED)
+		if (a->ev.pool != pool || a->ev.addr != addr || a->kind == A_DROPPED)
 			continue;
 		return a->kind == kind || a->kind == kind2 ? a : NULL;
 	}
 	return NULL;
 }
 
-static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free_ev, uint32_t freed, uint32_t reuse)
+static int add_race(struct loader *L, int form, struct anomaly *a, const struct ev *fe, uint32_t freed, uint32_t reuse)
 {
 	struct race *r = VEC_PUSH(L->races);
 	int isnew;
@@ -126,7 +127,9 @@ static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free
 		return -1;
 	r->form = (uint8_t)form;
 	r->anomaly = (uint32_t)(a - L->ans.p);
-	r->free_ev = free_ev;
+	r->free_tid = fe->tid;
+	r->free_seq = fe->seq;
+	r->free_ns = fe->time_ns;
 	r->freed = freed;
 	r->reuse = reuse;
 	*v = (uint32_t)(L->races.n - 1);
@@ -141,12 +144,11 @@ static int add_race(struct loader *L, int form, struct anomaly *a, uint32_t free
  * free ended this one. It is a lifetime that ends where it begins (its real start was
  * never reported in order), freed by that free; the reuse stays live and becomes the
  * later generation. */
-static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack, struct anomaly *f)
+static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *e, uint32_t stack, struct anomaly *f)
 {
-	const struct ev *e = &L->evs.p[i];
-	const struct ev *fe = &L->evs.p[f->ev];
+	const struct ev fe = f->ev; /* a copy: adding the race's anomaly may move f */
 	struct pool *p = &L->pools.p[e->pool];
-	uint32_t reuse = s->lt - 1, free_ev = f->ev;
+	uint32_t reuse = s->lt - 1;
 	struct lifetime *l = VEC_PUSH(L->lts);
 	if (!l)
 		return -1;
@@ -160,8 +162,8 @@ static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint3
 	l->pool = e->pool;
 	l->alloc_stack = stack;
 	l->reason = R_FREE_LATE;
-	l->free_tid = fe->tid;
-	l->free_op = fe->op;
+	l->free_tid = fe.tid;
+	l->free_op = fe.op;
 	l->free_stack = f->stack;
 	l->gen = r->gen; /* the earlier block at the address */
 	r->gen = ++s->gen;
@@ -177,52 +179,48 @@ static int late_after_reuse(struct loader *L, struct pslot *s, uint32_t i, uint3
 		return -1;
 	uint32_t late = (uint32_t)(L->lts.n - 1);
 	f->kind = A_DROPPED; /* the free was not unmatched after all */
-	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, late + 1, L->lts.p[reuse].alloc_stack);
+	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, e, late + 1, L->lts.p[reuse].alloc_stack);
 	if (!a)
 		return -1;
 	a->at_lt = reuse + 1; /* the anomaly's event is the reuse */
-	return add_race(L, RACE_LATE_ALLOC, a, free_ev, late, reuse) ? -1 : 1;
+	return add_race(L, RACE_LATE_ALLOC, a, &fe, late, reuse) ? -1 : 1;
 }
 
 /* An allocation at a live key: a late allocation's race (a free of the address when it
  * was not live, the live block's allocation from one thread, now this one from another)
  * is repaired; anything else is an allocation over a live block. 1: this allocation was
  * the late one and is already ended (late_after_reuse). */
-static int over_live(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
+static int over_live(struct loader *L, struct pslot *s, const struct ev *e, uint32_t stack)
 {
-	const struct ev *e = &L->evs.p[i];
 	uint32_t old = s->lt - 1;
 	struct lifetime *l = &L->lts.p[old];
 	struct anomaly *f = NULL;
 	if (!(l->flags & (LT_INHERITED | LT_OVER_LIVE)) && l->tid != e->tid &&
 	    (f = recent_anomaly(L, e->pool, e->addr, A_UNMATCHED, A_DOUBLE)) && f->gen + 1 == l->gen &&
-	    L->evs.p[f->ev].seq < l->alloc_seq &&
-	    (int64_t)(e->time_ns - L->evs.p[f->ev].time_ns) <= (int64_t)RACE_WINDOW_NS) {
+	    f->ev.seq < l->alloc_seq && (int64_t)(e->time_ns - f->ev.time_ns) <= (int64_t)RACE_WINDOW_NS) {
 		/* the free ended the block whose allocation was reported after it */
-		const struct ev *fe = &L->evs.p[f->ev];
-		if (l->tid == fe->tid) /* the live one is the freeing thread's reuse */
-			return late_after_reuse(L, s, i, stack, f);
+		if (l->tid == f->ev.tid) /* the live one is the freeing thread's reuse */
+			return late_after_reuse(L, s, e, stack, f);
 		struct pool *p = &L->pools.p[e->pool];
-		if (end_lifetime(L, s, R_FREE_LATE, i))
+		if (end_lifetime(L, s, R_FREE_LATE, e))
 			return -1;
+		const struct ev fe = f->ev; /* a copy: adding the race's anomaly may move f */
 		l = &L->lts.p[old];
-		l->free_tid = fe->tid;
-		l->free_op = fe->op;
+		l->free_tid = fe.tid;
+		l->free_op = fe.op;
 		l->free_stack = f->stack;
 		p->bytes_freed += l->size;
-		uint32_t free_ev = f->ev;
 		f->kind = A_DROPPED; /* the free was not unmatched after all */
-		struct anomaly *a = add_anomaly(L, A_REUSE_RACE, i, old + 1, stack);
-		return a ? add_race(L, RACE_LATE_ALLOC, a, free_ev, old, (uint32_t)L->lts.n) : -1;
+		struct anomaly *a = add_anomaly(L, A_REUSE_RACE, e, old + 1, stack);
+		return a ? add_race(L, RACE_LATE_ALLOC, a, &fe, old, (uint32_t)L->lts.n) : -1;
 	}
-	if (end_lifetime(L, s, R_OVERWRITTEN, i))
+	if (end_lifetime(L, s, R_OVERWRITTEN, e))
 		return -1;
-	return add_anomaly(L, A_OVER_LIVE, i, old + 1, stack) ? 0 : -1;
+	return add_anomaly(L, A_OVER_LIVE, e, old + 1, stack) ? 0 : -1;
 }
 
-static int pair_alloc(struct loader *L, uint32_t i)
+static int pair_alloc(struct loader *L, const struct ev *e)
 {
-	const struct ev *e = &L->evs.p[i];
 	struct pool *p = mtan_ld_pool_at(L, e->pool);
 	struct pslot *s = p ? ps_find(L, e->pool, e->addr, 1) : NULL;
 	if (!s)
@@ -230,7 +228,7 @@ static int pair_alloc(struct loader *L, uint32_t i)
 	uint32_t stack = mtan_ld_stack_of(L, p->pid, e->stack);
 	int over = s->lt && s->live;
 	if (over) {
-		int rc = over_live(L, s, i, stack);
+		int rc = over_live(L, s, e, stack);
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}
@@ -261,15 +259,14 @@ static int pair_alloc(struct loader *L, uint32_t i)
 /* A free from another thread of a block just allocated over a live one: the free of the
  * overwritten block, reported after its address was reused. Repaired: that block was
  * freed (it ended where this one began), this one stays live. 1 when it was such a race. */
-static int late_free(struct loader *L, struct pslot *s, uint32_t i, uint32_t stack)
+static int late_free(struct loader *L, struct pslot *s, const struct ev *e, uint32_t stack)
 {
-	const struct ev *e = &L->evs.p[i];
 	struct lifetime *n = &L->lts.p[s->lt - 1];
 	if (!(n->flags & LT_OVER_LIVE) || n->tid == e->tid ||
 	    (int64_t)(e->time_ns - n->alloc_ns) > (int64_t)RACE_WINDOW_NS)
 		return 0;
 	struct anomaly *a = recent_anomaly(L, e->pool, e->addr, A_OVER_LIVE, A_OVER_LIVE);
-	if (!a || L->evs.p[a->ev].seq != n->alloc_seq)
+	if (!a || a->ev.seq != n->alloc_seq)
 		return 0;
 	uint32_t old = a->lifetime - 1;
 	struct lifetime *o = &L->lts.p[old];
@@ -279,12 +276,11 @@ static int late_free(struct loader *L, struct pslot *s, uint32_t i, uint32_t sta
 	o->free_stack = stack;
 	n->flags &= (uint8_t)~LT_OVER_LIVE;
 	L->pools.p[e->pool].bytes_freed += o->size;
-	return add_race(L, RACE_LATE_FREE, a, i, old, s->lt - 1) ? -1 : 1;
+	return add_race(L, RACE_LATE_FREE, a, e, old, s->lt - 1) ? -1 : 1;
 }
 
-static int pair_free(struct loader *L, uint32_t i)
+static int pair_free(struct loader *L, const struct ev *e)
 {
-	const struct ev *e = &L->evs.p[i];
 	struct pool *p = mtan_ld_pool_at(L, e->pool);
 	if (!p)
 		return -1;
@@ -295,7 +291,7 @@ static int pair_free(struct loader *L, uint32_t i)
 		struct lifetime *l = &L->lts.p[s->lt - 1];
 		assert(l->addr == e->addr && l->pool == e->pool); /* the slot's block is the key's */
 		if (l->flags & LT_OVER_LIVE) {
-			int rc = late_free(L, s, i, stack);
+			int rc = late_free(L, s, e, stack);
 			if (rc)
 				return rc < 0 ? -1 : 0;
 			l->flags &= (uint8_t)~LT_OVER_LIVE;
@@ -323,7 +319,7 @@ static int pair_free(struct loader *L, uint32_t i)
 	}
 	int kind = s && (L->lts.p[s->lt - 1].reason == R_FREE || L->lts.p[s->lt - 1].reason == R_FREE_LATE)
 			   ? A_DOUBLE : A_UNMATCHED;
-	struct anomaly *a = add_anomaly(L, kind, i, s ? s->lt : 0, stack);
+	struct anomaly *a = add_anomaly(L, kind, e, s ? s->lt : 0, stack);
 	if (!a)
 		return -1;
 	a->gen = s ? s->gen : 0;
@@ -359,7 +355,7 @@ static uint32_t *live_of(struct loader *L, uint32_t pid, uint32_t device, size_t
 }
 
 /* A forked child starts with a copy of its parent's live heap blocks. */
-static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t at)
+static int inherit(struct loader *L, uint32_t child, uint32_t parent, const struct ev *at)
 {
 	size_t n;
 	uint32_t *live = live_of(L, parent, MTF_HOST, &n);
@@ -392,7 +388,7 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, uint32_t a
 			s->gen = l->gen;
 		s->lt = (uint32_t)L->lts.n;
 		s->live = 1;
-		if (mtan_ld_track_add(L, c, (int64_t)pl.size, 1, &L->evs.p[at]))
+		if (mtan_ld_track_add(L, c, (int64_t)pl.size, 1, at))
 			goto out;
 	}
 	ret = 0;
@@ -402,7 +398,7 @@ out:
 }
 
 /* Ends every live block of pid (on device, or all with NONE) for the given reason. */
-static int end_all(struct loader *L, uint32_t pid, uint32_t device, int reason, uint32_t at)
+static int end_all(struct loader *L, uint32_t pid, uint32_t device, int reason, const struct ev *at)
 {
 	size_t n;
 	uint32_t *live = live_of(L, pid, device, &n);
@@ -415,7 +411,7 @@ static int end_all(struct loader *L, uint32_t pid, uint32_t device, int reason, 
 	return ret;
 }
 
-static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
+static int pair_process(struct loader *L, const struct rec *r, const struct ev *at)
 {
 	struct proc *p = mtan_ld_proc_get(L, r->pid);
 	struct prow *row = VEC_PUSH(L->prows);
@@ -459,7 +455,7 @@ static int pair_process(struct loader *L, const struct rec *r, uint32_t at)
 	return 0;
 }
 
-static int pair_device(struct loader *L, const struct rec *r, uint32_t at)
+static int pair_device(struct loader *L, const struct rec *r, const struct ev *at)
 {
 	int isnew;
 	uint32_t *v = map_at(&L->dev_map, r->pid, r->device, &isnew);
@@ -507,9 +503,9 @@ static void pair_device_ready(struct loader *L, const struct rec *r)
 	d->ready_ns = r->time_ns;
 }
 
-static int pair_record(struct loader *L, uint32_t at)
+static int pair_record(struct loader *L, const struct ev *at)
 {
-	const struct rec *r = &L->recs.p[L->evs.p[at].pool];
+	const struct rec *r = &L->recs.p[at->pool];
 	switch (r->type) {
 	case MTF_PROCESS:
 		return pair_process(L, r, at);
@@ -539,57 +535,51 @@ static int pair_record(struct loader *L, uint32_t at)
 		pair_device_ready(L, r);
 		return 0;
 	case MTF_MARK:
-		return r->keep ? mtan_ld_snapshot(L, L->evs.p[at].pool) : 0;
+		return r->keep ? mtan_ld_snapshot(L, at->pool) : 0;
 	}
 	return 0;
 }
 
+/* Pairs every event of the source in seq order, then frees the events and what only the
+ * pairing used (its table, the open devices): the stages after it must not need them. */
 int mtan_ld_pair(struct loader *L)
 {
 	int ret = -1;
-	uint32_t *order = mtan_ld_seq_order(L);
-	if (!order)
-		goto out;
+	struct ev_source src = {.L = L};
 	for (size_t k = 0; k < L->pools.n; k++) /* every scope, for the live bytes at marks */
 		if (mtan_ld_pool_resolve(L, &L->pools.p[k]))
 			goto out;
-	if (mtan_ld_keep_marks(L))
+	if (mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
 		goto out;
-	mtan_ld_retime(L, order);
-	uint64_t lo = UINT64_MAX, hi = 0;
-	for (size_t k = 0; k < L->evs.n; k++) {
-		uint64_t t = L->evs.p[k].time_ns;
-		lo = t < lo ? t : lo;
-		hi = t > hi ? t : hi;
-	}
-	L->t0 = L->evs.n ? lo : 0;
-	L->span = L->evs.n ? hi - lo : 0;
+	L->t0 = src.n ? src.lo : 0;
+	L->span = src.n ? src.hi - src.lo : 0;
 	/* a timeline bucket per 1/TIMELINE_BUCKETS of the span, in seq order: never back */
 	double per_ns = (double)TIMELINE_BUCKETS / ((double)L->span + 1.0);
 	L->bucket = 0;
-	for (size_t k = 0; k < L->evs.n; k++) {
-		uint32_t i = order[k];
-		const struct ev *e = &L->evs.p[i];
-		assert(k == 0 || L->evs.p[order[k - 1]].seq <= e->seq); /* pairing goes in seq order */
+	size_t k = 0;
+	uint64_t last = 0; /* the seq of the event before */
+	for (const struct ev *e; (e = mtan_ld_source_next(&src)); k++) {
+		assert(k == 0 || last <= e->seq); /* pairing goes in seq order */
+		last = e->seq;
 		int rc;
 		uint32_t b = (uint32_t)((double)(e->time_ns - L->t0) * per_ns);
 		if (b > L->bucket && b < TIMELINE_BUCKETS)
 			L->bucket = b;
 		if ((k & 0xffff) == 0)
-			mtan_ld_progress(L, (double)k / (double)L->evs.n);
+			mtan_ld_progress(L, (double)k / (double)src.n);
 		if (e->op == REC_EV)
-			rc = pair_record(L, i);
+			rc = pair_record(L, e);
 		else if (MTF_OP_KIND(e->op) == MTF_ALLOC)
-			rc = pair_alloc(L, i);
+			rc = pair_alloc(L, e);
 		else
-			rc = pair_free(L, i);
+			rc = pair_free(L, e);
 		if (rc)
 			goto out;
 	}
 	/* what is still live at the end leaked, unless a forked child only inherited it or its
 	 * process still ran when mtrec detached (it ends there: the detach came after the
 	 * last event, at its time) */
-	uint64_t detach_seq = L->evs.n ? L->evs.p[order[L->evs.n - 1]].seq + 1 : 0, detach_ns = L->evs.n ? hi : 0;
+	uint64_t detach_seq = k ? last + 1 : 0, detach_ns = k ? src.hi : 0;
 	for (size_t j = 0; j < L->ps_cap; j++) {
 		const struct pslot *s = &L->ps[j];
 		if (!s->lt || !s->live)
@@ -610,14 +600,17 @@ int mtan_ld_pair(struct loader *L)
 		p->leaked_bytes += l->size;
 		L->leaks++;
 	}
-	for (size_t k = 0; k < L->tracks.n; k++)
-		if (mtan_ld_tl_flush(L, (uint32_t)k))
+	for (size_t t = 0; t < L->tracks.n; t++)
+		if (mtan_ld_tl_flush(L, (uint32_t)t))
 			goto out;
 	ret = 0;
 out:
-	free(order);
+	mtan_ld_source_close(&src);
+	free(L->ps);
+	L->ps = NULL;
+	L->ps_cap = L->ps_n = 0;
+	mtan_ld_map_release(&L->dev_map);
 	if (ret)
 		mtan_err("'%s': out of memory while pairing events", L->trace);
 	return ret;
 }
-

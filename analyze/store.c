@@ -153,8 +153,8 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		/* repaired after a race: its free is not where it ended */
 		const uint32_t *r = map_get(&L->race_map, k, 0);
 		if (r) {
-			free_seq = L->evs.p[L->races.p[*r].free_ev].seq;
-			free_ns = L->evs.p[L->races.p[*r].free_ev].time_ns;
+			free_seq = L->races.p[*r].free_seq;
+			free_ns = L->races.p[*r].free_ns;
 		}
 	}
 	switch (col) {
@@ -422,7 +422,7 @@ int mtan_ld_write_anomalies(struct loader *L)
 	uint32_t id = 0;
 	for (size_t k = 0; k < L->ans.n; k++) {
 		struct anomaly *a = &L->ans.p[k];
-		struct ev e = L->evs.p[a->ev];
+		struct ev e = a->ev;
 		const struct pool *p = &L->pools.p[e.pool];
 		if (a->kind == A_DROPPED)
 			continue;
@@ -467,15 +467,14 @@ int mtan_ld_write_races(struct loader *L)
 	int ret = -1;
 	for (size_t k = 0; k < L->races.n; k++) {
 		const struct race *r = &L->races.p[k];
-		const struct ev *f = &L->evs.p[r->free_ev];
 		const struct lifetime *freed = &L->lts.p[r->freed], *reuse = &L->lts.p[r->reuse];
 		const struct pool *p = &L->pools.p[reuse->pool];
 		/* the late report: late_alloc, the allocation of the block the free ended;
 		 * late_free, the free */
 		int la = r->form == RACE_LATE_ALLOC;
-		uint64_t late_seq = la ? freed->alloc_seq : f->seq, late_ns = la ? freed->alloc_ns : f->time_ns;
-		uint32_t late_tid = la ? freed->tid : f->tid;
-		uint64_t seqs[3] = {f->seq, reuse->alloc_seq, late_seq}, ns[3] = {f->time_ns, reuse->alloc_ns, late_ns};
+		uint64_t late_seq = la ? freed->alloc_seq : r->free_seq, late_ns = la ? freed->alloc_ns : r->free_ns;
+		uint32_t late_tid = la ? freed->tid : r->free_tid;
+		uint64_t seqs[3] = {r->free_seq, reuse->alloc_seq, late_seq}, ns[3] = {r->free_ns, reuse->alloc_ns, late_ns};
 		uint64_t first_seq = seqs[0], last_seq = seqs[0], lo = ns[0], hi = ns[0];
 		for (int j = 1; j < 3; j++) {
 			first_seq = seqs[j] < first_seq ? seqs[j] : first_seq;
@@ -491,9 +490,9 @@ int mtan_ld_write_races(struct loader *L)
 		sqlite3_bind_int64(st, 5, device_sql(p->device));
 		sqlite3_bind_int64(st, 6, p->space);
 		sqlite3_bind_int64(st, 7, (int64_t)reuse->addr);
-		sqlite3_bind_int64(st, 8, (int64_t)f->seq);
-		sqlite3_bind_int64(st, 9, (int64_t)f->time_ns);
-		sqlite3_bind_int64(st, 10, f->tid);
+		sqlite3_bind_int64(st, 8, (int64_t)r->free_seq);
+		sqlite3_bind_int64(st, 9, (int64_t)r->free_ns);
+		sqlite3_bind_int64(st, 10, r->free_tid);
 		sqlite3_bind_int64(st, 11, (int64_t)reuse->alloc_seq);
 		sqlite3_bind_int64(st, 12, (int64_t)reuse->alloc_ns);
 		sqlite3_bind_int64(st, 13, reuse->tid);

@@ -1,7 +1,8 @@
 /* test_pair.c: the loader's read, order and pair stages on synthetic event streams, with no
  * database: records go through mtan_ld_read_record as the reader would hand them over, in
- * file order (which is not seq order), then mtan_ld_pair; the lifetimes, anomalies, races,
- * counters and live bytes are checked against what the stream plants. */
+ * file order (which is not seq order), then mtan_ld_pair, which draws them from order.c's
+ * source and frees them; the lifetimes, anomalies, races, counters and live bytes are
+ * checked against what the stream plants. */
 #include "loader.h"
 #include "unit.h"
 
@@ -286,6 +287,70 @@ static void test_attached_exit(void)
 	mtan_ld_release(&M);
 }
 
+/* The pairing frees the events once it is done (the stages after it run without them): the
+ * anomalies and races keep their own copies of what they need. Both race forms, the late
+ * allocation's after 63 unmatched frees so that its anomaly moves L->ans (the free it
+ * copies from is in there), and an unmatched free; every field read after the free. */
+static void test_events_freed_after_pairing(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	mtf_event t3[63];
+	for (uint32_t i = 0; i < 63; i++)
+		t3[i] = free_ev(1 + i, 0x1000 + i * 16);
+	/* late_alloc: T2 frees 0x10 and gets it again before T1's allocation of it is told */
+	mtf_event t2[] = {free_ev(64, 0x10), alloc_ev(65, 0x10, 32), alloc_ev(68, 0x20, 8)};
+	/* late_free: T2 gets 0x20 before T1's free of it is told */
+	mtf_event t1[] = {alloc_ev(66, 0x10, 16), alloc_ev(67, 0x20, 8), free_ev(69, 0x20)};
+	CHECK(feed(&L, PID, 3, t3, 63) == 0);
+	CHECK(feed(&L, PID, 2, t2, 3) == 0);
+	CHECK(feed(&L, PID, 1, t1, 3) == 0);
+	CHECK_EQ_U(L.evs.n, 69);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK(L.evs.p == NULL && L.evs.n == 0 && L.evs.cap == 0); /* gone */
+	CHECK(L.ps == NULL && L.ps_cap == 0);
+	CHECK_EQ_U(L.events, 69);
+	CHECK_EQ_U(anomalies(&L, A_UNMATCHED), 63);
+	CHECK_EQ_U(anomalies(&L, A_REUSE_RACE), 2);
+	CHECK_EQ_U(anomalies(&L, A_DROPPED), 1); /* T2's free of 0x10 was not unmatched */
+	CHECK_EQ_U(L.races.n, 2);
+	if (L.races.n != 2) {
+		mtan_ld_release(&L);
+		return;
+	}
+	const struct race *la = &L.races.p[0], *lf = &L.races.p[1];
+	CHECK_EQ_U(la->form, RACE_LATE_ALLOC);
+	CHECK_EQ_U(la->free_seq, 64);
+	CHECK_EQ_U(la->free_ns, 64000);
+	CHECK_EQ_U(la->free_tid, 2);
+	const struct anomaly *a = &L.ans.p[la->anomaly];
+	CHECK_EQ_U(a->kind, A_REUSE_RACE);
+	CHECK(a->ev.seq == 66 && a->ev.time_ns == 66000 && a->ev.tid == 1); /* T1's late report */
+	CHECK(a->ev.addr == 0x10 && a->ev.size == 16 && a->ev.pool == HEAP);
+	CHECK_EQ_U(MTF_OP_KIND(a->ev.op), MTF_ALLOC);
+	CHECK(a->at_lt && lt(&L, a->at_lt - 1)->alloc_seq == 65); /* shown as T2's reuse */
+	CHECK(lt(&L, la->freed)->reason == R_FREE_LATE && lt(&L, la->freed)->free_tid == 2);
+	CHECK_EQ_U(lf->form, RACE_LATE_FREE);
+	CHECK_EQ_U(lf->free_seq, 69);
+	CHECK_EQ_U(lf->free_ns, 69000);
+	CHECK_EQ_U(lf->free_tid, 1);
+	a = &L.ans.p[lf->anomaly];
+	CHECK(a->ev.seq == 68 && a->ev.time_ns == 68000 && a->ev.tid == 2); /* T2's reuse */
+	CHECK(a->ev.addr == 0x20 && a->ev.size == 8 && a->ev.pool == HEAP);
+	CHECK_EQ_U(lt(&L, lf->reuse)->alloc_seq, 68);
+	/* the unmatched frees, each with its own event */
+	size_t seen = 0;
+	for (size_t i = 0; i < L.ans.n; i++) {
+		const struct anomaly *u = &L.ans.p[i];
+		if (u->kind != A_UNMATCHED)
+			continue;
+		CHECK(u->ev.tid == 3 && u->ev.addr == 0x1000 + (u->ev.seq - 1) * 16);
+		CHECK(u->ev.time_ns == u->ev.seq * 1000 && MTF_OP_KIND(u->ev.op) == MTF_FREE);
+		seen += u->ev.seq == 1 + seen;
+	}
+	CHECK_EQ_U(seen, 63); /* in seq order, 1 .. 63 */
+	mtan_ld_release(&L);
+}
+
 int main(void)
 {
 	RUN(test_pairs_and_leaks);
@@ -296,5 +361,6 @@ int main(void)
 	RUN(test_fork_inherits);
 	RUN(test_attached);
 	RUN(test_attached_exit);
+	RUN(test_events_freed_after_pairing);
 	UNIT_EXIT();
 }
