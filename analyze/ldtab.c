@@ -218,6 +218,8 @@ void mtan_ld_release(struct loader *L)
 	for (size_t i = 0; i < L->names.n; i++)
 		free(L->names.p[i]);
 	free(L->evs.p);
+	free(L->bounds.low.p);
+	free(L->bounds.high.p);
 	free(L->recs.p);
 	free(L->lts.p);
 	free(L->ans.p);

@@ -2,7 +2,11 @@
  * put the events in seq order (order.c), pair each free with its allocation while
  * aggregating (pair.c, aggregate.c; the events are freed once paired, so the stages after
  * it run without them), judge leak kinds (classify.c), and store the rows (store.c,
- * store_frames.c); the schema is SCHEMA.md. */
+ * store_frames.c); the schema is SCHEMA.md. A trace file is read twice and its events are
+ * not kept: the first pass counts them, the pairing reads them again in seq order through
+ * a bounded reorder window (stream.c). When the window cannot give the exact order (or the
+ * times' range cannot be known without the events) the whole load starts again with the
+ * events in memory, as a trace still being written or a pipe is always loaded. */
 #include "loader.h"
 #include "db.h"
 #include "load.h"
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Where symbols were looked for (meta sysroot, debug_dirs): a later command that asks
  * for other places loads again (db.c). */
@@ -173,9 +178,12 @@ static const struct stage {
 	{"finishing", "meta", store_meta, PER_EVENT, 0},
 };
 
-static double stage_cost(const struct stage *s, double events, double lifetimes, double frames)
+/* streaming, the pairing reads the trace again: a read's cost more */
+static double stage_cost(const struct loader *L, const struct stage *s, double events, double lifetimes,
+			 double frames)
 {
-	return s->cost * (s->per == PER_EVENT ? events : s->per == PER_LIFETIME ? lifetimes : frames);
+	double cost = s->cost + (L->stream && s->run == mtan_ld_pair ? 1 : 0);
+	return cost * (s->per == PER_EVENT ? events : s->per == PER_LIFETIME ? lifetimes : frames);
 }
 
 /* The whole load's cost while reading: what is read so far, scaled up to the file. */
@@ -186,7 +194,7 @@ static void read_progress(struct loader *L, double frac)
 	L->cost_now = ev;
 	L->cost_all = ev;
 	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
-		L->cost_all += stage_cost(&stages[i], ev, ev / 2, fr);
+		L->cost_all += stage_cost(L, &stages[i], ev, ev / 2, fr);
 	mtan_ld_progress(L, frac);
 }
 
@@ -199,21 +207,22 @@ static int run_stages(struct loader *L, double t0, double cpu0)
 	/* lifetimes are about half the events; the pairing tells the real count */
 	L->cost_done = L->cost_all = ev;
 	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++)
-		L->cost_all += stage_cost(&stages[i], ev, ev / 2, fr);
+		L->cost_all += stage_cost(L, &stages[i], ev, ev / 2, fr);
 	for (size_t i = 0; i < sizeof stages / sizeof stages[0]; i++) {
 		const struct stage *s = &stages[i];
 		if (i == 2) { /* paired: the lifetimes are counted */
 			double left = 0;
 			for (size_t j = i; j < sizeof stages / sizeof stages[0]; j++)
-				left += stage_cost(&stages[j], ev, (double)L->lts.n, fr);
+				left += stage_cost(L, &stages[j], ev, (double)L->lts.n, fr);
 			L->cost_all = L->cost_done + left;
 		}
 		if (timing)
 			fprintf(stderr, "%-10s %.3f %.3f\n", s->timing, now() - t0, cpu_now() - cpu0);
 		L->stage = s->name;
-		L->cost_now = stage_cost(s, ev, i >= 2 ? (double)L->lts.n : ev / 2, fr);
+		L->cost_now = stage_cost(L, s, ev, i >= 2 ? (double)L->lts.n : ev / 2, fr);
 		mtan_ld_progress(L, 0);
-		if (s->run(L))
+		/* a stream that stopped early ended the pairing early: what it made is not kept */
+		if (s->run(L) || L->stream_end)
 			return -1;
 		L->cost_done += L->cost_now;
 	}
@@ -228,6 +237,9 @@ int mtan_load(const char *trace, const char *dbpath, struct mtan_load_stats *st)
 static int load(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
 		struct mtan_load_stats *st, int live);
 
+/* load_once's answer when the events must be loaded in memory instead (nothing told) */
+#define IN_MEMORY 1
+
 int mtan_load_with(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
 		   struct mtan_load_stats *st)
 {
@@ -241,9 +253,10 @@ int mtan_load_live(const char *trace, const char *dbpath, const struct mtan_symo
 }
 
 /* live: the trace is still being written (mtan live): read up to its last whole frame,
- * waiting a moment for one being written, and call that the end */
-static int load(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
-		struct mtan_load_stats *st, int live)
+ * waiting a moment for one being written, and call that the end. stream: a regular file's
+ * events are read again by the pairing instead of kept. 0, -1 told, or IN_MEMORY. */
+static int load_once(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		     struct mtan_load_stats *st, int live, int stream)
 {
 	struct loader L = {0};
 	mtf_reader *r = NULL;
@@ -258,6 +271,8 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 		mtan_err("cannot open '%s': %s", trace, strerror(errno));
 		goto out;
 	}
+	/* a file that grows, or a pipe, cannot be read again as the first pass saw it */
+	L.stream = stream && !live && S_ISREG(tst.st_mode);
 	if ((rc = mtf_reader_open(&r, trace)) < 0 || (live && (rc = mtf_reader_set_live(r, 1000)) < 0)) {
 		mtan_trace_error(trace, rc, -1);
 		goto out;
@@ -303,12 +318,19 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 	}
 	mtf_reader_free(r);
 	r = NULL;
+	if (L.stream && !mtan_ld_stream_fits(&L)) {
+		ret = IN_MEMORY;
+		goto out;
+	}
 	if (mtan_ld_symbolize_start(&L)) {
 		mtan_err("'%s': out of memory while symbolizing", trace);
 		goto out;
 	}
-	if (run_stages(&L, t0, cpu0))
+	if (run_stages(&L, t0, cpu0)) {
+		if (L.stream_end == 1)
+			ret = IN_MEMORY;
 		goto out;
+	}
 	st->seconds = now() - t0;
 	{
 		char secs[32];
@@ -338,5 +360,23 @@ out:
 	mtan_ld_symbolize_stop(&L);
 	mtan_ld_release(&L);
 	return ret;
+}
+
+static int load(const char *trace, const char *dbpath, const struct mtan_symopts *sym,
+		struct mtan_load_stats *st, int live)
+{
+	struct stat dst;
+	int existed = stat(dbpath, &dst) == 0; /* the caller's (db.c reserves an empty file) */
+	int rc = load_once(trace, dbpath, sym, st, live, 1);
+	if (rc != IN_MEMORY)
+		return rc;
+	if (getenv("MTAN_TIMING"))
+		fprintf(stderr, "the events are too far out of order to stream: loading them in memory\n");
+	/* the first try's database, half written: back to what the caller gave */
+	if (existed ? truncate(dbpath, 0) < 0 : unlink(dbpath) < 0 && errno != ENOENT) {
+		mtan_err("cannot write '%s': %s", dbpath, strerror(errno));
+		return -1;
+	}
+	return load_once(trace, dbpath, sym, st, live, 0);
 }
 

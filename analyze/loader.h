@@ -15,12 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define VEC(T) struct { T *p; size_t n, cap; }
+
 #define NONE UINT32_MAX
 #define REC_EV 0xff /* ev.op of a record in the seq stream */
 
-/* One event, or one record taking part in the pairing; 48 bytes, the bulk of the memory
- * until the pairing has consumed them (struct ev_source): nothing refers to one by its
- * index, and L->evs is freed once paired. */
+/* One event, or one record taking part in the pairing; 48 bytes. In memory (L->evs, the
+ * fallback) the bulk of the load until the pairing has consumed them (struct ev_source):
+ * nothing refers to one by its index, and L->evs is freed once paired. */
 struct ev {
 	uint64_t seq, time_ns, addr, size;
 	uint32_t pool;  /* index in L->pools; a record (op REC_EV): index in L->recs */
@@ -40,12 +42,35 @@ struct rec {
 	uint64_t seq, time_ns, capacity;
 	char *s1, *s2; /* exe and cmdline, the device name, or the mark's label */
 	uint32_t len1; /* MARK: the label's length */
+	uint64_t pos;  /* streaming: the number of events the trace has before it */
 };
 
 /* A clock reading of the collector (CLOCK records): seqs above seq were taken after t. */
 struct reading {
 	uint64_t seq, t;
 };
+
+/* Streaming: what the first pass keeps of the events to know the lowest and highest time
+ * they will have once retimed (order.c) without keeping them. Outside the readings' seqs
+ * an event keeps its stamp (clamped), so the events at or below the lowest reading seq
+ * seen so far (low) and above the highest (high) are candidates, each list pruned to the
+ * ones no other candidate makes useless (a lower seq and stamp for low; higher for high). */
+struct cand {
+	uint64_t seq, stamp;
+};
+struct cands {
+	struct cand *p;
+	size_t n, cap;
+	size_t limit; /* its size when it is pruned again */
+};
+struct bounds {
+	struct cands low, high;
+	uint64_t rlo, rhi;        /* the lowest and highest reading seq so far (readings) */
+	int readings, any;        /* any: an event came */
+	int over;                 /* a list outgrew BOUNDS_MAX: the fallback when interpolating */
+	uint64_t min_seq, max_seq, min_stamp, max_stamp; /* of every event (any) */
+};
+#define BOUNDS_MAX (1u << 20)
 
 /* Live bytes and blocks of a timeline track at a kept mark (the table mark_live). */
 struct mlive {
@@ -259,14 +284,18 @@ struct pslot {
 	uint32_t live;
 };
 
-#define VEC(T) struct { T *p; size_t n, cap; }
 
 struct loader {
 	const char *trace;
 	sqlite3 *db;
 	sqlite3_stmt *st_meta, *st_thread, *st_stack, *st_stack_frame, *st_module, *st_space,
 		*st_mark, *st_rss, *st_loss;
-	VEC(struct ev) evs;  /* read.c fills it; freed at the end of the pairing (pair.c) */
+	/* streaming (load.c sets it for a regular file): events are not kept but read again
+	 * by the pairing's source (stream.c); else read.c fills evs, freed once paired */
+	int stream;
+	int stream_end; /* the stream stopped early: 1 out of order (load again in memory), -1 failed (told) */
+	struct bounds bounds; /* streaming: read.c gathers it, order.c reads it */
+	VEC(struct ev) evs;
 	VEC(struct rec) recs;
 	VEC(struct lifetime) lts;
 	VEC(struct anomaly) ans;
@@ -355,22 +384,43 @@ int mtan_ld_meta_int(struct loader *L, const char *key, long long v);
 int mtan_ld_meta_text(struct loader *L, const char *key, const char *v, int len);
 int mtan_ld_read_record(struct loader *L, const mtf_record *r);
 
+/* stream.c: the events in seq order read again from the trace, through a reorder window of
+ * MTAN_REORDER_WINDOW entries (default 1 << 20); in the order of L->evs sorted by (seq,
+ * position in the trace), which the in-memory source gives. */
+struct mtan_ld_stream;
+/* -1: out of memory (*out may be set: free it). The trace is opened at the first next. */
+int mtan_ld_stream_open(struct loader *L, struct mtan_ld_stream **out);
+/* 1: *e is the next one (records as REC_EV, with their stamps); 0: the end; -1: failed
+ * (told, but out of memory); -2: an event came below one already given: the window is
+ * too small for this trace's disorder, and the order cannot be kept. */
+int mtan_ld_stream_next(struct mtan_ld_stream *s, struct ev *e);
+void mtan_ld_stream_free(struct mtan_ld_stream *s);
+
 /* order.c: order: puts the events in seq order and gives them times */
 uint32_t *mtan_ld_seq_order(struct loader *L);
 void mtan_ld_retime(struct loader *L, const uint32_t *order);
+/* Streaming: whether the first pass's bounds give the times' range exactly (else load in
+ * memory). */
+int mtan_ld_stream_fits(const struct loader *L);
 
-/* The events in seq order, one at a time: the pairing's only way to them. Today it walks
- * L->evs through order's sorted index; a source that streams them in bounded memory can
- * take its place behind the same three calls. */
+/* The events in seq order, one at a time: the pairing's only way to them. In memory it
+ * walks L->evs through order's sorted index; streaming (L->stream) it reads them again
+ * from the trace (stream.c) and retimes each as it comes. */
 struct ev_source {
 	struct loader *L;
-	uint32_t *order; /* indexes of L->evs in seq order */
+	uint32_t *order; /* in memory: indexes of L->evs in seq order */
+	struct mtan_ld_stream *stream; /* streaming */
+	struct ev cur;   /* streaming: the event given last */
+	size_t kt;       /* streaming: where time_at looks first */
+	int interp;      /* streaming: times are interpolated between the clock readings */
 	size_t k, n;     /* the next one; how many there are (events and records) */
 	uint64_t lo, hi; /* the lowest and highest time of them, once retimed (n > 0) */
 };
 /* Orders and retimes the events (and records, threads); -1: out of memory. */
 int mtan_ld_source_open(struct loader *L, struct ev_source *src);
-/* The next event in seq order, valid until the next call; NULL after the last. */
+/* The next event in seq order, valid until the next call; NULL after the last. Streaming,
+ * NULL early too when the stream cannot go on: L->stream_end says why, and the load looks
+ * at it once the pairing returns. */
 const struct ev *mtan_ld_source_next(struct ev_source *src);
 /* Frees the source and the events behind it (L->evs): nothing reads them after pairing. */
 void mtan_ld_source_close(struct ev_source *src);

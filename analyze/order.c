@@ -1,7 +1,8 @@
 /* order.c: the events in one global seq order, and their times: interpolated by seq
  * between the collector's clock readings; the pairing draws them from here one at a time
- * (struct ev_source). */
+ * (struct ev_source), from memory (sorted here) or read again from the trace (stream.c). */
 #include "loader.h"
+#include "output.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -136,29 +137,28 @@ static uint64_t time_at(const struct loader *L, uint64_t seq, uint64_t stamp, si
 /* Events, records and threads get their times interpolated by seq between the
  * collector's clock readings (CLOCK records; FORMAT.md section 6), unless the recorder
  * stamped each event with its own clock (--precise-time) or wrote no readings (an older
- * recorder): then the stamps stay. order: L->evs in seq order. */
-void mtan_ld_retime(struct loader *L, const uint32_t *order)
+ * recorder): then the stamps stay. Says which (L->timing) and readies the readings; 1 when
+ * interpolating. */
+static int retime_prepare(struct loader *L)
 {
 	if (L->precise) {
 		L->timing = "precise";
-		return;
+		return 0;
 	}
 	if (L->clocks.n < 2) {
 		L->timing = "collector";
-		return;
+		return 0;
 	}
 	L->timing = "interpolated";
 	qsort(L->clocks.p, L->clocks.n, sizeof(*L->clocks.p), by_reading);
 	for (size_t i = 1; i < L->clocks.n; i++) /* a damaged trace's readings: never back */
 		if (L->clocks.p[i].t < L->clocks.p[i - 1].t)
 			L->clocks.p[i].t = L->clocks.p[i - 1].t;
-	size_t k = 0;
-	for (size_t j = 0; j < L->evs.n; j++) {
-		struct ev *e = &L->evs.p[order[j]];
-		e->time_ns = time_at(L, e->seq, e->time_ns, &k);
-		if (e->op == REC_EV)
-			L->recs.p[e->pool].time_ns = e->time_ns;
-	}
+	return 1;
+}
+
+static void retime_threads(struct loader *L, size_t k)
+{
 	for (size_t j = 0; j < L->threads.n; j++) {
 		struct thread *t = &L->threads.p[j];
 		if (t->seq != UINT64_MAX)
@@ -168,13 +168,108 @@ void mtan_ld_retime(struct loader *L, const uint32_t *order)
 	}
 }
 
+/* The events, records and threads retimed (above). order: L->evs in seq order. */
+void mtan_ld_retime(struct loader *L, const uint32_t *order)
+{
+	if (!retime_prepare(L))
+		return;
+	size_t k = 0;
+	for (size_t j = 0; j < L->evs.n; j++) {
+		struct ev *e = &L->evs.p[order[j]];
+		e->time_ns = time_at(L, e->seq, e->time_ns, &k);
+		if (e->op == REC_EV)
+			L->recs.p[e->pool].time_ns = e->time_ns;
+	}
+	retime_threads(L, k);
+}
+
+/* ------------------------------------------------------------------ streaming bounds */
+
+/* Interpolated times are monotone in seq, and exactly so while every reading's time is
+ * below 2^52 ns (the double arithmetic of time_at is exact there): the bounds of the
+ * events between the readings are the times of their lowest and highest seq. */
+#define EXACT_NS (1ull << 52)
+
+int mtan_ld_stream_fits(const struct loader *L)
+{
+	if (L->precise || L->clocks.n < 2)
+		return 1;
+	if (L->bounds.over)
+		return 0;
+	for (size_t i = 0; i < L->clocks.n; i++)
+		if (L->clocks.p[i].t >= EXACT_NS)
+			return 0;
+	return 1;
+}
+
+/* The lowest and highest time of the events, once retimed, from what the first pass kept
+ * (struct bounds): at or below the first reading's seq an event's time is its stamp
+ * clamped to at most the reading's time, so the lowest is among them when there are any;
+ * else it is the lowest seq's, between the readings or after them. The highest likewise. */
+static void stream_bounds(struct loader *L, int interp, uint64_t *lo, uint64_t *hi)
+{
+	const struct bounds *b = &L->bounds;
+	if (!b->any)
+		return;
+	uint64_t elo = b->min_stamp, ehi = b->max_stamp;
+	if (interp) {
+		const struct reading *r0 = &L->clocks.p[0], *rn = &L->clocks.p[L->clocks.n - 1];
+		size_t k = 0;
+		if (b->min_seq <= r0->seq) {
+			elo = r0->t;
+			for (size_t i = 0; i < b->low.n; i++)
+				if (b->low.p[i].seq <= r0->seq && b->low.p[i].stamp < elo)
+					elo = b->low.p[i].stamp;
+		} else if (b->min_seq <= rn->seq) {
+			elo = time_at(L, b->min_seq, 0, &k);
+		} else {
+			elo = b->min_stamp > rn->t ? b->min_stamp : rn->t;
+		}
+		if (b->max_seq > rn->seq) {
+			ehi = rn->t;
+			for (size_t i = 0; i < b->high.n; i++)
+				if (b->high.p[i].seq > rn->seq && b->high.p[i].stamp > ehi)
+					ehi = b->high.p[i].stamp;
+		} else if (b->max_seq > r0->seq) {
+			ehi = time_at(L, b->max_seq, 0, &k);
+		} else {
+			ehi = b->max_stamp < r0->t ? b->max_stamp : r0->t;
+		}
+	}
+	*lo = elo < *lo ? elo : *lo;
+	*hi = ehi > *hi ? ehi : *hi;
+}
+
 
 /* ------------------------------------------------------------------ the source */
+
+/* Streaming: the records and threads retimed now (the events as they come), the bounds
+ * from the first pass, and the trace opened again at the first event. */
+static int stream_open(struct loader *L, struct ev_source *src)
+{
+	src->interp = retime_prepare(L);
+	src->n = (size_t)L->events + L->recs.n;
+	src->lo = UINT64_MAX;
+	size_t k = 0;
+	for (size_t j = 0; j < L->recs.n; j++) {
+		struct rec *c = &L->recs.p[j];
+		if (src->interp)
+			c->time_ns = time_at(L, c->seq, c->time_ns, &k);
+		src->lo = c->time_ns < src->lo ? c->time_ns : src->lo;
+		src->hi = c->time_ns > src->hi ? c->time_ns : src->hi;
+	}
+	if (src->interp)
+		retime_threads(L, k);
+	stream_bounds(L, src->interp, &src->lo, &src->hi);
+	return mtan_ld_stream_open(L, &src->stream);
+}
 
 int mtan_ld_source_open(struct loader *L, struct ev_source *src)
 {
 	memset(src, 0, sizeof(*src));
 	src->L = L;
+	if (L->stream)
+		return stream_open(L, src);
 	if (!(src->order = mtan_ld_seq_order(L)))
 		return -1;
 	mtan_ld_retime(L, src->order);
@@ -190,11 +285,32 @@ int mtan_ld_source_open(struct loader *L, struct ev_source *src)
 
 const struct ev *mtan_ld_source_next(struct ev_source *src)
 {
-	return src->k < src->n ? &src->L->evs.p[src->order[src->k++]] : NULL;
+	struct loader *L = src->L;
+	if (!src->stream)
+		return src->k < src->n ? &L->evs.p[src->order[src->k++]] : NULL;
+	int rc = mtan_ld_stream_next(src->stream, &src->cur);
+	if (rc == 1) {
+		struct ev *e = &src->cur;
+		if (e->op == REC_EV)
+			e->time_ns = L->recs.p[e->pool].time_ns;
+		else if (src->interp)
+			e->time_ns = time_at(L, e->seq, e->time_ns, &src->kt);
+		src->k++;
+		return e;
+	}
+	if (rc < 0) {
+		if (rc == -1 && !L->reported)
+			mtan_err("'%s': out of memory while pairing events", L->trace);
+		L->reported = 1;
+		L->stream_end = rc == -2 ? 1 : -1;
+	}
+	return NULL;
 }
 
 void mtan_ld_source_close(struct ev_source *src)
 {
+	mtan_ld_stream_free(src->stream);
+	src->stream = NULL;
 	free(src->order);
 	src->order = NULL;
 	src->k = src->n = 0;

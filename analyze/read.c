@@ -1,6 +1,7 @@
 /* read.c: the first stage of the load. Decodes each record into the loader's tables: events
- * and the records the pairing must meet at their seq, stacks, modules, scans, clock
- * readings; rows that need nothing later (spaces, losses, rss, modules) are stored at once. */
+ * (kept in memory, or only counted and bounded when streaming) and the records the pairing
+ * must meet at their seq, stacks, modules, scans, clock readings; rows that need nothing
+ * later (spaces, losses, rss, modules) are stored at once. */
 #include "loader.h"
 #include "output.h"
 #include "sql.h"
@@ -70,18 +71,114 @@ static struct thread *thread_get(struct loader *L, uint32_t pid, uint32_t tid)
 	return &L->threads.p[*v];
 }
 
+/* ------------------------------------------------------------------ streaming bounds */
+
+/* x makes y useless as a candidate: low wants the lowest stamp at or below a seq, high the
+ * highest above one */
+static int dominates(const struct cand *x, const struct cand *y, int high)
+{
+	return high ? x->seq >= y->seq && x->stamp >= y->stamp : x->seq <= y->seq && x->stamp <= y->stamp;
+}
+
+static int by_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->stamp < y->stamp ? -1 : x->stamp > y->stamp;
+}
+
+static int by_cand_down(const void *a, const void *b)
+{
+	return by_cand(b, a);
+}
+
+/* Keeps the candidates that can still count: in range of the readings so far, and none
+ * another makes useless (sorted by seq, each with a lower stamp than all below it for low,
+ * a higher one than all above it for high). Still more than half the limit: a limit twice
+ * as high, up to BOUNDS_MAX. */
+static void cands_prune(struct bounds *b, struct cands *c, int high)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->n; i++)
+		if (!b->readings || (high ? c->p[i].seq > b->rhi : c->p[i].seq <= b->rlo))
+			c->p[k++] = c->p[i];
+	/* low: by seq then stamp, going up; high: going down */
+	qsort(c->p, k, sizeof(*c->p), high ? by_cand_down : by_cand);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++)
+		if (!m || (high ? c->p[i].stamp > c->p[m - 1].stamp : c->p[i].stamp < c->p[m - 1].stamp))
+			c->p[m++] = c->p[i];
+	c->n = m;
+	while (c->n > c->limit / 2 && c->limit <= BOUNDS_MAX)
+		c->limit *= 2;
+	if (c->limit > BOUNDS_MAX)
+		b->over = 1;
+}
+
+static int cands_push(struct bounds *b, struct cands *c, int high, uint64_t seq, uint64_t stamp)
+{
+	struct cand x = {seq, stamp};
+	if (c->n && dominates(&c->p[c->n - 1], &x, high))
+		return 0;
+	while (c->n && dominates(&x, &c->p[c->n - 1], high))
+		c->n--;
+	if (!c->limit)
+		c->limit = 4096;
+	if (c->n == c->limit) {
+		cands_prune(b, c, high);
+		if (b->over)
+			return 0;
+	}
+	if (c->n == c->cap && vec_grow((void **)&c->p, &c->cap, sizeof(*c->p)))
+		return -1;
+	c->p[c->n++] = x;
+	return 0;
+}
+
+/* An event's seq and stamp into the streaming bounds. */
+static int bounds_note(struct loader *L, uint64_t seq, uint64_t stamp)
+{
+	struct bounds *b = &L->bounds;
+	if (!b->any) {
+		b->any = 1;
+		b->min_seq = b->max_seq = seq;
+		b->min_stamp = b->max_stamp = stamp;
+	}
+	b->min_seq = seq < b->min_seq ? seq : b->min_seq;
+	b->max_seq = seq > b->max_seq ? seq : b->max_seq;
+	b->min_stamp = stamp < b->min_stamp ? stamp : b->min_stamp;
+	b->max_stamp = stamp > b->max_stamp ? stamp : b->max_stamp;
+	if (b->over)
+		return 0;
+	if ((!b->readings || seq <= b->rlo) && cands_push(b, &b->low, 0, seq, stamp))
+		return -1;
+	if ((!b->readings || seq > b->rhi) && cands_push(b, &b->high, 1, seq, stamp))
+		return -1;
+	if (b->over) {
+		free(b->low.p);
+		free(b->high.p);
+		memset(&b->low, 0, sizeof(b->low));
+		memset(&b->high, 0, sizeof(b->high));
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ records */
+
 static int read_events(struct loader *L, const mtf_record *rec)
 {
 	uint32_t pid = rec->u.events.pid, n = rec->u.events.n;
 	const mtf_event *e = rec->u.events.ev;
 	if (!n)
 		return 0;
-	if (L->evs.n + n >= NONE - 1) {
+	/* streaming: the events are read again by the pairing, not kept (a count is enough) */
+	if (!L->stream && L->evs.n + n >= NONE - 1) {
 		mtan_err("'%s': more than %u events: too many for this version", L->trace, NONE - 2);
 		L->reported = 1;
 		return -1;
 	}
-	while (L->evs.n + n > L->evs.cap)
+	while (!L->stream && L->evs.n + n > L->evs.cap)
 		if (vec_grow((void **)&L->evs.p, &L->evs.cap, sizeof(*L->evs.p)))
 			return -1;
 	struct thread *t = thread_get(L, pid, rec->u.events.tid);
@@ -97,6 +194,15 @@ static int read_events(struct loader *L, const mtf_record *rec)
 		}
 		if (pool < 0)
 			return -1;
+		if (e[i].seq < t->seq) { /* a thread without its record starts at its first event */
+			t->seq = e[i].seq;
+			t->time_ns = e[i].time_ns;
+		}
+		if (L->stream) {
+			if (bounds_note(L, e[i].seq, e[i].time_ns))
+				return -1;
+			continue;
+		}
 		struct ev *o = &L->evs.p[L->evs.n++];
 		o->seq = e[i].seq;
 		o->time_ns = e[i].time_ns;
@@ -106,22 +212,20 @@ static int read_events(struct loader *L, const mtf_record *rec)
 		o->tid = rec->u.events.tid;
 		o->stack = e[i].stack;
 		o->op = e[i].op;
-		if (e[i].seq < t->seq) { /* a thread without its record starts at its first event */
-			t->seq = e[i].seq;
-			t->time_ns = e[i].time_ns;
-		}
 	}
 	L->events += n;
 	return 0;
 }
 
-/* A record the pairing must meet at its seq: kept, and a marker put in the stream. */
+/* A record the pairing must meet at its seq: kept, and a marker put in the events (in
+ * memory), or its place among them noted (streaming: the source puts it back there). */
 static int read_seq_record(struct loader *L, const mtf_record *r)
 {
 	struct rec *c = VEC_PUSH(L->recs);
-	struct ev *e = VEC_PUSH(L->evs);
-	if (!c || !e)
+	struct ev *e = L->stream ? NULL : VEC_PUSH(L->evs);
+	if (!c || (!L->stream && !e))
 		return -1;
+	c->pos = L->events;
 	c->type = r->type;
 	switch (r->type) {
 	case MTF_PROCESS:
@@ -174,6 +278,8 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 	}
 	if (!mtan_ld_proc_get(L, c->pid))
 		return -1;
+	if (!e)
+		return 0;
 	e->seq = c->seq;
 	e->time_ns = c->time_ns;
 	e->pool = (uint32_t)(L->recs.n - 1);
@@ -361,6 +467,10 @@ int mtan_ld_read_record(struct loader *L, const mtf_record *r)
 			return -1;
 		k->seq = r->u.clock.seq;
 		k->t = r->u.clock.time_ns;
+		struct bounds *b = &L->bounds; /* streaming: the candidates' ranges */
+		b->rlo = !b->readings || k->seq < b->rlo ? k->seq : b->rlo;
+		b->rhi = !b->readings || k->seq > b->rhi ? k->seq : b->rhi;
+		b->readings = 1;
 		return 0;
 	}
 	case MTF_STACK:
