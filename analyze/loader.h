@@ -69,6 +69,9 @@ struct bounds {
 	int readings, any;        /* any: an event came */
 	int over;                 /* a list outgrew BOUNDS_MAX: the fallback when interpolating */
 	uint64_t min_seq, max_seq, min_stamp, max_stamp; /* of every event (any) */
+	/* the most any event or record came below the highest seq read before it: with
+	 * distinct seqs a reorder window of lag + 1 entries gives the exact order */
+	uint64_t top, lag;
 };
 #define BOUNDS_MAX (1u << 20)
 

@@ -136,10 +136,20 @@ static int cands_push(struct bounds *b, struct cands *c, int high, uint64_t seq,
 	return 0;
 }
 
+/* How far an item came out of order (the window it needs, struct bounds). */
+static void note_lag(struct bounds *b, uint64_t seq)
+{
+	if (seq > b->top)
+		b->top = seq;
+	else if (b->top - seq > b->lag)
+		b->lag = b->top - seq;
+}
+
 /* An event's seq and stamp into the streaming bounds. */
 static int bounds_note(struct loader *L, uint64_t seq, uint64_t stamp)
 {
 	struct bounds *b = &L->bounds;
+	note_lag(b, seq);
 	if (!b->any) {
 		b->any = 1;
 		b->min_seq = b->max_seq = seq;
@@ -278,8 +288,10 @@ static int read_seq_record(struct loader *L, const mtf_record *r)
 	}
 	if (!mtan_ld_proc_get(L, c->pid))
 		return -1;
-	if (!e)
+	if (!e) {
+		note_lag(&L->bounds, c->seq);
 		return 0;
+	}
 	e->seq = c->seq;
 	e->time_ns = c->time_ns;
 	e->pool = (uint32_t)(L->recs.n - 1);

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The window's default size (entries, 56 bytes each): far more than the disorder the
- * collector leaves between threads, which is a few chunks of events. */
+/* The window's most entries (56 bytes each, and a few more for its index) by default: more
+ * than the disorder the collector leaves between a few busy threads (a trace of two
+ * churning threads needs ~200,000); it only grows as far as the first pass saw the events
+ * out of order (bounds.lag). */
 #define WINDOW_DEFAULT (1u << 20)
 /* Sorted runs: most of a trace comes in order thread by thread, so the window keeps a few
  * ascending runs (O(1) each way) and only what fits none goes into the heap. */
@@ -75,6 +77,10 @@ int mtan_ld_stream_open(struct loader *L, struct mtan_ld_stream **out)
 		if (!*end && v >= 1 && v < (1ull << 31))
 			s->window = (size_t)v;
 	}
+	/* no bigger than the first pass saw the trace's disorder to be: a trace in order needs
+	 * next to nothing */
+	if (L->bounds.lag < s->window)
+		s->window = (size_t)L->bounds.lag + 1;
 	for (size_t i = 0; i < RUNS; i++)
 		s->runs[i].head = s->runs[i].tail = NONE;
 	return 0;
