@@ -1,6 +1,6 @@
-/* loader.h: the loader's internal state, shared by its stages (read.c, order.c, pair.c,
- * aggregate.c, classify.c, store.c, store_growth.c, store_frames.c) and driven by load.c.
- * Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
+/* loader.h: the loader's internal state, shared by its stages (read.c, order.c, stream.c,
+ * pair.c, aggregate.c, classify.c, store.c, store_growth.c, store_frames.c) and driven by
+ * load.c. Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
 #ifndef MTAN_LOADER_H
 #define MTAN_LOADER_H
 

@@ -77,10 +77,11 @@ int mtan_ld_stream_open(struct loader *L, struct mtan_ld_stream **out)
 		if (!*end && v >= 1 && v < (1ull << 31))
 			s->window = (size_t)v;
 	}
-	/* no bigger than the first pass saw the trace's disorder to be: a trace in order needs
-	 * next to nothing */
-	if (L->bounds.lag < s->window)
-		s->window = (size_t)L->bounds.lag + 1;
+	/* no bigger than the first pass saw the trace's disorder to be (a trace in order needs
+	 * next to nothing), with room to spare for seqs that are not distinct (a record's
+	 * beside an event's, a damaged trace's) */
+	if (L->bounds.lag < s->window && (size_t)L->bounds.lag * 2 + 1024 < s->window)
+		s->window = (size_t)L->bounds.lag * 2 + 1024;
 	for (size_t i = 0; i < RUNS; i++)
 		s->runs[i].head = s->runs[i].tail = NONE;
 	return 0;
