@@ -1,5 +1,6 @@
 /* loader.h: the loader's internal state, shared by its stages (read.c, order.c, pair.c,
- * aggregate.c, classify.c, store.c, store_growth.c, store_frames.c) and driven by load.c.
+ * aggregate.c, classify.c, store.c, store_lifetimes.c, store_growth.c, store_frames.c) and
+ * driven by load.c.
  * Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
 #ifndef MTAN_LOADER_H
 #define MTAN_LOADER_H
@@ -298,7 +299,6 @@ struct ltstore {
 	/* after the pairing: every lifetime still in memory, by id (the last rows written) */
 	VEC(struct lifetime *) rows;
 };
-
 
 struct loader {
 	const char *trace;
