@@ -76,8 +76,10 @@ int mtan_ld_classify(struct loader *L)
 		struct scan *sc = &L->scans.p[k];
 		if (!count[k])
 			continue;
-		qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
-		qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
+		if (sc->arenas.n) /* none: p may be NULL, which qsort must not get */
+			qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
+		if (sc->vtables.n)
+			qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
 		struct mtan_scan_view view = {sc->words.p, sc->words.n / 2, sc->arenas.p, sc->arenas.n / 2,
 					      sc->heads.p, sc->heads.n / 4, sc->vtables.p, sc->vtables.n};
 		if (mtan_reach(blocks[k], count[k], &view))

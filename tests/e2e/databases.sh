@@ -43,7 +43,8 @@ check_eq "... the same growth sites (read from the table, not from memory)" \
 check_eq "... and SQLite's integrity check passes" "$(sqlite3 batches.db 'PRAGMA integrity_check')" ok
 "$MTREC" -q -o racelate.zst "$SAMPLES/racelate" >/dev/null
 "$MTREC" -q -o forker.zst "$SAMPLES/forker" "$SAMPLES/leaky" >/dev/null 2>&1
-for t in racelate forker; do
+"$MTREC" -q -o leakkinds.zst "$SAMPLES/leakkinds" >/dev/null 2>&1
+for t in racelate forker leakkinds; do
 	MTAN_SYMBOL_CACHE=off "$MTAN_PLAIN" load -q $t.zst --db $t-ref.db
 	MTAN_SYMBOL_CACHE=off MTAN_LIFETIME_BUFFER=1 "$MTAN_PLAIN" load -q $t.zst --db $t-1.db
 	check_ge "$t: it has lifetimes" "$(sqlite3 $t-1.db 'SELECT count(*) FROM lifetimes')" 10
@@ -51,6 +52,9 @@ for t in racelate forker; do
 done
 check_ge "racelate: its races are there" "$(sqlite3 racelate-1.db 'SELECT count(*) FROM races')" 2
 check_ge "forker: inherited lifetimes are there" "$(sqlite3 forker-1.db 'SELECT count(*) FROM lifetimes WHERE inherited')" 1
+check_eq "leakkinds: the exit scan judged its leaks (blocks it saw freed later were kept for it)" \
+	"$(sqlite3 leakkinds-1.db "SELECT group_concat(DISTINCT leak_kind) FROM (SELECT leak_kind FROM lifetimes WHERE leak_kind IN ('definitely_lost', 'indirectly_lost', 'possibly_lost') ORDER BY leak_kind)")" \
+	"definitely_lost,indirectly_lost,possibly_lost"
 
 # ---- SIGINT during the load: nothing is left, the next command builds it whole
 timeout -s INT 0.3 "$MTAN_PLAIN" load big.zst 2>int.err

@@ -568,6 +568,69 @@ static void test_inherited_written_while_pairing(void)
 	sink_reset();
 }
 
+
+static int feed_scan(struct loader *L, uint32_t pid, uint64_t seq)
+{
+	mtf_record r = {.type = MTF_SCAN};
+	r.u.scan.pid = pid;
+	r.u.scan.seq = seq;
+	r.u.scan.time_ns = seq * 1000;
+	r.u.scan.part = MTF_SCAN_BEGIN;
+	if (mtan_ld_read_record(L, &r))
+		return -1;
+	/* one word, in the block at 0x10: a pointer to the block at 0x20 */
+	const uint64_t word[2] = {0x10, 0x20};
+	r.u.scan.part = MTF_SCAN_WORDS;
+	r.u.scan.n = 1;
+	r.u.scan.v = word;
+	if (mtan_ld_read_record(L, &r))
+		return -1;
+	r.u.scan.part = MTF_SCAN_DONE;
+	r.u.scan.a = 1; /* words in all: complete */
+	r.u.scan.n = 0;
+	r.u.scan.v = NULL;
+	return mtan_ld_read_record(L, &r);
+}
+
+/* The exit scan judges the blocks live when it began (classify): one freed after it stays
+ * in memory to the end though the budget writes the others at once, and still counts in
+ * the graph; one freed before it is written like any other. */
+static void test_kept_for_the_exit_scan(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	sink_reset();
+	L.lts.sink = sink;
+	L.lts.budget = 1;
+	mtf_event t1[] = {alloc_ev(2, 0x10, 8), alloc_ev(3, 0x20, 16), alloc_ev(4, 0x30, 24), free_ev(5, 0x30)};
+	mtf_event t2[] = {free_ev(7, 0x10)}; /* after the scan began */
+	CHECK(feed_process(&L, PID, 1, MTF_PROC_EXEC, 1) == 0);
+	CHECK(feed(&L, PID, PID, t1, 4) == 0);
+	CHECK(feed_scan(&L, PID, 6) == 0);
+	CHECK(feed(&L, PID, T2, t2, 1) == 0);
+	CHECK(feed_churn(&L, PID, 8, 0x1000, 10) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK(L.scans.n == 1 && L.scans.p[0].done);
+	CHECK_EQ_U(L.nlts, 13);
+	size_t sunk_30 = 0, sunk_10 = 0;
+	for (size_t i = 0; i < sunk.n; i++) {
+		sunk_30 += sunk.p[i].addr == 0x30;
+		sunk_10 += sunk.p[i].addr == 0x10;
+	}
+	CHECK_EQ_U(sunk_30, 1); /* freed before the scan: written at once */
+	CHECK_EQ_U(sunk_10, 0);
+	CHECK_EQ_U(sunk.n, 10); /* 0x30 and nine of the churn; the tenth waits in the buffer */
+	const struct lifetime *l = lt(&L, 0);
+	CHECK(l && l->addr == 0x10 && l->reason == R_FREE && l->end_seq == 7);
+	CHECK(mtan_ld_kept(&L, 1) == l);
+	/* classify sees both blocks live at the scan: only the lost one at 0x10 points at the
+	 * one at 0x20, which is therefore indirectly lost (definitely, had 0x10 been gone) */
+	CHECK(mtan_ld_classify(&L) == 0);
+	CHECK(lt(&L, 1)->addr == 0x20 && lt(&L, 1)->reason == R_LIVE);
+	CHECK_EQ_U(LT_KIND(lt(&L, 1)), MTAN_KIND_INDIRECT);
+	mtan_ld_release(&L);
+	sink_reset();
+}
+
 int main(void)
 {
 	RUN(test_pairs_and_leaks);
@@ -582,5 +645,6 @@ int main(void)
 	RUN(test_written_while_pairing);
 	RUN(test_overwritten_repaired_after_writes);
 	RUN(test_inherited_written_while_pairing);
+	RUN(test_kept_for_the_exit_scan);
 	UNIT_EXIT();
 }
