@@ -51,7 +51,7 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    mtan_ld_meta_int(L, "lost_events", (long long)(L->seen_end && L->end_lost > (int64_t)L->lost
 							 ? (uint64_t)L->end_lost : L->lost)) ||
 	    (L->seen_end ? mtan_ld_meta_int(L, "end_events", (long long)L->end_events) : 0) ||
-	    mtan_ld_meta_int(L, "lifetimes", (long long)L->lts.n) ||
+	    mtan_ld_meta_int(L, "lifetimes", (long long)L->nlts) ||
 	    mtan_ld_meta_int(L, "anomalies", (long long)L->nanomalies) ||
 	    mtan_ld_meta_int(L, "races", (long long)L->races.n) ||
 	    mtan_ld_meta_int(L, "leaks", (long long)L->leaks) ||
@@ -205,13 +205,13 @@ static int run_stages(struct loader *L, double t0, double cpu0)
 		if (i == 2) { /* paired: the lifetimes are counted */
 			double left = 0;
 			for (size_t j = i; j < sizeof stages / sizeof stages[0]; j++)
-				left += stage_cost(&stages[j], ev, (double)L->lts.n, fr);
+				left += stage_cost(&stages[j], ev, (double)L->nlts, fr);
 			L->cost_all = L->cost_done + left;
 		}
 		if (timing)
 			fprintf(stderr, "%-10s %.3f %.3f\n", s->timing, now() - t0, cpu_now() - cpu0);
 		L->stage = s->name;
-		L->cost_now = stage_cost(s, ev, i >= 2 ? (double)L->lts.n : ev / 2, fr);
+		L->cost_now = stage_cost(s, ev, i >= 2 ? (double)L->nlts : ev / 2, fr);
 		mtan_ld_progress(L, 0);
 		if (s->run(L))
 			return -1;
@@ -269,6 +269,7 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 	}
 	if (open_db(&L, dbpath))
 		goto out;
+	L.lts.sink = mtan_ld_write_lifetime_rows; /* ended lifetimes are written while pairing */
 	mtan_progress_start(trace);
 	L.stage = "reading";
 	L.tst = &tst;
@@ -326,7 +327,7 @@ static int load(const char *trace, const char *dbpath, const struct mtan_symopts
 	if (getenv("MTAN_TIMING"))
 		fprintf(stderr, "%-10s %.3f %.3f\n", "loaded", now() - t0, cpu_now() - cpu0);
 	st->events = L.events;
-	st->lifetimes = L.lts.n;
+	st->lifetimes = L.nlts;
 	st->leaks = L.leaks;
 	st->anomalies = L.nanomalies;
 	st->complete = L.seen_end;
