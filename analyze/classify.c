@@ -22,7 +22,8 @@ static int by_first(const void *a, const void *b)
 
 /* Leak kinds: each process's last complete scan judges the heap blocks live when it began
  * (memcheck's graph, reach.c); a leak no scan saw (its process was killed or not scanned,
- * it came after the scan, it is on a device or in a client space) is not_scanned. */
+ * it came after the scan, it is on a device or in a client space) is not_scanned. It reads
+ * the lifetimes still in memory (L->lts.rows): the pairing kept every one a scan saw. */
 int mtan_ld_classify(struct loader *L)
 {
 	int ret = -1;
@@ -52,8 +53,8 @@ int mtan_ld_classify(struct loader *L)
 		scan_of[k] = v ? *v : 0;
 	}
 	for (int pass = 0; pass < 2 && latest.n; pass++) {
-		for (size_t i = 0; i < L->lts.n; i++) {
-			const struct lifetime *l = &L->lts.p[i];
+		for (size_t i = 0; i < L->lts.rows.n; i++) {
+			const struct lifetime *l = L->lts.rows.p[i];
 			uint32_t v = scan_of[l->pool];
 			if (!v)
 				continue;
@@ -75,21 +76,23 @@ int mtan_ld_classify(struct loader *L)
 		struct scan *sc = &L->scans.p[k];
 		if (!count[k])
 			continue;
-		qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
-		qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
+		if (sc->arenas.n) /* none: p may be NULL, which qsort must not get */
+			qsort(sc->arenas.p, sc->arenas.n / 2, 2 * sizeof(uint64_t), by_first);
+		if (sc->vtables.n)
+			qsort(sc->vtables.p, sc->vtables.n, sizeof(uint64_t), by_first);
 		struct mtan_scan_view view = {sc->words.p, sc->words.n / 2, sc->arenas.p, sc->arenas.n / 2,
 					      sc->heads.p, sc->heads.n / 4, sc->vtables.p, sc->vtables.n};
 		if (mtan_reach(blocks[k], count[k], &view))
 			goto out;
 		for (size_t j = 0; j < count[k]; j++) {
-			struct lifetime *l = &L->lts.p[blocks[k][j].id];
+			struct lifetime *l = L->lts.rows.p[blocks[k][j].id];
 			if (l->reason == R_LIVE && !(l->flags & LT_INHERITED))
 				l->flags = (uint8_t)((l->flags & ((1u << LT_KIND_SHIFT) - 1)) |
 						     blocks[k][j].kind << LT_KIND_SHIFT);
 		}
 	}
-	for (size_t i = 0; i < L->lts.n; i++) {
-		struct lifetime *l = &L->lts.p[i];
+	for (size_t i = 0; i < L->lts.rows.n; i++) {
+		struct lifetime *l = L->lts.rows.p[i];
 		if (l->reason == R_LIVE && !(l->flags & LT_INHERITED) && !LT_KIND(l))
 			l->flags |= MTAN_KIND_NOT_SCANNED << LT_KIND_SHIFT;
 	}

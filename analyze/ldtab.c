@@ -222,6 +222,9 @@ void mtan_ld_release(struct loader *L)
 	free(L->bounds.high.p);
 	free(L->recs.p);
 	free(L->lts.p);
+	free(L->lts.ended.p);
+	free(L->lts.rows.p);
+	free(L->sites.p);
 	free(L->ans.p);
 	free(L->races.p);
 	free(L->tl.p);
@@ -249,7 +252,7 @@ void mtan_ld_release(struct loader *L)
 	free(L->names.p);
 	struct map *maps[] = {&L->pool_map, &L->proc_map, &L->thread_map, &L->stack_map,
 			      &L->frame_map, &L->space_map, &L->track_map, &L->dev_map, &L->name_map,
-			      &L->race_map};
+			      &L->race_map, &L->lts.kept, &L->lts.scan, &L->site_map};
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		mtan_ld_map_release(maps[i]);
 	free(L->ps);

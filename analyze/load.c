@@ -56,7 +56,7 @@ static int write_meta(struct loader *L, const struct stat *tst)
 	    mtan_ld_meta_int(L, "lost_events", (long long)(L->seen_end && L->end_lost > (int64_t)L->lost
 							 ? (uint64_t)L->end_lost : L->lost)) ||
 	    (L->seen_end ? mtan_ld_meta_int(L, "end_events", (long long)L->end_events) : 0) ||
-	    mtan_ld_meta_int(L, "lifetimes", (long long)L->lts.n) ||
+	    mtan_ld_meta_int(L, "lifetimes", (long long)L->nlts) ||
 	    mtan_ld_meta_int(L, "anomalies", (long long)L->nanomalies) ||
 	    mtan_ld_meta_int(L, "races", (long long)L->races.n) ||
 	    mtan_ld_meta_int(L, "leaks", (long long)L->leaks) ||
@@ -213,13 +213,13 @@ static int run_stages(struct loader *L, double t0, double cpu0)
 		if (i == 2) { /* paired: the lifetimes are counted */
 			double left = 0;
 			for (size_t j = i; j < sizeof stages / sizeof stages[0]; j++)
-				left += stage_cost(L, &stages[j], ev, (double)L->lts.n, fr);
+				left += stage_cost(L, &stages[j], ev, (double)L->nlts, fr);
 			L->cost_all = L->cost_done + left;
 		}
 		if (timing)
 			fprintf(stderr, "%-10s %.3f %.3f\n", s->timing, now() - t0, cpu_now() - cpu0);
 		L->stage = s->name;
-		L->cost_now = stage_cost(L, s, ev, i >= 2 ? (double)L->lts.n : ev / 2, fr);
+		L->cost_now = stage_cost(L, s, ev, i >= 2 ? (double)L->nlts : ev / 2, fr);
 		mtan_ld_progress(L, 0);
 		/* a stream that stopped early ended the pairing early: what it made is not kept */
 		if (s->run(L) || L->stream_end)
@@ -284,6 +284,7 @@ static int load_once(const char *trace, const char *dbpath, const struct mtan_sy
 	}
 	if (open_db(&L, dbpath))
 		goto out;
+	L.lts.sink = mtan_ld_write_lifetime_rows; /* ended lifetimes are written while pairing */
 	mtan_progress_start(trace);
 	L.stage = "reading";
 	L.tst = &tst;
@@ -348,7 +349,7 @@ static int load_once(const char *trace, const char *dbpath, const struct mtan_sy
 	if (getenv("MTAN_TIMING"))
 		fprintf(stderr, "%-10s %.3f %.3f\n", "loaded", now() - t0, cpu_now() - cpu0);
 	st->events = L.events;
-	st->lifetimes = L.lts.n;
+	st->lifetimes = L.nlts;
 	st->leaks = L.leaks;
 	st->anomalies = L.nanomalies;
 	st->complete = L.seen_end;

@@ -1,6 +1,7 @@
 /* loader.h: the loader's internal state, shared by its stages (read.c, order.c, stream.c,
- * pair.c, aggregate.c, classify.c, store.c, store_growth.c, store_frames.c) and driven by
- * load.c. Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
+ * pair.c, aggregate.c, classify.c, store.c, store_lifetimes.c, store_growth.c,
+ * store_frames.c) and driven by load.c.
+ * Nothing outside the loader includes it: the rest of mtan sees mtan_load (load.h). */
 #ifndef MTAN_LOADER_H
 #define MTAN_LOADER_H
 
@@ -15,9 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define VEC(T) struct { T *p; size_t n, cap; }
-
 #define NONE UINT32_MAX
+#define VEC(T) struct { T *p; size_t n, cap; }
 #define REC_EV 0xff /* ev.op of a record in the seq stream */
 
 /* One event, or one record taking part in the pairing; 48 bytes. In memory (L->evs, the
@@ -97,18 +97,22 @@ static const char *const reason_text[] = {NULL, "free", "overwritten", "exec", "
 enum kind { A_UNMATCHED, A_DOUBLE, A_OVER_LIVE, A_REUSE_RACE, A_DROPPED = 0xff };
 #define kind_text mtan_anomaly_kinds
 
-/* 80 bytes: everything its row needs, copied from the events as the pairing meets them,
- * so that writing reads the lifetimes in order instead of the events all over. */
+/* 88 bytes: everything its row needs, copied from the events as the pairing meets them,
+ * so that writing reads the lifetimes instead of the events all over. Ids are given in
+ * allocation order (lifetimes.id); only the live ones and a few kept ones (struct
+ * ltstore) stay in memory while pairing, the others are written as they pile up. */
 struct lifetime {
 	uint64_t addr, size;
 	uint64_t alloc_seq, alloc_ns; /* inherited: the parent's allocation */
 	uint64_t end_seq, end_ns;     /* the free, or what else ended it (reason != R_LIVE) */
 	uint32_t pool, tid, free_tid, gen;
-	uint32_t parent;              /* inherited: the parent's lifetime index + 1; else 0 */
+	uint32_t parent;              /* inherited: the parent's lifetime id; else 0 */
 	uint32_t alloc_stack, free_stack; /* stacks.id, 0 none */
+	uint32_t id;                  /* lifetimes.id, from 1; 0: a free place in the store */
 	uint8_t alloc_op, free_op, reason, flags; /* flags: LT_* */
 };
-enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_over_live) */ };
+/* LT_KEEP: a race refers to it (struct race, an anomaly's at_lt): it stays in memory */
+enum { LT_INHERITED = 1, LT_OVER_LIVE = 2 /* allocated over a live block (alloc_over_live) */, LT_KEEP = 4 };
 /* A leak's kind (enum mtan_leak_kind, reach.h) in flags' upper bits */
 #define LT_KIND_SHIFT 4
 #define LT_KIND(l) (((l)->flags >> LT_KIND_SHIFT) & 7u)
@@ -131,8 +135,8 @@ struct scan {
 /* 72 bytes; few in a trace (each one a bug or a race), so each keeps a copy of its event. */
 struct anomaly {
 	struct ev ev;          /* its event: the free, or the allocation over a live block */
-	uint32_t lifetime;     /* index + 1, 0 none */
-	uint32_t at_lt;        /* index + 1: the event is that lifetime's allocation, not ev */
+	uint32_t lifetime;     /* its id, 0 none */
+	uint32_t at_lt;        /* an id (kept): the event is that lifetime's allocation, not ev */
 	uint32_t stack;
 	uint32_t gen;  /* unmatched and double frees: the key's generation at the free */
 	uint32_t id;   /* anomalies.id once written (dropped ones are not) */
@@ -155,7 +159,7 @@ struct race {
 	uint32_t anomaly;     /* index in L->ans (the reuse_race row) */
 	uint32_t free_tid;    /* the free event's thread, seq and time */
 	uint64_t free_seq, free_ns;
-	uint32_t freed, reuse; /* lifetime indexes: the block the free ended, the one reusing its address */
+	uint32_t freed, reuse; /* lifetime ids - 1 (both kept): the block the free ended, the one reusing its address */
 	uint8_t form;
 };
 /* "Closely": the race's events are at most this far apart (and nothing else happened at
@@ -282,11 +286,45 @@ struct map {
 struct pslot {
 	uint64_t addr;
 	uint32_t pool;
-	uint32_t lt; /* last lifetime at the key, index + 1; 0: an empty slot */
+	uint32_t lt; /* last lifetime at the key, its id; 0: an empty slot */
 	uint32_t gen;
-	uint32_t live;
+	uint32_t mem; /* live: its place in L->lts + 1; else 0, or PS_FREED when a free ended it */
+};
+#define PS_FREED UINT32_MAX
+
+/* Allocation sites over the whole trace (the sites table), counted from the lifetimes as
+ * they are written (store_lifetimes.c); rows go in by their first lifetime. */
+struct site_row {
+	uint32_t pool, stack;
+	uint32_t first; /* the smallest lifetime id counted */
+	uint64_t allocs, bytes, frees, temps, temp_bytes, leaked, leaked_bytes;
+	double est[6]; /* the sites.est_ columns: allocs, bytes, temporaries and leaks estimated */
 };
 
+struct loader;
+/* The lifetimes in memory (pair.c). Live ones and kept ones sit at stable places in a slab
+ * (a free place has id 0 and the next free place + 1 in addr). An ended lifetime that
+ * nothing can change any more moves to `ended`; when that is full (the budget: 64 MiB, or
+ * MTAN_LIFETIME_BUFFER bytes), it goes to the sink sorted by id and is emptied. Kept to the
+ * end: lifetimes a race refers to (LT_KEEP), those overwritten (a late free may repair
+ * them), ended as leaks (R_LIVE, when their pid was reused) and those live when their
+ * process's last complete exit scan began (classify reads them; L->scans is complete
+ * before the pairing). */
+struct ltstore {
+	struct lifetime *p;
+	size_t n, cap;   /* places used (the highest), allocated */
+	size_t free;     /* the first free place + 1, 0 none */
+	VEC(struct lifetime) ended;
+	size_t budget;   /* bytes of ended ones; 0: the default */
+	struct map kept; /* id -> place of each kept lifetime */
+	struct map scan; /* pid -> its last complete scan, index in L->scans + 1 */
+	/* Takes n ended lifetimes sorted by id, borrowed for the call (store_lifetimes.c's
+	 * writer, set by load.c); NULL: nothing is written while pairing, all stay in memory */
+	int (*sink)(struct loader *L, struct lifetime *const *rows, size_t n);
+	int flushed;     /* some went to the sink while pairing */
+	/* after the pairing: every lifetime still in memory, by id (the last rows written) */
+	VEC(struct lifetime *) rows;
+};
 
 struct loader {
 	const char *trace;
@@ -300,7 +338,15 @@ struct loader {
 	struct bounds bounds; /* streaming: read.c gathers it, order.c reads it */
 	VEC(struct ev) evs;
 	VEC(struct rec) recs;
-	VEC(struct lifetime) lts;
+	struct ltstore lts;
+	uint32_t nlts; /* lifetimes made: the last id given */
+	uint64_t lts_written; /* rows of lifetimes written */
+	/* the rows mtan_lifetimes (store_lifetimes.c) shows the insert in hand */
+	struct lifetime *const *wr;
+	size_t nwr;
+	int wr_final; /* the last insert (its progress is the stage's) */
+	struct map site_map; /* (pool, stack) -> index in sites */
+	VEC(struct site_row) sites;
 	VEC(struct anomaly) ans;
 	VEC(struct race) races;
 	VEC(struct tl_row) tl;
@@ -436,14 +482,22 @@ int mtan_ld_track_add(struct loader *L, struct pool *p, int64_t delta, int block
 
 /* pair.c: pair: every free with its allocation, in seq order; anomalies and races */
 struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i);
+/* Pairs every event; ended lifetimes go to L->lts.sink as they pile up, and at the end
+ * L->lts.rows holds the ones still in memory, by id. */
 int mtan_ld_pair(struct loader *L);
 
 /* classify.c: classify: leak kinds from the exit scans */
 int mtan_ld_classify(struct loader *L);
 
-/* store.c: store: the database rows of lifetimes, anomalies, races, timeline and the rest */
-void mtan_ld_bind_opt(sqlite3_stmt *st, int i, int present, int64_t v);
+/* store_lifetimes.c: store: the rows of lifetimes and sites */
+/* The sink of L->lts: writes n lifetimes sorted by id (and counts their sites). */
+int mtan_ld_write_lifetime_rows(struct loader *L, struct lifetime *const *rows, size_t n);
+/* Writes the lifetimes still in memory (L->lts.rows), after classify. */
 int mtan_ld_write_lifetimes(struct loader *L);
+int mtan_ld_write_sites(struct loader *L);
+
+/* store.c: store: the database rows of anomalies, races, timeline and the rest */
+void mtan_ld_bind_opt(sqlite3_stmt *st, int i, int present, int64_t v);
 int mtan_ld_write_anomalies(struct loader *L);
 int mtan_ld_write_races(struct loader *L);
 int mtan_ld_write_timeline(struct loader *L);
@@ -451,7 +505,6 @@ int mtan_ld_write_marks(struct loader *L);
 int mtan_ld_write_processes(struct loader *L);
 int mtan_ld_write_threads(struct loader *L);
 int mtan_ld_write_devices(struct loader *L);
-int mtan_ld_write_sites(struct loader *L);
 int mtan_ld_write_stats(struct loader *L);
 
 /* store_growth.c: store: the growth analysis in growth and growth_sites */
@@ -509,6 +562,13 @@ static inline uint32_t *map_at(struct map *m, uint64_t a, uint64_t b, int *isnew
 		if (s->a == a && s->b == b)
 			return &s->v;
 	}
+}
+
+/* A kept lifetime by id (struct ltstore), or NULL: one a race or an anomaly refers to. */
+static inline struct lifetime *mtan_ld_kept(const struct loader *L, uint32_t id)
+{
+	const uint32_t *v = map_get(&L->lts.kept, id, 0);
+	return v ? &L->lts.p[*v] : NULL;
 }
 
 #endif

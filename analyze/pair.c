@@ -2,8 +2,9 @@
  * keyed by (pool, address): lifetimes, unmatched and double frees, allocations over live
  * blocks, and address-reuse races (repaired). It takes the events one at a time from
  * order.c's source and keeps none of them: what it makes holds copies of what it needs of
- * them, and the events are freed when it ends. Touches no database: tests/unit/test_pair.c
- * drives it with synthetic event streams. */
+ * them, and the events are freed when it ends. Of the lifetimes it keeps the live ones and
+ * a few others (struct ltstore); ended ones go to the store's sink in batches. Touches no
+ * database itself: tests/unit/test_pair.c drives it with synthetic event streams. */
 #include "loader.h"
 #include "output.h"
 
@@ -53,7 +54,7 @@ static struct pslot *ps_find(struct loader *L, uint32_t pool, uint64_t addr, int
 			s->addr = addr;
 			s->pool = pool;
 			s->gen = 0;
-			s->live = 0;
+			s->mem = 0;
 			L->ps_n++;
 			return s;
 		}
@@ -61,6 +62,161 @@ static struct pslot *ps_find(struct loader *L, uint32_t pool, uint64_t addr, int
 			return s;
 	}
 }
+
+/* ------------------------------------------------------------------ the lifetimes */
+
+#define LT_BUDGET (64u << 20) /* bytes of ended lifetimes held before they are written */
+
+/* A new lifetime (zeroed, with the next id) at a free place, put in *place; NULL when out
+ * of memory. It may move the others: pointers to them are stale after it. */
+static struct lifetime *lt_new(struct loader *L, uint32_t *place)
+{
+	struct ltstore *m = &L->lts;
+	size_t i;
+	if (m->free) {
+		i = m->free - 1;
+		m->free = (size_t)m->p[i].addr;
+	} else {
+		if (m->n == m->cap && vec_grow((void **)&m->p, &m->cap, sizeof(*m->p)))
+			return NULL;
+		i = m->n++;
+	}
+	struct lifetime *l = &m->p[i];
+	memset(l, 0, sizeof(*l));
+	l->id = ++L->nlts;
+	*place = (uint32_t)i;
+	return l;
+}
+
+/* The live lifetime of a slot. */
+static struct lifetime *lt_live(struct loader *L, const struct pslot *s)
+{
+	assert(s->mem && s->mem != PS_FREED);
+	return &L->lts.p[s->mem - 1];
+}
+
+static int ps_live(const struct pslot *s)
+{
+	return s->mem && s->mem != PS_FREED;
+}
+
+/* Keeps the lifetime at place in memory to the end (struct ltstore), findable by id. */
+static int lt_keep(struct loader *L, uint32_t place)
+{
+	int isnew;
+	uint32_t *v = map_at(&L->lts.kept, L->lts.p[place].id, 0, &isnew);
+	if (!v)
+		return -1;
+	*v = place;
+	return 0;
+}
+
+/* Whether an ended lifetime must stay in memory: what may still change it or read it
+ * besides its row (struct ltstore). */
+static int lt_needed(const struct loader *L, const struct lifetime *l)
+{
+	if ((l->flags & LT_KEEP) || l->reason == R_LIVE || l->reason == R_OVERWRITTEN || l->reason == R_FREE_LATE)
+		return 1;
+	if (!L->lts.scan.n)
+		return 0;
+	/* classify: live when its process's last complete scan began (a host heap block) */
+	const struct pool *p = &L->pools.p[l->pool];
+	const uint32_t *v = p->device == MTF_HOST && p->space == 0 ? map_get(&L->lts.scan, p->pid, 0) : NULL;
+	uint64_t seq = v ? L->scans.p[*v - 1].seq : 0;
+	return v && l->alloc_seq < seq && l->end_seq > seq;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct lifetime *x = *(const struct lifetime *const *)a, *y = *(const struct lifetime *const *)b;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Hands the ended lifetimes to the sink, sorted by id, and empties the buffer. */
+static int lt_flush(struct loader *L)
+{
+	struct ltstore *m = &L->lts;
+	struct lifetime **rows = malloc((m->ended.n ? m->ended.n : 1) * sizeof(*rows));
+	if (!rows)
+		return -1;
+	for (size_t k = 0; k < m->ended.n; k++)
+		rows[k] = &m->ended.p[k];
+	qsort(rows, m->ended.n, sizeof(*rows), by_id);
+	int rc = m->sink(L, rows, m->ended.n);
+	free(rows);
+	m->ended.n = 0;
+	m->flushed = 1;
+	return rc;
+}
+
+/* The lifetime at place has ended and its slot no longer names it as live: it stays (kept)
+ * or moves to the ended ones, which go to the sink when they fill the budget. */
+static int lt_ended(struct loader *L, uint32_t place)
+{
+	struct ltstore *m = &L->lts;
+	if (lt_needed(L, &m->p[place]))
+		return lt_keep(L, place);
+	if (m->ended.n == m->ended.cap) {
+		size_t most = m->budget / sizeof(struct lifetime);
+		most = most ? most : 1;
+		if (m->sink && m->ended.n >= most) {
+			if (lt_flush(L))
+				return -1;
+		} else {
+			size_t cap = m->ended.cap ? m->ended.cap * 2 : 64;
+			if (m->sink && cap > most)
+				cap = most > m->ended.n ? most : m->ended.n + 1;
+			struct lifetime *q = realloc(m->ended.p, cap * sizeof(*q));
+			if (!q)
+				return -1;
+			m->ended.p = q;
+			m->ended.cap = cap;
+		}
+	}
+	m->ended.p[m->ended.n++] = m->p[place];
+	m->p[place].id = 0;
+	m->p[place].addr = m->free;
+	m->free = (size_t)place + 1;
+	return 0;
+}
+
+/* After the pairing: every lifetime still in memory in L->lts.rows, by id. */
+static int lt_rows(struct loader *L)
+{
+	struct ltstore *m = &L->lts;
+	size_t n = m->ended.n;
+	for (size_t k = 0; k < m->n; k++)
+		n += m->p[k].id != 0;
+	if (!(m->rows.p = malloc((n ? n : 1) * sizeof(*m->rows.p))))
+		return -1;
+	m->rows.cap = n ? n : 1;
+	for (size_t k = 0; k < m->n; k++)
+		if (m->p[k].id)
+			m->rows.p[m->rows.n++] = &m->p[k];
+	for (size_t k = 0; k < m->ended.n; k++)
+		m->rows.p[m->rows.n++] = &m->ended.p[k];
+	qsort(m->rows.p, m->rows.n, sizeof(*m->rows.p), by_id);
+	return 0;
+}
+
+/* Each process's last complete exit scan (classify judges the blocks live when it began). */
+static int lt_scans(struct loader *L)
+{
+	for (size_t k = 0; k < L->scans.n; k++) {
+		const struct scan *sc = &L->scans.p[k];
+		int isnew;
+		uint32_t *v;
+		if (!sc->done)
+			continue;
+		if (!(v = map_at(&L->lts.scan, sc->pid, 0, &isnew)))
+			return -1;
+		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
+			*v = (uint32_t)k + 1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ pairing */
 
 struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i)
 {
@@ -84,11 +240,12 @@ static struct anomaly *add_anomaly(struct loader *L, int kind, const struct ev *
  * seq order says so, and another thread's clock reading (time) is not let say otherwise. */
 static int end_lifetime(struct loader *L, struct pslot *s, int reason, const struct ev *at)
 {
-	assert(s->lt && s->live); /* only a live block ends */
-	struct lifetime *l = &L->lts.p[s->lt - 1];
+	assert(s->lt && ps_live(s)); /* only a live block ends */
+	uint32_t place = s->mem - 1;
+	struct lifetime *l = lt_live(L, s);
 	struct pool *p = &L->pools.p[l->pool];
 	uint64_t size = l->size;
-	s->live = 0;
+	s->mem = 0;
 	l->reason = (uint8_t)reason;
 	l->end_seq = at->seq;
 	l->end_ns = at->time_ns;
@@ -102,7 +259,7 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, const str
 		p->leaked_bytes += size;
 		L->leaks++;
 	}
-	return mtan_ld_track_add(L, p, -(int64_t)size, -1, at);
+	return lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, at) ? -1 : 0;
 }
 
 /* The latest anomaly of kind (or, with kind2, either kind) at (pool, addr) among the
@@ -148,11 +305,12 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
 {
 	const struct ev fe = f->ev; /* a copy: adding the race's anomaly may move f */
 	struct pool *p = &L->pools.p[e->pool];
-	uint32_t reuse = s->lt - 1;
-	struct lifetime *l = VEC_PUSH(L->lts);
+	uint32_t rplace = s->mem - 1, place;
+	struct lifetime *l = lt_new(L, &place);
 	if (!l)
 		return -1;
-	struct lifetime *r = &L->lts.p[reuse];
+	struct lifetime *r = &L->lts.p[rplace];
+	uint32_t late = l->id - 1, reuse = r->id - 1;
 	l->addr = e->addr;
 	l->size = e->size;
 	l->alloc_seq = l->end_seq = e->seq;
@@ -167,6 +325,9 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
 	l->free_stack = f->stack;
 	l->gen = r->gen; /* the earlier block at the address */
 	r->gen = ++s->gen;
+	r->flags |= LT_KEEP; /* the race's reuse, the anomaly's event */
+	if (lt_keep(L, place) || lt_keep(L, rplace))
+		return -1;
 	if (!p->allocs || e->addr < p->min_addr)
 		p->min_addr = e->addr;
 	if (!p->allocs || e->addr + e->size > p->max_end)
@@ -177,9 +338,8 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
 	/* it comes and goes at once; out first, so no peak counts a block that was not live */
 	if (mtan_ld_track_add(L, p, -(int64_t)e->size, -1, e) || mtan_ld_track_add(L, p, (int64_t)e->size, 1, e))
 		return -1;
-	uint32_t late = (uint32_t)(L->lts.n - 1);
 	f->kind = A_DROPPED; /* the free was not unmatched after all */
-	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, e, late + 1, L->lts.p[reuse].alloc_stack);
+	struct anomaly *a = add_anomaly(L, A_REUSE_RACE, e, late + 1, L->lts.p[rplace].alloc_stack);
 	if (!a)
 		return -1;
 	a->at_lt = reuse + 1; /* the anomaly's event is the reuse */
@@ -192,8 +352,8 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
  * the late one and is already ended (late_after_reuse). */
 static int over_live(struct loader *L, struct pslot *s, const struct ev *e, uint32_t stack)
 {
-	uint32_t old = s->lt - 1;
-	struct lifetime *l = &L->lts.p[old];
+	uint32_t oplace = s->mem - 1, old = s->lt - 1;
+	struct lifetime *l = lt_live(L, s);
 	struct anomaly *f = NULL;
 	if (!(l->flags & (LT_INHERITED | LT_OVER_LIVE)) && l->tid != e->tid &&
 	    (f = recent_anomaly(L, e->pool, e->addr, A_UNMATCHED, A_DOUBLE)) && f->gen + 1 == l->gen &&
@@ -205,14 +365,15 @@ static int over_live(struct loader *L, struct pslot *s, const struct ev *e, uint
 		if (end_lifetime(L, s, R_FREE_LATE, e))
 			return -1;
 		const struct ev fe = f->ev; /* a copy: adding the race's anomaly may move f */
-		l = &L->lts.p[old];
+		l = &L->lts.p[oplace]; /* kept: R_FREE_LATE */
 		l->free_tid = fe.tid;
 		l->free_op = fe.op;
 		l->free_stack = f->stack;
 		p->bytes_freed += l->size;
 		f->kind = A_DROPPED; /* the free was not unmatched after all */
 		struct anomaly *a = add_anomaly(L, A_REUSE_RACE, e, old + 1, stack);
-		return a ? add_race(L, RACE_LATE_ALLOC, a, &fe, old, (uint32_t)L->lts.n) : -1;
+		/* the reuse is the allocation in hand, next (pair_alloc keeps it) */
+		return a ? add_race(L, RACE_LATE_ALLOC, a, &fe, old, L->nlts) : -1;
 	}
 	if (end_lifetime(L, s, R_OVERWRITTEN, e))
 		return -1;
@@ -226,13 +387,14 @@ static int pair_alloc(struct loader *L, const struct ev *e)
 	if (!s)
 		return -1;
 	uint32_t stack = mtan_ld_stack_of(L, p->pid, e->stack);
-	int over = s->lt && s->live;
+	int over = s->lt && ps_live(s);
 	if (over) {
 		int rc = over_live(L, s, e, stack);
 		if (rc)
 			return rc < 0 ? -1 : 0;
 	}
-	struct lifetime *l = VEC_PUSH(L->lts);
+	uint32_t place;
+	struct lifetime *l = lt_new(L, &place);
 	if (!l)
 		return -1;
 	l->addr = e->addr;
@@ -245,8 +407,13 @@ static int pair_alloc(struct loader *L, const struct ev *e)
 	l->gen = ++s->gen;
 	l->alloc_stack = stack;
 	l->flags = over && L->ans.p[L->ans.n - 1].kind == A_OVER_LIVE ? LT_OVER_LIVE : 0;
-	s->lt = (uint32_t)L->lts.n;
-	s->live = 1;
+	s->lt = l->id;
+	s->mem = place + 1;
+	if (over && L->races.n && L->races.p[L->races.n - 1].reuse == l->id - 1) { /* over_live's race */
+		l->flags |= LT_KEEP;
+		if (lt_keep(L, place))
+			return -1;
+	}
 	if (!p->allocs || e->addr < p->min_addr)
 		p->min_addr = e->addr;
 	if (!p->allocs || e->addr + e->size > p->max_end)
@@ -261,7 +428,7 @@ static int pair_alloc(struct loader *L, const struct ev *e)
  * freed (it ended where this one began), this one stays live. 1 when it was such a race. */
 static int late_free(struct loader *L, struct pslot *s, const struct ev *e, uint32_t stack)
 {
-	struct lifetime *n = &L->lts.p[s->lt - 1];
+	struct lifetime *n = lt_live(L, s);
 	if (!(n->flags & LT_OVER_LIVE) || n->tid == e->tid ||
 	    (int64_t)(e->time_ns - n->alloc_ns) > (int64_t)RACE_WINDOW_NS)
 		return 0;
@@ -269,12 +436,18 @@ static int late_free(struct loader *L, struct pslot *s, const struct ev *e, uint
 	if (!a || a->ev.seq != n->alloc_seq)
 		return 0;
 	uint32_t old = a->lifetime - 1;
-	struct lifetime *o = &L->lts.p[old];
+	struct lifetime *o = mtan_ld_kept(L, a->lifetime); /* overwritten: kept */
+	assert(o);
+	if (!o)
+		return 0;
 	o->reason = R_FREE_LATE;
 	o->free_tid = e->tid;
 	o->free_op = e->op;
 	o->free_stack = stack;
 	n->flags &= (uint8_t)~LT_OVER_LIVE;
+	n->flags |= LT_KEEP; /* the race's reuse */
+	if (lt_keep(L, s->mem - 1))
+		return -1;
 	L->pools.p[e->pool].bytes_freed += o->size;
 	return add_race(L, RACE_LATE_FREE, a, e, old, s->lt - 1) ? -1 : 1;
 }
@@ -287,8 +460,9 @@ static int pair_free(struct loader *L, const struct ev *e)
 	struct pslot *s = ps_find(L, e->pool, e->addr, 0);
 	uint32_t stack = mtan_ld_stack_of(L, p->pid, e->stack);
 	p->frees++;
-	if (s && s->live) {
-		struct lifetime *l = &L->lts.p[s->lt - 1];
+	if (s && ps_live(s)) {
+		uint32_t place = s->mem - 1;
+		struct lifetime *l = lt_live(L, s);
 		assert(l->addr == e->addr && l->pool == e->pool); /* the slot's block is the key's */
 		if (l->flags & LT_OVER_LIVE) {
 			int rc = late_free(L, s, e, stack);
@@ -303,9 +477,9 @@ static int pair_free(struct loader *L, const struct ev *e)
 		l->free_tid = e->tid;
 		l->free_op = e->op;
 		l->free_stack = stack;
-		s->live = 0;
+		s->mem = PS_FREED;
 		p->bytes_freed += size;
-		return mtan_ld_track_add(L, p, -(int64_t)size, -1, e);
+		return lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, e) ? -1 : 0;
 	}
 	if (!s) {
 		const struct proc *pr = mtan_ld_proc_get(L, p->pid);
@@ -317,8 +491,7 @@ static int pair_free(struct loader *L, const struct ev *e)
 			return 0;
 		}
 	}
-	int kind = s && (L->lts.p[s->lt - 1].reason == R_FREE || L->lts.p[s->lt - 1].reason == R_FREE_LATE)
-			   ? A_DOUBLE : A_UNMATCHED;
+	int kind = s && s->mem == PS_FREED ? A_DOUBLE : A_UNMATCHED; /* its last block was freed */
 	struct anomaly *a = add_anomaly(L, kind, e, s ? s->lt : 0, stack);
 	if (!a)
 		return -1;
@@ -334,7 +507,7 @@ static uint32_t *live_of(struct loader *L, uint32_t pid, uint32_t device, size_t
 	uint32_t *out = NULL;
 	for (size_t j = 0; j < L->ps_cap; j++) {
 		const struct pslot *s = &L->ps[j];
-		if (!s->lt || !s->live)
+		if (!s->lt || !ps_live(s))
 			continue;
 		const struct pool *p = &L->pools.p[s->pool];
 		if (p->pid != pid || (device != NONE && p->device != device))
@@ -362,32 +535,35 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, const stru
 	if (!live)
 		return -1;
 	int ret = -1;
-	/* lifetimes, not slots: inserting the child's slots may move the table */
+	/* places of lifetimes, not slots: inserting the child's slots may move the table */
 	for (size_t k = 0; k < n; k++)
-		live[k] = L->ps[live[k]].lt - 1;
+		live[k] = L->ps[live[k]].mem - 1;
 	for (size_t k = 0; k < n; k++) {
-		struct lifetime pl = L->lts.p[live[k]];
+		struct lifetime pl = L->lts.p[live[k]]; /* a copy: a new lifetime may move it */
 		const struct pool *pp = &L->pools.p[pl.pool];
 		int32_t cp = mtan_ld_pool_get(L, child, pp->device, pp->space);
 		struct pool *c = cp >= 0 ? mtan_ld_pool_at(L, (uint32_t)cp) : NULL;
 		struct pslot *s = c ? ps_find(L, (uint32_t)cp, pl.addr, 1) : NULL;
 		if (!s)
 			goto out;
-		if (s->lt && s->live)
+		if (s->lt && ps_live(s))
 			continue; /* the child already has a block there: it stands */
-		struct lifetime *l = VEC_PUSH(L->lts);
+		uint32_t place;
+		struct lifetime *l = lt_new(L, &place);
 		if (!l)
 			goto out;
+		uint32_t id = l->id;
 		*l = pl;
+		l->id = id;
 		l->pool = (uint32_t)cp;
-		l->parent = live[k] + 1;
+		l->parent = pl.id;
 		l->flags = LT_INHERITED;
 		l->free_stack = 0;
 		l->reason = R_LIVE;
 		if (s->gen < l->gen)
 			s->gen = l->gen;
-		s->lt = (uint32_t)L->lts.n;
-		s->live = 1;
+		s->lt = id;
+		s->mem = place + 1;
 		if (mtan_ld_track_add(L, c, (int64_t)pl.size, 1, at))
 			goto out;
 	}
@@ -549,7 +725,11 @@ int mtan_ld_pair(struct loader *L)
 	for (size_t k = 0; k < L->pools.n; k++) /* every scope, for the live bytes at marks */
 		if (mtan_ld_pool_resolve(L, &L->pools.p[k]))
 			goto out;
-	if (mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
+	if (!L->lts.budget) {
+		const char *b = getenv("MTAN_LIFETIME_BUFFER"); /* bytes; tests make it small */
+		L->lts.budget = b && strtoull(b, NULL, 10) ? (size_t)strtoull(b, NULL, 10) : LT_BUDGET;
+	}
+	if (lt_scans(L) || mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
 		goto out;
 	L->t0 = src.n ? src.lo : 0;
 	L->span = src.n ? src.hi - src.lo : 0;
@@ -582,9 +762,9 @@ int mtan_ld_pair(struct loader *L)
 	uint64_t detach_seq = k ? last + 1 : 0, detach_ns = k ? src.hi : 0;
 	for (size_t j = 0; j < L->ps_cap; j++) {
 		const struct pslot *s = &L->ps[j];
-		if (!s->lt || !s->live)
+		if (!s->lt || !ps_live(s))
 			continue;
-		struct lifetime *l = &L->lts.p[s->lt - 1];
+		struct lifetime *l = lt_live(L, s);
 		const uint32_t *pi = map_get(&L->proc_map, L->pools.p[l->pool].pid, 0);
 		const struct proc *pr = pi ? &L->procs.p[*pi] : NULL;
 		if (pr && pr->from_attach && !pr->exited) {
@@ -603,6 +783,8 @@ int mtan_ld_pair(struct loader *L)
 	for (size_t t = 0; t < L->tracks.n; t++)
 		if (mtan_ld_tl_flush(L, (uint32_t)t))
 			goto out;
+	if (lt_rows(L))
+		goto out;
 	ret = 0;
 out:
 	mtan_ld_source_close(&src);
@@ -610,7 +792,7 @@ out:
 	L->ps = NULL;
 	L->ps_cap = L->ps_n = 0;
 	mtan_ld_map_release(&L->dev_map);
-	if (ret)
+	if (ret && !L->reported)
 		mtan_err("'%s': out of memory while pairing events", L->trace);
 	return ret;
 }

@@ -47,9 +47,10 @@ static int by_growth(const void *a, const void *b)
 }
 
 /* growth.sql's "sites" from the lifetimes in memory, for a trace of one process (where no
- * two sites tie on its order): the same predicate over every lifetime instead of a walk of
- * lifetimes_long and a table look-up per block (1.2 M of them on perl). Its rows, at most
- * 10, into rows; -1 on an error (reported). */
+ * two sites tie on its order) whose lifetimes all stayed in memory (none was written while
+ * pairing): the same predicate over every lifetime instead of a walk of lifetimes_long and
+ * a table look-up per block (1.2 M of them on perl). Its rows, at most 10, into rows; -1 on
+ * an error (reported). */
 static int growth_sites(struct growth_store *gs, const struct mtan_growth *g, struct gsite *rows, size_t *nrows)
 {
 	struct loader *L = gs->L;
@@ -62,10 +63,10 @@ static int growth_sites(struct growth_store *gs, const struct mtan_growth *g, st
 	if (mtan_alloc_ids(L->db, g->start_seq > 65536 ? g->start_seq - 65536 : 0, g->start_seq, &lo0, &hi0) ||
 	    mtan_alloc_ids(L->db, g->end_seq > 65536 ? g->end_seq - 65536 : 0, g->end_seq, &lo1, &hi1))
 		goto out;
-	for (size_t k = 0; k < L->lts.n; k++) {
-		const struct lifetime *l = &L->lts.p[k];
+	for (size_t k = 0; k < L->lts.rows.n; k++) {
+		const struct lifetime *l = L->lts.rows.p[k];
 		const struct pool *p = &L->pools.p[l->pool];
-		int64_t id = (int64_t)k + 1, a = (int64_t)l->alloc_seq, e = (int64_t)l->end_seq;
+		int64_t id = l->id, a = (int64_t)l->alloc_seq, e = (int64_t)l->end_seq;
 		int ended = l->reason != R_LIVE;
 		if (device_sql(p->device) != g->device || p->name < 0 || strcmp(L->names.p[p->name], g->space))
 			continue;
@@ -117,12 +118,14 @@ out:
 	return ret;
 }
 
-/* stacks.canonical of every stack, when the trace has one process: growth_sites can stand
- * in for growth.sql's query. 0, or -1 on an error. */
+/* stacks.canonical of every stack, when the trace has one process and every lifetime is
+ * in memory: growth_sites can stand in for growth.sql's query. 0, or -1 on an error. */
 static int growth_prepare(struct growth_store *gs)
 {
 	struct loader *L = gs->L;
 	sqlite3_stmt *st = NULL;
+	if (L->lts.flushed)
+		return 0;
 	for (size_t k = 1; k < L->pools.n; k++)
 		if (L->pools.p[k].pid != L->pools.p[0].pid)
 			return 0;

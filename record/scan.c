@@ -56,6 +56,8 @@ struct scratch {
 	uint32_t *hidx;
 	size_t hcap, nhwin, hbits_cap;
 	uint64_t *hbits;
+	uint64_t hlast_key;     /* the window last noted (0 none) and its bitmap's index */
+	uint32_t hlast_idx;
 	uint64_t hb_lo, hb_len; /* what buf holds while the heads are read */
 	uint64_t *vts;          /* VTABLES items */
 	uint32_t nvts;
@@ -248,6 +250,7 @@ static void free_heads(struct scratch *s)
 		munmap(s->hbits, s->hbits_cap * HWIN_WORDS * 8);
 	s->hkey = NULL;
 	s->hbits = NULL;
+	s->hlast_key = 0;
 }
 
 /* The slot of window key (its number + 1) in the set: its own, or the empty one it takes. */
@@ -264,6 +267,11 @@ static size_t hslot(const struct scratch *s, uint64_t key)
 static int note_head(struct scratch *s, uint64_t v)
 {
 	uint64_t key = (v >> HWIN_SHIFT) + 1;
+	uint64_t bit = (v & ((1u << HWIN_SHIFT) - 1)) >> 4;
+	if (key == s->hlast_key) { /* the window of the last one: no look-up */
+		s->hbits[(size_t)s->hlast_idx * HWIN_WORDS + bit / 64] |= 1ull << (bit % 64);
+		return 0;
+	}
 	if ((s->nhwin + 1) * 2 > s->hcap) {
 		size_t cap = s->hcap ? s->hcap * 2 : 1024;
 		/* keys (8 bytes) then bitmap indexes (4) in one mapping */
@@ -299,7 +307,8 @@ static int note_head(struct scratch *s, uint64_t v)
 		s->hkey[j] = key;
 		s->hidx[j] = (uint32_t)s->nhwin++;
 	}
-	uint64_t bit = (v & ((1u << HWIN_SHIFT) - 1)) >> 4;
+	s->hlast_key = key;
+	s->hlast_idx = s->hidx[j];
 	s->hbits[(size_t)s->hidx[j] * HWIN_WORDS + bit / 64] |= 1ull << (bit % 64);
 	return 0;
 }

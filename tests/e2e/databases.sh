@@ -21,6 +21,41 @@ check_eq "... and its indexes as schema.sql has them" \
 check_eq "SQLite's integrity check passes (every index entry is the real declaration's)" \
 	"$(sqlite3 ref.db 'PRAGMA integrity_check')" ok
 
+# ---- lifetimes written while pairing: a buffer of 1 MB (about 12,000 ended lifetimes) makes
+# the big trace's 2,000,000 go in as many batches, and the smallest one (1 byte) writes each
+# ended lifetime of a trace with races, forks and execs as soon as the next one ends; the
+# rows are the same as when all of them are written at the end (in id order)
+stored="id, pid, address, size, generation, alloc_ns, alloc_stack, ops, alloc_dseq, end_dseq, end_dns, dtid, dev, free_thread, extra"
+tables() { # every table but meta in its stored order, and meta but for when and where
+	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name != 'meta' ORDER BY name"); do
+		echo "== $t"
+		sqlite3 "$1" "SELECT * FROM \"$t\""
+	done
+	sqlite3 "$1" "SELECT * FROM meta WHERE key NOT IN ('load_seconds', 'loaded_at', 'trace_path') ORDER BY key"
+}
+MTAN_LIFETIME_BUFFER=1000000 "$MTAN_PLAIN" load -q big.zst --db batches.db
+check_eq "a small buffer: the same lifetimes rows" "$(sqlite3 batches.db "SELECT $stored FROM lifetimes" | md5sum)" \
+	"$(sqlite3 ref.db "SELECT $stored FROM lifetimes" | md5sum)"
+check_eq "... the same sites, in the same order" "$(sqlite3 batches.db 'SELECT rowid, * FROM sites')" \
+	"$(sqlite3 ref.db 'SELECT rowid, * FROM sites')"
+check_eq "... the same growth sites (read from the table, not from memory)" \
+	"$(sqlite3 batches.db 'SELECT * FROM growth_sites')" "$(sqlite3 ref.db 'SELECT * FROM growth_sites')"
+check_eq "... and SQLite's integrity check passes" "$(sqlite3 batches.db 'PRAGMA integrity_check')" ok
+"$MTREC" -q -o racelate.zst "$SAMPLES/racelate" >/dev/null
+"$MTREC" -q -o forker.zst "$SAMPLES/forker" "$SAMPLES/leaky" >/dev/null 2>&1
+"$MTREC" -q -o leakkinds.zst "$SAMPLES/leakkinds" >/dev/null 2>&1
+for t in racelate forker leakkinds; do
+	MTAN_SYMBOL_CACHE=off "$MTAN_PLAIN" load -q $t.zst --db $t-ref.db
+	MTAN_SYMBOL_CACHE=off MTAN_LIFETIME_BUFFER=1 "$MTAN_PLAIN" load -q $t.zst --db $t-1.db
+	check_ge "$t: it has lifetimes" "$(sqlite3 $t-1.db 'SELECT count(*) FROM lifetimes')" 10
+	check_eq "$t: the smallest buffer, every table the same" "$(tables $t-1.db)" "$(tables $t-ref.db)"
+done
+check_ge "racelate: its races are there" "$(sqlite3 racelate-1.db 'SELECT count(*) FROM races')" 2
+check_ge "forker: inherited lifetimes are there" "$(sqlite3 forker-1.db 'SELECT count(*) FROM lifetimes WHERE inherited')" 1
+check_eq "leakkinds: the exit scan judged its leaks (blocks it saw freed later were kept for it)" \
+	"$(sqlite3 leakkinds-1.db "SELECT group_concat(DISTINCT leak_kind) FROM (SELECT leak_kind FROM lifetimes WHERE leak_kind IN ('definitely_lost', 'indirectly_lost', 'possibly_lost') ORDER BY leak_kind)")" \
+	"definitely_lost,indirectly_lost,possibly_lost"
+
 # ---- SIGINT during the load: nothing is left, the next command builds it whole
 timeout -s INT 0.3 "$MTAN_PLAIN" load big.zst 2>int.err
 rc=$?

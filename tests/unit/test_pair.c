@@ -2,7 +2,8 @@
  * database: records go through mtan_ld_read_record as the reader would hand them over, in
  * file order (which is not seq order), then mtan_ld_pair, which draws them from order.c's
  * source and frees them; the lifetimes, anomalies, races, counters and live bytes are
- * checked against what the stream plants. */
+ * checked against what the stream plants. A sink of its own stands for the database where
+ * a test makes the pairing write ended lifetimes early (a small budget). */
 #include "loader.h"
 #include "unit.h"
 
@@ -48,9 +49,41 @@ static int feed_process(struct loader *L, uint32_t pid, uint32_t ppid, uint32_t 
 	return mtan_ld_read_record(L, &r);
 }
 
+/* What the sink was given: copies of the rows, in the order they came */
+static VEC(struct lifetime) sunk;
+static size_t batches, unsorted;
+
+static int sink(struct loader *L, struct lifetime *const *rows, size_t n)
+{
+	(void)L;
+	batches++;
+	for (size_t k = 0; k < n; k++) {
+		struct lifetime *c = VEC_PUSH(sunk);
+		if (!c)
+			return -1;
+		*c = *rows[k];
+		unsorted += k && rows[k - 1]->id >= rows[k]->id;
+	}
+	return 0;
+}
+
+static void sink_reset(void)
+{
+	free(sunk.p);
+	memset(&sunk, 0, sizeof(sunk));
+	batches = unsorted = 0;
+}
+
+/* The lifetime with id i + 1: still in memory after the pairing, or given to the sink */
 static const struct lifetime *lt(const struct loader *L, size_t i)
 {
-	return i < L->lts.n ? &L->lts.p[i] : NULL;
+	for (size_t k = 0; k < L->lts.rows.n; k++)
+		if (L->lts.rows.p[k]->id == i + 1)
+			return L->lts.rows.p[k];
+	for (size_t k = 0; k < sunk.n; k++)
+		if (sunk.p[k].id == i + 1)
+			return &sunk.p[k];
+	return NULL;
 }
 
 /* the anomalies of a kind that survived the pairing (dropped ones were repaired) */
@@ -71,7 +104,7 @@ static void test_pairs_and_leaks(void)
 	CHECK(feed(&L, PID, PID, ev, 7) == 0);
 	CHECK(mtan_ld_pair(&L) == 0);
 	CHECK_EQ_U(L.events, 7);
-	CHECK_EQ_U(L.lts.n, 4);
+	CHECK_EQ_U(L.nlts, 4);
 	CHECK_EQ_U(L.leaks, 1);
 	CHECK_EQ_U(L.ans.n, 0);
 	CHECK(lt(&L, 0)->addr == 0x10 && lt(&L, 0)->reason == R_FREE && lt(&L, 0)->end_seq == 3);
@@ -101,7 +134,7 @@ static void test_seq_order_not_file_order(void)
 	CHECK(feed(&L, PID, 2, t2, 1) == 0);
 	CHECK(feed(&L, PID, 1, t1, 2) == 0);
 	CHECK(mtan_ld_pair(&L) == 0);
-	CHECK_EQ_U(L.lts.n, 2);
+	CHECK_EQ_U(L.nlts, 2);
 	CHECK_EQ_U(L.ans.n, 0); /* no unmatched free: the free is seq 2, after its allocation */
 	CHECK(lt(&L, 0)->addr == 0x40 && lt(&L, 0)->reason == R_FREE && lt(&L, 0)->free_tid == 2);
 	CHECK(lt(&L, 0)->tid == 1);
@@ -171,9 +204,9 @@ static void test_fork_inherits(void)
 	CHECK(feed_process(&L, 200, PID, MTF_PROC_FORK, 4) == 0);
 	CHECK(feed(&L, 200, 200, child, 1) == 0);
 	CHECK(mtan_ld_pair(&L) == 0);
-	CHECK_EQ_U(L.lts.n, 4); /* the parent's two, the child's inherited copies */
+	CHECK_EQ_U(L.nlts, 4); /* the parent's two, the child's inherited copies */
 	size_t inherited = 0, freed_in_child = 0;
-	for (size_t i = 0; i < L.lts.n; i++) {
+	for (size_t i = 0; i < L.nlts; i++) {
 		const struct lifetime *l = lt(&L, i);
 		if (l->flags & LT_INHERITED) {
 			inherited++;
@@ -216,7 +249,7 @@ static void test_attached(void)
 	 * child freed its copy */
 	CHECK_EQ_U(L.leaks, 0);
 	size_t detached = 0;
-	for (size_t i = 0; i < L.lts.n; i++) {
+	for (size_t i = 0; i < L.nlts; i++) {
 		const struct lifetime *l = lt(&L, i);
 		if (l->reason != R_DETACH)
 			continue;
@@ -262,7 +295,7 @@ static void test_attached_exit(void)
 	CHECK(mtan_ld_pair(&L) == 0);
 	CHECK_EQ_U(L.leaks, 2); /* 0x10 in the parent, 0x30 in the child that exited */
 	size_t live = 0, detached = 0;
-	for (size_t i = 0; i < L.lts.n; i++) {
+	for (size_t i = 0; i < L.nlts; i++) {
 		const struct lifetime *l = lt(&L, i);
 		if (l->flags & LT_INHERITED)
 			continue;
@@ -351,6 +384,253 @@ static void test_events_freed_after_pairing(void)
 	mtan_ld_release(&L);
 }
 
+
+/* ------------------------------------------------------------------ writing while pairing */
+
+#define T2 (PID + 1)
+#define T3 (PID + 2)
+#define CHILD 200
+
+/* n allocation and free pairs of thread tid from seq on, at a few addresses from base */
+static int feed_churn(struct loader *L, uint32_t tid, uint64_t seq, uint64_t base, int n)
+{
+	mtf_event ev[64];
+	for (int i = 0; i < n && i < 32; i++) {
+		ev[2 * i] = alloc_ev(seq + 2 * (uint64_t)i, base + 16 * (uint64_t)(i % 3), 8 + (uint64_t)i);
+		ev[2 * i + 1] = free_ev(seq + 2 * (uint64_t)i + 1, base + 16 * (uint64_t)(i % 3));
+	}
+	return feed(L, PID, tid, ev, (uint32_t)(2 * (n < 32 ? n : 32)));
+}
+
+/* A stream with a bit of everything between churn: a leak, an allocation over a live block,
+ * both late forms of a race (the late free after many other blocks ended), a double free,
+ * a fork whose child frees an inherited block and then execs (its copies end there). */
+static int feed_mixed(struct loader *L)
+{
+	mtf_event t1a[] = {alloc_ev(42, 0x20, 32), alloc_ev(43, 0x30, 8), alloc_ev(44, 0x30, 24),
+			   alloc_ev(45, 0x40, 40)};
+	mtf_event t2a[] = {alloc_ev(46, 0x40, 40)};
+	mtf_event t1b[] = {free_ev(67, 0x40)};
+	/* late allocation, reported after the freeing thread's reuse (late_after_reuse) */
+	mtf_event t2b[] = {free_ev(68, 0x10), alloc_ev(69, 0x10, 16)};
+	mtf_event t1c[] = {alloc_ev(70, 0x10, 16)};
+	/* late allocation, the reuse from a third thread (over_live's repair) */
+	mtf_event t2c[] = {free_ev(71, 0x50)};
+	mtf_event t1d[] = {alloc_ev(72, 0x50, 8)};
+	mtf_event t3[] = {alloc_ev(73, 0x50, 8)};
+	mtf_event t1e[] = {alloc_ev(94, 0x60, 8), free_ev(95, 0x60), free_ev(96, 0x60)};
+	mtf_event child[] = {free_ev(98, 0x20), alloc_ev(99, 0x70, 8), free_ev(100, 0x70)};
+	mtf_event t1f[] = {free_ev(102, 0x30)};
+	return feed_process(L, PID, 1, MTF_PROC_EXEC, 1) || feed_churn(L, PID, 2, 0x1000, 20) ||
+	       feed(L, PID, PID, t1a, 4) || feed(L, PID, T2, t2a, 1) || feed_churn(L, PID, 47, 0x2000, 10) ||
+	       feed(L, PID, PID, t1b, 1) || feed(L, PID, T2, t2b, 2) || feed(L, PID, PID, t1c, 1) ||
+	       feed(L, PID, T2, t2c, 1) || feed(L, PID, PID, t1d, 1) || feed(L, PID, T3, t3, 1) ||
+	       feed_churn(L, PID, 74, 0x3000, 10) || feed(L, PID, PID, t1e, 3) ||
+	       feed_process(L, CHILD, PID, MTF_PROC_FORK, 97) || feed(L, CHILD, CHILD, child, 3) ||
+	       feed_process(L, CHILD, PID, MTF_PROC_EXEC, 101) || feed(L, PID, PID, t1f, 1);
+}
+
+static int same_lt(const struct lifetime *a, const struct lifetime *b)
+{
+	return a && b && a->addr == b->addr && a->size == b->size && a->alloc_seq == b->alloc_seq &&
+	       a->alloc_ns == b->alloc_ns && a->end_seq == b->end_seq && a->end_ns == b->end_ns &&
+	       a->pool == b->pool && a->tid == b->tid && a->free_tid == b->free_tid && a->gen == b->gen &&
+	       a->parent == b->parent && a->alloc_stack == b->alloc_stack && a->free_stack == b->free_stack &&
+	       a->id == b->id && a->alloc_op == b->alloc_op && a->free_op == b->free_op &&
+	       a->reason == b->reason && a->flags == b->flags;
+}
+
+/* The smallest budget writes every ended lifetime it can as soon as the next one ends: the
+ * rows (written early, or in memory at the end) are those of a pairing that wrote none,
+ * each once, the batches sorted by id; anomalies, races and counters are the same. */
+static void test_written_while_pairing(void)
+{
+	struct loader A = {.trace = "synthetic"}, B = {.trace = "synthetic"};
+	struct lifetime all[256];
+	size_t n = 0;
+	sink_reset();
+	CHECK(feed_mixed(&A) == 0);
+	CHECK(mtan_ld_pair(&A) == 0);
+	CHECK(!A.lts.flushed && A.lts.rows.n == A.nlts); /* no sink: all in memory */
+	CHECK_EQ_U(A.nlts, 56);
+	for (; n < A.nlts; n++) {
+		CHECK(lt(&A, n) && lt(&A, n)->id == n + 1);
+		all[n] = *lt(&A, n);
+	}
+	CHECK_EQ_U(A.races.n, 3);
+	B.lts.sink = sink;
+	B.lts.budget = 1;
+	CHECK(feed_mixed(&B) == 0);
+	CHECK(mtan_ld_pair(&B) == 0);
+	CHECK(B.lts.flushed && batches > 40);
+	CHECK_EQ_U(unsorted, 0);
+	CHECK_EQ_U(B.nlts, n);
+	CHECK_EQ_U(sunk.n + B.lts.rows.n, n); /* each row once */
+	CHECK(B.lts.rows.n < n / 3);            /* the live and the kept ones, and the last ended */
+	for (size_t i = 0; i < n; i++)
+		CHECK(same_lt(lt(&B, i), &all[i]));
+	CHECK_EQ_U(B.ans.n, A.ans.n);
+	for (size_t i = 0; i < A.ans.n; i++)
+		CHECK(A.ans.p[i].kind == B.ans.p[i].kind && A.ans.p[i].lifetime == B.ans.p[i].lifetime &&
+		      A.ans.p[i].at_lt == B.ans.p[i].at_lt && A.ans.p[i].ev.seq == B.ans.p[i].ev.seq);
+	CHECK_EQ_U(B.races.n, A.races.n);
+	for (size_t i = 0; i < A.races.n; i++) {
+		const struct race *r = &B.races.p[i];
+		CHECK(r->form == A.races.p[i].form && r->freed == A.races.p[i].freed && r->reuse == A.races.p[i].reuse);
+		/* what writing the race reads is still in memory */
+		CHECK(mtan_ld_kept(&B, r->freed + 1) && mtan_ld_kept(&B, r->reuse + 1));
+	}
+	CHECK_EQ_U(B.leaks, A.leaks);
+	CHECK_EQ_U(B.pools.p[HEAP].bytes_freed, A.pools.p[HEAP].bytes_freed);
+	CHECK_EQ_U(B.pools.p[HEAP].frees, A.pools.p[HEAP].frees);
+	mtan_ld_release(&A);
+	mtan_ld_release(&B);
+	sink_reset();
+}
+
+/* An allocation over a live block from another thread, then the free of the block it
+ * overwrote, with twenty blocks written between: the overwritten one stayed in memory and
+ * is repaired (freed late, a late_free race), never written early. */
+static void test_overwritten_repaired_after_writes(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	sink_reset();
+	L.lts.sink = sink;
+	L.lts.budget = 1;
+	CHECK(feed_mixed(&L) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	const struct lifetime *o = NULL, *n = NULL;
+	size_t written_between = 0;
+	for (size_t i = 0; i < sunk.n; i++) {
+		CHECK(sunk.p[i].addr != 0x40 || sunk.p[i].pool != HEAP); /* neither block at 0x40 went early */
+		written_between += sunk.p[i].end_seq > 46 && sunk.p[i].end_seq < 67;
+	}
+	CHECK_EQ_U(written_between, 10);
+	for (size_t i = 0; i < L.lts.rows.n; i++) {
+		const struct lifetime *l = L.lts.rows.p[i];
+		if (l->addr == 0x40 && l->pool == HEAP)
+			*(l->tid == PID ? &o : &n) = l;
+	}
+	CHECK(o && n);
+	CHECK_EQ_U(o->reason, R_FREE_LATE);
+	CHECK_EQ_U(o->free_tid, PID);
+	CHECK_EQ_U(o->end_seq, 46); /* it ended where the reuse began */
+	CHECK(n->reason == R_LIVE && n->tid == T2 && (n->flags & LT_KEEP));
+	size_t late_free = 0;
+	for (size_t i = 0; i < L.races.n; i++)
+		if (L.races.p[i].form == RACE_LATE_FREE) {
+			late_free++;
+			CHECK(L.races.p[i].freed + 1 == o->id && L.races.p[i].reuse + 1 == n->id);
+			CHECK_EQ_U(L.races.p[i].free_seq, 67);
+		}
+	CHECK_EQ_U(late_free, 1);
+	CHECK_EQ_U(anomalies(&L, A_OVER_LIVE), 1); /* 0x30's, same thread: no race */
+	mtan_ld_release(&L);
+	sink_reset();
+}
+
+/* A fork copies the parent's live blocks while others are written: each copy names its
+ * parent's id; the one the child frees and those its exec ends are written like any other. */
+static void test_inherited_written_while_pairing(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	sink_reset();
+	L.lts.sink = sink;
+	L.lts.budget = 1;
+	CHECK(feed_mixed(&L) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	size_t inherited = 0, freed = 0, exec = 0;
+	for (size_t i = 0; i < L.nlts; i++) {
+		const struct lifetime *l = lt(&L, i), *p;
+		CHECK(l != NULL);
+		if (!(l->flags & LT_INHERITED))
+			continue;
+		inherited++;
+		CHECK(L.pools.p[l->pool].pid == CHILD);
+		CHECK((p = lt(&L, l->parent - 1)) != NULL);
+		CHECK(p->addr == l->addr && p->alloc_seq == l->alloc_seq && L.pools.p[p->pool].pid == PID);
+		CHECK(p->id < l->id && p->alloc_seq < 97 && (p->reason == R_LIVE || p->end_seq > 97));
+		freed += l->reason == R_FREE;
+		exec += l->reason == R_EXEC;
+		if (l->reason == R_FREE)
+			CHECK(l->addr == 0x20 && l->end_seq == 98);
+	}
+	/* live in the parent at the fork: 0x20, 0x30, both at 0x40, 0x10 (the reuse), 0x50 (T3's) */
+	CHECK_EQ_U(inherited, 5);
+	CHECK_EQ_U(freed, 1);
+	CHECK_EQ_U(exec, 4);
+	/* the freed copy and those the exec ended were written early, not kept */
+	size_t written = 0;
+	for (size_t i = 0; i < sunk.n; i++)
+		written += (sunk.p[i].flags & LT_INHERITED) != 0;
+	CHECK(written >= 4);
+	mtan_ld_release(&L);
+	sink_reset();
+}
+
+
+static int feed_scan(struct loader *L, uint32_t pid, uint64_t seq)
+{
+	mtf_record r = {.type = MTF_SCAN};
+	r.u.scan.pid = pid;
+	r.u.scan.seq = seq;
+	r.u.scan.time_ns = seq * 1000;
+	r.u.scan.part = MTF_SCAN_BEGIN;
+	if (mtan_ld_read_record(L, &r))
+		return -1;
+	/* one word, in the block at 0x10: a pointer to the block at 0x20 */
+	const uint64_t word[2] = {0x10, 0x20};
+	r.u.scan.part = MTF_SCAN_WORDS;
+	r.u.scan.n = 1;
+	r.u.scan.v = word;
+	if (mtan_ld_read_record(L, &r))
+		return -1;
+	r.u.scan.part = MTF_SCAN_DONE;
+	r.u.scan.a = 1; /* words in all: complete */
+	r.u.scan.n = 0;
+	r.u.scan.v = NULL;
+	return mtan_ld_read_record(L, &r);
+}
+
+/* The exit scan judges the blocks live when it began (classify): one freed after it stays
+ * in memory to the end though the budget writes the others at once, and still counts in
+ * the graph; one freed before it is written like any other. */
+static void test_kept_for_the_exit_scan(void)
+{
+	struct loader L = {.trace = "synthetic"};
+	sink_reset();
+	L.lts.sink = sink;
+	L.lts.budget = 1;
+	mtf_event t1[] = {alloc_ev(2, 0x10, 8), alloc_ev(3, 0x20, 16), alloc_ev(4, 0x30, 24), free_ev(5, 0x30)};
+	mtf_event t2[] = {free_ev(7, 0x10)}; /* after the scan began */
+	CHECK(feed_process(&L, PID, 1, MTF_PROC_EXEC, 1) == 0);
+	CHECK(feed(&L, PID, PID, t1, 4) == 0);
+	CHECK(feed_scan(&L, PID, 6) == 0);
+	CHECK(feed(&L, PID, T2, t2, 1) == 0);
+	CHECK(feed_churn(&L, PID, 8, 0x1000, 10) == 0);
+	CHECK(mtan_ld_pair(&L) == 0);
+	CHECK(L.scans.n == 1 && L.scans.p[0].done);
+	CHECK_EQ_U(L.nlts, 13);
+	size_t sunk_30 = 0, sunk_10 = 0;
+	for (size_t i = 0; i < sunk.n; i++) {
+		sunk_30 += sunk.p[i].addr == 0x30;
+		sunk_10 += sunk.p[i].addr == 0x10;
+	}
+	CHECK_EQ_U(sunk_30, 1); /* freed before the scan: written at once */
+	CHECK_EQ_U(sunk_10, 0);
+	CHECK_EQ_U(sunk.n, 10); /* 0x30 and nine of the churn; the tenth waits in the buffer */
+	const struct lifetime *l = lt(&L, 0);
+	CHECK(l && l->addr == 0x10 && l->reason == R_FREE && l->end_seq == 7);
+	CHECK(mtan_ld_kept(&L, 1) == l);
+	/* classify sees both blocks live at the scan: only the lost one at 0x10 points at the
+	 * one at 0x20, which is therefore indirectly lost (definitely, had 0x10 been gone) */
+	CHECK(mtan_ld_classify(&L) == 0);
+	CHECK(lt(&L, 1)->addr == 0x20 && lt(&L, 1)->reason == R_LIVE);
+	CHECK_EQ_U(LT_KIND(lt(&L, 1)), MTAN_KIND_INDIRECT);
+	mtan_ld_release(&L);
+	sink_reset();
+}
+
 int main(void)
 {
 	RUN(test_pairs_and_leaks);
@@ -362,5 +642,9 @@ int main(void)
 	RUN(test_attached);
 	RUN(test_attached_exit);
 	RUN(test_events_freed_after_pairing);
+	RUN(test_written_while_pairing);
+	RUN(test_overwritten_repaired_after_writes);
+	RUN(test_inherited_written_while_pairing);
+	RUN(test_kept_for_the_exit_scan);
 	UNIT_EXIT();
 }
