@@ -84,12 +84,14 @@ static int open_db(struct loader *L, const char *dbpath)
 		return -1;
 	}
 	/* a fresh file, built in one go and renamed into place when complete: nothing to
-	 * protect with a journal or syncs (a crash leaves only the temporary file) */
+	 * protect with a journal or syncs (a crash leaves only the temporary file). Its page
+	 * cache is 64 MiB: rows are appended, so a bigger one only holds pages already written
+	 * (256 MiB took the load's peak RSS from 161 MB to 298 MB on 10 M events, no faster) */
 	char *err = NULL;
 	char pragmas[256];
 	snprintf(pragmas, sizeof pragmas,
 		 "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-		 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-262144;"
+		 "PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536;"
 		 "PRAGMA user_version=%d; BEGIN;", MTAN_SCHEMA_VERSION);
 	if (sqlite3_exec(L->db, pragmas, NULL, NULL, &err) != SQLITE_OK) {
 		mtan_err("cannot set up '%s': %s", dbpath, err ? err : "?");
