@@ -33,17 +33,8 @@ int mtan_ld_classify(struct loader *L)
 	struct mtan_block **blocks = calloc(L->scans.n + 1, sizeof(*blocks));
 	if (!count || !blocks)
 		goto out;
-	for (size_t k = 0; k < L->scans.n; k++) {
-		const struct scan *sc = &L->scans.p[k];
-		int isnew;
-		uint32_t *v;
-		if (!sc->done)
-			continue;
-		if (!(v = map_at(&latest, sc->pid, 0, &isnew)))
-			goto out;
-		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
-			*v = (uint32_t)k + 1;
-	}
+	if (mtan_ld_last_scans(L, &latest))
+		goto out;
 	/* each pool's scan (index + 1; 0 none): host heaps only */
 	if (latest.n && !(scan_of = calloc(L->pools.n + 1, sizeof(*scan_of))))
 		goto out;

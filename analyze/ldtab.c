@@ -257,3 +257,19 @@ void mtan_ld_release(struct loader *L)
 		mtan_ld_map_release(maps[i]);
 	free(L->ps);
 }
+
+int mtan_ld_last_scans(const struct loader *L, struct map *latest)
+{
+	for (size_t k = 0; k < L->scans.n; k++) {
+		const struct scan *sc = &L->scans.p[k];
+		int isnew;
+		uint32_t *v;
+		if (!sc->done)
+			continue;
+		if (!(v = map_at(latest, sc->pid, 0, &isnew)))
+			return -1;
+		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
+			*v = (uint32_t)k + 1;
+	}
+	return 0;
+}

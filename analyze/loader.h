@@ -426,6 +426,9 @@ int mtan_ld_name_id(struct loader *L, const char *s);
 uint32_t mtan_ld_track_get(struct loader *L, int scope, uint32_t pid, uint32_t device, int name);
 int mtan_ld_pool_resolve(struct loader *L, struct pool *p);
 uint32_t mtan_ld_stack_of(struct loader *L, uint32_t pid, uint32_t id);
+/* Each process's last complete exit scan, into latest: pid -> index + 1 in L->scans (the
+ * pairing keeps the blocks live when it began; classify judges them). -1: out of memory. */
+int mtan_ld_last_scans(const struct loader *L, struct map *latest);
 
 /* read.c: read: decodes the trace's records into the loader's tables */
 int mtan_ld_step(struct loader *L, sqlite3_stmt *st);

@@ -199,23 +199,6 @@ static int lt_rows(struct loader *L)
 	return 0;
 }
 
-/* Each process's last complete exit scan (classify judges the blocks live when it began). */
-static int lt_scans(struct loader *L)
-{
-	for (size_t k = 0; k < L->scans.n; k++) {
-		const struct scan *sc = &L->scans.p[k];
-		int isnew;
-		uint32_t *v;
-		if (!sc->done)
-			continue;
-		if (!(v = map_at(&L->lts.scan, sc->pid, 0, &isnew)))
-			return -1;
-		if (isnew || L->scans.p[*v - 1].seq < sc->seq)
-			*v = (uint32_t)k + 1;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ pairing */
 
 struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i)
@@ -729,7 +712,7 @@ int mtan_ld_pair(struct loader *L)
 		const char *b = getenv("MTAN_LIFETIME_BUFFER"); /* bytes; tests make it small */
 		L->lts.budget = b && strtoull(b, NULL, 10) ? (size_t)strtoull(b, NULL, 10) : LT_BUDGET;
 	}
-	if (lt_scans(L) || mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
+	if (mtan_ld_last_scans(L, &L->lts.scan) || mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
 		goto out;
 	L->t0 = src.n ? src.lo : 0;
 	L->span = src.n ? src.hi - src.lo : 0;
