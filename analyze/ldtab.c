@@ -224,6 +224,7 @@ void mtan_ld_release(struct loader *L)
 	free(L->lts.p);
 	free(L->lts.ended.p);
 	free(L->lts.rows.p);
+	free(L->lts.glong.p);
 	free(L->sites.p);
 	free(L->ans.p);
 	free(L->races.p);

@@ -301,6 +301,15 @@ struct site_row {
 	double est[6]; /* the sites.est_ columns: allocs, bytes, temporaries and leaks estimated */
 };
 
+/* A long lifetime written while pairing, as growth's sites need it (store_growth.c). */
+struct glong {
+	uint32_t id, pool, alloc_stack;
+	uint64_t alloc_seq, end_seq, size;
+};
+/* growth.sql's "sites" takes a block ended this many seqs or fewer after it began only when
+ * it was allocated just before the window's ends (by id); a longer one by its seqs. */
+#define GROWTH_SHORT 65536
+
 struct loader;
 /* The lifetimes in memory (pair.c). Live ones and kept ones sit at stable places in a slab
  * (a free place has id 0 and the next free place + 1 in addr). An ended lifetime that
@@ -324,6 +333,9 @@ struct ltstore {
 	int flushed;     /* some went to the sink while pairing */
 	/* after the pairing: every lifetime still in memory, by id (the last rows written) */
 	VEC(struct lifetime *) rows;
+	/* those written while pairing that ended more than GROWTH_SHORT seqs after they began:
+	 * growth's sites take any of them (short ones only near the window: read back) */
+	VEC(struct glong) glong;
 };
 
 struct loader {

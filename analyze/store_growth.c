@@ -46,86 +46,188 @@ static int by_growth(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* growth.sql's "sites" from the lifetimes in memory, for a trace of one process (where no
- * two sites tie on its order) whose lifetimes all stayed in memory (none was written while
- * pairing): the same predicate over every lifetime instead of a walk of lifetimes_long and
- * a table look-up per block (1.2 M of them on perl). Its rows, at most 10, into rows; -1 on
- * an error (reported). */
+/* growth.sql's "sites" summed block by block (struct tally), for a trace of one process
+ * (where no two sites tie on its order). */
+struct tally {
+	struct growth_store *gs;
+	const struct mtan_growth *g;
+	struct map m;
+	VEC(struct gsite) v;
+	int64_t s0, s1, lo0, hi0, lo1, hi1;
+};
+
+/* A block (its pool, id, seqs and whether it ended) counted when "sites" takes it; -1 out of
+ * memory. */
+static int tally_block(struct tally *t, uint32_t pool, int64_t id, int64_t a, int64_t e, int ended, uint64_t size,
+		       uint32_t alloc_stack)
+{
+	struct loader *L = t->gs->L;
+	const struct pool *p = &L->pools.p[pool];
+	int64_t s0 = t->s0, s1 = t->s1;
+	if (device_sql(p->device) != t->g->device || p->name < 0 || strcmp(L->names.p[p->name], t->g->space))
+		return 0;
+	int take = !ended || e - a > GROWTH_SHORT
+			   ? a <= s1 && (!ended || e > s1 || e > s0)
+			   : ((id >= t->lo0 && id <= t->hi0) || (id >= t->lo1 && id <= t->hi1)) &&
+				     ((a <= s0 && e > s0) || (a <= s1 && e > s1));
+	if (!take)
+		return 0;
+	int at_end = a <= s1 && (!ended || e > s1), at_start = a <= s0 && (!ended || e > s0);
+	const struct growth_store *gs = t->gs;
+	int64_t stack = alloc_stack && alloc_stack <= gs->ncanonical ? gs->canonical[alloc_stack - 1] : -1;
+	int isnew;
+	uint32_t *x = map_at(&t->m, p->pid, (uint64_t)stack, &isnew);
+	if (!x)
+		return -1;
+	if (isnew) {
+		struct gsite *r = VEC_PUSH(t->v);
+		if (!r)
+			return -1;
+		r->pid = p->pid;
+		r->stack = stack;
+		*x = (uint32_t)(t->v.n - 1);
+	}
+	struct gsite *r = &t->v.p[*x];
+	r->at_end += at_end ? (int64_t)size : 0;
+	r->at_start += at_start ? (int64_t)size : 0;
+	r->live_end += at_end;
+	r->live_start += at_start;
+	return 0;
+}
+
+/* Whether lifetime id is among those still in memory (L->lts.rows, by id). */
+static int in_memory(const struct loader *L, int64_t id)
+{
+	size_t lo = 0, hi = L->lts.rows.n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t m = L->lts.rows.p[mid]->id;
+		if (m == id)
+			return 1;
+		if (m < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* The short lifetimes of ids lo..hi written while pairing, read back. 0, 1 out of memory,
+ * -1 a database error. */
+static int tally_written(struct tally *t, sqlite3_stmt *st, int64_t lo, int64_t hi)
+{
+	struct loader *L = t->gs->L;
+	int rc;
+	if (lo > hi)
+		return 0;
+	sqlite3_bind_int64(st, 1, lo);
+	sqlite3_bind_int64(st, 2, hi);
+	uint32_t pool = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0), pid = sqlite3_column_int64(st, 1);
+		int64_t dev = sqlite3_column_int64(st, 2), space = sqlite3_column_int64(st, 3);
+		if (in_memory(L, id)) /* counted from memory */
+			continue;
+		const struct pool *p = &L->pools.p[pool];
+		if (p->pid != pid || device_sql(p->device) != dev || p->space != space) {
+			for (pool = 0; pool < L->pools.n; pool++) {
+				p = &L->pools.p[pool];
+				if (p->pid == pid && device_sql(p->device) == dev && p->space == space)
+					break;
+			}
+			if (pool == L->pools.n) { /* no pool of this load: cannot be */
+				pool = 0;
+				continue;
+			}
+		}
+		if (tally_block(t, pool, id, sqlite3_column_int64(st, 6), sqlite3_column_int64(st, 7), 1,
+				(uint64_t)sqlite3_column_int64(st, 5), (uint32_t)sqlite3_column_int64(st, 4))) {
+			sqlite3_reset(st);
+			return 1;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* growth.sql's "sites" from the load's own records instead of a walk of lifetimes_long and
+ * a table look-up per block (1.2 M of them on perl): the lifetimes still in memory, the long
+ * ones written while pairing (L->lts.glong), and the short ones written while pairing that
+ * lie in the id ranges just before the window's ends, read back by id. Its rows, at most 10,
+ * into rows; -1 on an error (reported). */
 static int growth_sites(struct growth_store *gs, const struct mtan_growth *g, struct gsite *rows, size_t *nrows)
 {
 	struct loader *L = gs->L;
-	struct map m = {0};
-	VEC(struct gsite) v = {0};
-	int64_t s0 = g->start_seq, s1 = g->v.verdict == MTAN_TOO_SHORT ? g->start_seq : g->end_seq;
-	int64_t lo0, hi0, lo1, hi1;
-	int ret = -1;
+	struct tally t = {.gs = gs, .g = g};
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc = 0;
+	t.s0 = g->start_seq;
+	t.s1 = g->v.verdict == MTAN_TOO_SHORT ? g->start_seq : g->end_seq;
 	*nrows = 0;
-	if (mtan_alloc_ids(L->db, g->start_seq > 65536 ? g->start_seq - 65536 : 0, g->start_seq, &lo0, &hi0) ||
-	    mtan_alloc_ids(L->db, g->end_seq > 65536 ? g->end_seq - 65536 : 0, g->end_seq, &lo1, &hi1))
+	if (mtan_alloc_ids(L->db, g->start_seq > GROWTH_SHORT ? g->start_seq - GROWTH_SHORT : 0, g->start_seq, &t.lo0, &t.hi0) ||
+	    mtan_alloc_ids(L->db, g->end_seq > GROWTH_SHORT ? g->end_seq - GROWTH_SHORT : 0, g->end_seq, &t.lo1, &t.hi1))
 		goto out;
-	for (size_t k = 0; k < L->lts.rows.n; k++) {
+	for (size_t k = 0; k < L->lts.rows.n && !rc; k++) {
 		const struct lifetime *l = L->lts.rows.p[k];
-		const struct pool *p = &L->pools.p[l->pool];
-		int64_t id = l->id, a = (int64_t)l->alloc_seq, e = (int64_t)l->end_seq;
-		int ended = l->reason != R_LIVE;
-		if (device_sql(p->device) != g->device || p->name < 0 || strcmp(L->names.p[p->name], g->space))
-			continue;
-		int64_t d = e - a;
-		int take = !ended || d > 65536
-				   ? a <= s1 && (!ended || e > s1 || e > s0)
-				   : ((id >= lo0 && id <= hi0) || (id >= lo1 && id <= hi1)) &&
-					     ((a <= s0 && e > s0) || (a <= s1 && e > s1));
-		if (!take)
-			continue;
-		int at_end = a <= s1 && (!ended || e > s1), at_start = a <= s0 && (!ended || e > s0);
-		int64_t stack = l->alloc_stack && l->alloc_stack <= gs->ncanonical ? gs->canonical[l->alloc_stack - 1] : -1;
-		int isnew;
-		uint32_t *x = map_at(&m, p->pid, (uint64_t)stack, &isnew);
-		if (!x)
-			goto nomem;
-		if (isnew) {
-			struct gsite *r = VEC_PUSH(v);
-			if (!r)
-				goto nomem;
-			r->pid = p->pid;
-			r->stack = stack;
-			*x = (uint32_t)(v.n - 1);
+		rc = tally_block(&t, l->pool, l->id, (int64_t)l->alloc_seq, (int64_t)l->end_seq, l->reason != R_LIVE,
+				 l->size, l->alloc_stack);
+	}
+	for (size_t k = 0; k < L->lts.glong.n && !rc; k++) {
+		const struct glong *l = &L->lts.glong.p[k];
+		rc = tally_block(&t, l->pool, l->id, (int64_t)l->alloc_seq, (int64_t)l->end_seq, 1, l->size, l->alloc_stack);
+	}
+	if (rc)
+		goto nomem;
+	if (L->lts.flushed) { /* the two id ranges, each row once where they overlap */
+		int64_t a0 = t.lo0, b0 = t.hi0, a1 = t.lo1, b1 = t.hi1;
+		if (a1 < a0) {
+			int64_t x = a0, y = b0;
+			a0 = a1, b0 = b1, a1 = x, b1 = y;
 		}
-		struct gsite *r = &v.p[*x];
-		r->at_end += at_end ? (int64_t)l->size : 0;
-		r->at_start += at_start ? (int64_t)l->size : 0;
-		r->live_end += at_end;
-		r->live_start += at_start;
+		if (a0 <= b0 && a1 <= b0 + 1) {
+			b0 = b1 > b0 ? b1 : b0;
+			a1 = 1, b1 = 0;
+		}
+		if (mtan_prepare(L->db, "load", "growth_short", &st))
+			goto out;
+		rc = tally_written(&t, st, a0, b0);
+		if (!rc)
+			rc = tally_written(&t, st, a1, b1);
+		if (rc > 0)
+			goto nomem;
+		if (rc < 0) {
+			mtan_sqlerr(L->db, "cannot read the database");
+			goto out;
+		}
 	}
 	size_t n = 0;
-	for (size_t k = 0; k < v.n; k++) /* HAVING bytes > 0 */
-		if (v.p[k].at_end - v.p[k].at_start > 0)
-			v.p[n++] = v.p[k];
+	for (size_t k = 0; k < t.v.n; k++) /* HAVING bytes > 0 */
+		if (t.v.p[k].at_end - t.v.p[k].at_start > 0)
+			t.v.p[n++] = t.v.p[k];
 	if (n)
-		qsort(v.p, n, sizeof(*v.p), by_growth);
+		qsort(t.v.p, n, sizeof(*t.v.p), by_growth);
 	*nrows = n < 10 ? n : 10;
 	if (*nrows)
-		memcpy(rows, v.p, *nrows * sizeof(*rows));
+		memcpy(rows, t.v.p, *nrows * sizeof(*rows));
 	ret = 0;
 	goto out;
 nomem:
 	mtan_err("'%s': out of memory", L->trace);
 out:
-	free(v.p);
-	mtan_ld_map_release(&m);
+	sqlite3_finalize(st);
+	free(t.v.p);
+	mtan_ld_map_release(&t.m);
 	if (ret)
 		L->reported = 1;
 	return ret;
 }
 
-/* stacks.canonical of every stack, when the trace has one process and every lifetime is
- * in memory: growth_sites can stand in for growth.sql's query. 0, or -1 on an error. */
+/* stacks.canonical of every stack, when the trace has one process: growth_sites can stand
+ * in for growth.sql's query. 0, or -1 on an error. */
 static int growth_prepare(struct growth_store *gs)
 {
 	struct loader *L = gs->L;
 	sqlite3_stmt *st = NULL;
-	if (L->lts.flushed)
-		return 0;
 	for (size_t k = 1; k < L->pools.n; k++)
 		if (L->pools.p[k].pid != L->pools.p[0].pid)
 			return 0;

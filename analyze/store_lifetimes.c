@@ -466,6 +466,24 @@ out:
 
 /* ------------------------------------------------------------------ writing */
 
+/* Rows written while pairing that growth's sites may take whatever their ids: the long ones
+ * (a compact copy each; the rest are read back by id when needed). */
+static int keep_long(struct loader *L, struct lifetime *const *rows, size_t n)
+{
+	if (L->wr_final)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		const struct lifetime *l = rows[k];
+		if (l->reason == R_LIVE || l->end_seq - l->alloc_seq <= GROWTH_SHORT)
+			continue;
+		struct glong *g = VEC_PUSH(L->lts.glong);
+		if (!g)
+			return -1;
+		*g = (struct glong){l->id, l->pool, l->alloc_stack, l->alloc_seq, l->end_seq, l->size};
+	}
+	return 0;
+}
+
 int mtan_ld_write_lifetime_rows(struct loader *L, struct lifetime *const *rows, size_t n)
 {
 	struct decls d = {0};
@@ -497,7 +515,7 @@ int mtan_ld_write_lifetime_rows(struct loader *L, struct lifetime *const *rows, 
 		goto out;
 	}
 	L->lts_written += n;
-	if (count_sites(L, rows, n)) {
+	if (count_sites(L, rows, n) || keep_long(L, rows, n)) {
 		mtan_err("'%s': out of memory", L->trace);
 		L->reported = 1;
 		goto out;
@@ -518,12 +536,6 @@ int mtan_ld_write_lifetimes(struct loader *L)
 		mtan_err("internal error: lifetime ids out of step");
 		L->reported = 1;
 		return -1;
-	}
-	if (L->lts.flushed) { /* nothing reads the ended ones again (growth reads the table) */
-		free(L->lts.rows.p);
-		free(L->lts.ended.p);
-		memset(&L->lts.rows, 0, sizeof(L->lts.rows));
-		memset(&L->lts.ended, 0, sizeof(L->lts.ended));
 	}
 	return 0;
 }

@@ -90,3 +90,8 @@ INSERT INTO growth VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?1
 INSERT INTO mark_live VALUES (?1, ?2, ?3, ?4, ?5, ?6);
 -- name: growth_site
 INSERT INTO growth_sites VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);
+-- name: growth_short
+-- lifetimes ?1..?2 that ended at most 65536 seqs after they began, as written: the short
+-- blocks growth's sites take near the judged window (store_growth.c)
+SELECT id, pid, device, space, coalesce(alloc_stack, 0), size, alloc_seq, end_seq FROM lifetimes
+WHERE id BETWEEN ?1 AND ?2 AND end_seq - alloc_seq <= 65536 ORDER BY id;
