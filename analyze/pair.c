@@ -709,8 +709,12 @@ int mtan_ld_pair(struct loader *L)
 		if (mtan_ld_pool_resolve(L, &L->pools.p[k]))
 			goto out;
 	if (!L->lts.budget) {
-		const char *b = getenv("MTAN_LIFETIME_BUFFER"); /* bytes; tests make it small */
-		L->lts.budget = b && strtoull(b, NULL, 10) ? (size_t)strtoull(b, NULL, 10) : LT_BUDGET;
+		/* bytes; tests make it small. Digits only, as MTAN_REORDER_WINDOW: "-5" is not
+		 * taken for strtoull's huge wrap (no budget at all), nor "abc" for 0 */
+		const char *b = getenv("MTAN_LIFETIME_BUFFER");
+		char *end = NULL;
+		unsigned long long v = b && *b >= '0' && *b <= '9' ? strtoull(b, &end, 10) : 0;
+		L->lts.budget = v && !*end && v < (1ull << 40) ? (size_t)v : LT_BUDGET;
 	}
 	if (mtan_ld_last_scans(L, &L->lts.scan) || mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
 		goto out;
