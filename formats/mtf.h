@@ -226,6 +226,17 @@ size_t mtf_put_varint(uint8_t *p, uint64_t v); /* writes at most 10 bytes */
 static inline uint64_t mtf_zigzag(int64_t v) { return ((uint64_t)v << 1) ^ -((uint64_t)v >> 63); }
 static inline int64_t mtf_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
+/* One varint at o, returning the byte after it. */
+static inline uint8_t *mtf_varint_at(uint8_t *o, uint64_t z)
+{
+	while (z >= 0x80) {
+		*o++ = (uint8_t)(z | 0x80);
+		z >>= 7;
+	}
+	*o++ = (uint8_t)z;
+	return o;
+}
+
 /* A SCAN record's n items of width values as the file holds them (FORMAT.md): column by
  * column, each value a zigzag varint of its delta from the item above it (from 0). out
  * holds n * width * 10 bytes; returns the bytes written. Inline: the recorder's library
@@ -233,18 +244,24 @@ static inline int64_t mtf_unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(in
  * linking the writer. */
 static inline size_t mtf_scan_encode(uint8_t *out, const uint64_t *v, uint32_t n, unsigned width)
 {
-	uint64_t prev[4] = {0, 0, 0, 0};
 	uint8_t *o = out;
+	if (width == 2) { /* WORDS, nearly all of a scan: two columns in registers */
+		uint64_t p0 = 0, p1 = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t a = v[2 * (size_t)i], b = v[2 * (size_t)i + 1];
+			o = mtf_varint_at(o, mtf_zigzag((int64_t)(a - p0)));
+			o = mtf_varint_at(o, mtf_zigzag((int64_t)(b - p1)));
+			p0 = a;
+			p1 = b;
+		}
+		return (size_t)(o - out);
+	}
+	uint64_t prev[4] = {0, 0, 0, 0};
 	for (uint32_t i = 0; i < n; i++)
 		for (unsigned k = 0; k < width && k < 4; k++) {
 			uint64_t x = v[(size_t)i * width + k];
-			uint64_t z = mtf_zigzag((int64_t)(x - prev[k]));
+			o = mtf_varint_at(o, mtf_zigzag((int64_t)(x - prev[k])));
 			prev[k] = x;
-			while (z >= 0x80) {
-				*o++ = (uint8_t)(z | 0x80);
-				z >>= 7;
-			}
-			*o++ = (uint8_t)z;
 		}
 	return (size_t)(o - out);
 }

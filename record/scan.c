@@ -59,6 +59,8 @@ struct scratch {
 	uint64_t hlast_key;     /* the window last noted (0 none) and its bitmap's index */
 	uint32_t hlast_idx;
 	uint64_t hb_lo, hb_len; /* what buf holds while the heads are read */
+	const struct region *hreg; /* the target of the last head read, and its run's end */
+	uint64_t hrun;
 	uint64_t *vts;          /* VTABLES items */
 	uint32_t nvts;
 	uint64_t vt_cache[256]; /* values found (1) or not (0) to be vtables: value | bit 0 */
@@ -338,15 +340,38 @@ static const struct region *target_of(const struct scratch *s, uint64_t v)
 	return NULL;
 }
 
+/* The target region holding v, from the last one asked (heads come in address order), with
+ * *run the end of the run of targets it starts, each ending where the next begins: no block
+ * reaches past it (a block is one piece of mapped memory). NULL when none holds v. */
+static const struct region *head_region(struct scratch *s, uint64_t v, uint64_t *run)
+{
+	const struct region *r = s->hreg;
+	if (!r || v - r->start >= r->end - r->start) {
+		r = s->hreg = target_of(s, v);
+		if (!r)
+			return NULL;
+		size_t i = (size_t)(r - s->targets);
+		while (i + 1 < s->ntargets && s->targets[i + 1].start == s->targets[i].end)
+			i++;
+		s->hrun = s->targets[i].end;
+	}
+	*run = s->hrun;
+	return r;
+}
+
 /* One head's three words: from buf when a read of its region holds them (reading up to
  * last, the window's last head, at most), else on their own (the words before the start of
- * a region, or past a page that cannot be read). */
+ * a region, or past a page that cannot be read). Kept only when an idiom of the analyzer's
+ * (reach.c's heuristic) could take them: a block that starts 8 bytes before v and keeps a
+ * count or size (> 0) of what follows first, or one that starts 24 bytes before v with a
+ * length no more than its capacity, and a capacity that fits in the memory after v. The
+ * others (most: pointers and text before v) would never be looked at. */
 static void take_head(struct scratch *s, uint64_t v, uint64_t last)
 {
-	uint64_t w[3];
-	const struct region *r = NULL;
+	uint64_t w[3], run = 0;
+	const struct region *hr = head_region(s, v, &run), *r = NULL;
 	if (s->direct || v - 24 < s->hb_lo || v > s->hb_lo + s->hb_len) {
-		r = target_of(s, v);
+		r = hr;
 		if (r && v - 24 < r->start)
 			r = NULL; /* words of the mapping before: on their own */
 	}
@@ -367,6 +392,8 @@ static void take_head(struct scratch *s, uint64_t v, uint64_t last)
 				return;
 		}
 	}
+	if (hr && !(w[2] - 1 < run - v) && !(w[1] < run - v && w[0] <= w[1]))
+		return;
 	s->heads[s->nheads] = v;
 	memcpy(&s->heads[s->nheads + 1], w, 24);
 	s->nheads += 4;

@@ -259,6 +259,8 @@ need() {
 
 # --- the samples: planted figures
 oracle leakkinds "$SAMPLES/leakkinds"
+# blocks reached only by interior pointers that memcheck's heuristics explain (the scan's HEADS)
+oracle heuristics "$SAMPLES/heuristics"
 oracle leaky "$SAMPLES/leaky"
 oracle cxxleak "$SAMPLES/cxxleak"
 oracle clean "$SAMPLES/clean"

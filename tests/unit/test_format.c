@@ -330,6 +330,57 @@ static void scan_records(void)
 	unlink(p);
 }
 
+/* mtf_scan_encode's one-store varints against the plain byte-at-a-time ones, for every
+ * width: lengths 1 to 10 (the 2^56 edge where it falls back), zigzag of negative deltas,
+ * and a buffer of exactly n * width * 10 bytes that it must not write past. */
+static void scan_encode_reference(void)
+{
+	enum { N = 600 };
+	static uint64_t v[N * 4];
+	static uint8_t got[N * 4 * 10 + 16], want[N * 4 * 10];
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < N * 4; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		unsigned shift = (unsigned)(i % 64); /* magnitudes from 1 bit to 64 */
+		v[i] = i % 7 == 0 ? 0 : i % 11 == 0 ? (1ull << 55) + (x & 1) * ((1ull << 56) - 1) : x >> shift;
+	}
+	for (unsigned width = 1; width <= 4; width++) {
+		uint32_t n = N * 4 / width;
+		uint64_t prev[4] = {0, 0, 0, 0};
+		size_t wl = 0;
+		for (uint32_t i = 0; i < n; i++)
+			for (unsigned k = 0; k < width; k++) {
+				uint64_t y = v[(size_t)i * width + k];
+				wl += mtf_put_varint(want + wl, mtf_zigzag((int64_t)(y - prev[k])));
+				prev[k] = y;
+			}
+		size_t room = (size_t)n * width * 10;
+		memset(got, 0xAB, sizeof got);
+		size_t gl = mtf_scan_encode(got, v, n, width);
+		CHECK(gl == wl);
+		CHECK(!memcmp(got, want, wl));
+		CHECK(got[room] == 0xAB); /* nothing past the buffer the caller sized */
+		int lens[11] = {0};
+		for (size_t i = 0, l = 1; i < wl; i++, l++)
+			if (want[i] < 0x80) {
+				lens[l <= 10 ? l : 0]++;
+				l = 0;
+			}
+		for (int l = 1; l <= 10; l++)
+			CHECK(lens[l] > 0 || l == 10); /* every length was written (10 needs 2^63) */
+	}
+	/* the largest zigzag values: 9 and 10 bytes, through the byte-at-a-time path */
+	uint64_t big[4] = {0, 1ull << 62, 0, 0x8000000000000000ull};
+	size_t gl = mtf_scan_encode(got, big, 2, 2);
+	size_t wl = mtf_put_varint(want, 0);
+	wl += mtf_put_varint(want + wl, mtf_zigzag((int64_t)(1ull << 62)));
+	wl += mtf_put_varint(want + wl, 0);
+	wl += mtf_put_varint(want + wl, mtf_zigzag((int64_t)(0x8000000000000000ull - (1ull << 62))));
+	CHECK(gl == wl && !memcmp(got, want, wl));
+}
+
 /* SCAN items encoded by the recorder's process (mtf_scan_encode) and written as they are:
  * the file holds the same bytes mtf_writer_put writes, and items that are not exactly the
  * record's count of varints (a scribbled ring) are refused, with nothing written. */
@@ -580,6 +631,7 @@ int main(void)
 	RUN(perf_map_records);
 	RUN(scan_records);
 	RUN(scan_encoded);
+	RUN(scan_encode_reference);
 	RUN(roundtrip);
 	RUN(truncation);
 	RUN(flips);
