@@ -15,8 +15,9 @@ const char cmd_load_usage[] =
 	"Every other command does this as needed; load is for doing it ahead of time.\n"
 	"Symbols found are kept for the next load of the same programs in\n"
 	"$XDG_CACHE_HOME/mtan/symbols (else ~/.cache/mtan/symbols); MTAN_SYMBOL_CACHE=off\n"
-	"neither reads nor writes that cache. Symbolizing runs on a second thread beside the\n"
-	"pairing (MTAN_THREADS=1: one thread; the database is the same). A long load says its\n"
+	"neither reads nor writes that cache. Symbolizing, and writing the lifetimes that\n"
+	"have ended, run on threads of their own beside the pairing (MTAN_THREADS=1: one\n"
+	"thread; the database is the same). A long load says its\n"
 	"phase, the percentage done and the time left on stderr: one line rewritten on a\n"
 	"terminal, else a line every 10 s; -q says nothing.";
 

@@ -287,6 +287,8 @@ static int load_once(const char *trace, const char *dbpath, const struct mtan_sy
 	if (open_db(&L, dbpath))
 		goto out;
 	L.lts.sink = mtan_ld_write_lifetime_rows; /* ended lifetimes are written while pairing */
+	const char *threads = getenv("MTAN_THREADS");
+	L.lts.async = !(threads && !strcmp(threads, "1")); /* on a thread beside the pairing */
 	mtan_progress_start(trace);
 	L.stage = "reading";
 	L.tst = &tst;

@@ -331,6 +331,10 @@ struct ltstore {
 	 * writer, set by load.c); NULL: nothing is written while pairing, all stay in memory */
 	int (*sink)(struct loader *L, struct lifetime *const *rows, size_t n);
 	int flushed;     /* some went to the sink while pairing */
+	/* 1: the sink takes each batch on a thread of its own, beside the pairing, which goes
+	 * on into a second buffer (load.c, unless MTAN_THREADS=1); the rows are the same */
+	int async;
+	struct ltjob *job; /* the batch being written beside the pairing, NULL none */
 	/* after the pairing: every lifetime still in memory, by id (the last rows written) */
 	VEC(struct lifetime *) rows;
 	/* those written while pairing that ended more than GROWTH_SHORT seqs after they began:
@@ -357,6 +361,9 @@ struct loader {
 	struct lifetime *const *wr;
 	size_t nwr;
 	int wr_final; /* the last insert (its progress is the stage's) */
+	/* the pools as they were when a batch written beside the pairing was handed over: the
+	 * pairing may add some (a fork's), moving L->pools, while the rows are read */
+	const struct pool *wr_pools;
 	struct map site_map; /* (pool, stack) -> index in sites */
 	VEC(struct site_row) sites;
 	VEC(struct anomaly) ans;
@@ -494,6 +501,20 @@ int mtan_ld_keep_marks(struct loader *L);
 int mtan_ld_snapshot(struct loader *L, uint32_t rec);
 int mtan_ld_tl_flush(struct loader *L, uint32_t k);
 int mtan_ld_track_add(struct loader *L, struct pool *p, int64_t delta, int blocks, const struct ev *at);
+
+/* ltstore.c: the lifetimes the pairing makes (struct ltstore) */
+void mtan_ld_lt_budget(struct loader *L);
+/* A new lifetime (zeroed, with the next id) at a free place, put in *place; NULL when out
+ * of memory. It may move the others: pointers to them are stale after it. */
+struct lifetime *mtan_ld_lt_new(struct loader *L, uint32_t *place);
+/* Keeps the lifetime at place in memory to the end, findable by id. */
+int mtan_ld_lt_keep(struct loader *L, uint32_t place);
+/* The lifetime at place has ended and no slot names it as live: kept, or to the sink. */
+int mtan_ld_lt_ended(struct loader *L, uint32_t place);
+/* Ends the thread writing the ended lifetimes, after its last batch; -1 if that failed. */
+int mtan_ld_lt_stop(struct loader *L);
+/* After the pairing: every lifetime still in memory in L->lts.rows, by id. */
+int mtan_ld_lt_rows(struct loader *L);
 
 /* pair.c: pair: every free with its allocation, in seq order; anomalies and races */
 struct pool *mtan_ld_pool_at(struct loader *L, uint32_t i);

@@ -3,7 +3,7 @@
  * blocks, and address-reuse races (repaired). It takes the events one at a time from
  * order.c's source and keeps none of them: what it makes holds copies of what it needs of
  * them, and the events are freed when it ends. Of the lifetimes it keeps the live ones and
- * a few others (struct ltstore); ended ones go to the store's sink in batches. Touches no
+ * a few others (struct ltstore, ltstore.c); ended ones go to the store's sink in batches. Touches no
  * database itself: tests/unit/test_pair.c drives it with synthetic event streams. */
 #include "loader.h"
 #include "output.h"
@@ -65,29 +65,6 @@ static struct pslot *ps_find(struct loader *L, uint32_t pool, uint64_t addr, int
 
 /* ------------------------------------------------------------------ the lifetimes */
 
-#define LT_BUDGET (64u << 20) /* bytes of ended lifetimes held before they are written */
-
-/* A new lifetime (zeroed, with the next id) at a free place, put in *place; NULL when out
- * of memory. It may move the others: pointers to them are stale after it. */
-static struct lifetime *lt_new(struct loader *L, uint32_t *place)
-{
-	struct ltstore *m = &L->lts;
-	size_t i;
-	if (m->free) {
-		i = m->free - 1;
-		m->free = (size_t)m->p[i].addr;
-	} else {
-		if (m->n == m->cap && vec_grow((void **)&m->p, &m->cap, sizeof(*m->p)))
-			return NULL;
-		i = m->n++;
-	}
-	struct lifetime *l = &m->p[i];
-	memset(l, 0, sizeof(*l));
-	l->id = ++L->nlts;
-	*place = (uint32_t)i;
-	return l;
-}
-
 /* The live lifetime of a slot. */
 static struct lifetime *lt_live(struct loader *L, const struct pslot *s)
 {
@@ -98,105 +75,6 @@ static struct lifetime *lt_live(struct loader *L, const struct pslot *s)
 static int ps_live(const struct pslot *s)
 {
 	return s->mem && s->mem != PS_FREED;
-}
-
-/* Keeps the lifetime at place in memory to the end (struct ltstore), findable by id. */
-static int lt_keep(struct loader *L, uint32_t place)
-{
-	int isnew;
-	uint32_t *v = map_at(&L->lts.kept, L->lts.p[place].id, 0, &isnew);
-	if (!v)
-		return -1;
-	*v = place;
-	return 0;
-}
-
-/* Whether an ended lifetime must stay in memory: what may still change it or read it
- * besides its row (struct ltstore). */
-static int lt_needed(const struct loader *L, const struct lifetime *l)
-{
-	if ((l->flags & LT_KEEP) || l->reason == R_LIVE || l->reason == R_OVERWRITTEN || l->reason == R_FREE_LATE)
-		return 1;
-	if (!L->lts.scan.n)
-		return 0;
-	/* classify: live when its process's last complete scan began (a host heap block) */
-	const struct pool *p = &L->pools.p[l->pool];
-	const uint32_t *v = p->device == MTF_HOST && p->space == 0 ? map_get(&L->lts.scan, p->pid, 0) : NULL;
-	uint64_t seq = v ? L->scans.p[*v - 1].seq : 0;
-	return v && l->alloc_seq < seq && l->end_seq > seq;
-}
-
-static int by_id(const void *a, const void *b)
-{
-	const struct lifetime *x = *(const struct lifetime *const *)a, *y = *(const struct lifetime *const *)b;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Hands the ended lifetimes to the sink, sorted by id, and empties the buffer. */
-static int lt_flush(struct loader *L)
-{
-	struct ltstore *m = &L->lts;
-	struct lifetime **rows = malloc((m->ended.n ? m->ended.n : 1) * sizeof(*rows));
-	if (!rows)
-		return -1;
-	for (size_t k = 0; k < m->ended.n; k++)
-		rows[k] = &m->ended.p[k];
-	qsort(rows, m->ended.n, sizeof(*rows), by_id);
-	int rc = m->sink(L, rows, m->ended.n);
-	free(rows);
-	m->ended.n = 0;
-	m->flushed = 1;
-	return rc;
-}
-
-/* The lifetime at place has ended and its slot no longer names it as live: it stays (kept)
- * or moves to the ended ones, which go to the sink when they fill the budget. */
-static int lt_ended(struct loader *L, uint32_t place)
-{
-	struct ltstore *m = &L->lts;
-	if (lt_needed(L, &m->p[place]))
-		return lt_keep(L, place);
-	if (m->ended.n == m->ended.cap) {
-		size_t most = m->budget / sizeof(struct lifetime);
-		most = most ? most : 1;
-		if (m->sink && m->ended.n >= most) {
-			if (lt_flush(L))
-				return -1;
-		} else {
-			size_t cap = m->ended.cap ? m->ended.cap * 2 : 64;
-			if (m->sink && cap > most)
-				cap = most > m->ended.n ? most : m->ended.n + 1;
-			struct lifetime *q = realloc(m->ended.p, cap * sizeof(*q));
-			if (!q)
-				return -1;
-			m->ended.p = q;
-			m->ended.cap = cap;
-		}
-	}
-	m->ended.p[m->ended.n++] = m->p[place];
-	m->p[place].id = 0;
-	m->p[place].addr = m->free;
-	m->free = (size_t)place + 1;
-	return 0;
-}
-
-/* After the pairing: every lifetime still in memory in L->lts.rows, by id. */
-static int lt_rows(struct loader *L)
-{
-	struct ltstore *m = &L->lts;
-	size_t n = m->ended.n;
-	for (size_t k = 0; k < m->n; k++)
-		n += m->p[k].id != 0;
-	if (!(m->rows.p = malloc((n ? n : 1) * sizeof(*m->rows.p))))
-		return -1;
-	m->rows.cap = n ? n : 1;
-	for (size_t k = 0; k < m->n; k++)
-		if (m->p[k].id)
-			m->rows.p[m->rows.n++] = &m->p[k];
-	for (size_t k = 0; k < m->ended.n; k++)
-		m->rows.p[m->rows.n++] = &m->ended.p[k];
-	qsort(m->rows.p, m->rows.n, sizeof(*m->rows.p), by_id);
-	return 0;
 }
 
 /* ------------------------------------------------------------------ pairing */
@@ -242,7 +120,7 @@ static int end_lifetime(struct loader *L, struct pslot *s, int reason, const str
 		p->leaked_bytes += size;
 		L->leaks++;
 	}
-	return lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, at) ? -1 : 0;
+	return mtan_ld_lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, at) ? -1 : 0;
 }
 
 /* The latest anomaly of kind (or, with kind2, either kind) at (pool, addr) among the
@@ -289,7 +167,7 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
 	const struct ev fe = f->ev; /* a copy: adding the race's anomaly may move f */
 	struct pool *p = &L->pools.p[e->pool];
 	uint32_t rplace = s->mem - 1, place;
-	struct lifetime *l = lt_new(L, &place);
+	struct lifetime *l = mtan_ld_lt_new(L, &place);
 	if (!l)
 		return -1;
 	struct lifetime *r = &L->lts.p[rplace];
@@ -309,7 +187,7 @@ static int late_after_reuse(struct loader *L, struct pslot *s, const struct ev *
 	l->gen = r->gen; /* the earlier block at the address */
 	r->gen = ++s->gen;
 	r->flags |= LT_KEEP; /* the race's reuse, the anomaly's event */
-	if (lt_keep(L, place) || lt_keep(L, rplace))
+	if (mtan_ld_lt_keep(L, place) || mtan_ld_lt_keep(L, rplace))
 		return -1;
 	if (!p->allocs || e->addr < p->min_addr)
 		p->min_addr = e->addr;
@@ -377,7 +255,7 @@ static int pair_alloc(struct loader *L, const struct ev *e)
 			return rc < 0 ? -1 : 0;
 	}
 	uint32_t place;
-	struct lifetime *l = lt_new(L, &place);
+	struct lifetime *l = mtan_ld_lt_new(L, &place);
 	if (!l)
 		return -1;
 	l->addr = e->addr;
@@ -394,7 +272,7 @@ static int pair_alloc(struct loader *L, const struct ev *e)
 	s->mem = place + 1;
 	if (over && L->races.n && L->races.p[L->races.n - 1].reuse == l->id - 1) { /* over_live's race */
 		l->flags |= LT_KEEP;
-		if (lt_keep(L, place))
+		if (mtan_ld_lt_keep(L, place))
 			return -1;
 	}
 	if (!p->allocs || e->addr < p->min_addr)
@@ -429,7 +307,7 @@ static int late_free(struct loader *L, struct pslot *s, const struct ev *e, uint
 	o->free_stack = stack;
 	n->flags &= (uint8_t)~LT_OVER_LIVE;
 	n->flags |= LT_KEEP; /* the race's reuse */
-	if (lt_keep(L, s->mem - 1))
+	if (mtan_ld_lt_keep(L, s->mem - 1))
 		return -1;
 	L->pools.p[e->pool].bytes_freed += o->size;
 	return add_race(L, RACE_LATE_FREE, a, e, old, s->lt - 1) ? -1 : 1;
@@ -462,7 +340,7 @@ static int pair_free(struct loader *L, const struct ev *e)
 		l->free_stack = stack;
 		s->mem = PS_FREED;
 		p->bytes_freed += size;
-		return lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, e) ? -1 : 0;
+		return mtan_ld_lt_ended(L, place) || mtan_ld_track_add(L, p, -(int64_t)size, -1, e) ? -1 : 0;
 	}
 	if (!s) {
 		const struct proc *pr = mtan_ld_proc_get(L, p->pid);
@@ -532,7 +410,7 @@ static int inherit(struct loader *L, uint32_t child, uint32_t parent, const stru
 		if (s->lt && ps_live(s))
 			continue; /* the child already has a block there: it stands */
 		uint32_t place;
-		struct lifetime *l = lt_new(L, &place);
+		struct lifetime *l = mtan_ld_lt_new(L, &place);
 		if (!l)
 			goto out;
 		uint32_t id = l->id;
@@ -708,14 +586,7 @@ int mtan_ld_pair(struct loader *L)
 	for (size_t k = 0; k < L->pools.n; k++) /* every scope, for the live bytes at marks */
 		if (mtan_ld_pool_resolve(L, &L->pools.p[k]))
 			goto out;
-	if (!L->lts.budget) {
-		/* bytes; tests make it small. Digits only, as MTAN_REORDER_WINDOW: "-5" is not
-		 * taken for strtoull's huge wrap (no budget at all), nor "abc" for 0 */
-		const char *b = getenv("MTAN_LIFETIME_BUFFER");
-		char *end = NULL;
-		unsigned long long v = b && *b >= '0' && *b <= '9' ? strtoull(b, &end, 10) : 0;
-		L->lts.budget = v && !*end && v < (1ull << 40) ? (size_t)v : LT_BUDGET;
-	}
+	mtan_ld_lt_budget(L);
 	if (mtan_ld_last_scans(L, &L->lts.scan) || mtan_ld_keep_marks(L) || mtan_ld_source_open(L, &src))
 		goto out;
 	L->t0 = src.n ? src.lo : 0;
@@ -770,10 +641,12 @@ int mtan_ld_pair(struct loader *L)
 	for (size_t t = 0; t < L->tracks.n; t++)
 		if (mtan_ld_tl_flush(L, (uint32_t)t))
 			goto out;
-	if (lt_rows(L))
+	if (mtan_ld_lt_stop(L) || mtan_ld_lt_rows(L))
 		goto out;
 	ret = 0;
 out:
+	if (mtan_ld_lt_stop(L))
+		ret = -1;
 	mtan_ld_source_close(&src);
 	free(L->ps);
 	L->ps = NULL;

@@ -25,9 +25,16 @@ struct lt_vtab {
 	sqlite3_vtab base;
 	const struct loader *L; /* NULL: an empty table (for preparing only) */
 };
+#define LT_COLS 15
 struct lt_cursor {
 	sqlite3_vtab_cursor base;
 	size_t k;
+	/* row k's columns, made at its first column's call: SQLite asks for each in turn */
+	size_t made;             /* k + 1 of the row in hand, 0 none */
+	int64_t v[LT_COLS];
+	uint16_t null;           /* bit c: column c is NULL */
+	int njson;               /* extra's text (column 14) */
+	char json[160];
 };
 
 static int lt_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -106,24 +113,15 @@ static int lt_eof(sqlite3_vtab_cursor *c)
 	return !L || ((struct lt_cursor *)c)->k >= L->nwr;
 }
 
-static void result_opt(sqlite3_context *ctx, int present, int64_t v)
+/* The stored columns of row k (schema.sql: the others are read from them) into the cursor. */
+static void lt_make(const struct loader *L, struct lt_cursor *cur)
 {
-	if (present)
-		sqlite3_result_int64(ctx, v);
-	else
-		sqlite3_result_null(ctx);
-}
-
-/* The stored columns of a lifetimes row (schema.sql: the others are read from them). */
-static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
-{
-	const struct loader *L = ((struct lt_vtab *)c->pVtab)->L;
-	const struct lifetime *l = L->wr[((struct lt_cursor *)c)->k];
-	const struct pool *p = &L->pools.p[l->pool];
+	const struct lifetime *l = L->wr[cur->k];
+	const struct pool *p = &(L->wr_pools ? L->wr_pools : L->pools.p)[l->pool];
 	int64_t id = l->id;
 	int freed = l->reason == R_FREE || l->reason == R_FREE_LATE, ended = l->reason != R_LIVE;
 	uint64_t free_seq = l->end_seq, free_ns = l->end_ns;
-	if (l->reason == R_FREE_LATE && col == 14) {
+	if (l->reason == R_FREE_LATE) {
 		/* repaired after a race: its free is not where it ended */
 		const uint32_t *r = map_get(&L->race_map, l->id - 1, 0);
 		if (r) {
@@ -131,52 +129,65 @@ static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 			free_ns = L->races.p[*r].free_ns;
 		}
 	}
-	switch (col) {
-	case 0: sqlite3_result_int64(ctx, id); break;
-	case 1: sqlite3_result_int64(ctx, p->pid); break;
-	case 2: sqlite3_result_int64(ctx, (int64_t)l->addr); break;
-	case 3: sqlite3_result_int64(ctx, (int64_t)l->size); break;
-	case 4: sqlite3_result_int64(ctx, l->gen); break;
-	case 5: sqlite3_result_int64(ctx, (int64_t)l->alloc_ns); break;
-	case 6: result_opt(ctx, l->alloc_stack != 0, l->alloc_stack); break;
-	case 7: {
-		int64_t reason = l->reason == R_FREE_LATE ? R_FREE : l->reason;
-		sqlite3_result_int64(ctx, (int64_t)MTF_OP_FUNC(l->alloc_op) |
-					      (int64_t)(freed ? MTF_OP_FUNC(l->free_op) : 0) << 3 | reason << 6 |
-					      (int64_t)(l->flags & LT_INHERITED ? 1 : 0) << 9 |
-					      (int64_t)LT_KIND(l) << 10 | (int64_t)p->space << 13);
-		break;
-	}
+	int64_t *v = cur->v;
+	uint16_t null = 0;
+	int64_t reason = l->reason == R_FREE_LATE ? R_FREE : l->reason;
+	v[0] = id;
+	v[1] = p->pid;
+	v[2] = (int64_t)l->addr;
+	v[3] = (int64_t)l->size;
+	v[4] = l->gen;
+	v[5] = (int64_t)l->alloc_ns;
+	v[6] = l->alloc_stack;
+	null |= (uint16_t)(l->alloc_stack == 0) << 6;
+	v[7] = (int64_t)MTF_OP_FUNC(l->alloc_op) | (int64_t)(freed ? MTF_OP_FUNC(l->free_op) : 0) << 3 |
+	       reason << 6 | (int64_t)(l->flags & LT_INHERITED ? 1 : 0) << 9 | (int64_t)LT_KIND(l) << 10 |
+	       (int64_t)p->space << 13;
 	/* schema.sql: alloc_seq is 2 * id + this (the unsigned difference wraps to the signed one) */
-	case 8: sqlite3_result_int64(ctx, (int64_t)(l->alloc_seq - 2 * (uint64_t)id)); break;
-	case 9: result_opt(ctx, ended, (int64_t)(l->end_seq - l->alloc_seq)); break;
-	case 10: result_opt(ctx, ended, (int64_t)(l->end_ns - l->alloc_ns)); break;
-	case 11: result_opt(ctx, l->tid != p->pid, (int64_t)l->tid - (int64_t)p->pid); break;
-	case 12: result_opt(ctx, p->device != MTF_HOST, device_sql(p->device)); break;
-	case 13: result_opt(ctx, freed && l->free_tid != l->tid, l->free_tid); break;
-	case 14: { /* the rare ones, as one JSON object (a column of each costs every row a byte) */
-		char json[160];
-		int n = 0;
-		if (l->free_stack)
-			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_stack\":%" PRIu32, l->free_stack);
-		if (l->parent)
-			n += snprintf(json + n, sizeof json - (size_t)n, ",\"parent_id\":%" PRIu64, (uint64_t)l->parent);
-		if (freed && free_seq != l->end_seq)
-			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_dseq\":%" PRId64,
-				      (int64_t)(free_seq - l->alloc_seq));
-		if (freed && free_ns != l->end_ns)
-			n += snprintf(json + n, sizeof json - (size_t)n, ",\"free_dns\":%" PRId64,
-				      (int64_t)(free_ns - l->alloc_ns));
-		if (!n) {
-			sqlite3_result_null(ctx);
-			break;
-		}
+	v[8] = (int64_t)(l->alloc_seq - 2 * (uint64_t)id);
+	v[9] = (int64_t)(l->end_seq - l->alloc_seq);
+	v[10] = (int64_t)(l->end_ns - l->alloc_ns);
+	null |= (uint16_t)!ended << 9 | (uint16_t)!ended << 10;
+	v[11] = (int64_t)l->tid - (int64_t)p->pid;
+	null |= (uint16_t)(l->tid == p->pid) << 11;
+	v[12] = device_sql(p->device);
+	null |= (uint16_t)(p->device == MTF_HOST) << 12;
+	v[13] = l->free_tid;
+	null |= (uint16_t)!(freed && l->free_tid != l->tid) << 13;
+	/* the rare ones, as one JSON object (a column of each costs every row a byte) */
+	char *json = cur->json;
+	size_t room = sizeof cur->json;
+	int n = 0;
+	if (l->free_stack)
+		n += snprintf(json + n, room - (size_t)n, ",\"free_stack\":%" PRIu32, l->free_stack);
+	if (l->parent)
+		n += snprintf(json + n, room - (size_t)n, ",\"parent_id\":%" PRIu64, (uint64_t)l->parent);
+	if (freed && free_seq != l->end_seq)
+		n += snprintf(json + n, room - (size_t)n, ",\"free_dseq\":%" PRId64, (int64_t)(free_seq - l->alloc_seq));
+	if (freed && free_ns != l->end_ns)
+		n += snprintf(json + n, room - (size_t)n, ",\"free_dns\":%" PRId64, (int64_t)(free_ns - l->alloc_ns));
+	if (n) {
 		json[0] = '{';
-		n += snprintf(json + n, sizeof json - (size_t)n, "}");
-		sqlite3_result_text(ctx, json, n, SQLITE_TRANSIENT);
-		break;
+		n += snprintf(json + n, room - (size_t)n, "}");
+	} else {
+		null |= 1u << 14;
 	}
-	}
+	cur->njson = n;
+	cur->null = null;
+	cur->made = cur->k + 1;
+}
+
+static int lt_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	struct lt_cursor *cur = (struct lt_cursor *)c;
+	if (cur->made != cur->k + 1)
+		lt_make(((struct lt_vtab *)c->pVtab)->L, cur);
+	if (col < 0 || col >= LT_COLS || (cur->null >> col & 1))
+		sqlite3_result_null(ctx);
+	else if (col == 14)
+		sqlite3_result_text(ctx, cur->json, cur->njson, SQLITE_TRANSIENT);
+	else
+		sqlite3_result_int64(ctx, cur->v[col]);
 	return SQLITE_OK;
 }
 

@@ -1,7 +1,10 @@
 # Both cores: symbolizing runs on a thread of its own beside the pairing and writing
-# (analyze/store_frames.c). The database must not depend on it: every table of a load
-# with the thread equals a load without it (MTAN_THREADS=1), row for row, on traces with
-# many frames and several processes (a forker and its children, a program and a shell).
+# (analyze/store_frames.c), and the lifetimes that have ended are written on another while
+# the pairing goes on (analyze/pair.c). The database must not depend on them: every table
+# of a load with the threads equals a load without them (MTAN_THREADS=1), row for row, on
+# traces with many frames and several processes (a forker and its children, a program and
+# a shell), and with a lifetime buffer small enough to write dozens of batches beside the
+# pairing (the forker's pairing adds its children's pools meanwhile).
 . "$TOP/tests/e2e/lib.bash"
 
 # every row of every table but the load's own timing and date
@@ -19,9 +22,12 @@ dump() { # DB
 
 "$MTREC" -q -o fork.zst "$SAMPLES/forker" "$SAMPLES/leaky" >/dev/null 2>&1
 "$MTREC" -q -o shell.zst sh -c "$SAMPLES/manyframes >/dev/null; $SAMPLES/leaky >/dev/null" >/dev/null 2>&1
-for t in fork shell; do
-	check_rc "$t: load on one thread" 0 env MTAN_THREADS=1 MTAN_SYMBOL_CACHE=off "$MTAN" load -q --db "$t.1.db" "$t.zst"
-	check_rc "$t: load with the symbolizing thread" 0 env MTAN_SYMBOL_CACHE=off "$MTAN" load -q --db "$t.2.db" "$t.zst"
+ln -s fork.zst forkbatches.zst
+for t in fork shell forkbatches; do
+	buf=
+	[ $t = forkbatches ] && buf=MTAN_LIFETIME_BUFFER=2000 # 22 lifetimes a batch
+	check_rc "$t: load on one thread" 0 env $buf MTAN_THREADS=1 MTAN_SYMBOL_CACHE=off "$MTAN" load -q --db "$t.1.db" "$t.zst"
+	check_rc "$t: load with the threads" 0 env $buf MTAN_SYMBOL_CACHE=off "$MTAN" load -q --db "$t.2.db" "$t.zst"
 	check_ge "$t: frames were symbolized" "$(sqlite3 "$t.2.db" "SELECT count(*) FROM frames WHERE function IS NOT NULL")" 5
 	check_ge "$t: more than one process" "$(sqlite3 "$t.2.db" "SELECT count(DISTINCT pid) FROM processes")" 2
 	dump "$t.1.db" >"$t.1.txt"

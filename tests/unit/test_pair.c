@@ -7,6 +7,8 @@
 #include "loader.h"
 #include "unit.h"
 
+#include <pthread.h>
+
 #define PID 100
 #define HEAP 0 /* the heap pool's index: the first pool a stream touches */
 
@@ -488,6 +490,62 @@ static void test_written_while_pairing(void)
 	sink_reset();
 }
 
+/* The sink as ltstore.async calls it: on a thread other than the pairing's, the pools as
+ * they were handed over beside the rows (the pairing may move L->pools meanwhile). */
+static pthread_t pairing_thread;
+static size_t off_thread, with_snapshot, pool_mismatch;
+static int async_sink(struct loader *L, struct lifetime *const *rows, size_t n)
+{
+	off_thread += !pthread_equal(pthread_self(), pairing_thread);
+	with_snapshot += L->wr_pools != NULL;
+	for (size_t k = 0; k < n && L->wr_pools; k++)
+		pool_mismatch += L->wr_pools[rows[k]->pool].pid != PID && L->wr_pools[rows[k]->pool].pid != CHILD;
+	return sink(L, rows, n);
+}
+
+/* Written on a thread of its own while the pairing goes on (load.c's default): the same
+ * rows, each once, in batches sorted by id, as a pairing that writes in turn; the
+ * pairing's fork adds pools while batches are being written. */
+static void test_written_beside_pairing(void)
+{
+	struct loader A = {.trace = "synthetic"}, B = {.trace = "synthetic"};
+	struct lifetime all[256];
+	size_t n = 0, batches_in_turn;
+	sink_reset();
+	A.lts.sink = sink;
+	A.lts.budget = 1;
+	CHECK(feed_mixed(&A) == 0);
+	CHECK(mtan_ld_pair(&A) == 0);
+	batches_in_turn = batches;
+	for (; n < A.nlts && n < 256; n++) {
+		CHECK(lt(&A, n) != NULL);
+		all[n] = *lt(&A, n);
+	}
+	sink_reset();
+	pairing_thread = pthread_self();
+	off_thread = with_snapshot = pool_mismatch = 0;
+	B.lts.sink = async_sink;
+	B.lts.budget = 1;
+	B.lts.async = 1;
+	CHECK(feed_mixed(&B) == 0);
+	CHECK(mtan_ld_pair(&B) == 0);
+	CHECK(B.lts.job == NULL && B.wr_pools == NULL); /* the thread ended with the pairing */
+	CHECK_EQ_U(batches, batches_in_turn);
+	CHECK_EQ_U(off_thread, batches); /* every batch beside the pairing */
+	CHECK_EQ_U(with_snapshot, batches);
+	CHECK_EQ_U(pool_mismatch, 0);
+	CHECK_EQ_U(unsorted, 0);
+	CHECK_EQ_U(B.nlts, n);
+	CHECK_EQ_U(sunk.n + B.lts.rows.n, n);
+	for (size_t i = 0; i < n; i++)
+		CHECK(same_lt(lt(&B, i), &all[i]));
+	CHECK_EQ_U(B.leaks, A.leaks);
+	CHECK_EQ_U(B.races.n, A.races.n);
+	mtan_ld_release(&A);
+	mtan_ld_release(&B);
+	sink_reset();
+}
+
 /* An allocation over a live block from another thread, then the free of the block it
  * overwrote, with twenty blocks written between: the overwritten one stayed in memory and
  * is repaired (freed late, a late_free race), never written early. */
@@ -643,6 +701,7 @@ int main(void)
 	RUN(test_attached_exit);
 	RUN(test_events_freed_after_pairing);
 	RUN(test_written_while_pairing);
+	RUN(test_written_beside_pairing);
 	RUN(test_overwritten_repaired_after_writes);
 	RUN(test_inherited_written_while_pairing);
 	RUN(test_kept_for_the_exit_scan);
