@@ -240,8 +240,8 @@ static int heuristic(const struct mtan_scan_view *v, const struct heads *hs, con
 struct graph {
 	uint32_t *first; /* edges of block i: to[first[i] .. first[i + 1]) */
 	uint32_t *to;    /* target index << 1 | 1 for a pointer to its start */
-	uint32_t *roots; /* the same, from roots */
-	size_t nroots;
+	uint32_t *roots; /* the same, from roots (few: grown as found, not one a word) */
+	size_t nroots, roots_cap;
 	uint8_t *state;
 	uint32_t *stack;
 	size_t depth;
@@ -277,11 +277,10 @@ int mtan_reach(struct mtan_block *b, size_t n, const struct mtan_scan_view *v)
 		goto out;
 	g.first = calloc(n + 2, sizeof(uint32_t));
 	g.to = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
-	g.roots = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
 	src = malloc((nwords ? nwords : 1) * sizeof(uint32_t));
 	g.state = calloc(n ? n : 1, 1);
 	g.stack = malloc((2 * n + 1) * sizeof(uint32_t));
-	if (!g.first || !g.to || !g.roots || !src || !g.state || !g.stack)
+	if (!g.first || !g.to || !src || !g.state || !g.stack)
 		goto out;
 	/* each word: an edge from the block it lies in, a root outside blocks and arenas.
 	 * Values outside every block are most words: rejected before any search. The scan
@@ -304,6 +303,14 @@ int mtan_reach(struct mtan_block *b, size_t n, const struct mtan_scan_view *v)
 			g.to[nedges++] = edge;
 			g.first[s + 2]++;
 		} else if (!in_arena(v->arenas, v->narenas, words[2 * w])) {
+			if (g.nroots == g.roots_cap) {
+				size_t cap = g.roots_cap ? 2 * g.roots_cap : 1024;
+				uint32_t *q = realloc(g.roots, cap * sizeof(*q));
+				if (!q)
+					goto out;
+				g.roots = q;
+				g.roots_cap = cap;
+			}
 			g.roots[g.nroots++] = edge;
 		}
 	}

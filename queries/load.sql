@@ -23,9 +23,11 @@ FROM mtan_lifetimes;
 -- schema.sql's text for the insert only, as SQLite's ALTER TABLE page describes for changes
 -- that leave the stored format alone; the loader puts the real text back at once after.
 PRAGMA writable_schema = ON;
-UPDATE sqlite_schema SET sql = 'CREATE TABLE lifetimes (id INTEGER PRIMARY KEY, pid INTEGER NOT NULL,
-	address INTEGER NOT NULL, size INTEGER NOT NULL, generation INTEGER NOT NULL, alloc_ns INTEGER,
-	alloc_stack INTEGER, ops INTEGER NOT NULL, alloc_dseq INTEGER NOT NULL, end_dseq INTEGER,
+-- No NOT NULL either: a check per column of every row, and the loader never leaves those
+-- columns NULL (the integrity check against the real text would say so).
+UPDATE sqlite_schema SET sql = 'CREATE TABLE lifetimes (id INTEGER PRIMARY KEY, pid INTEGER,
+	address INTEGER, size INTEGER, generation INTEGER, alloc_ns INTEGER,
+	alloc_stack INTEGER, ops INTEGER, alloc_dseq INTEGER, end_dseq INTEGER,
 	end_dns INTEGER, dtid INTEGER, dev INTEGER, free_thread INTEGER, extra TEXT)'
 WHERE type = 'table' AND name = 'lifetimes';
 -- device: coalesce(dev, -1); space: ops >> 13; alloc_seq: 2 * id + alloc_dseq; end_reason
