@@ -557,17 +557,10 @@ int mtr_scan_wanted(void)
 	       !atomic_load(&shm->disabled);
 }
 
-int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n)
+/* Fills the header of r, a SCAN record holding bytes of n encoded items, and publishes it. */
+static void scan_publish(struct mtr_tls *t, struct mtr_rec_scan *r, uint64_t seq, uint32_t part, uint64_t a,
+			 uint32_t n, size_t bytes)
 {
-	struct mtr_tls *t = &mtr_tls;
-	if (!mtr_on || (t->state != 1 && !thread_start(t)))
-		return -1;
-	/* room for the longest encoding; the record takes what it needs of it */
-	uint32_t most = (uint32_t)(sizeof(struct mtr_rec_scan) + (size_t)n * mtf_scan_width(part) * 10 + 7) & ~7u;
-	struct mtr_rec_scan *r = reserve(t, most);
-	if (!r)
-		return -1;
-	size_t bytes = n ? mtf_scan_encode(r->enc, v, n, mtf_scan_width(part)) : 0;
 	uint32_t len = (uint32_t)(sizeof(struct mtr_rec_scan) + bytes + 7) & ~7u;
 	r->h.len = len;
 	r->h.type = MTR_R_SCAN;
@@ -581,6 +574,32 @@ int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, ui
 	r->bytes = (uint32_t)bytes;
 	r->pad = 0;
 	publish(t, len);
+}
+
+int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!mtr_on || (t->state != 1 && !thread_start(t)))
+		return -1;
+	/* room for the longest encoding; the record takes what it needs of it */
+	uint32_t most = (uint32_t)(sizeof(struct mtr_rec_scan) + (size_t)n * mtf_scan_width(part) * 10 + 7) & ~7u;
+	struct mtr_rec_scan *r = reserve(t, most);
+	if (!r)
+		return -1;
+	scan_publish(t, r, seq, part, a, n, n ? mtf_scan_encode(r->enc, v, n, mtf_scan_width(part)) : 0);
+	return 0;
+}
+
+int mtr_scan_encoded(uint64_t seq, uint32_t part, const uint8_t *enc, size_t bytes, uint32_t n)
+{
+	struct mtr_tls *t = &mtr_tls;
+	if (!mtr_on || (t->state != 1 && !thread_start(t)))
+		return -1;
+	struct mtr_rec_scan *r = reserve(t, (uint32_t)(sizeof(struct mtr_rec_scan) + bytes + 7) & ~7u);
+	if (!r)
+		return -1;
+	memcpy(r->enc, enc, bytes);
+	scan_publish(t, r, seq, part, 0, n, bytes);
 	return 0;
 }
 

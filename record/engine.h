@@ -92,6 +92,8 @@ void mtr_thread_named(const char *name);
  * written to the calling thread's ring (0, or -1 when it cannot be). */
 int mtr_scan_wanted(void);
 int mtr_scan_part(uint64_t seq, uint32_t part, uint64_t a, const uint64_t *v, uint32_t n);
+/* The same, n items the scan encoded itself (mtf_scan_encode's bytes, a = 0). */
+int mtr_scan_encoded(uint64_t seq, uint32_t part, const uint8_t *enc, size_t bytes, uint32_t n);
 /* Scans the process's memory once, at its end: at is MTF_SCAN_AT_*. */
 void mtr_scan_at(int at);
 void mtr_modules_rescan(void);

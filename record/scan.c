@@ -39,8 +39,10 @@ struct scratch {
 	size_t size;
 	uint8_t *buf;           /* READ_BYTES */
 	char *maps;             /* MAPS_BYTES */
-	uint64_t *words;        /* MTR_SCAN_ITEMS pairs */
+	uint8_t *wenc;          /* WORDS items encoded as found (FORMAT.md), MTR_SCAN_ITEMS at most */
+	size_t wlen;            /* bytes of them */
 	uint32_t nwords;
+	uint64_t wprev_at, wprev_v; /* the item before, for the deltas (0 at a record's start) */
 	struct region *regions; /* cap of them */
 	size_t nregions, cap;
 	struct region *targets; /* the anonymous regions that can hold blocks */
@@ -204,10 +206,25 @@ static int emit(struct scratch *s, uint32_t part, uint64_t a, const uint64_t *v,
 
 static void flush_words(struct scratch *s)
 {
-	if (s->nwords)
-		emit(s, MTF_SCAN_WORDS, 0, s->words, s->nwords);
+	if (s->nwords && !s->failed && mtr_scan_encoded(s->seq, MTF_SCAN_WORDS, s->wenc, s->wlen, s->nwords))
+		s->failed = 1;
 	s->total += s->nwords;
 	s->nwords = 0;
+	s->wlen = 0;
+	s->wprev_at = s->wprev_v = 0;
+}
+
+/* A WORDS item, encoded at once: no copy of it to read back. */
+static inline void add_word(struct scratch *s, uint64_t at, uint64_t v)
+{
+	uint8_t *o = s->wenc + s->wlen;
+	o = mtf_varint_at(o, mtf_zigzag((int64_t)(at - s->wprev_at)));
+	o = mtf_varint_at(o, mtf_zigzag((int64_t)(v - s->wprev_v)));
+	s->wlen = (size_t)(o - s->wenc);
+	s->wprev_at = at;
+	s->wprev_v = v;
+	if (++s->nwords == MTR_SCAN_ITEMS)
+		flush_words(s);
 }
 
 /* The region of g (n of them, sorted, apart) that holds v, or NULL. */
@@ -522,10 +539,7 @@ static void scan_region(struct scratch *s, const struct region *g)
 				hit_lo = r->start;
 				hit_len = r->end - r->start;
 			}
-			s->words[2 * s->nwords] = at + i * 8;
-			s->words[2 * s->nwords + 1] = v;
-			if (++s->nwords == MTR_SCAN_ITEMS)
-				flush_words(s);
+			add_word(s, at + i * 8, v);
 			if ((v & 15) == 8 && note_head(s, v))
 				s->failed = 1;
 		}
@@ -572,7 +586,7 @@ static void scan(int at, uint64_t sp)
 	if (!ok)
 		return;
 	s.cap = lines + 64; /* the scratch itself, splits, a few new mappings */
-	s.size = READ_BYTES + MAPS_BYTES + (size_t)MTR_SCAN_ITEMS * 24 + HEADS_BATCH * 32 +
+	s.size = READ_BYTES + MAPS_BYTES + (size_t)MTR_SCAN_ITEMS * 28 + HEADS_BATCH * 32 +
 		 4 * s.cap * sizeof(struct region);
 	s.size = (s.size + 4095) & ~(size_t)4095;
 	m = mmap(NULL, s.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -581,8 +595,8 @@ static void scan(int at, uint64_t sp)
 	s.base = m;
 	s.buf = s.base;
 	s.maps = (char *)s.base + READ_BYTES;
-	s.words = (uint64_t *)(s.base + READ_BYTES + MAPS_BYTES);
-	s.vts = s.words + 2 * MTR_SCAN_ITEMS;
+	s.wenc = s.base + READ_BYTES + MAPS_BYTES;
+	s.vts = (uint64_t *)(s.wenc + (size_t)MTR_SCAN_ITEMS * 20);
 	s.heads = s.vts + MTR_SCAN_ITEMS;
 	s.regions = (struct region *)(s.heads + 4 * HEADS_BATCH);
 	s.targets = s.regions + s.cap;
